@@ -1,0 +1,48 @@
+# One helper for a library, one for a test, one for warnings and ccache. Options are prefixed TESSERA_.
+include_guard(GLOBAL)
+
+function(tessera_enable_ccache)
+  if(TESSERA_USE_CCACHE)
+    find_program(TESSERA_CCACHE ccache)
+    if(TESSERA_CCACHE)
+      set(CMAKE_CXX_COMPILER_LAUNCHER "${TESSERA_CCACHE}" PARENT_SCOPE)
+      message(STATUS "Tessera: using ccache ${TESSERA_CCACHE}")
+    endif()
+  endif()
+endfunction()
+
+function(tessera_set_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wno-unused-parameter)
+endfunction()
+
+# tessera_add_library(name SOURCES ... [PUBLIC_LIBS ...] [PRIVATE_LIBS ...])
+function(tessera_add_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_LIBS;PRIVATE_LIBS" ${ARGN})
+  add_library(${name} STATIC ${ARG_SOURCES})
+  target_link_libraries(${name} PUBLIC ${ARG_PUBLIC_LIBS} PRIVATE ${ARG_PRIVATE_LIBS})
+  tessera_set_warnings(${name})
+endfunction()
+
+# tessera_add_test(name SOURCES ... LIBS ... LABELS unit|ui|slow|gpu [TIMEOUT s])
+# Each GoogleTest case becomes its own ctest test (discovered when ctest runs), labelled as given.
+function(tessera_add_test name)
+  cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  if(NOT ARG_LABELS)
+    message(FATAL_ERROR "tessera_add_test(${name}): LABELS is required")
+  endif()
+  if(NOT ARG_TIMEOUT)
+    set(ARG_TIMEOUT 300)
+  endif()
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
+  target_include_directories(${name} PRIVATE "${PROJECT_SOURCE_DIR}/tests")
+  target_compile_definitions(${name} PRIVATE
+    TESSERA_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
+    TESSERA_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    TESSERA_PYTHON="${TESSERA_PYTHON}")
+  tessera_set_warnings(${name})
+  gtest_discover_tests(${name}
+    DISCOVERY_MODE PRE_TEST
+    PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
+               ENVIRONMENT "QT_QPA_PLATFORM=offscreen;OMP_NUM_THREADS=2")
+endfunction()
