@@ -1,0 +1,61 @@
+#include "app/cli/cliutil.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "app/cli/command.h"
+
+namespace tessera::cli {
+
+ProgressBar::ProgressBar(bool enabled)
+    : enabled_(enabled), tty_(isatty(STDERR_FILENO) != 0), start_(std::chrono::steady_clock::now()) {}
+
+ProgressBar::~ProgressBar() {
+    if (drawn_ && tty_) std::fputc('\n', stderr);
+}
+
+void ProgressBar::update(const Progress& p) {
+    if (!enabled_) return;
+    std::lock_guard<std::mutex> lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    const bool finished = p.total > 0 && p.done >= p.total;
+    const auto minGap = tty_ ? std::chrono::milliseconds(100) : std::chrono::milliseconds(5000);
+    if (!finished && drawn_ && now - last_ < minGap) return;
+    last_ = now;
+    drawn_ = true;
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    char line[256];
+    if (p.total > 0) {
+        const double frac = double(p.done) / double(p.total);
+        const int width = 30;
+        const int filled = int(frac * width + 0.5);
+        std::string bar(size_t(filled), '#');
+        bar.resize(width, '.');
+        const double rate = secs > 0 ? double(p.done) / secs : 0.0;
+        std::snprintf(line, sizeof line, "%-8s [%s] %lld/%lld %5.1f%% %.0f/s", p.stage.c_str(), bar.c_str(),
+                      (long long)p.done, (long long)p.total, 100.0 * frac, rate);
+    } else {
+        std::snprintf(line, sizeof line, "%-8s %lld", p.stage.c_str(), (long long)p.done);
+    }
+    if (tty_)
+        std::fprintf(stderr, "\r\033[K%s", line);
+    else
+        std::fprintf(stderr, "%s\n", line);
+    std::fflush(stderr);
+}
+
+JobContext ProgressBar::context(const CancelToken& cancel) {
+    JobContext ctx;
+    ctx.cancel = cancel;
+    ctx.onProgress = [this](const Progress& p) { update(p); };
+    return ctx;
+}
+
+int userError(const std::string& message) {
+    std::cerr << "tessera-cli: error: " << message << "\n";
+    return kUserError;
+}
+
+}  // namespace tessera::cli

@@ -1,0 +1,32 @@
+#pragma once
+// Small shared pieces of the CLI: a progress bar on stderr (only when stderr is a terminal, else a line every few
+// seconds), and error printing that keeps the user-error / internal-error exit codes honest.
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+
+#include "core/util/jobcontext.h"
+
+namespace tessera::cli {
+
+class ProgressBar {
+public:
+    explicit ProgressBar(bool enabled = true);
+    ~ProgressBar();  // ends the line
+    void update(const Progress& progress);  // thread-safe, rate-limited to ~10 redraws/s
+    JobContext context(const CancelToken& cancel = CancelToken{});  // a context that reports here
+
+private:
+    bool enabled_;
+    bool tty_;
+    bool drawn_ = false;
+    std::mutex mutex_;
+    std::chrono::steady_clock::time_point last_{};
+    std::chrono::steady_clock::time_point start_;
+};
+
+// Prints "tessera-cli: error: <message>" to stderr and returns kUserError.
+int userError(const std::string& message);
+
+}  // namespace tessera::cli

@@ -1,0 +1,115 @@
+#pragma once
+// The project document on disk: <root>/.tessera/project.db (SQLite, WAL). Every mutating call is its own committed
+// transaction, so a killed process loses nothing it was told had succeeded. Tessera never writes or moves the images.
+// One ProjectStore per thread: open another one on a worker thread (WAL allows readers beside the one writer).
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/project/imagerecord.h"
+#include "core/util/expected.h"
+
+namespace tessera::project {
+
+struct RunRecord {
+    int64_t id = 0;
+    std::string name;
+    std::string status;       // "running", "finished", "cancelled", "failed"
+    std::string optionsJson;  // the options the run was started with
+    std::string cardPath;     // run card JSON, relative to <root>/.tessera
+    std::string modelPath;    // model bundle, relative to <root>/.tessera
+    std::string metricsJson;  // final metrics summary
+    int64_t createdMs = 0;
+    int64_t finishedMs = 0;
+};
+
+struct PredictionRecord {
+    int64_t imageId = 0;
+    int64_t runId = 0;
+    int64_t classId = 0;      // top-1
+    double confidence = 0.0;  // top-1 probability
+    std::string topJson;      // [{"class": name, "p": prob}, ...] top-k
+};
+
+enum class SplitKind { Train, Validation, Test };
+
+class ProjectStore {
+public:
+    static constexpr int kSchemaVersion = 1;
+
+    // Opens the project rooted at `root`. With create=true, makes <root>/.tessera and the database when missing.
+    // Migrates older schemas forward; refuses a database from a newer Tessera with a clear message.
+    // A read-only folder or database gives an error naming the path, never a crash.
+    static Expected<ProjectStore> open(const std::filesystem::path& root, bool create = true);
+
+    ProjectStore(ProjectStore&&) noexcept;
+    ProjectStore& operator=(ProjectStore&&) noexcept;
+    ~ProjectStore();
+
+    const std::filesystem::path& root() const;
+    std::filesystem::path dataDir() const;  // <root>/.tessera (caches, runs, models live here)
+    int schemaVersion() const;
+
+    // --- images ---
+    Expected<std::vector<ImageRecord>> images() const;  // ordered by relPath
+    Expected<ImageRecord> image(int64_t id) const;
+    Expected<std::optional<ImageRecord>> imageByPath(const std::string& relPath) const;
+    Expected<std::vector<ImageRecord>> imagesByHash(const std::string& contentHash) const;
+    Expected<int64_t> upsertImage(const ImageRecord& record);  // keyed by relPath; returns the id
+    // Batch upsert in one transaction (scanner); ids are written back into `records`.
+    Status upsertImages(std::vector<ImageRecord>& records);
+    Status renameImage(int64_t id, const std::string& newRelPath);  // label and history follow the row
+    Status setFlags(const std::vector<std::pair<int64_t, uint32_t>>& flagsById);
+    Status setFindIds(const std::vector<std::pair<int64_t, std::string>>& findIdById);
+    Expected<int64_t> imageCount() const;
+
+    // --- classes ---
+    Expected<std::vector<ClassInfo>> classes() const;  // ordered by `order`
+    // Adds a class with the next free key (1..9, else 0), a distinct colour and the last order.
+    // Fails if the name is empty or already used.
+    Expected<int64_t> addClass(const std::string& name);
+    Expected<int64_t> ensureClass(const std::string& name);  // existing id or a new class
+    Status renameClass(int64_t classId, const std::string& newName);
+    Status setClassKey(int64_t classId, int key);
+    Status setClassColor(int64_t classId, const std::string& color);
+    Status mergeClasses(int64_t fromClassId, int64_t intoClassId);  // relabels, then removes `from`
+    Status removeClass(int64_t classId);                            // removes its labels too
+
+    // --- labels (each call one committed transaction) ---
+    // Returns the label the image had before (for undo); nullopt when it had none.
+    Expected<std::optional<Label>> setLabel(int64_t imageId, int64_t classId,
+                                            LabelSource source = LabelSource::Manual);
+    Expected<std::optional<Label>> clearLabel(int64_t imageId);
+    // Puts back exactly a previous state (label with its source and time, or none): the undo path.
+    Status restoreLabel(int64_t imageId, const std::optional<Label>& previous);
+    // Bulk assign in one transaction; returns the previous labels in the same order as imageIds.
+    Expected<std::vector<std::optional<Label>>> setLabels(const std::vector<int64_t>& imageIds, int64_t classId,
+                                                          LabelSource source = LabelSource::Manual);
+    Expected<std::optional<Label>> label(int64_t imageId) const;
+    Expected<std::vector<Label>> labels() const;
+    Expected<std::unordered_map<int64_t, int64_t>> classByImage() const;  // imageId -> classId
+
+    // --- splits, runs, predictions ---
+    Status setSplits(const std::vector<std::pair<int64_t, SplitKind>>& splitById, int fold = 0);
+    Expected<std::unordered_map<int64_t, SplitKind>> splits(int fold = 0) const;
+    Expected<int64_t> addRun(const RunRecord& run);
+    Status updateRun(const RunRecord& run);
+    Expected<std::vector<RunRecord>> runs() const;
+    Status putPredictions(const std::vector<PredictionRecord>& predictions);  // replaces per (image, run)
+    Expected<std::vector<PredictionRecord>> predictions(int64_t runId) const;
+
+    // --- key/value settings kept with the project ---
+    Status setSetting(const std::string& key, const std::string& value);
+    Expected<std::optional<std::string>> setting(const std::string& key) const;
+
+private:
+    struct Impl;
+    explicit ProjectStore(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tessera::project
