@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Quick start, step 2: configure, build and run every test (labels unit, ui, slow; gpu tests report themselves
-# as skipped-with-reason only where they cannot run). Needs the packages from install-deps.sh.
+# Quick start, step 2: configure, build and run every test (labels unit, ui, slow, and gpu when an NVIDIA GPU is
+# present). Extra arguments go to ctest, e.g. `-L unit`. Needs the packages from install-deps.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -13,4 +13,11 @@ fi
 export CCACHE_BASEDIR="$here"
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$(nproc)"
-ctest --preset default "$@"
+gpu_args=()
+if nvidia-smi -L >/dev/null 2>&1; then
+  echo "run-tests: NVIDIA GPU present: running all labels including gpu"
+else
+  echo "run-tests: no NVIDIA GPU on this machine: tests labelled 'gpu' are not run (CUDA code paths are covered on CPU)"
+  gpu_args=(-LE gpu)
+fi
+ctest --preset default "${gpu_args[@]}" "$@"
