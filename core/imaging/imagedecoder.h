@@ -47,6 +47,10 @@ public:
                                     const DecodeOptions& options = DecodeOptions::defaults());
     static Expected<cv::Mat> decodeBuffer(const std::vector<uint8_t>& bytes, const std::string& nameForErrors,
                                           const DecodeOptions& options = DecodeOptions::defaults());
+
+    // Ok when the header's pixel count is within maxPixels (<= 0: no limit); otherwise an error naming the file,
+    // its size and the limit. decode*() call this before OpenCV allocates anything.
+    static Status checkPixelLimit(const ImageHeader& header, int64_t maxPixels, const std::string& nameForErrors);
 };
 
 // Reads a whole file into memory; the error names the file and the OS reason.
