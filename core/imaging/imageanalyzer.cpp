@@ -14,6 +14,9 @@ namespace tessera::imaging {
 namespace {
 
 // Resizes so that the long side is exactly longSide, keeping the aspect ratio (short side at least 1).
+// INTER_AREA only where it matters, below half size: OpenCV 4.6's INTER_AREA at a non-integer factor takes its
+// generic path, ~5x slower than INTER_LINEAR (8.5 vs 1.7 ms for 640x480 RGB -> 512), and between half and full
+// size bilinear sampling touches every source pixel anyway. A DCT-reduced JPEG always lands in that range.
 cv::Mat toLongSide(const cv::Mat& src, int longSide) {
     const int srcLong = std::max(src.cols, src.rows);
     if (srcLong == longSide) return src;
@@ -22,7 +25,7 @@ cv::Mat toLongSide(const cv::Mat& src, int longSide) {
                         ? cv::Size(longSide, std::max(1, int(std::lround(src.rows * scale))))
                         : cv::Size(std::max(1, int(std::lround(src.cols * scale))), longSide);
     cv::Mat out;
-    cv::resize(src, out, size, 0, 0, scale < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    cv::resize(src, out, size, 0, 0, scale <= 0.5 ? cv::INTER_AREA : cv::INTER_LINEAR);
     return out;
 }
 
@@ -70,13 +73,13 @@ void analyzeBytes(const std::vector<uint8_t>& bytes, const std::string& name, co
     DecodeOptions decode;
     decode.maxPixels = options.maxPixels;
     decode.minLongSide = std::max(1, options.analysisLongSide);
+    decode.grayscale = true;  // both measures are on luma; JPEG then skips chroma
     auto image = ImageDecoder::decodeBuffer(bytes, name, decode);
     if (!image) {
         out.error = image.error();
         return;
     }
-    cv::Mat gray;
-    cv::cvtColor(toLongSide(*image, decode.minLongSide), gray, cv::COLOR_RGB2GRAY);
+    const cv::Mat gray = toLongSide(*image, decode.minLongSide);
     out.blur = laplacianVariance(gray);
     out.perceptualHash = perceptualHash(gray);
     out.readable = true;

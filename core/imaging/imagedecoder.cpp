@@ -68,11 +68,11 @@ int jpegReduction(int storedLongSide, int minLongSide) {
     return 1;
 }
 
-int jpegFlags(int reduction) {
-    int flags = cv::IMREAD_COLOR;
-    if (reduction == 2) flags = cv::IMREAD_REDUCED_COLOR_2;
-    if (reduction == 4) flags = cv::IMREAD_REDUCED_COLOR_4;
-    if (reduction == 8) flags = cv::IMREAD_REDUCED_COLOR_8;
+int jpegFlags(int reduction, bool gray) {
+    int flags = gray ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR;
+    if (reduction == 2) flags = gray ? cv::IMREAD_REDUCED_GRAYSCALE_2 : cv::IMREAD_REDUCED_COLOR_2;
+    if (reduction == 4) flags = gray ? cv::IMREAD_REDUCED_GRAYSCALE_4 : cv::IMREAD_REDUCED_COLOR_4;
+    if (reduction == 8) flags = gray ? cv::IMREAD_REDUCED_GRAYSCALE_8 : cv::IMREAD_REDUCED_COLOR_8;
     return flags | cv::IMREAD_IGNORE_ORIENTATION;
 }
 
@@ -106,8 +106,8 @@ void compositeOverWhite(const cv::Mat& src, cv::Mat& rgb) {
     }
 }
 
-// Any OpenCV decode result (8/16-bit or float, 1..4 channels, BGR order) to CV_8UC3 RGB.
-Expected<cv::Mat> toRgb8(cv::Mat m) {
+// Any OpenCV decode result (8/16-bit or float, 1..4 channels, BGR order) to CV_8UC3 RGB, or CV_8UC1 luma.
+Expected<cv::Mat> normalise(cv::Mat m, bool gray) {
     switch (m.depth()) {
         case CV_8U: break;
         case CV_16U: m.convertTo(m, CV_8U, 1.0 / 257.0); break;
@@ -115,15 +115,20 @@ Expected<cv::Mat> toRgb8(cv::Mat m) {
         case CV_64F: m.convertTo(m, CV_8U, 255.0); break;  // float TIFFs are 0..1 by convention
         default: return makeError("unsupported pixel type " + std::to_string(m.depth()));
     }
-    cv::Mat rgb;
+    cv::Mat out;
     switch (m.channels()) {
-        case 1: cv::cvtColor(m, rgb, cv::COLOR_GRAY2RGB); break;
-        case 3: cv::cvtColor(m, rgb, cv::COLOR_BGR2RGB); break;
+        case 1:
+            if (gray) return m;
+            cv::cvtColor(m, out, cv::COLOR_GRAY2RGB);
+            return out;
+        case 3: cv::cvtColor(m, out, gray ? cv::COLOR_BGR2GRAY : cv::COLOR_BGR2RGB); return out;
         case 2:
-        case 4: compositeOverWhite(m, rgb); break;
+        case 4:
+            compositeOverWhite(m, out);
+            if (gray) cv::cvtColor(out, out, cv::COLOR_RGB2GRAY);
+            return out;
         default: return makeError("unsupported channel count " + std::to_string(m.channels()));
     }
-    return rgb;
 }
 
 // EXIF orientation 1..8 to the displayed image (the same transforms as OpenCV's ApplyExifOrientation).
@@ -188,7 +193,8 @@ Expected<cv::Mat> ImageDecoder::decodeBuffer(const std::vector<uint8_t>& bytes, 
             if (!jpegHasEndMarker(bytes, probed->jpegScanOffset))
                 return makeError(name + ": truncated JPEG data (no end-of-image marker)");
             int longSide = std::max(probed->storedWidth, probed->storedHeight);
-            flags = jpegFlags(jpegReduction(longSide, options.minLongSide));  // CMYK/YCCK: libjpeg + OpenCV invert
+            // CMYK/YCCK: OpenCV converts Adobe (inverted) CMYK to colour itself; gray goes through colour then.
+            flags = jpegFlags(jpegReduction(longSide, options.minLongSide), options.grayscale && !h.cmyk);
         } else if (h.format == "tiff") {
             // OpenCV's TIFF decoder applies the Orientation tag itself, whatever the flags (checked in the tests).
             openCvOrients = true;
@@ -200,9 +206,9 @@ Expected<cv::Mat> ImageDecoder::decodeBuffer(const std::vector<uint8_t>& bytes, 
 
         cv::Mat raw = cv::imdecode(cv::Mat(1, int(bytes.size()), CV_8U, const_cast<uint8_t*>(bytes.data())), flags);
         if (raw.empty()) return makeError(name + ": cannot decode " + label + " data (truncated or corrupt)");
-        auto rgb = toRgb8(raw);
-        if (!rgb) return makeError(name + ": " + rgb.error());
-        cv::Mat out = std::move(*rgb);
+        auto normalised = normalise(raw, options.grayscale);
+        if (!normalised) return makeError(name + ": " + normalised.error());
+        cv::Mat out = std::move(*normalised);
 
         const int o = h.exifOrientation;
         if (openCvOrients) {

@@ -32,6 +32,9 @@ struct DecodeOptions {
     // at full size. The result is NOT resized to exactly minLongSide.
     int minLongSide = 0;
     bool applyExifOrientation = true;
+    // CV_8UC1 luma instead of RGB, for callers that only need gray (analysis): JPEGs then skip chroma decoding
+    // and colour conversion, which roughly halves their decode time.
+    bool grayscale = false;
 
     static DecodeOptions defaults() { return DecodeOptions{}; }
 };
@@ -42,7 +45,9 @@ public:
     static Expected<ImageHeader> probe(const std::filesystem::path& path);
     static Expected<ImageHeader> probeBuffer(const uint8_t* data, size_t size, const std::string& nameForErrors);
 
-    // Decoded pixels: CV_8UC3 in RGB order, orientation applied. Errors name the file and the problem.
+    // Decoded pixels: CV_8UC3 in RGB order (CV_8UC1 with DecodeOptions::grayscale), orientation applied. Alpha is
+    // composited over white, 16-bit and float samples are scaled to 8 bits, CMYK is converted to RGB. Errors name
+    // the file and the problem.
     static Expected<cv::Mat> decode(const std::filesystem::path& path,
                                     const DecodeOptions& options = DecodeOptions::defaults());
     static Expected<cv::Mat> decodeBuffer(const std::vector<uint8_t>& bytes, const std::string& nameForErrors,
