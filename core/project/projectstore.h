@@ -53,6 +53,8 @@ public:
     const std::filesystem::path& root() const;
     std::filesystem::path dataDir() const;  // <root>/.tessera (caches, runs, models live here)
     int schemaVersion() const;
+    std::filesystem::path databasePath() const;  // <root>/.tessera/project.db
+    Status checkIntegrity() const;                // PRAGMA integrity_check; the error lists what is damaged
 
     // --- images ---
     Expected<std::vector<ImageRecord>> images() const;  // ordered by relPath
@@ -63,6 +65,8 @@ public:
     // Batch upsert in one transaction (scanner); ids are written back into `records`.
     Status upsertImages(std::vector<ImageRecord>& records);
     Status renameImage(int64_t id, const std::string& newRelPath);  // label and history follow the row
+    Status renameImages(const std::vector<std::pair<int64_t, std::string>>& newPathById);  // one transaction
+    Status removeImages(const std::vector<int64_t>& ids);  // forgets rows (labels, splits, predictions cascade)
     Status setFlags(const std::vector<std::pair<int64_t, uint32_t>>& flagsById);
     Status setFindIds(const std::vector<std::pair<int64_t, std::string>>& findIdById);
     Expected<int64_t> imageCount() const;
@@ -89,17 +93,23 @@ public:
     // Bulk assign in one transaction; returns the previous labels in the same order as imageIds.
     Expected<std::vector<std::optional<Label>>> setLabels(const std::vector<int64_t>& imageIds, int64_t classId,
                                                           LabelSource source = LabelSource::Manual);
+    // Many images, each with its own class, in one transaction (CSV import, folder classes). With onlyUnlabelled,
+    // images that already carry a label keep it. Returns how many labels were written.
+    Expected<int64_t> assignLabels(const std::vector<std::pair<int64_t, int64_t>>& classByImageId,
+                                   LabelSource source, bool onlyUnlabelled = false);
     Expected<std::optional<Label>> label(int64_t imageId) const;
     Expected<std::vector<Label>> labels() const;
     Expected<std::unordered_map<int64_t, int64_t>> classByImage() const;  // imageId -> classId
 
     // --- splits, runs, predictions ---
+    // Replaces the whole assignment of `fold` (images not listed are in no split of that fold).
     Status setSplits(const std::vector<std::pair<int64_t, SplitKind>>& splitById, int fold = 0);
     Expected<std::unordered_map<int64_t, SplitKind>> splits(int fold = 0) const;
     Expected<int64_t> addRun(const RunRecord& run);
     Status updateRun(const RunRecord& run);
     Expected<std::vector<RunRecord>> runs() const;
-    Status putPredictions(const std::vector<PredictionRecord>& predictions);  // replaces per (image, run)
+    // Replaces per (image, run). classId 0 stores "no class"; a class removed later reads back as 0.
+    Status putPredictions(const std::vector<PredictionRecord>& predictions);
     Expected<std::vector<PredictionRecord>> predictions(int64_t runId) const;
 
     // --- key/value settings kept with the project ---

@@ -1,0 +1,201 @@
+#include "core/project/csvio.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <system_error>
+#include <unordered_map>
+
+#include "core/project/csvreader.h"
+
+namespace fs = std::filesystem;
+
+namespace tessera::project {
+
+namespace {
+
+std::string trimmed(const std::string& s) {
+    size_t b = 0, e = s.size();
+    while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+    while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+    return s.substr(b, e - b);
+}
+
+std::string lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+bool isFileHeader(const std::string& h) {
+    return h == "file" || h == "filename" || h == "file_name" || h == "path" || h == "image" || h == "rel_path";
+}
+bool isLabelHeader(const std::string& h) { return h == "label" || h == "class" || h == "category"; }
+
+// Makes the CSV's file column comparable with the store's rel_path: '/' separators, no "./", and absolute paths
+// inside the project made relative.
+std::string normalisePath(std::string file, const fs::path& root) {
+    for (char& c : file)
+        if (c == '\\') c = '/';
+    const std::string rootText = root.generic_string() + "/";
+    if (file.compare(0, rootText.size(), rootText) == 0) file.erase(0, rootText.size());
+    while (file.compare(0, 2, "./") == 0) file.erase(0, 2);
+    return file;
+}
+
+}  // namespace
+
+Expected<CsvImportReport> importLabelsCsv(ProjectStore& store, const fs::path& csvPath, LabelSource source) {
+    std::ifstream in(csvPath, std::ios::binary);
+    if (!in) return makeError("cannot read '" + csvPath.string() + "': " + std::strerror(errno));
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    if (in.bad()) return makeError("cannot read '" + csvPath.string() + "': read error");
+    const CsvParseResult parsed = CsvReader::parse(buffer.str());
+    const std::string name = csvPath.filename().string();
+    auto where = [&](int line) { return name + ":" + std::to_string(line) + ": "; };
+
+    CsvImportReport report;
+    for (const auto& [line, reason] : parsed.problems) report.problems.push_back(where(line) + reason);
+
+    auto images = store.images();
+    if (!images.ok()) return images.takeError();
+    std::unordered_map<std::string, int64_t> byPath;
+    std::unordered_map<std::string, std::vector<int64_t>> byName;
+    for (const ImageRecord& r : images.value()) {
+        byPath.emplace(r.relPath, r.id);
+        const size_t slash = r.relPath.find_last_of('/');
+        byName[slash == std::string::npos ? r.relPath : r.relPath.substr(slash + 1)].push_back(r.id);
+    }
+    auto classes = store.classes();
+    if (!classes.ok()) return classes.takeError();
+    std::unordered_map<std::string, int64_t> classIds;
+    for (const ClassInfo& c : classes.value()) classIds.emplace(c.name, c.id);
+
+    size_t first = 0;
+    size_t fileCol = 0, labelCol = 1;
+    if (!parsed.records.empty()) {
+        const auto& header = parsed.records.front().fields;
+        int f = -1, l = -1;
+        for (size_t c = 0; c < header.size(); ++c) {
+            const std::string h = lower(trimmed(header[c]));
+            if (f < 0 && isFileHeader(h)) f = int(c);
+            else if (l < 0 && isLabelHeader(h)) l = int(c);
+        }
+        if (f >= 0 && l >= 0) {
+            fileCol = size_t(f);
+            labelCol = size_t(l);
+            first = 1;
+        }
+    }
+
+    std::vector<std::pair<int64_t, int64_t>> assignments;
+    std::unordered_map<int64_t, std::pair<int, int64_t>> lineOfImage;  // image -> (line, class) of its last row
+    for (size_t r = first; r < parsed.records.size(); ++r) {
+        const CsvRecord& record = parsed.records[r];
+        ++report.rows;
+        if (record.fields.size() <= std::max(fileCol, labelCol)) {
+            report.problems.push_back(where(record.line) + "expected the columns file,label; found " +
+                                      std::to_string(record.fields.size()) + " column(s)");
+            continue;
+        }
+        const std::string file = normalisePath(trimmed(record.fields[fileCol]), store.root());
+        const std::string label = trimmed(record.fields[labelCol]);
+        if (file.empty()) {
+            report.problems.push_back(where(record.line) + "empty file name");
+            continue;
+        }
+        if (label.empty()) {
+            report.problems.push_back(where(record.line) + "no label for '" + file + "'");
+            continue;
+        }
+        int64_t imageId = 0;
+        if (auto it = byPath.find(file); it != byPath.end()) {
+            imageId = it->second;
+        } else {
+            const size_t slash = file.find_last_of('/');
+            const std::string base = slash == std::string::npos ? file : file.substr(slash + 1);
+            auto named = byName.find(base);
+            if (named == byName.end() || (slash != std::string::npos && named->second.size() != 1)) {
+                report.problems.push_back(where(record.line) + "no image '" + file + "' in the project");
+                continue;
+            }
+            if (named->second.size() > 1) {
+                report.problems.push_back(where(record.line) + "'" + file + "' matches " +
+                                          std::to_string(named->second.size()) +
+                                          " images in the project; give its path relative to the project folder");
+                continue;
+            }
+            imageId = named->second.front();
+        }
+        auto cls = classIds.find(label);
+        if (cls == classIds.end()) {
+            auto id = store.ensureClass(label);
+            if (!id.ok()) return id.takeError();
+            cls = classIds.emplace(label, id.value()).first;
+            ++report.classesCreated;
+        }
+        auto [prev, fresh] = lineOfImage.try_emplace(imageId, record.line, cls->second);
+        if (!fresh) {
+            if (prev->second.second != cls->second)
+                report.problems.push_back(where(record.line) + "'" + file + "' was already labelled on line " +
+                                          std::to_string(prev->second.first) + "; this later row wins");
+            prev->second = {record.line, cls->second};
+        }
+        assignments.emplace_back(imageId, cls->second);
+    }
+
+    if (!assignments.empty()) {
+        auto applied = store.assignLabels(assignments, source);
+        if (!applied.ok()) return applied.takeError();
+        report.applied = static_cast<int64_t>(lineOfImage.size());
+    }
+    return report;
+}
+
+Expected<int64_t> exportLabelsCsv(const ProjectStore& store, const fs::path& csvPath) {
+    auto images = store.images();
+    if (!images.ok()) return images.takeError();
+    auto labels = store.labels();
+    if (!labels.ok()) return labels.takeError();
+    auto classes = store.classes();
+    if (!classes.ok()) return classes.takeError();
+    std::unordered_map<int64_t, const Label*> labelOf;
+    for (const Label& l : labels.value()) labelOf.emplace(l.imageId, &l);
+    std::unordered_map<int64_t, std::string> className;
+    for (const ClassInfo& c : classes.value()) className.emplace(c.id, c.name);
+
+    // Write beside the target and rename over it, so a failure never leaves a half-written CSV behind.
+    const fs::path temp = csvPath.string() + ".tmp";
+    int64_t rows = 0;
+    {
+        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+        if (!out) return makeError("cannot write '" + csvPath.string() + "': " + std::strerror(errno));
+        out << "file,label,source\r\n";
+        for (const ImageRecord& r : images.value()) {  // ordered by relPath
+            auto l = labelOf.find(r.id);
+            if (l == labelOf.end()) continue;
+            out << CsvReader::quote(r.relPath) << ',' << CsvReader::quote(className[l->second->classId]) << ','
+                << toString(l->second->source) << "\r\n";
+            ++rows;
+        }
+        out.flush();
+        if (!out) {
+            std::error_code ignore;
+            fs::remove(temp, ignore);
+            return makeError("cannot write '" + csvPath.string() + "': write failed (disk full?)");
+        }
+    }
+    std::error_code ec;
+    fs::rename(temp, csvPath, ec);
+    if (ec) {
+        std::error_code ignore;
+        fs::remove(temp, ignore);
+        return makeError("cannot write '" + csvPath.string() + "': " + ec.message());
+    }
+    return rows;
+}
+
+}  // namespace tessera::project

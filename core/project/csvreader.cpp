@@ -1,0 +1,91 @@
+#include "core/project/csvreader.h"
+
+namespace tessera::project {
+
+CsvParseResult CsvReader::parse(const std::string& textIn) {
+    CsvParseResult out;
+    size_t i = 0;
+    const std::string& text = textIn;
+    if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) i = 3;
+    const size_t n = text.size();
+    int line = 1;
+
+    while (i < n) {
+        CsvRecord record;
+        record.line = line;
+        std::string field;
+        bool recordDone = false;
+        bool anyContent = false;
+        while (!recordDone) {
+            field.clear();
+            if (i < n && text[i] == '"') {
+                anyContent = true;
+                const int quoteLine = line;
+                ++i;
+                bool closed = false;
+                while (i < n) {
+                    const char c = text[i];
+                    if (c == '"') {
+                        if (i + 1 < n && text[i + 1] == '"') {
+                            field += '"';
+                            i += 2;
+                            continue;
+                        }
+                        ++i;
+                        closed = true;
+                        break;
+                    }
+                    if (c == '\n') ++line;
+                    field += c;
+                    ++i;
+                }
+                if (!closed) {
+                    out.problems.emplace_back(quoteLine, "quoted field is never closed (missing '\"')");
+                    i = n;
+                }
+                // Text between the closing quote and the next separator is not RFC 4180; keep it, but say so.
+                size_t junkStart = i;
+                while (i < n && text[i] != ',' && text[i] != '\n' && text[i] != '\r') field += text[i++];
+                if (i > junkStart)
+                    out.problems.emplace_back(line, "text after a closing quote (\"" + text.substr(junkStart, i - junkStart) +
+                                                        "\"); kept as part of the field");
+            } else {
+                while (i < n && text[i] != ',' && text[i] != '\n' && text[i] != '\r') field += text[i++];
+                if (!field.empty()) anyContent = true;
+            }
+            record.fields.push_back(field);
+            if (i >= n) {
+                recordDone = true;
+            } else if (text[i] == ',') {
+                anyContent = true;
+                ++i;
+                if (i >= n) {  // trailing comma at end of file: one more empty field
+                    record.fields.emplace_back();
+                    recordDone = true;
+                }
+            } else {  // CR, LF or CRLF ends the record
+                if (text[i] == '\r') ++i;
+                if (i < n && text[i] == '\n') ++i;
+                ++line;
+                recordDone = true;
+            }
+        }
+        if (anyContent) out.records.push_back(std::move(record));
+    }
+    return out;
+}
+
+std::string CsvReader::quote(const std::string& field) {
+    bool needs = field.find_first_of(",\"\r\n") != std::string::npos;
+    if (!field.empty() && (field.front() == ' ' || field.back() == ' ' || field.front() == '\t')) needs = true;
+    if (!needs) return field;
+    std::string out = "\"";
+    for (char c : field) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    out += '"';
+    return out;
+}
+
+}  // namespace tessera::project

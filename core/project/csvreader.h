@@ -1,0 +1,27 @@
+#pragma once
+// RFC 4180 CSV parsing for label import: quoted fields with embedded commas, quotes ("") and line breaks; CRLF or
+// LF records; a leading UTF-8 byte-order mark (Excel writes one) is dropped. Each record keeps the line it starts
+// on so problems can be reported as "file:line: reason".
+#include <string>
+#include <vector>
+
+namespace tessera::project {
+
+struct CsvRecord {
+    int line = 0;  // 1-based line where the record starts
+    std::vector<std::string> fields;
+};
+
+struct CsvParseResult {
+    std::vector<CsvRecord> records;  // blank lines are skipped
+    std::vector<std::pair<int, std::string>> problems;  // (line, reason)
+};
+
+class CsvReader {
+public:
+    static CsvParseResult parse(const std::string& text);
+    // Quotes a field when RFC 4180 requires it (comma, quote, CR/LF) or when spaces at its ends would be lost.
+    static std::string quote(const std::string& field);
+};
+
+}  // namespace tessera::project

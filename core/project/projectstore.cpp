@@ -1,0 +1,341 @@
+#include "core/project/projectstore.h"
+
+#include <sqlite3.h>
+
+#include <system_error>
+
+#include "core/project/projectstore_p.h"
+#include "core/project/schemamigrator.h"
+
+namespace fs = std::filesystem;
+
+namespace tessera::project {
+
+namespace {
+
+const char* kImageColumns =
+    "id, rel_path, content_hash, file_size, mtime_ns, width, height, channels, bit_depth, format, flags, error, "
+    "phash, blur, find_id";
+
+ImageRecord readImage(SQLite::Statement& q) {
+    ImageRecord r;
+    r.id = q.getColumn(0).getInt64();
+    r.relPath = q.getColumn(1).getString();
+    r.contentHash = q.getColumn(2).getString();
+    r.fileSize = q.getColumn(3).getInt64();
+    r.mtimeNs = q.getColumn(4).getInt64();
+    r.width = q.getColumn(5).getInt();
+    r.height = q.getColumn(6).getInt();
+    r.channels = q.getColumn(7).getInt();
+    r.bitDepth = q.getColumn(8).getInt();
+    r.format = q.getColumn(9).getString();
+    r.flags = static_cast<uint32_t>(q.getColumn(10).getInt64());
+    r.error = q.getColumn(11).getString();
+    r.perceptualHash = static_cast<uint64_t>(q.getColumn(12).getInt64());
+    r.blur = q.getColumn(13).getDouble();
+    r.findId = q.getColumn(14).getString();
+    return r;
+}
+
+std::string fsReason(const std::error_code& ec) {
+    std::string reason = ec.message();
+    if (ec == std::errc::permission_denied || ec == std::errc::read_only_file_system ||
+        ec == std::errc::operation_not_permitted)
+        reason += " (the folder is read-only for this user; Tessera keeps its project data in it)";
+    return reason;
+}
+
+// Why FULL and not NORMAL: in WAL mode both survive a killed process (a commit has been written to the WAL file,
+// which lives in the OS page cache once write() returns). NORMAL can lose the last commits on a power cut or OS
+// crash, and labels are hours of an archaeologist's work on a laptop whose battery may die. FULL costs one fsync of
+// the WAL per commit: invisible at human labelling rates, and the scanner and bulk edits batch their writes.
+void configureConnection(SQLite::Database& db) {
+    const std::string mode = db.execAndGet("PRAGMA journal_mode = WAL").getString();
+    // A file system without shared memory (some network shares) keeps the rollback journal; with synchronous=FULL
+    // that is just as safe, only readers then wait for the writer. So carry on rather than refuse the project.
+    (void)mode;
+    db.exec("PRAGMA synchronous = FULL");
+    db.exec("PRAGMA foreign_keys = ON");
+}
+
+}  // namespace
+
+ProjectStore::ProjectStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ProjectStore::ProjectStore(ProjectStore&&) noexcept = default;
+ProjectStore& ProjectStore::operator=(ProjectStore&&) noexcept = default;
+ProjectStore::~ProjectStore() = default;
+
+Expected<ProjectStore> ProjectStore::open(const fs::path& rootIn, bool create) {
+    std::error_code ec;
+    fs::path root = fs::absolute(rootIn, ec);
+    if (ec) root = rootIn;
+    root = root.lexically_normal();
+    if (!root.empty() && root.filename().empty()) root = root.parent_path();  // drop a trailing '/'
+
+    const fs::file_status rootStatus = fs::status(root, ec);
+    if (ec && ec != std::errc::no_such_file_or_directory)
+        return makeError("cannot open project folder '" + root.string() + "': " + ec.message());
+    if (!fs::exists(rootStatus)) return makeError("project folder '" + root.string() + "' does not exist");
+    if (!fs::is_directory(rootStatus)) return makeError("'" + root.string() + "' is not a folder");
+
+    const fs::path dataDir = root / ".tessera";
+    const fs::file_status dataStatus = fs::status(dataDir, ec);
+    if (!fs::exists(dataStatus)) {
+        if (!create)
+            return makeError("'" + root.string() + "' is not a Tessera project (it has no .tessera folder)");
+        if (!fs::create_directory(dataDir, ec) && ec)
+            return makeError("cannot create '" + dataDir.string() + "': " + fsReason(ec));
+    } else if (!fs::is_directory(dataStatus)) {
+        return makeError("'" + dataDir.string() + "' exists but is not a folder; cannot keep the project there");
+    }
+
+    auto impl = std::make_unique<Impl>();
+    impl->root = root;
+    impl->dbPath = dataDir / "project.db";
+    const std::string dbName = impl->dbPath.string();
+    if (!create && !fs::exists(impl->dbPath, ec))
+        return makeError("'" + root.string() + "' is not a Tessera project (no " + dbName + ")");
+
+    try {
+        const int flags = SQLite::OPEN_READWRITE | (create ? SQLite::OPEN_CREATE : 0);
+        impl->db = std::make_unique<SQLite::Database>(impl->dbPath, flags, /*busyTimeoutMs=*/5000);
+        // SQLite silently falls back to read-only when the file is not writable; the project cannot work that way.
+        if (sqlite3_db_readonly(impl->db->getHandle(), "main") == 1)
+            return makeError("'" + dbName + "' is read-only; Tessera needs to write its project database "
+                             "(check the file's permissions or copy the project to a writable folder)");
+        configureConnection(*impl->db);
+    } catch (const SQLite::Exception& e) {
+        std::string message = "cannot open project database '" + dbName + "': " + e.what();
+        const int code = e.getErrorCode();
+        if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM)
+            message += " (is the folder or the file read-only?)";
+        return makeError(message);
+    }
+
+    Status migrated = SchemaMigrator::migrate(*impl->db, dbName);
+    if (!migrated.ok()) return migrated.takeError();
+    try {
+        impl->schemaVersion = SchemaMigrator::userVersion(*impl->db);
+    } catch (const SQLite::Exception& e) {
+        return makeError("cannot read '" + dbName + "': " + e.what());
+    }
+    return ProjectStore(std::move(impl));
+}
+
+const fs::path& ProjectStore::root() const { return impl_->root; }
+fs::path ProjectStore::dataDir() const { return impl_->root / ".tessera"; }
+fs::path ProjectStore::databasePath() const { return impl_->dbPath; }
+int ProjectStore::schemaVersion() const { return impl_->schemaVersion; }
+
+Status ProjectStore::checkIntegrity() const {
+    return impl_->guard<Status>("integrity check", [&]() -> Status {
+        SQLite::Statement q(*impl_->db, "PRAGMA integrity_check");
+        std::string result;
+        while (q.executeStep()) {
+            if (!result.empty()) result += "; ";
+            result += q.getColumn(0).getString();
+        }
+        if (result != "ok") return makeError(impl_->dbName() + " is damaged: " + result);
+        return {};
+    });
+}
+
+// --- images ---
+
+Expected<std::vector<ImageRecord>> ProjectStore::images() const {
+    using R = Expected<std::vector<ImageRecord>>;
+    return impl_->guard<R>("listing images", [&]() -> R {
+        SQLite::Statement q(*impl_->db, std::string("SELECT ") + kImageColumns + " FROM images ORDER BY rel_path");
+        std::vector<ImageRecord> out;
+        while (q.executeStep()) out.push_back(readImage(q));
+        return out;
+    });
+}
+
+Expected<ImageRecord> ProjectStore::image(int64_t id) const {
+    using R = Expected<ImageRecord>;
+    return impl_->guard<R>("reading an image", [&]() -> R {
+        SQLite::Statement q(*impl_->db, std::string("SELECT ") + kImageColumns + " FROM images WHERE id = ?");
+        q.bind(1, id);
+        if (!q.executeStep()) return makeError(impl_->dbName() + ": no image with id " + std::to_string(id));
+        return readImage(q);
+    });
+}
+
+Expected<std::optional<ImageRecord>> ProjectStore::imageByPath(const std::string& relPath) const {
+    using R = Expected<std::optional<ImageRecord>>;
+    return impl_->guard<R>("looking up an image", [&]() -> R {
+        SQLite::Statement q(*impl_->db, std::string("SELECT ") + kImageColumns + " FROM images WHERE rel_path = ?");
+        q.bind(1, relPath);
+        if (!q.executeStep()) return std::optional<ImageRecord>{};
+        return std::optional<ImageRecord>(readImage(q));
+    });
+}
+
+Expected<std::vector<ImageRecord>> ProjectStore::imagesByHash(const std::string& contentHash) const {
+    using R = Expected<std::vector<ImageRecord>>;
+    return impl_->guard<R>("looking up images by hash", [&]() -> R {
+        SQLite::Statement q(*impl_->db, std::string("SELECT ") + kImageColumns +
+                                            " FROM images WHERE content_hash = ? ORDER BY rel_path");
+        q.bind(1, contentHash);
+        std::vector<ImageRecord> out;
+        while (q.executeStep()) out.push_back(readImage(q));
+        return out;
+    });
+}
+
+namespace {
+
+class ImageWriter {
+public:
+    explicit ImageWriter(SQLite::Database& db)
+        : upsert_(db,
+                  "INSERT INTO images (rel_path, content_hash, file_size, mtime_ns, width, height, channels, "
+                  "bit_depth, format, flags, error, phash, blur, find_id) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+                  "ON CONFLICT(rel_path) DO UPDATE SET content_hash = excluded.content_hash, "
+                  "file_size = excluded.file_size, mtime_ns = excluded.mtime_ns, width = excluded.width, "
+                  "height = excluded.height, channels = excluded.channels, bit_depth = excluded.bit_depth, "
+                  "format = excluded.format, flags = excluded.flags, error = excluded.error, "
+                  "phash = excluded.phash, blur = excluded.blur, find_id = excluded.find_id"),
+          // RETURNING needs SQLite 3.35; Debian 11 has 3.34, so look the id up instead.
+          lookup_(db, "SELECT id FROM images WHERE rel_path = ?") {}
+
+    int64_t write(const ImageRecord& r) {
+        upsert_.reset();
+        upsert_.bind(1, r.relPath);
+        upsert_.bind(2, r.contentHash);
+        upsert_.bind(3, static_cast<int64_t>(r.fileSize));
+        upsert_.bind(4, static_cast<int64_t>(r.mtimeNs));
+        upsert_.bind(5, r.width);
+        upsert_.bind(6, r.height);
+        upsert_.bind(7, r.channels);
+        upsert_.bind(8, r.bitDepth);
+        upsert_.bind(9, r.format);
+        upsert_.bind(10, static_cast<int64_t>(r.flags));
+        upsert_.bind(11, r.error);
+        upsert_.bind(12, static_cast<int64_t>(r.perceptualHash));
+        upsert_.bind(13, r.blur);
+        upsert_.bind(14, r.findId);
+        upsert_.exec();
+        lookup_.reset();
+        lookup_.bind(1, r.relPath);
+        lookup_.executeStep();
+        return lookup_.getColumn(0).getInt64();
+    }
+
+private:
+    SQLite::Statement upsert_;
+    SQLite::Statement lookup_;
+};
+
+}  // namespace
+
+Expected<int64_t> ProjectStore::upsertImage(const ImageRecord& record) {
+    using R = Expected<int64_t>;
+    if (record.relPath.empty()) return makeError(impl_->dbName() + ": cannot store an image with an empty path");
+    return impl_->guard<R>("storing an image", [&]() -> R {
+        auto transaction = impl_->begin();
+        ImageWriter writer(*impl_->db);
+        const int64_t id = writer.write(record);
+        transaction.commit();
+        return id;
+    });
+}
+
+Status ProjectStore::upsertImages(std::vector<ImageRecord>& records) {
+    for (const ImageRecord& r : records)
+        if (r.relPath.empty()) return makeError(impl_->dbName() + ": cannot store an image with an empty path");
+    return impl_->guard<Status>("storing images", [&]() -> Status {
+        auto transaction = impl_->begin();
+        ImageWriter writer(*impl_->db);
+        std::vector<int64_t> ids;
+        ids.reserve(records.size());
+        for (const ImageRecord& r : records) ids.push_back(writer.write(r));
+        transaction.commit();
+        // Ids only after the commit, so a failed batch leaves `records` as it was.
+        for (size_t i = 0; i < records.size(); ++i) records[i].id = ids[i];
+        return {};
+    });
+}
+
+Status ProjectStore::renameImage(int64_t id, const std::string& newRelPath) {
+    return renameImages({{id, newRelPath}});
+}
+
+Status ProjectStore::renameImages(const std::vector<std::pair<int64_t, std::string>>& newPathById) {
+    return impl_->guard<Status>("renaming images", [&]() -> Status {
+        auto transaction = impl_->begin();
+        SQLite::Statement clash(*impl_->db, "SELECT id FROM images WHERE rel_path = ? AND id <> ?");
+        SQLite::Statement update(*impl_->db, "UPDATE images SET rel_path = ? WHERE id = ?");
+        for (const auto& [id, path] : newPathById) {
+            if (path.empty()) return makeError(impl_->dbName() + ": cannot rename an image to an empty path");
+            clash.reset();
+            clash.bind(1, path);
+            clash.bind(2, id);
+            if (clash.executeStep())
+                return makeError(impl_->dbName() + ": cannot rename image " + std::to_string(id) + " to '" + path +
+                                 "': another image already has that path");
+            update.reset();
+            update.bind(1, path);
+            update.bind(2, id);
+            if (update.exec() == 0)
+                return makeError(impl_->dbName() + ": no image with id " + std::to_string(id) + " to rename");
+        }
+        transaction.commit();
+        return {};
+    });
+}
+
+Status ProjectStore::setFlags(const std::vector<std::pair<int64_t, uint32_t>>& flagsById) {
+    return impl_->guard<Status>("setting image flags", [&]() -> Status {
+        auto transaction = impl_->begin();
+        SQLite::Statement update(*impl_->db, "UPDATE images SET flags = ? WHERE id = ?");
+        for (const auto& [id, flags] : flagsById) {
+            update.reset();
+            update.bind(1, static_cast<int64_t>(flags));
+            update.bind(2, id);
+            update.exec();
+        }
+        transaction.commit();
+        return {};
+    });
+}
+
+Status ProjectStore::setFindIds(const std::vector<std::pair<int64_t, std::string>>& findIdById) {
+    return impl_->guard<Status>("setting find ids", [&]() -> Status {
+        auto transaction = impl_->begin();
+        SQLite::Statement update(*impl_->db, "UPDATE images SET find_id = ? WHERE id = ?");
+        for (const auto& [id, findId] : findIdById) {
+            update.reset();
+            update.bind(1, findId);
+            update.bind(2, id);
+            update.exec();
+        }
+        transaction.commit();
+        return {};
+    });
+}
+
+Status ProjectStore::removeImages(const std::vector<int64_t>& ids) {
+    return impl_->guard<Status>("removing images", [&]() -> Status {
+        auto transaction = impl_->begin();
+        SQLite::Statement remove(*impl_->db, "DELETE FROM images WHERE id = ?");
+        for (int64_t id : ids) {
+            remove.reset();
+            remove.bind(1, id);
+            remove.exec();
+        }
+        transaction.commit();
+        return {};
+    });
+}
+
+Expected<int64_t> ProjectStore::imageCount() const {
+    using R = Expected<int64_t>;
+    return impl_->guard<R>("counting images", [&]() -> R {
+        return impl_->db->execAndGet("SELECT COUNT(*) FROM images").getInt64();
+    });
+}
+
+}  // namespace tessera::project

@@ -1,0 +1,369 @@
+// ProjectStore: classes and labels. Each public call is one committed transaction.
+#include <array>
+#include <cctype>
+#include <set>
+
+#include "core/project/projectstore.h"
+#include "core/project/projectstore_p.h"
+
+namespace tessera::project {
+
+namespace {
+
+// Distinct, colour-blind-friendly hues (Tableau 10 plus two); a new class takes the first one not in use.
+constexpr std::array<const char*, 12> kPalette = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948",
+                                                  "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac", "#17becf", "#bcbd22"};
+
+std::string trimmed(const std::string& s) {
+    size_t b = 0, e = s.size();
+    while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+    while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+    return s.substr(b, e - b);
+}
+
+std::optional<Label> readLabel(SQLite::Database& db, int64_t imageId) {
+    SQLite::Statement q(db, "SELECT class_id, source, time_ms FROM labels WHERE image_id = ?");
+    q.bind(1, imageId);
+    if (!q.executeStep()) return std::nullopt;
+    Label l;
+    l.imageId = imageId;
+    l.classId = q.getColumn(0).getInt64();
+    if (!labelSourceFromString(q.getColumn(1).getString(), &l.source)) l.source = LabelSource::Manual;
+    l.timeMs = q.getColumn(2).getInt64();
+    return l;
+}
+
+bool rowExists(SQLite::Database& db, const char* table, int64_t id) {
+    SQLite::Statement q(db, std::string("SELECT 1 FROM ") + table + " WHERE id = ?");
+    q.bind(1, id);
+    return q.executeStep();
+}
+
+void writeLabel(SQLite::Statement& upsert, int64_t imageId, int64_t classId, LabelSource source, int64_t timeMs) {
+    upsert.reset();
+    upsert.bind(1, imageId);
+    upsert.bind(2, classId);
+    upsert.bind(3, toString(source));
+    upsert.bind(4, timeMs);
+    upsert.exec();
+}
+
+const char* kUpsertLabel =
+    "INSERT INTO labels (image_id, class_id, source, time_ms) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT(image_id) DO UPDATE SET class_id = excluded.class_id, source = excluded.source, "
+    "time_ms = excluded.time_ms";
+
+}  // namespace
+
+// --- classes ---
+
+Expected<std::vector<ClassInfo>> ProjectStore::classes() const {
+    using R = Expected<std::vector<ClassInfo>>;
+    return impl_->guard<R>("listing classes", [&]() -> R {
+        SQLite::Statement q(*impl_->db, "SELECT id, name, color, key, ord FROM classes ORDER BY ord, id");
+        std::vector<ClassInfo> out;
+        while (q.executeStep()) {
+            ClassInfo c;
+            c.id = q.getColumn(0).getInt64();
+            c.name = q.getColumn(1).getString();
+            c.color = q.getColumn(2).getString();
+            c.key = q.getColumn(3).getInt();
+            c.order = q.getColumn(4).getInt();
+            out.push_back(std::move(c));
+        }
+        return out;
+    });
+}
+
+Expected<int64_t> ProjectStore::addClass(const std::string& nameIn) {
+    using R = Expected<int64_t>;
+    const std::string name = trimmed(nameIn);
+    if (name.empty()) return makeError(impl_->dbName() + ": a class needs a name");
+    return impl_->guard<R>("adding a class", [&]() -> R {
+        auto transaction = impl_->begin();
+        SQLite::Database& db = *impl_->db;
+        SQLite::Statement same(db, "SELECT 1 FROM classes WHERE name = ?");
+        same.bind(1, name);
+        if (same.executeStep()) return makeError(impl_->dbName() + ": a class named '" + name + "' already exists");
+
+        std::set<int> keys;
+        std::set<std::string> colors;
+        int maxOrder = -1;
+        int64_t count = 0;
+        SQLite::Statement all(db, "SELECT key, color, ord FROM classes");
+        while (all.executeStep()) {
+            keys.insert(all.getColumn(0).getInt());
+            colors.insert(all.getColumn(1).getString());
+            maxOrder = std::max(maxOrder, all.getColumn(2).getInt());
+            ++count;
+        }
+        int key = 0;
+        for (int k = 1; k <= 9 && key == 0; ++k)
+            if (!keys.count(k)) key = k;
+        std::string color = kPalette[static_cast<size_t>(count) % kPalette.size()];  // all used: cycle
+        for (const char* c : kPalette)
+            if (!colors.count(c)) {
+                color = c;
+                break;
+            }
+        SQLite::Statement insert(db, "INSERT INTO classes (name, color, key, ord) VALUES (?, ?, ?, ?)");
+        insert.bind(1, name);
+        insert.bind(2, color);
+        insert.bind(3, key);
+        insert.bind(4, maxOrder + 1);
+        insert.exec();
+        const int64_t id = db.getLastInsertRowid();
+        transaction.commit();
+        return id;
+    });
+}
+
+Expected<int64_t> ProjectStore::ensureClass(const std::string& nameIn) {
+    using R = Expected<int64_t>;
+    const std::string name = trimmed(nameIn);
+    auto existing = impl_->guard<R>("looking up a class", [&]() -> R {
+        SQLite::Statement q(*impl_->db, "SELECT id FROM classes WHERE name = ?");
+        q.bind(1, name);
+        return q.executeStep() ? q.getColumn(0).getInt64() : int64_t(0);
+    });
+    if (!existing.ok() || existing.value() != 0) return existing;
+    return addClass(name);
+}
+
+Status ProjectStore::renameClass(int64_t classId, const std::string& newNameIn) {
+    const std::string name = trimmed(newNameIn);
+    if (name.empty()) return makeError(impl_->dbName() + ": a class needs a name");
+    return impl_->guard<Status>("renaming a class", [&]() -> Status {
+        auto transaction = impl_->begin();
+        SQLite::Statement same(*impl_->db, "SELECT 1 FROM classes WHERE name = ? AND id <> ?");
+        same.bind(1, name);
+        same.bind(2, classId);
+        if (same.executeStep()) return makeError(impl_->dbName() + ": a class named '" + name + "' already exists");
+        SQLite::Statement update(*impl_->db, "UPDATE classes SET name = ? WHERE id = ?");
+        update.bind(1, name);
+        update.bind(2, classId);
+        if (update.exec() == 0) return makeError(impl_->dbName() + ": no class with id " + std::to_string(classId));
+        transaction.commit();
+        return {};
+    });
+}
+
+Status ProjectStore::setClassKey(int64_t classId, int key) {
+    if (key < 0 || key > 9)
+        return makeError(impl_->dbName() + ": class key must be 1..9 (or 0 for none), not " + std::to_string(key));
+    return impl_->guard<Status>("setting a class key", [&]() -> Status {
+        auto transaction = impl_->begin();
+        if (!rowExists(*impl_->db, "classes", classId))
+            return makeError(impl_->dbName() + ": no class with id " + std::to_string(classId));
+        if (key != 0) {  // a key names one class: take it from whoever had it
+            SQLite::Statement clear(*impl_->db, "UPDATE classes SET key = 0 WHERE key = ? AND id <> ?");
+            clear.bind(1, key);
+            clear.bind(2, classId);
+            clear.exec();
+        }
+        SQLite::Statement update(*impl_->db, "UPDATE classes SET key = ? WHERE id = ?");
+        update.bind(1, key);
+        update.bind(2, classId);
+        update.exec();
+        transaction.commit();
+        return {};
+    });
+}
+
+Status ProjectStore::setClassColor(int64_t classId, const std::string& colorIn) {
+    std::string color = trimmed(colorIn);
+    bool valid = color.size() == 7 && color[0] == '#';
+    for (size_t i = 1; valid && i < color.size(); ++i) {
+        valid = std::isxdigit(static_cast<unsigned char>(color[i])) != 0;
+        color[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(color[i])));
+    }
+    if (!valid) return makeError(impl_->dbName() + ": class colour must look like #rrggbb, not '" + colorIn + "'");
+    return impl_->guard<Status>("setting a class colour", [&]() -> Status {
+        auto transaction = impl_->begin();
+        SQLite::Statement update(*impl_->db, "UPDATE classes SET color = ? WHERE id = ?");
+        update.bind(1, color);
+        update.bind(2, classId);
+        if (update.exec() == 0) return makeError(impl_->dbName() + ": no class with id " + std::to_string(classId));
+        transaction.commit();
+        return {};
+    });
+}
+
+Status ProjectStore::mergeClasses(int64_t fromClassId, int64_t intoClassId) {
+    if (fromClassId == intoClassId) return makeError(impl_->dbName() + ": cannot merge a class into itself");
+    return impl_->guard<Status>("merging classes", [&]() -> Status {
+        auto transaction = impl_->begin();
+        SQLite::Database& db = *impl_->db;
+        for (int64_t id : {fromClassId, intoClassId})
+            if (!rowExists(db, "classes", id))
+                return makeError(impl_->dbName() + ": no class with id " + std::to_string(id));
+        SQLite::Statement moveLabels(db, "UPDATE labels SET class_id = ? WHERE class_id = ?");
+        moveLabels.bind(1, intoClassId);
+        moveLabels.bind(2, fromClassId);
+        moveLabels.exec();
+        SQLite::Statement movePredictions(db, "UPDATE predictions SET class_id = ? WHERE class_id = ?");
+        movePredictions.bind(1, intoClassId);
+        movePredictions.bind(2, fromClassId);
+        movePredictions.exec();
+        // The merged class keeps the user's key for `from` when `into` had none (read it before the delete).
+        SQLite::Statement fromKey(db, "SELECT key FROM classes WHERE id = ?");
+        fromKey.bind(1, fromClassId);
+        fromKey.executeStep();
+        const int key = fromKey.getColumn(0).getInt();
+        fromKey.reset();
+        SQLite::Statement remove(db, "DELETE FROM classes WHERE id = ?");
+        remove.bind(1, fromClassId);
+        remove.exec();
+        if (key != 0) {
+            SQLite::Statement setKey(db, "UPDATE classes SET key = ? WHERE id = ? AND key = 0");
+            setKey.bind(1, key);
+            setKey.bind(2, intoClassId);
+            setKey.exec();
+        }
+        transaction.commit();
+        return {};
+    });
+}
+
+Status ProjectStore::removeClass(int64_t classId) {
+    return impl_->guard<Status>("removing a class", [&]() -> Status {
+        auto transaction = impl_->begin();
+        SQLite::Statement labels(*impl_->db, "DELETE FROM labels WHERE class_id = ?");
+        labels.bind(1, classId);
+        labels.exec();
+        SQLite::Statement remove(*impl_->db, "DELETE FROM classes WHERE id = ?");
+        remove.bind(1, classId);
+        if (remove.exec() == 0) return makeError(impl_->dbName() + ": no class with id " + std::to_string(classId));
+        transaction.commit();
+        return {};
+    });
+}
+
+// --- labels ---
+
+Expected<std::optional<Label>> ProjectStore::setLabel(int64_t imageId, int64_t classId, LabelSource source) {
+    using R = Expected<std::optional<Label>>;
+    return impl_->guard<R>("setting a label", [&]() -> R {
+        auto transaction = impl_->begin();
+        SQLite::Database& db = *impl_->db;
+        if (!rowExists(db, "images", imageId))
+            return makeError(impl_->dbName() + ": no image with id " + std::to_string(imageId));
+        if (!rowExists(db, "classes", classId))
+            return makeError(impl_->dbName() + ": no class with id " + std::to_string(classId));
+        std::optional<Label> previous = readLabel(db, imageId);
+        SQLite::Statement upsert(db, kUpsertLabel);
+        writeLabel(upsert, imageId, classId, source, nowMs());
+        transaction.commit();
+        return previous;
+    });
+}
+
+Expected<std::optional<Label>> ProjectStore::clearLabel(int64_t imageId) {
+    using R = Expected<std::optional<Label>>;
+    return impl_->guard<R>("clearing a label", [&]() -> R {
+        auto transaction = impl_->begin();
+        std::optional<Label> previous = readLabel(*impl_->db, imageId);
+        SQLite::Statement remove(*impl_->db, "DELETE FROM labels WHERE image_id = ?");
+        remove.bind(1, imageId);
+        remove.exec();
+        transaction.commit();
+        return previous;
+    });
+}
+
+Status ProjectStore::restoreLabel(int64_t imageId, const std::optional<Label>& previous) {
+    return impl_->guard<Status>("restoring a label", [&]() -> Status {
+        auto transaction = impl_->begin();
+        if (previous) {
+            SQLite::Statement upsert(*impl_->db, kUpsertLabel);
+            writeLabel(upsert, imageId, previous->classId, previous->source, previous->timeMs);
+        } else {
+            SQLite::Statement remove(*impl_->db, "DELETE FROM labels WHERE image_id = ?");
+            remove.bind(1, imageId);
+            remove.exec();
+        }
+        transaction.commit();
+        return {};
+    });
+}
+
+Expected<std::vector<std::optional<Label>>> ProjectStore::setLabels(const std::vector<int64_t>& imageIds,
+                                                                    int64_t classId, LabelSource source) {
+    using R = Expected<std::vector<std::optional<Label>>>;
+    return impl_->guard<R>("setting labels", [&]() -> R {
+        auto transaction = impl_->begin();
+        SQLite::Database& db = *impl_->db;
+        if (!rowExists(db, "classes", classId))
+            return makeError(impl_->dbName() + ": no class with id " + std::to_string(classId));
+        SQLite::Statement upsert(db, kUpsertLabel);
+        std::vector<std::optional<Label>> previous;
+        previous.reserve(imageIds.size());
+        const int64_t now = nowMs();
+        for (int64_t imageId : imageIds) {
+            if (!rowExists(db, "images", imageId))
+                return makeError(impl_->dbName() + ": no image with id " + std::to_string(imageId));
+            previous.push_back(readLabel(db, imageId));
+            writeLabel(upsert, imageId, classId, source, now);
+        }
+        transaction.commit();
+        return previous;
+    });
+}
+
+Expected<int64_t> ProjectStore::assignLabels(const std::vector<std::pair<int64_t, int64_t>>& classByImageId,
+                                             LabelSource source, bool onlyUnlabelled) {
+    using R = Expected<int64_t>;
+    return impl_->guard<R>("assigning labels", [&]() -> R {
+        auto transaction = impl_->begin();
+        SQLite::Database& db = *impl_->db;
+        SQLite::Statement upsert(db, onlyUnlabelled ? "INSERT OR IGNORE INTO labels (image_id, class_id, source, "
+                                                      "time_ms) VALUES (?, ?, ?, ?)"
+                                                    : kUpsertLabel);
+        int64_t applied = 0;
+        const int64_t now = nowMs();
+        for (const auto& [imageId, classId] : classByImageId) {
+            upsert.reset();
+            upsert.bind(1, imageId);
+            upsert.bind(2, classId);
+            upsert.bind(3, toString(source));
+            upsert.bind(4, now);
+            applied += upsert.exec();
+        }
+        transaction.commit();
+        return applied;
+    });
+}
+
+Expected<std::optional<Label>> ProjectStore::label(int64_t imageId) const {
+    using R = Expected<std::optional<Label>>;
+    return impl_->guard<R>("reading a label", [&]() -> R { return readLabel(*impl_->db, imageId); });
+}
+
+Expected<std::vector<Label>> ProjectStore::labels() const {
+    using R = Expected<std::vector<Label>>;
+    return impl_->guard<R>("listing labels", [&]() -> R {
+        SQLite::Statement q(*impl_->db, "SELECT image_id, class_id, source, time_ms FROM labels ORDER BY image_id");
+        std::vector<Label> out;
+        while (q.executeStep()) {
+            Label l;
+            l.imageId = q.getColumn(0).getInt64();
+            l.classId = q.getColumn(1).getInt64();
+            if (!labelSourceFromString(q.getColumn(2).getString(), &l.source)) l.source = LabelSource::Manual;
+            l.timeMs = q.getColumn(3).getInt64();
+            out.push_back(l);
+        }
+        return out;
+    });
+}
+
+Expected<std::unordered_map<int64_t, int64_t>> ProjectStore::classByImage() const {
+    using R = Expected<std::unordered_map<int64_t, int64_t>>;
+    return impl_->guard<R>("listing labels", [&]() -> R {
+        SQLite::Statement q(*impl_->db, "SELECT image_id, class_id FROM labels");
+        std::unordered_map<int64_t, int64_t> out;
+        while (q.executeStep()) out.emplace(q.getColumn(0).getInt64(), q.getColumn(1).getInt64());
+        return out;
+    });
+}
+
+}  // namespace tessera::project

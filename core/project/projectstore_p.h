@@ -1,0 +1,48 @@
+#pragma once
+// Private parts of ProjectStore shared by its .cpp files (open/images, classes/labels, runs/settings):
+// the connection, the write transaction guard, and the SQLite-exception-to-Error conversion.
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include "core/project/projectstore.h"
+
+namespace tessera::project {
+
+struct ProjectStore::Impl {
+    std::filesystem::path root;
+    std::filesystem::path dbPath;
+    std::unique_ptr<SQLite::Database> db;
+    int schemaVersion = 0;
+
+    std::string dbName() const { return dbPath.string(); }
+
+    // Runs `body` and converts SQLite errors (and anything else thrown by the library) into an Error naming the
+    // database and the operation; nothing escapes the public API.
+    template <class R, class F>
+    R guard(const char* what, F&& body) const {
+        try {
+            return body();
+        } catch (const SQLite::Exception& e) {
+            return makeError(dbName() + ": " + what + " failed: " + e.what());
+        } catch (const std::exception& e) {
+            return makeError(dbName() + ": " + what + " failed: " + e.what());
+        }
+    }
+
+    // Writes take the lock at BEGIN (IMMEDIATE) so a reader never has to upgrade and deadlock into SQLITE_BUSY.
+    SQLite::Transaction begin() { return SQLite::Transaction(*db, SQLite::TransactionBehavior::IMMEDIATE); }
+};
+
+inline int64_t nowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace tessera::project

@@ -1,0 +1,188 @@
+// ProjectStore: train/validation/test splits, training runs, predictions and key/value settings.
+#include "core/project/projectstore.h"
+#include "core/project/projectstore_p.h"
+
+namespace tessera::project {
+
+namespace {
+
+const char* splitName(SplitKind kind) {
+    switch (kind) {
+        case SplitKind::Train: return "train";
+        case SplitKind::Validation: return "val";
+        case SplitKind::Test: return "test";
+    }
+    return "train";
+}
+
+SplitKind splitFromName(const std::string& name) {
+    if (name == "val") return SplitKind::Validation;
+    if (name == "test") return SplitKind::Test;
+    return SplitKind::Train;
+}
+
+RunRecord readRun(SQLite::Statement& q) {
+    RunRecord r;
+    r.id = q.getColumn(0).getInt64();
+    r.name = q.getColumn(1).getString();
+    r.status = q.getColumn(2).getString();
+    r.optionsJson = q.getColumn(3).getString();
+    r.cardPath = q.getColumn(4).getString();
+    r.modelPath = q.getColumn(5).getString();
+    r.metricsJson = q.getColumn(6).getString();
+    r.createdMs = q.getColumn(7).getInt64();
+    r.finishedMs = q.getColumn(8).getInt64();
+    return r;
+}
+
+void bindRun(SQLite::Statement& q, const RunRecord& r) {
+    q.bind(1, r.name);
+    q.bind(2, r.status.empty() ? std::string("running") : r.status);
+    q.bind(3, r.optionsJson.empty() ? std::string("{}") : r.optionsJson);
+    q.bind(4, r.cardPath);
+    q.bind(5, r.modelPath);
+    q.bind(6, r.metricsJson.empty() ? std::string("{}") : r.metricsJson);
+    q.bind(7, r.createdMs);
+    q.bind(8, r.finishedMs);
+}
+
+}  // namespace
+
+Status ProjectStore::setSplits(const std::vector<std::pair<int64_t, SplitKind>>& splitById, int fold) {
+    return impl_->guard<Status>("setting splits", [&]() -> Status {
+        auto transaction = impl_->begin();
+        SQLite::Statement clear(*impl_->db, "DELETE FROM splits WHERE fold = ?");
+        clear.bind(1, fold);
+        clear.exec();
+        SQLite::Statement insert(*impl_->db, "INSERT OR REPLACE INTO splits (image_id, fold, kind) VALUES (?, ?, ?)");
+        for (const auto& [id, kind] : splitById) {
+            insert.reset();
+            insert.bind(1, id);
+            insert.bind(2, fold);
+            insert.bind(3, splitName(kind));
+            insert.exec();
+        }
+        transaction.commit();
+        return {};
+    });
+}
+
+Expected<std::unordered_map<int64_t, SplitKind>> ProjectStore::splits(int fold) const {
+    using R = Expected<std::unordered_map<int64_t, SplitKind>>;
+    return impl_->guard<R>("reading splits", [&]() -> R {
+        SQLite::Statement q(*impl_->db, "SELECT image_id, kind FROM splits WHERE fold = ?");
+        q.bind(1, fold);
+        std::unordered_map<int64_t, SplitKind> out;
+        while (q.executeStep()) out.emplace(q.getColumn(0).getInt64(), splitFromName(q.getColumn(1).getString()));
+        return out;
+    });
+}
+
+Expected<int64_t> ProjectStore::addRun(const RunRecord& runIn) {
+    using R = Expected<int64_t>;
+    RunRecord run = runIn;
+    if (run.createdMs == 0) run.createdMs = nowMs();
+    return impl_->guard<R>("adding a run", [&]() -> R {
+        auto transaction = impl_->begin();
+        SQLite::Statement insert(*impl_->db,
+                                 "INSERT INTO runs (name, status, options_json, card_path, model_path, metrics_json, "
+                                 "created_ms, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        bindRun(insert, run);
+        insert.exec();
+        const int64_t id = impl_->db->getLastInsertRowid();
+        transaction.commit();
+        return id;
+    });
+}
+
+Status ProjectStore::updateRun(const RunRecord& run) {
+    return impl_->guard<Status>("updating a run", [&]() -> Status {
+        auto transaction = impl_->begin();
+        SQLite::Statement update(*impl_->db,
+                                 "UPDATE runs SET name = ?, status = ?, options_json = ?, card_path = ?, "
+                                 "model_path = ?, metrics_json = ?, created_ms = ?, finished_ms = ? WHERE id = ?");
+        bindRun(update, run);
+        update.bind(9, run.id);
+        if (update.exec() == 0) return makeError(impl_->dbName() + ": no run with id " + std::to_string(run.id));
+        transaction.commit();
+        return {};
+    });
+}
+
+Expected<std::vector<RunRecord>> ProjectStore::runs() const {
+    using R = Expected<std::vector<RunRecord>>;
+    return impl_->guard<R>("listing runs", [&]() -> R {
+        SQLite::Statement q(*impl_->db,
+                            "SELECT id, name, status, options_json, card_path, model_path, metrics_json, created_ms, "
+                            "finished_ms FROM runs ORDER BY id");
+        std::vector<RunRecord> out;
+        while (q.executeStep()) out.push_back(readRun(q));
+        return out;
+    });
+}
+
+Status ProjectStore::putPredictions(const std::vector<PredictionRecord>& predictions) {
+    return impl_->guard<Status>("storing predictions", [&]() -> Status {
+        auto transaction = impl_->begin();
+        SQLite::Statement insert(*impl_->db,
+                                 "INSERT OR REPLACE INTO predictions (image_id, run_id, class_id, confidence, top_json) "
+                                 "VALUES (?, ?, ?, ?, ?)");
+        for (const PredictionRecord& p : predictions) {
+            insert.reset();
+            insert.bind(1, p.imageId);
+            insert.bind(2, p.runId);
+            if (p.classId == 0) insert.bind(3);  // NULL: no class (e.g. removed since)
+            else insert.bind(3, p.classId);
+            insert.bind(4, p.confidence);
+            insert.bind(5, p.topJson.empty() ? std::string("[]") : p.topJson);
+            insert.exec();
+        }
+        transaction.commit();
+        return {};
+    });
+}
+
+Expected<std::vector<PredictionRecord>> ProjectStore::predictions(int64_t runId) const {
+    using R = Expected<std::vector<PredictionRecord>>;
+    return impl_->guard<R>("reading predictions", [&]() -> R {
+        SQLite::Statement q(*impl_->db,
+                            "SELECT image_id, run_id, class_id, confidence, top_json FROM predictions "
+                            "WHERE run_id = ? ORDER BY image_id");
+        q.bind(1, runId);
+        std::vector<PredictionRecord> out;
+        while (q.executeStep()) {
+            PredictionRecord p;
+            p.imageId = q.getColumn(0).getInt64();
+            p.runId = q.getColumn(1).getInt64();
+            p.classId = q.getColumn(2).isNull() ? 0 : q.getColumn(2).getInt64();
+            p.confidence = q.getColumn(3).getDouble();
+            p.topJson = q.getColumn(4).getString();
+            out.push_back(std::move(p));
+        }
+        return out;
+    });
+}
+
+Status ProjectStore::setSetting(const std::string& key, const std::string& value) {
+    return impl_->guard<Status>("storing a setting", [&]() -> Status {
+        auto transaction = impl_->begin();
+        SQLite::Statement upsert(*impl_->db, "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)");
+        upsert.bind(1, key);
+        upsert.bind(2, value);
+        upsert.exec();
+        transaction.commit();
+        return {};
+    });
+}
+
+Expected<std::optional<std::string>> ProjectStore::setting(const std::string& key) const {
+    using R = Expected<std::optional<std::string>>;
+    return impl_->guard<R>("reading a setting", [&]() -> R {
+        SQLite::Statement q(*impl_->db, "SELECT value FROM settings WHERE key = ?");
+        q.bind(1, key);
+        if (!q.executeStep()) return std::optional<std::string>{};
+        return std::optional<std::string>(q.getColumn(0).getString());
+    });
+}
+
+}  // namespace tessera::project

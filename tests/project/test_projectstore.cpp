@@ -1,0 +1,432 @@
+// Project store: open/create/reopen, schema migration and refusal, classes, labels with undo, runs and settings,
+// and clear errors for read-only projects.
+#include <gtest/gtest.h>
+
+#include <sys/stat.h>
+
+#include <set>
+
+#include <SQLiteCpp/Database.h>
+
+#include "core/project/projectstore.h"
+#include "core/project/schemamigrator.h"
+#include "project/projecttestutil.h"
+
+namespace fs = std::filesystem;
+using namespace tessera::project;
+using tessera::project::testing::TempDir;
+using tessera::project::testing::runUnprivileged;
+
+namespace {
+
+ImageRecord record(const std::string& relPath, const std::string& hash = "") {
+    ImageRecord r;
+    r.relPath = relPath;
+    r.contentHash = hash.empty() ? "hash-" + relPath : hash;
+    r.fileSize = 1234;
+    r.mtimeNs = 1'700'000'000'000'000'000;
+    r.width = 640;
+    r.height = 480;
+    r.channels = 3;
+    r.bitDepth = 8;
+    r.format = "jpeg";
+    r.perceptualHash = 0xF00DFACE12345678ull;
+    r.blur = 12.5;
+    return r;
+}
+
+ProjectStore openStore(const fs::path& root) {
+    auto store = ProjectStore::open(root);
+    if (!store.ok()) throw std::runtime_error(store.error());
+    return std::move(store.value());
+}
+
+}  // namespace
+
+TEST(ProjectStore, CreatesOpensAndReopens) {
+    TempDir dir;
+    int64_t id = 0;
+    {
+        auto store = ProjectStore::open(dir.path());
+        ASSERT_TRUE(store.ok()) << store.error();
+        EXPECT_EQ(store->schemaVersion(), ProjectStore::kSchemaVersion);
+        EXPECT_TRUE(fs::exists(dir.path() / ".tessera" / "project.db"));
+        EXPECT_EQ(store->dataDir(), dir.path() / ".tessera");
+        auto added = store->upsertImage(record("a/b.jpg"));
+        ASSERT_TRUE(added.ok()) << added.error();
+        id = added.value();
+        ASSERT_TRUE(store->setSetting("view", "grid").ok());
+    }
+    auto store = ProjectStore::open(dir.path(), /*create=*/false);
+    ASSERT_TRUE(store.ok()) << store.error();
+    auto image = store->image(id);
+    ASSERT_TRUE(image.ok()) << image.error();
+    const ImageRecord expected = record("a/b.jpg");
+    EXPECT_EQ(image->relPath, "a/b.jpg");
+    EXPECT_EQ(image->contentHash, expected.contentHash);
+    EXPECT_EQ(image->mtimeNs, expected.mtimeNs);
+    EXPECT_EQ(image->perceptualHash, expected.perceptualHash);  // full 64 bits survive the signed column
+    EXPECT_DOUBLE_EQ(image->blur, 12.5);
+    EXPECT_EQ(store->setting("view").value().value_or(""), "grid");
+    EXPECT_FALSE(store->setting("nothing").value().has_value());
+    EXPECT_TRUE(store->checkIntegrity().ok());
+
+    // Upsert by path updates the same row.
+    ImageRecord changed = record("a/b.jpg");
+    changed.width = 10;
+    EXPECT_EQ(store->upsertImage(changed).value(), id);
+    EXPECT_EQ(store->image(id)->width, 10);
+    EXPECT_EQ(store->imageCount().value(), 1);
+    EXPECT_FALSE(store->image(id + 100).ok());
+}
+
+TEST(ProjectStore, OpenWithoutCreateNamesTheFolder) {
+    TempDir dir;
+    auto store = ProjectStore::open(dir.path(), /*create=*/false);
+    ASSERT_FALSE(store.ok());
+    EXPECT_NE(store.error().find(dir.path().string()), std::string::npos) << store.error();
+    EXPECT_FALSE(fs::exists(dir.path() / ".tessera"));  // nothing created
+
+    auto missing = ProjectStore::open(dir.path() / "nope");
+    ASSERT_FALSE(missing.ok());
+    EXPECT_NE(missing.error().find("does not exist"), std::string::npos) << missing.error();
+}
+
+TEST(ProjectStore, MigratesAnEmptyVersion0Database) {
+    TempDir dir;
+    fs::create_directories(dir.path() / ".tessera");
+    {
+        SQLite::Database db((dir.path() / ".tessera" / "project.db").string(),
+                            SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 0);
+    }
+    auto store = ProjectStore::open(dir.path());
+    ASSERT_TRUE(store.ok()) << store.error();
+    EXPECT_EQ(store->schemaVersion(), 1);
+    EXPECT_TRUE(store->upsertImage(record("x.png")).ok());
+    EXPECT_TRUE(store->addClass("bowl").ok());
+}
+
+TEST(ProjectStore, MigrationMechanismAddsALaterStepAndKeepsData) {
+    TempDir dir;
+    int64_t id = 0;
+    {
+        ProjectStore store = openStore(dir.path());
+        id = store.upsertImage(record("keep.jpg")).value();
+    }
+    const std::string dbPath = (dir.path() / ".tessera" / "project.db").string();
+    {
+        SQLite::Database db(dbPath, SQLite::OPEN_READWRITE);
+        std::vector<Migration> steps = SchemaMigrator::migrations();
+        steps.push_back({2, "ALTER TABLE images ADD COLUMN note TEXT NOT NULL DEFAULT 'v2';"});
+        ASSERT_TRUE(SchemaMigrator::migrate(db, dbPath, steps).ok());
+        EXPECT_EQ(SchemaMigrator::userVersion(db), 2);
+        EXPECT_EQ(db.execAndGet("SELECT note FROM images WHERE id = " + std::to_string(id)).getString(), "v2");
+        // Running again is a no-op.
+        ASSERT_TRUE(SchemaMigrator::migrate(db, dbPath, steps).ok());
+        EXPECT_EQ(SchemaMigrator::userVersion(db), 2);
+    }
+    // This build only knows version 1: the v2 database is refused, not damaged.
+    auto store = ProjectStore::open(dir.path());
+    ASSERT_FALSE(store.ok());
+    EXPECT_NE(store.error().find("newer Tessera"), std::string::npos) << store.error();
+}
+
+TEST(ProjectStore, RefusesADatabaseFromANewerVersion) {
+    TempDir dir;
+    { openStore(dir.path()); }
+    const std::string dbPath = (dir.path() / ".tessera" / "project.db").string();
+    {
+        SQLite::Database db(dbPath, SQLite::OPEN_READWRITE);
+        db.exec("PRAGMA user_version = 99");
+    }
+    auto store = ProjectStore::open(dir.path());
+    ASSERT_FALSE(store.ok());
+    EXPECT_NE(store.error().find(dbPath), std::string::npos) << store.error();
+    EXPECT_NE(store.error().find("99"), std::string::npos) << store.error();
+    EXPECT_NE(store.error().find("newer"), std::string::npos) << store.error();
+    SQLite::Database db(dbPath, SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 99);
+}
+
+TEST(ProjectStore, ClassesGetKeysColoursAndOrder) {
+    TempDir dir;
+    ProjectStore store = openStore(dir.path());
+    const int64_t a = store.addClass("bowl").value();
+    const int64_t b = store.addClass(" jar ").value();  // trimmed
+    const int64_t c = store.addClass("Schüssel, groß").value();
+    auto classes = store.classes().value();
+    ASSERT_EQ(classes.size(), 3u);
+    EXPECT_EQ(classes[0].name, "bowl");
+    EXPECT_EQ(classes[1].name, "jar");
+    EXPECT_EQ(classes[2].name, "Schüssel, groß");
+    std::set<std::string> colours;
+    for (size_t i = 0; i < classes.size(); ++i) {
+        EXPECT_EQ(classes[i].key, int(i) + 1);
+        EXPECT_EQ(classes[i].order, int(i));
+        EXPECT_EQ(classes[i].color.size(), 7u);
+        colours.insert(classes[i].color);
+    }
+    EXPECT_EQ(colours.size(), 3u);
+
+    EXPECT_FALSE(store.addClass("bowl").ok());
+    EXPECT_FALSE(store.addClass("   ").ok());
+    EXPECT_EQ(store.ensureClass("jar").value(), b);
+    EXPECT_TRUE(store.renameClass(b, "amphora").ok());
+    EXPECT_FALSE(store.renameClass(b, "bowl").ok());
+    EXPECT_FALSE(store.renameClass(9999, "x").ok());
+
+    // Taking key 1 for c frees it from a; invalid keys and colours are refused.
+    ASSERT_TRUE(store.setClassKey(c, 1).ok());
+    classes = store.classes().value();
+    EXPECT_EQ(classes[0].key, 0);
+    EXPECT_EQ(classes[2].key, 1);
+    EXPECT_FALSE(store.setClassKey(a, 10).ok());
+    EXPECT_FALSE(store.setClassColor(a, "red").ok());
+    ASSERT_TRUE(store.setClassColor(a, "#A0B1C2").ok());
+    EXPECT_EQ(store.classes().value()[0].color, "#a0b1c2");
+
+    // Keys run out after nine classes.
+    for (int i = 0; i < 8; ++i) ASSERT_TRUE(store.addClass("extra" + std::to_string(i)).ok());
+    classes = store.classes().value();
+    std::set<int> keys;
+    for (const auto& cls : classes)
+        if (cls.key) keys.insert(cls.key);
+    EXPECT_EQ(keys.size(), 9u);
+    EXPECT_EQ(classes.back().key, 0);
+}
+
+TEST(ProjectStore, MergeMovesLabelsAndRemoveDeletesThem) {
+    TempDir dir;
+    ProjectStore store = openStore(dir.path());
+    const int64_t i1 = store.upsertImage(record("1.jpg")).value();
+    const int64_t i2 = store.upsertImage(record("2.jpg")).value();
+    const int64_t i3 = store.upsertImage(record("3.jpg")).value();
+    const int64_t a = store.addClass("a").value();
+    const int64_t b = store.addClass("b").value();
+    const int64_t c = store.addClass("c").value();
+    ASSERT_TRUE(store.setLabel(i1, a).ok());
+    ASSERT_TRUE(store.setLabel(i2, b).ok());
+    ASSERT_TRUE(store.setLabel(i3, c).ok());
+    const int64_t run = store.addRun(RunRecord{}).value();
+    ASSERT_TRUE(store.putPredictions({{i1, run, a, 0.9, "[]"}, {i3, run, c, 0.7, "[]"}}).ok());
+
+    ASSERT_TRUE(store.mergeClasses(a, b).ok());
+    EXPECT_EQ(store.label(i1).value()->classId, b);
+    EXPECT_EQ(store.label(i2).value()->classId, b);
+    EXPECT_EQ(store.predictions(run).value()[0].classId, b);
+    EXPECT_EQ(store.classes().value().size(), 2u);
+    EXPECT_FALSE(store.mergeClasses(a, b).ok());  // a is gone
+    EXPECT_FALSE(store.mergeClasses(b, b).ok());
+
+    ASSERT_TRUE(store.removeClass(c).ok());
+    EXPECT_FALSE(store.label(i3).value().has_value());
+    EXPECT_EQ(store.predictions(run).value()[1].classId, 0);  // prediction kept, class gone
+    EXPECT_EQ(store.labels().value().size(), 2u);
+    EXPECT_FALSE(store.removeClass(c).ok());
+}
+
+TEST(ProjectStore, SetLabelReturnsThePreviousLabelAndRestoreUndoesExactly) {
+    TempDir dir;
+    ProjectStore store = openStore(dir.path());
+    const int64_t img = store.upsertImage(record("x.jpg")).value();
+    const int64_t other = store.upsertImage(record("y.jpg")).value();
+    const int64_t a = store.addClass("a").value();
+    const int64_t b = store.addClass("b").value();
+
+    auto first = store.setLabel(img, a, LabelSource::Imported);
+    ASSERT_TRUE(first.ok()) << first.error();
+    EXPECT_FALSE(first->has_value());
+    const Label imported = store.label(img).value().value();
+    EXPECT_EQ(imported.source, LabelSource::Imported);
+    EXPECT_GT(imported.timeMs, 0);
+
+    auto second = store.setLabel(img, b);
+    ASSERT_TRUE(second.ok());
+    ASSERT_TRUE(second->has_value());
+    EXPECT_EQ((*second)->classId, a);
+    EXPECT_EQ((*second)->source, LabelSource::Imported);
+    EXPECT_EQ((*second)->timeMs, imported.timeMs);
+    EXPECT_EQ(store.label(img).value()->classId, b);
+
+    // Undo: back to exactly the imported label, time included.
+    ASSERT_TRUE(store.restoreLabel(img, *second).ok());
+    const Label restored = store.label(img).value().value();
+    EXPECT_EQ(restored.classId, a);
+    EXPECT_EQ(restored.source, LabelSource::Imported);
+    EXPECT_EQ(restored.timeMs, imported.timeMs);
+    // Undo of the first assignment: no label.
+    ASSERT_TRUE(store.restoreLabel(img, *first).ok());
+    EXPECT_FALSE(store.label(img).value().has_value());
+
+    // clearLabel returns what it removed.
+    ASSERT_TRUE(store.setLabel(img, b, LabelSource::AcceptedPrediction).ok());
+    auto cleared = store.clearLabel(img);
+    ASSERT_TRUE(cleared.ok() && cleared->has_value());
+    EXPECT_EQ((*cleared)->source, LabelSource::AcceptedPrediction);
+    EXPECT_FALSE(store.label(img).value().has_value());
+
+    // Bulk: previous labels in input order, undone one by one.
+    ASSERT_TRUE(store.setLabel(other, a).ok());
+    auto bulk = store.setLabels({img, other}, b);
+    ASSERT_TRUE(bulk.ok()) << bulk.error();
+    ASSERT_EQ(bulk->size(), 2u);
+    EXPECT_FALSE((*bulk)[0].has_value());
+    ASSERT_TRUE((*bulk)[1].has_value());
+    EXPECT_EQ((*bulk)[1]->classId, a);
+    EXPECT_EQ(store.classByImage().value().at(img), b);
+    EXPECT_EQ(store.classByImage().value().at(other), b);
+    ASSERT_TRUE(store.restoreLabel(img, (*bulk)[0]).ok());
+    ASSERT_TRUE(store.restoreLabel(other, (*bulk)[1]).ok());
+    EXPECT_FALSE(store.label(img).value().has_value());
+    EXPECT_EQ(store.label(other).value()->classId, a);
+
+    // Bad ids give errors, and a failed bulk call changes nothing.
+    EXPECT_FALSE(store.setLabel(9999, a).ok());
+    EXPECT_FALSE(store.setLabel(img, 9999).ok());
+    EXPECT_FALSE(store.setLabels({img, 9999}, b).ok());
+    EXPECT_FALSE(store.label(img).value().has_value());
+
+    // Deleting an image takes its label with it.
+    ASSERT_TRUE(store.removeImages({other}).ok());
+    EXPECT_TRUE(store.labels().value().empty());
+}
+
+TEST(ProjectStore, AssignLabelsOnlyUnlabelledKeepsExistingLabels) {
+    TempDir dir;
+    ProjectStore store = openStore(dir.path());
+    const int64_t i1 = store.upsertImage(record("1.jpg")).value();
+    const int64_t i2 = store.upsertImage(record("2.jpg")).value();
+    const int64_t a = store.addClass("a").value();
+    const int64_t b = store.addClass("b").value();
+    ASSERT_TRUE(store.setLabel(i1, a).ok());
+    auto applied = store.assignLabels({{i1, b}, {i2, b}}, LabelSource::Imported, /*onlyUnlabelled=*/true);
+    ASSERT_TRUE(applied.ok()) << applied.error();
+    EXPECT_EQ(applied.value(), 1);
+    EXPECT_EQ(store.label(i1).value()->classId, a);
+    EXPECT_EQ(store.label(i2).value()->source, LabelSource::Imported);
+    EXPECT_EQ(store.assignLabels({{i1, b}}, LabelSource::Manual).value(), 1);
+    EXPECT_EQ(store.label(i1).value()->classId, b);
+}
+
+TEST(ProjectStore, ImagesRenameFlagsAndFindIds) {
+    TempDir dir;
+    ProjectStore store = openStore(dir.path());
+    std::vector<ImageRecord> batch = {record("b.jpg", "same"), record("a.jpg", "same"), record("c.jpg")};
+    ASSERT_TRUE(store.upsertImages(batch).ok());
+    for (const auto& r : batch) EXPECT_GT(r.id, 0);
+    auto all = store.images().value();
+    ASSERT_EQ(all.size(), 3u);
+    EXPECT_EQ(all[0].relPath, "a.jpg");  // ordered by path
+    EXPECT_EQ(store.imagesByHash("same").value().size(), 2u);
+    EXPECT_FALSE(store.imageByPath("zzz.jpg").value().has_value());
+
+    ASSERT_TRUE(store.renameImage(batch[2].id, "sub/c2.jpg").ok());
+    EXPECT_EQ(store.imageByPath("sub/c2.jpg").value()->id, batch[2].id);
+    EXPECT_FALSE(store.renameImage(batch[2].id, "a.jpg").ok());  // taken
+    ASSERT_TRUE(store.setFlags({{batch[0].id, FlagMissing | FlagBlurry}}).ok());
+    EXPECT_EQ(store.image(batch[0].id)->flags, uint32_t(FlagMissing | FlagBlurry));
+    ASSERT_TRUE(store.setFindIds({{batch[0].id, "F-12"}, {batch[1].id, "F-12"}}).ok());
+    EXPECT_EQ(store.image(batch[1].id)->findId, "F-12");
+}
+
+TEST(ProjectStore, SplitsRunsPredictionsAndSettings) {
+    TempDir dir;
+    ProjectStore store = openStore(dir.path());
+    const int64_t i1 = store.upsertImage(record("1.jpg")).value();
+    const int64_t i2 = store.upsertImage(record("2.jpg")).value();
+    const int64_t cls = store.addClass("a").value();
+    ASSERT_TRUE(store.setSplits({{i1, SplitKind::Train}, {i2, SplitKind::Validation}}).ok());
+    ASSERT_TRUE(store.setSplits({{i1, SplitKind::Test}}, /*fold=*/1).ok());
+    auto fold0 = store.splits(0).value();
+    EXPECT_EQ(fold0.at(i1), SplitKind::Train);
+    EXPECT_EQ(fold0.at(i2), SplitKind::Validation);
+    EXPECT_EQ(store.splits(1).value().at(i1), SplitKind::Test);
+    ASSERT_TRUE(store.setSplits({{i2, SplitKind::Test}}).ok());  // replaces fold 0
+    EXPECT_EQ(store.splits(0).value().size(), 1u);
+
+    RunRecord run;
+    run.name = "resnet18";
+    run.optionsJson = R"({"epochs": 3})";
+    const int64_t runId = store.addRun(run).value();
+    run.id = runId;
+    run.status = "finished";
+    run.finishedMs = 42;
+    ASSERT_TRUE(store.updateRun(run).ok());
+    auto runs = store.runs().value();
+    ASSERT_EQ(runs.size(), 1u);
+    EXPECT_EQ(runs[0].status, "finished");
+    EXPECT_EQ(runs[0].optionsJson, R"({"epochs": 3})");
+    EXPECT_GT(runs[0].createdMs, 0);
+    EXPECT_EQ(runs[0].finishedMs, 42);
+    run.id = 999;
+    EXPECT_FALSE(store.updateRun(run).ok());
+
+    ASSERT_TRUE(store.putPredictions({{i1, runId, cls, 0.5, R"([{"class":"a","p":0.5}])"}}).ok());
+    ASSERT_TRUE(store.putPredictions({{i1, runId, cls, 0.8, "[]"}}).ok());  // replaces
+    auto predictions = store.predictions(runId).value();
+    ASSERT_EQ(predictions.size(), 1u);
+    EXPECT_DOUBLE_EQ(predictions[0].confidence, 0.8);
+    EXPECT_FALSE(store.putPredictions({{i1, 777, cls, 0.1, "[]"}}).ok());  // no such run: foreign key
+}
+
+TEST(ProjectStore, LabelSourceStrings) {
+    for (LabelSource s : {LabelSource::Manual, LabelSource::Imported, LabelSource::AcceptedPrediction}) {
+        LabelSource back = LabelSource::Manual;
+        ASSERT_TRUE(labelSourceFromString(toString(s), &back));
+        EXPECT_EQ(back, s);
+    }
+    EXPECT_STREQ(toString(LabelSource::AcceptedPrediction), "accepted-prediction");
+    LabelSource untouched = LabelSource::Imported;
+    EXPECT_FALSE(labelSourceFromString("Manual", &untouched));
+    EXPECT_EQ(untouched, LabelSource::Imported);
+}
+
+// --- read-only projects: a clear error naming the path, never a crash. Run in a child as an unprivileged user,
+// because root ignores permission bits.
+
+TEST(ProjectStore, ReadOnlyProjectFolderGivesAClearError) {
+    TempDir dir;
+    const fs::path root = dir.path() / "photos";
+    fs::create_directories(root);
+    fs::permissions(root, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
+                              fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
+    const std::string message = runUnprivileged([&] {
+        auto store = ProjectStore::open(root);
+        return store.ok() ? std::string("OPENED") : store.error();
+    });
+    EXPECT_NE(message, "OPENED");
+    EXPECT_NE(message, "SETUID FAILED");
+    EXPECT_NE(message.find((root / ".tessera").string()), std::string::npos) << message;
+    EXPECT_NE(message.find("read-only"), std::string::npos) << message;
+    EXPECT_FALSE(fs::exists(root / ".tessera"));
+}
+
+TEST(ProjectStore, ReadOnlyDatabaseGivesAClearError) {
+    TempDir dir;
+    { openStore(dir.path()); }
+    const fs::path db = dir.path() / ".tessera" / "project.db";
+    fs::permissions(dir.path() / ".tessera", fs::perms::all);
+    fs::permissions(db, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+    const std::string message = runUnprivileged([&] {
+        auto store = ProjectStore::open(dir.path());
+        return store.ok() ? std::string("OPENED") : store.error();
+    });
+    EXPECT_NE(message, "OPENED");
+    EXPECT_NE(message.find(db.string()), std::string::npos) << message;
+    EXPECT_NE(message.find("read-only"), std::string::npos) << message;
+}
+
+TEST(ProjectStore, PathsThatCannotHoldAProjectGiveErrors) {
+    TempDir dir;
+    tessera::project::testing::writeText(dir.path() / "file.txt", "x");
+    auto underFile = ProjectStore::open(dir.path() / "file.txt");
+    ASSERT_FALSE(underFile.ok());
+    EXPECT_NE(underFile.error().find("file.txt"), std::string::npos) << underFile.error();
+
+    const fs::path root = dir.path() / "proj";
+    tessera::project::testing::writeText(root / ".tessera", "not a folder");
+    auto blocked = ProjectStore::open(root);
+    ASSERT_FALSE(blocked.ok());
+    EXPECT_NE(blocked.error().find((root / ".tessera").string()), std::string::npos) << blocked.error();
+}
