@@ -106,7 +106,7 @@ public:
     Status setSplits(const std::vector<std::pair<int64_t, SplitKind>>& splitById, int fold = 0);
     Expected<std::unordered_map<int64_t, SplitKind>> splits(int fold = 0) const;
     Expected<int64_t> addRun(const RunRecord& run);
-    Status updateRun(const RunRecord& run);
+    Status updateRun(const RunRecord& run);  // by id; createdMs 0 keeps the stored creation time
     Expected<std::vector<RunRecord>> runs() const;
     // Replaces per (image, run). classId 0 stores "no class"; a class removed later reads back as 0.
     Status putPredictions(const std::vector<PredictionRecord>& predictions);

@@ -100,7 +100,9 @@ Status ProjectStore::updateRun(const RunRecord& run) {
         auto transaction = impl_->begin();
         SQLite::Statement update(*impl_->db,
                                  "UPDATE runs SET name = ?, status = ?, options_json = ?, card_path = ?, "
-                                 "model_path = ?, metrics_json = ?, created_ms = ?, finished_ms = ? WHERE id = ?");
+                                 "model_path = ?, metrics_json = ?, "
+                                 "created_ms = CASE WHEN ?7 = 0 THEN created_ms ELSE ?7 END, finished_ms = ? "
+                                 "WHERE id = ?");
         bindRun(update, run);
         update.bind(9, run.id);
         if (update.exec() == 0) return makeError(impl_->dbName() + ": no run with id " + std::to_string(run.id));

@@ -17,6 +17,7 @@ using tessera::project::testing::writeText;
 namespace {
 
 ProjectStore storeWith(const fs::path& root, const std::vector<std::string>& paths) {
+    fs::create_directories(root);
     auto store = ProjectStore::open(root);
     if (!store.ok()) throw std::runtime_error(store.error());
     std::vector<ImageRecord> records;
