@@ -40,15 +40,15 @@ struct Fixture {
             rec(1, "a/img1.jpg", 640, 480, "h1", P1, 300),
             rec(2, "a/img2.jpg", 640, 480, "h1", P1, 300),                   // exact copy of 1
             rec(3, "a/img3.jpg", 800, 600, "h3", P1 ^ 0x7ull, 250),          // 3 bits from 1
-            rec(4, "b/img4.jpg", 1024, 768, "h4", ~P1, 50),                  // blurry
+            rec(4, "b/img4.jpg", 1024, 768, "h4", ~P1, 5),                  // blurry
             rec(5, "b/small.jpg", 200, 150, "h5", 0x5555555555555555ull, 400),  // too small
             rec(6, "b/portrait.jpg", 480, 640, "h6", 0xAAAAAAAA00000000ull, 500, project::FlagBlurry),  // stale
             rec(7, "b/broken.jpg", 0, 0, "h7", 0, 0, project::FlagUnreadable),
             rec(8, "gone.jpg", 640, 480, "h8", P1, 300, project::FlagMissing),
             rec(9, "c/x.jpg", 640, 480, "h9", P9, 300),
-            rec(10, "c/y.jpg", 640, 480, "h10", P9 ^ 0x7Full, 300),          // 7 bits from 9: not near
+            rec(10, "c/y.jpg", 640, 480, "h10", P9 ^ 0x1Full, 300),          // 5 bits from 9: not near
             rec(11, "d/z1.jpg", 1200, 900, "h11", P11, 200),
-            rec(12, "d/z2.jpg", 1200, 900, "h12", P11 ^ (0x3Full << 20), 200),  // exactly 6 bits from 11
+            rec(12, "d/z2.jpg", 1200, 900, "h12", P11 ^ (0xFull << 20), 200),  // exactly 4 bits from 11
         };
         images[6].error = "truncated JPEG data";
         // Reverse so that the computation cannot rely on input order.
@@ -142,15 +142,15 @@ TEST(ProjectStatistics, HealthFlags) {
     EXPECT_EQ(s.nearDuplicates[0].relPaths, (std::vector<std::string>{"a/img1.jpg", "a/img2.jpg", "a/img3.jpg"}));
     EXPECT_EQ(s.nearDuplicates[0].maxDistance, 3);
     EXPECT_EQ(s.nearDuplicates[1].relPaths, (std::vector<std::string>{"d/z1.jpg", "d/z2.jpg"}));
-    EXPECT_EQ(s.nearDuplicates[1].maxDistance, 6);
+    EXPECT_EQ(s.nearDuplicates[1].maxDistance, 4);
 }
 
 TEST(ProjectStatistics, OptionsChangeTheFlags) {
     Fixture f;
     auto opt = stats::StatsOptions::defaults();
     opt.minShortSide = 500;        // 480-high images become too small too
-    opt.nearDuplicateMaxDistance = 2;  // 1~3 (3 bits) and 11~12 (6 bits) no longer near
-    opt.blurThreshold = 10;
+    opt.nearDuplicateMaxDistance = 2;  // 1~3 (3 bits) and 11~12 (4 bits) no longer near
+    opt.blurThreshold = 4;
     const auto s = stats::computeStatistics(f.images, f.classes, f.labels, opt);
     EXPECT_EQ(s.tooSmall.size(), 6u);  // 4 x 640x480, 200x150, 480x640; 800x600 (600 >= 500) is not
     EXPECT_TRUE(s.blurry.empty());
