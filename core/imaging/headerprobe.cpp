@@ -52,8 +52,8 @@ Parse probeJpeg(const uint8_t* d, size_t n) {
     size_t pos = 2;
     while (true) {
         // Markers may be preceded by any number of 0xFF fill bytes.
-        if (pos >= n) break;
-        if (d[pos] != 0xFF) return fail("corrupt JPEG header (expected a marker at byte " + std::to_string(pos) + ")");
+        // Stray bytes between segments are skipped up to the next 0xFF, as libjpeg does (it only warns).
+        while (pos < n && d[pos] != 0xFF) ++pos;
         while (pos < n && d[pos] == 0xFF) ++pos;
         if (pos >= n) break;
         uint8_t marker = d[pos++];
@@ -184,6 +184,7 @@ Parse probeWebp(const uint8_t* d, size_t n) {
     ImageHeader h;
     h.bitDepth = 8;
     uint32_t w = 0, ht = 0;
+    bool animated = false;
     if (std::memcmp(d + 12, "VP8 ", 4) == 0) {
         if (c[3] != 0x9D || c[4] != 0x01 || c[5] != 0x2A) return fail("corrupt WebP header (bad VP8 start code)");
         w = le16(c + 6) & 0x3FFF;
@@ -200,6 +201,7 @@ Parse probeWebp(const uint8_t* d, size_t n) {
         w = le24(c + 4) + 1;
         ht = le24(c + 7) + 1;
         h.channels = flags & 0x10 ? 4 : 3;
+        if (flags & 0x02) animated = true;
         if (flags & 0x08) {  // EXIF chunk somewhere after VP8X; chunks are padded to even sizes
             size_t pos = 12;
             while (pos + 8 <= n) {
@@ -219,7 +221,9 @@ Parse probeWebp(const uint8_t* d, size_t n) {
         return fail("corrupt WebP header (unknown first chunk)");
     }
     if (auto s = checkSize(w, ht, "WebP"); !s) return s;
-    return finish(h, w, ht, "webp");
+    ProbeResult r = finish(h, w, ht, "webp");
+    r.animated = animated;
+    return r;
 }
 
 bool looksLikeText(const uint8_t* d, size_t n) {

@@ -18,6 +18,7 @@ struct ProbeResult {
     // JPEG: offset just past the first start-of-scan segment header, 0 when the buffer holds no scan. The decoder
     // looks for the end-of-image marker after it to tell a truncated file from a complete one.
     size_t jpegScanOffset = 0;
+    bool animated = false;  // WebP with the animation flag: OpenCV 4.6 cannot decode those
 };
 
 class HeaderProbe {

@@ -40,6 +40,9 @@ Expected<std::vector<uint8_t>> readBytes(const std::filesystem::path& path, size
     auto status = std::filesystem::status(path, ec);
     if (ec) return makeError("cannot read " + name + ": " + ec.message());
     if (std::filesystem::is_directory(status)) return makeError("cannot read " + name + ": " + osReason(EISDIR));
+    // A FIFO or device would block or never end; photos are regular files.
+    if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status))
+        return makeError("cannot read " + name + ": not a regular file");
     errno = 0;
     std::ifstream in(path, std::ios::binary);
     if (!in) return makeError("cannot read " + name + ": " + osReason(errno));
@@ -189,6 +192,9 @@ Expected<cv::Mat> ImageDecoder::decodeBuffer(const std::vector<uint8_t>& bytes, 
 
         int flags = cv::IMREAD_UNCHANGED;  // keeps alpha and 16 bits; we normalise below
         bool openCvOrients = false;
+        if (h.format == "jpeg" && h.bitDepth != 8)
+            return makeError(name + ": " + std::to_string(h.bitDepth) + "-bit JPEG is not supported");
+        if (probed->animated) return makeError(name + ": animated WebP is not supported");
         if (h.format == "jpeg") {
             if (!jpegHasEndMarker(bytes, probed->jpegScanOffset))
                 return makeError(name + ": truncated JPEG data (no end-of-image marker)");

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/imaging/imagedecoder.h"
@@ -293,6 +294,33 @@ TEST_F(ImagingDecoderTest, TruncatedAndBogusFilesGiveSpecificErrors) {
     std::string text = "<html><body>404 Not Found</body></html>\n";
     std::string notImage = decodeError(write("page.jpg", std::vector<uint8_t>(text.begin(), text.end())));
     EXPECT_NE(notImage.find("not an image (starts with text)"), std::string::npos) << notImage;
+}
+
+TEST_F(ImagingDecoderTest, UnsupportedVariantsAndOddFilesSayWhat) {
+    // 12-bit JPEG: SOF0 with precision 12 (Debian's OpenCV decodes 8-bit JPEG only).
+    std::vector<uint8_t> j12 = {0xFF, 0xD8, 0xFF, 0xC1, 0, 11, 12, 0, 8, 0, 8, 1, 1, 0x11, 0,
+                                0xFF, 0xDA, 0, 8, 1, 1, 0, 0, 63, 0, 0x55, 0xFF, 0xD9};
+    std::string e12 = decodeError(write("deep.jpg", j12));
+    EXPECT_NE(e12.find("12-bit JPEG is not supported"), std::string::npos) << e12;
+
+    std::vector<uint8_t> anim = {'R', 'I', 'F', 'F', 22, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'X', 10, 0, 0, 0,
+                                 0x02, 0, 0, 0, 9, 0, 0, 9, 0, 0};
+    std::string eAnim = decodeError(write("anim.webp", anim));
+    EXPECT_NE(eAnim.find("animated WebP is not supported"), std::string::npos) << eAnim;
+
+    fs::path fifo = file("pipe.jpg");
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    std::string eFifo = decodeError(fifo);  // must not block
+    EXPECT_NE(eFifo.find("not a regular file"), std::string::npos) << eFifo;
+
+    // Stray bytes between JPEG segments are tolerated, as libjpeg tolerates them.
+    auto jpeg = encode(".jpg", syntheticPhoto(30, 20, 13));
+    ASSERT_EQ(jpeg[3], 0xE0);  // OpenCV writes SOI + a 16-byte JFIF APP0 first; put the stray bytes after it
+    const size_t afterApp0 = 4 + ((size_t(jpeg[4]) << 8) | jpeg[5]);
+    std::vector<uint8_t> stray(jpeg.begin(), jpeg.begin() + afterApp0);
+    stray.insert(stray.end(), {0x00, 0x00});
+    stray.insert(stray.end(), jpeg.begin() + afterApp0, jpeg.end());
+    EXPECT_EQ(decodeOk(write("stray.jpg", stray)).size(), cv::Size(30, 20));
 }
 
 TEST_F(ImagingDecoderTest, JpegReducedDecodeKeepsLongSideAboveMinimum) {
