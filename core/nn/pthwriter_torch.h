@@ -1,0 +1,25 @@
+#pragma once
+// Writes a StateDict as a PyTorch zip checkpoint that torch.load (1.6+ and 2.x, also weights_only=True) and hence
+// torchvision's load_state_dict read directly: data.pkl (an OrderedDict of tensors), one STORED data/<n> record per
+// tensor, 64-byte aligned like torch.save, and the version record. Torch header: core sources and tests only.
+#include <string>
+
+#include "core/nn/statedict_torch.h"
+#include "core/util/expected.h"
+
+namespace tessera::nn {
+
+struct PthWriteOptions {
+    // The folder every record sits in. torch.save uses "archive"; torch.load accepts any single top folder.
+    std::string archiveName = "archive";
+    static PthWriteOptions defaults() { return PthWriteOptions{}; }
+};
+
+class PthWriter {
+public:
+    // The file appears complete or not at all (libzip writes a temporary and renames it on success).
+    static Status writeFile(const StateDict& stateDict, const std::string& path,
+                            const PthWriteOptions& options = PthWriteOptions::defaults());
+};
+
+}  // namespace tessera::nn
