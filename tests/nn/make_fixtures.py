@@ -22,7 +22,7 @@ OUT = sys.argv[1]
 MARKER = sys.argv[2] if len(sys.argv) > 2 else "/tmp/tessera_pwned_marker"
 # Which groups to write (each test binary asks only for what it uses; resnet50 files are ~100 MB each):
 # resnet18 / resnet34 / resnet50 (parity files), params (Parameter variants), safetensors, extra (10-class head,
-# newer torch layout), bad (hostile and broken files).
+# newer torch layout), keys (names and shapes of all four architectures), bad (hostile and broken files).
 SETS = set((sys.argv[3] if len(sys.argv) > 3 else "resnet18,resnet34,resnet50,params,safetensors,extra,bad").split(","))
 os.makedirs(OUT, exist_ok=True)
 torch.set_num_threads(2)
@@ -77,7 +77,7 @@ for i, arch in enumerate(["resnet18", "resnet34", "resnet50"]):
         logits = m(x)
     sd = m.state_dict()
     torch.save(sd, os.path.join(OUT, arch + ".pth"), _use_new_zipfile_serialization=True)
-    if "params" in SETS:
+    if "params" in SETS and arch != "resnet34":
         # Parameters instead of tensors (torch._utils._rebuild_parameter), _metadata kept as state_dict() has it.
         params = collections.OrderedDict(
             (k, torch.nn.Parameter(v, requires_grad=False) if v.is_floating_point() else v) for k, v in sd.items())
@@ -90,6 +90,14 @@ for i, arch in enumerate(["resnet18", "resnet34", "resnet50"]):
         f.write("\n".join(sd.keys()) + "\n")
     with open(os.path.join(OUT, arch + "_shape.txt"), "w") as f:
         f.write("%d %d\n" % tuple(logits.shape))
+
+if "keys" in SETS:
+    # torchvision's state_dict names and shapes, "name d0,d1,...", for the naming test (no weights written).
+    for arch in ["resnet18", "resnet34", "resnet50", "resnet101"]:
+        sd = getattr(torchvision.models, arch)(weights=None).state_dict()
+        with open(os.path.join(OUT, arch + "_names.txt"), "w") as f:
+            for k, v in sd.items():
+                f.write("%s %s\n" % (k, ",".join(str(d) for d in v.shape)))
 
 if "extra" in SETS:
     # A 10-class resnet18 (the fine-tuning case: the head differs from the model's).
