@@ -46,6 +46,7 @@ public:
         struct stat st {};
         if (::stat(root.c_str(), &st) != 0) {
             result.issues.push_back({".", std::string("cannot read the project folder: ") + std::strerror(errno)});
+            result.unlistedDirs.push_back("");
             return;
         }
         visited_.emplace(DevIno{uint64_t(st.st_dev), uint64_t(st.st_ino)}, "");
@@ -91,6 +92,7 @@ private:
         fs::directory_iterator it(dir, ec);
         if (ec) {
             result.issues.push_back({shownRel, "cannot read folder: " + ec.message()});
+            result.unlistedDirs.push_back(rel);
             return;
         }
         std::vector<Dir> subdirs;
@@ -140,7 +142,10 @@ private:
                 ++result.ignored;  // a link to a non-image, a FIFO, a socket, a device
             }
         }
-        if (ec) result.issues.push_back({shownRel, "cannot list folder completely: " + ec.message()});
+        if (ec) {
+            result.issues.push_back({shownRel, "cannot list folder completely: " + ec.message()});
+            result.unlistedDirs.push_back(rel);
+        }
         for (const Dir& sub : subdirs) {
             walkDir(sub.path, sub.rel);
             if (result.cancelled) return;

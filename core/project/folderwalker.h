@@ -23,6 +23,8 @@ struct WalkResult {
     std::vector<FoundFile> files;  // sorted by relPath
     int64_t ignored = 0;           // files that are not images (by extension), hidden files, special files
     std::vector<ScanIssue> issues;
+    // Folders that could not be listed ("" for the root): their known images are not called missing.
+    std::vector<std::string> unlistedDirs;
     bool cancelled = false;
 };
 

@@ -113,6 +113,9 @@ Expected<ScanReport> Scanner::scan(ProjectStore& store, const ScanOptions& optio
             } catch (const std::exception& e) {  // the analyser promises not to throw; keep scanning if it does
                 results[k] = imaging::ImageAnalysis{};
                 results[k].error = std::string("analysis failed: ") + e.what();
+            } catch (...) {
+                results[k] = imaging::ImageAnalysis{};
+                results[k].error = "analysis failed: unknown error";
             }
             analysed[k] = 1;
             const int64_t d = ++done;
@@ -194,8 +197,14 @@ Expected<ScanReport> Scanner::scan(ProjectStore& store, const ScanOptions& optio
         return finish();
     }
 
+    // A folder we could not list (permissions, I/O error) says nothing about whether its images still exist.
+    auto underUnlisted = [&](const std::string& rel) {
+        for (const std::string& dir : walk.unlistedDirs)
+            if (dir.empty() || rel.compare(0, dir.size() + 1, dir + "/") == 0) return true;
+        return false;
+    };
     for (size_t i = 0; i < existing.size(); ++i) {
-        if (seen[i] || claimed[i]) continue;
+        if (seen[i] || claimed[i] || underUnlisted(existing[i].relPath)) continue;
         ++report.missing;
         if (!(existing[i].flags & FlagMissing)) flagUpdates.emplace_back(existing[i].id, existing[i].flags | FlagMissing);
     }
