@@ -37,7 +37,7 @@ struct ScanReport {
     int64_t unchanged = 0;
     int64_t renamed = 0;        // matched to a vanished row by content hash; label kept
     int64_t missing = 0;        // rows whose file is gone
-    int64_t unreadable = 0;     // analysed but not decodable (reasons in `issues`)
+    int64_t unreadable = 0;     // not decodable (reasons in `issues`), including unchanged files still flagged so
     int64_t ignored = 0;        // files that are not images by extension
     int64_t labelsImported = 0;
     std::vector<ScanIssue> issues;  // unreadable files, walk errors (permission denied, symlink loop), each named
