@@ -1,0 +1,119 @@
+#!/usr/bin/python3
+"""Reference for the Tessera CPU training benchmark: the same job written the way a PyTorch user would write it
+(torchvision ImageFolder + DataLoader(num_workers=2) + RandomResizedCrop/flip/rotation/ColorJitter/grayscale +
+ToTensor/Normalize, resnet18, AdamW with warm-up + cosine, label smoothing).
+
+It trains on the photos Tessera trained on and validates on the SAME validation photos, read from Tessera's run card
+(--card), so the two accuracies are comparable. Prints one JSON line with training images/s (median over epochs of
+images / wall time of the training loop, data loading included) and the final validation accuracy.
+
+  /usr/bin/python3 bench/train/reference_train.py --root DATA --card DATA/.tessera/runs/RUN/card.json \
+      --epochs 3 --size 128 --batch 32 --lr 2e-3
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import time
+
+import torch
+import torch.nn as nn
+import torchvision
+from torchvision import transforms
+from torchvision.datasets.folder import default_loader
+
+
+class FileList(torch.utils.data.Dataset):
+    def __init__(self, root, items, classes, transform):
+        self.root, self.items, self.transform = root, items, transform
+        self.index = {c: i for i, c in enumerate(classes)}
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, i):
+        path, cls = self.items[i]
+        return self.transform(default_loader(os.path.join(self.root, path))), self.index[cls]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--root", required=True)
+    ap.add_argument("--card", required=True, help="Tessera run card: class names and the train/validation split")
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--size", type=int, default=128)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--weight-decay", type=float, default=0.05)
+    ap.add_argument("--label-smoothing", type=float, default=0.1)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=os.cpu_count(),
+                    help="torch intra-op threads (Debian's torch defaults to 1; we give it every core, like Tessera)")
+    ap.add_argument("--seed", type=int, default=42)
+    a = ap.parse_args()
+
+    torch.manual_seed(a.seed)
+    torch.set_num_threads(a.threads)
+    card = json.load(open(a.card))
+    classes = card["classes"]
+    train_items = [(d["path"], d["class"]) for d in card["dataset"] if d["split"] == "train"]
+    val_items = [(d["path"], d["class"]) for d in card["dataset"] if d["split"] == "validation"]
+
+    norm = transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
+    train_tf = transforms.Compose([
+        transforms.RandomResizedCrop(a.size, scale=(0.08, 1.0)),
+        transforms.RandomHorizontalFlip(),
+        transforms.RandomRotation(20),
+        transforms.ColorJitter(0.4, 0.4, 0.4, 0.1),
+        transforms.RandomGrayscale(0.1),
+        transforms.ToTensor(), norm])
+    val_tf = transforms.Compose([transforms.Resize(int(a.size * 1.14)), transforms.CenterCrop(a.size),
+                                 transforms.ToTensor(), norm])
+    train_dl = torch.utils.data.DataLoader(FileList(a.root, train_items, classes, train_tf), batch_size=a.batch,
+                                           shuffle=True, num_workers=a.workers, drop_last=True,
+                                           persistent_workers=a.workers > 0)
+    val_dl = torch.utils.data.DataLoader(FileList(a.root, val_items, classes, val_tf), batch_size=64,
+                                         num_workers=a.workers)
+
+    model = torchvision.models.resnet18(num_classes=len(classes))
+    decay = [p for p in model.parameters() if p.ndim > 1]
+    no_decay = [p for p in model.parameters() if p.ndim <= 1]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=a.lr)
+    steps = a.epochs * len(train_dl)
+    warm = max(1, min(len(train_dl), steps // 20))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: (s + 1) / (warm + 1) if s < warm else 0.5 * (1 + math.cos(math.pi * (s - warm) / max(1, steps - warm))))
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=a.label_smoothing)
+
+    ips, t_start = [], time.time()
+    for epoch in range(a.epochs):
+        model.train()
+        t0, seen, loss_sum = time.time(), 0, 0.0
+        for x, y in train_dl:
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            opt.step()
+            sched.step()
+            seen += x.shape[0]
+            loss_sum += loss.item() * x.shape[0]
+        ips.append(seen / (time.time() - t0))
+        model.eval()
+        correct = total = 0
+        with torch.no_grad():
+            for x, y in val_dl:
+                correct += (model(x).argmax(1) == y).sum().item()
+                total += y.numel()
+        acc = correct / max(1, total)
+        print(f"epoch {epoch + 1}/{a.epochs} train loss {loss_sum / max(1, seen):.4f} val acc {acc:.3f} "
+              f"{ips[-1]:.1f} img/s", flush=True)
+    print(json.dumps({"tool": "pytorch-reference", "train_images_per_second": statistics.median(ips),
+                      "epoch_images_per_second": ips, "val_accuracy": acc, "seconds": time.time() - t_start,
+                      "threads": a.threads, "workers": a.workers, "train_images": len(train_items),
+                      "val_images": len(val_items)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+#include "core/learn/evaluator.h"
+
+#include <map>
+#include <thread>
+
+#include "core/learn/imagecache_torch.h"
+#include "core/learn/modelfile_torch.h"
+#include "core/learn/trainloop_torch.h"
+#include "core/project/projectstore.h"
+
+namespace tessera::learn {
+
+Expected<EvaluationReport> Evaluator::evaluate(const std::filesystem::path& modelFile,
+                                               const std::filesystem::path& projectRoot,
+                                               const EvaluateOptions& options, const JobContext& ctx) {
+    try {
+        at::init_num_threads();
+        at::set_num_threads(options.threads > 0 ? options.threads
+                                                : int(std::max(1u, std::thread::hardware_concurrency())));
+        const bool cuda = options.device == "cuda" || (options.device == "auto" && torch::cuda::is_available());
+        if (cuda && !torch::cuda::is_available()) return makeError("--device cuda: no CUDA device is available");
+        const torch::Device device = cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+        auto loaded = ModelFile::load(modelFile);
+        if (!loaded) return loaded.takeError();
+        auto store = project::ProjectStore::open(projectRoot, false);
+        if (!store) return store.takeError();
+        auto images = store->images();
+        if (!images) return images.takeError();
+        auto classes = store->classes();
+        if (!classes) return classes.takeError();
+        auto labels = store->classByImage();
+        if (!labels) return labels.takeError();
+        auto splits = store->splits();
+        if (!splits) return splits.takeError();
+
+        EvaluationReport rep;
+        rep.classNames = loaded->meta.classNames;
+        bool haveVal = false;
+        for (const auto& [id, kind] : *splits) haveVal = haveVal || kind == project::SplitKind::Validation;
+        if (options.subset == "validation" && !haveVal)
+            return makeError(projectRoot.string() + ": the project has no validation split (train first, or use all)");
+        rep.subset = (options.subset == "all" || (options.subset == "auto" && !haveVal)) ? "all" : "validation";
+
+        // Project class id -> model class index, by name.
+        std::map<int64_t, int64_t> toModel;
+        for (const auto& c : *classes)
+            for (size_t k = 0; k < rep.classNames.size(); ++k)
+                if (rep.classNames[k] == c.name) toModel[c.id] = int64_t(k);
+
+        std::vector<CacheRequest> req;
+        std::vector<int64_t> target;
+        for (const auto& im : *images) {
+            auto l = labels->find(im.id);
+            if (l == labels->end()) continue;
+            if (rep.subset == "validation") {
+                auto s = splits->find(im.id);
+                if (s == splits->end() || s->second != project::SplitKind::Validation) continue;
+            }
+            auto m = toModel.find(l->second);
+            if (m == toModel.end()) {
+                rep.skipped.push_back(im.relPath + ": its class is not one the model knows");
+                continue;
+            }
+            req.push_back({projectRoot / im.relPath, im.contentHash});
+            target.push_back(m->second);
+        }
+        ImageCacheOptions co;
+        co.canvas = loaded->meta.canvas;
+        auto cached = ImageCache(store->dataDir() / "cache", co).load(req, ctx);
+        if (!cached) return cached.takeError();
+        for (const auto& f : cached->failures) rep.skipped.push_back(f);
+        TrainData data;
+        data.pixels = cached->pixels;
+        data.boxes = cached->boxes;
+        data.labels = target;
+        data.classNames = rep.classNames;
+        for (size_t i = 0; i < req.size(); ++i)
+            if (cached->ok[i]) data.valIndex.push_back(int64_t(i));
+        loaded->model->to(device);
+        auto r = TrainLoop::evaluate(loaded->model, data, data.valIndex, device, loaded->meta.imageSize,
+                                     std::max(1, options.batchSize));
+        rep.images = int64_t(data.valIndex.size());
+        rep.accuracy = r.accuracy;
+        rep.loss = r.loss;
+        rep.precision = r.precision;
+        rep.recall = r.recall;
+        rep.confusion = r.confusion;
+        return rep;
+    } catch (const c10::Error& e) {
+        return makeError(std::string("evaluation failed: ") + e.what_without_backtrace());
+    } catch (const std::exception& e) {
+        return makeError(std::string("evaluation failed: ") + e.what());
+    }
+}
+
+}  // namespace tessera::learn

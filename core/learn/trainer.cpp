@@ -1,0 +1,311 @@
+#include "core/learn/trainer.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include "core/learn/augmentpreset.h"
+#include "core/learn/imagecache_torch.h"
+#include "core/learn/learncompat.h"
+#include "core/learn/modelfile_torch.h"
+#include "core/learn/runcard.h"
+#include "core/learn/split.h"
+#include "core/learn/trainloop_torch.h"
+#include "core/nn/architecture.h"
+#include "core/project/projectstore.h"
+
+namespace tessera::learn {
+namespace fs = std::filesystem;
+
+struct Trainer::Impl {
+    TrainOptions options;
+    std::atomic<bool> paused{false};
+};
+
+Trainer::Trainer(TrainOptions options) : impl_(std::make_unique<Impl>()) { impl_->options = std::move(options); }
+Trainer::~Trainer() = default;
+void Trainer::setPaused(bool paused) { impl_->paused = paused; }
+bool Trainer::paused() const { return impl_->paused; }
+
+Status Trainer::validate(const TrainOptions& o) {
+    if (auto a = nn::parseArchitecture(o.arch); !a) return a.takeError();
+    if (o.mode != "linear-probe" && o.mode != "partial" && o.mode != "full")
+        return makeError("unknown training mode '" + o.mode + "' (expected linear-probe, partial or full)");
+    if (o.optimizer != "adamw" && o.optimizer != "sgd")
+        return makeError("unknown optimizer '" + o.optimizer + "' (expected adamw or sgd)");
+    if (o.device != "auto" && o.device != "cpu" && o.device != "cuda")
+        return makeError("unknown device '" + o.device + "' (expected auto, cpu or cuda)");
+    if (auto p = parseAugmentPreset(o.augmentation); !p) return p.takeError();
+    if (o.schedule != "warmup-cosine" && o.schedule != "cosine" && o.schedule != "onecycle")
+        return makeError("unknown schedule '" + o.schedule + "' (expected warmup-cosine or onecycle)");
+    if (o.epochs < 1) return makeError("epochs must be at least 1");
+    if (o.imageSize < 32 || o.imageSize > 1024) return makeError("image size must be between 32 and 1024 pixels");
+    if (o.batchSize < 2) return makeError("batch size must be at least 2");
+    if (o.valFraction < 0.0 || o.valFraction >= 1.0) return makeError("validation fraction must be in [0, 1)");
+    if (o.mode == "linear-probe" && o.weightsPath == "none")
+        return makeError("linear-probe mode needs pretrained weights (--weights), not 'none'");
+    return {};
+}
+
+double Trainer::defaultLr(const TrainOptions& o) {
+    const bool sgd = o.optimizer == "sgd";
+    if (o.mode == "linear-probe") return sgd ? 0.1 : 1e-2;
+    if (o.weightsPath == "none") return sgd ? 0.05 : 2e-3;  // from scratch
+    return sgd ? 0.01 : 1e-3;                                // head rate; a full fine-tune's backbone gets a tenth
+}
+
+namespace {
+
+std::string timeStamp() {
+    std::time_t t = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::gmtime(&t));
+    return buf;
+}
+
+// The newest run folder that has a checkpoint but no finished model: what --resume continues.
+fs::path resumableRun(const fs::path& runsDir) {
+    fs::path best;
+    fs::file_time_type bestTime{};
+    std::error_code ec;
+    if (!fs::is_directory(runsDir, ec)) return best;
+    for (const auto& d : fs::directory_iterator(runsDir, ec)) {
+        if (!fs::exists(d.path() / "last.pt") || fs::exists(d.path() / "model.tsm")) continue;
+        auto t = fs::last_write_time(d.path() / "last.pt", ec);
+        if (best.empty() || t > bestTime) best = d.path(), bestTime = t;
+    }
+    return best;
+}
+
+}  // namespace
+
+Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver* observer, const JobContext& ctx) {
+    const auto started = std::chrono::steady_clock::now();
+    TrainOptions opt = impl_->options;
+    if (auto st = validate(opt); !st) return st.takeError();
+    auto say = [&](const std::string& m) { if (observer) observer->onMessage(m); };
+    try {
+        // LibTorch in a thread it did not create: set up its thread pool explicitly (fixed count: reproducible).
+        at::init_num_threads();
+        const int threads = opt.threads > 0 ? opt.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+        at::set_num_threads(threads);
+        const bool cuda = opt.device == "cuda" || (opt.device == "auto" && torch::cuda::is_available());
+        if (cuda && !torch::cuda::is_available())
+            return makeError("--device cuda: no CUDA device is available to LibTorch " TORCH_VERSION);
+        const torch::Device device = cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+        const std::string deviceName = cuda ? "cuda: " + compat::cudaDeviceName()
+                                            : "cpu (" + std::to_string(threads) + " threads)";
+
+        auto store = project::ProjectStore::open(projectRoot, false);
+        if (!store) return store.takeError();
+        auto images = store->images();
+        if (!images) return images.takeError();
+        auto classes = store->classes();
+        if (!classes) return classes.takeError();
+        auto labels = store->classByImage();
+        if (!labels) return labels.takeError();
+
+        // Classes in project order that have at least one usable labelled photo.
+        std::vector<const project::ImageRecord*> usable;
+        std::map<int64_t, int> classCount;
+        for (const auto& im : *images) {
+            auto it = labels->find(im.id);
+            if (it == labels->end()) continue;
+            if (im.flags & (project::FlagUnreadable | project::FlagMissing)) continue;
+            usable.push_back(&im);
+            classCount[it->second]++;
+        }
+        TrainResult result;
+        std::map<int64_t, int64_t> classIndex;
+        std::vector<project::ClassInfo> used;
+        for (const auto& c : *classes)
+            if (classCount.count(c.id)) {
+                classIndex[c.id] = int64_t(used.size());
+                used.push_back(c);
+                result.classNames.push_back(c.name);
+            }
+        if (used.size() < 2)
+            return makeError("training needs labelled photos in at least two classes; " + projectRoot.string() +
+                             " has " + std::to_string(used.size()));
+
+        // Decode into the cache (or read it back).
+        std::vector<CacheRequest> requests;
+        for (const auto* im : usable) requests.push_back({projectRoot / im->relPath, im->contentHash});
+        ImageCacheOptions co;
+        co.canvas = ImageCache::canvasForCrop(opt.imageSize);
+        co.persist = opt.persistCache;
+        ImageCache cache(store->dataDir() / "cache", co);
+        auto cached = cache.load(requests, ctx);
+        if (!cached) return cached.takeError();
+        result.skipped = cached->failures;
+        if (!cached->failures.empty())
+            say("skipped " + std::to_string(cached->failures.size()) + " photo(s) that could not be decoded, first: " +
+                cached->failures.front());
+        say("image cache: " + std::to_string(cached->reused) + " reused, " + std::to_string(cached->decoded) +
+            " decoded (" + cache.directory().string() + ")");
+
+        TrainData data;
+        std::vector<int64_t> rowOf;  // usable index -> row
+        std::vector<SplitItem> items;
+        std::vector<int64_t> keep;
+        for (size_t i = 0; i < usable.size(); ++i) {
+            if (!cached->ok[i]) continue;
+            keep.push_back(int64_t(i));
+            data.boxes.push_back(cached->boxes[i]);
+            data.labels.push_back(classIndex.at(labels->at(usable[i]->id)));
+            items.push_back({usable[i]->id, data.labels.back(), usable[i]->findId});
+        }
+        data.pixels = keep.size() == usable.size() ? cached->pixels
+                                                   : cached->pixels.index_select(0, torch::tensor(keep, torch::kLong));
+        data.classNames = result.classNames;
+        SplitOptions so;
+        so.valFraction = opt.valFraction;
+        so.seed = opt.seed;
+        auto split = Split::stratified(items, so);
+        std::map<int64_t, int64_t> rowById;
+        for (size_t r = 0; r < items.size(); ++r) rowById[items[r].imageId] = int64_t(r);
+        for (auto id : split.train) data.trainIndex.push_back(rowById.at(id));
+        for (auto id : split.validation) data.valIndex.push_back(rowById.at(id));
+        result.trainImages = int64_t(data.trainIndex.size());
+        result.valImages = int64_t(data.valIndex.size());
+        {
+            std::vector<std::pair<int64_t, project::SplitKind>> s;
+            for (auto id : split.train) s.emplace_back(id, project::SplitKind::Train);
+            for (auto id : split.validation) s.emplace_back(id, project::SplitKind::Validation);
+            if (auto st = store->setSplits(s); !st) return st.takeError();
+        }
+
+        // Run folder: a new one, or the newest unfinished one when resuming.
+        const fs::path runsDir = store->dataDir() / "runs";
+        fs::path runDir;
+        if (opt.resume) runDir = resumableRun(runsDir);
+        if (opt.resume && runDir.empty()) say("nothing to resume under " + runsDir.string() + "; starting a new run");
+        if (runDir.empty()) runDir = runsDir / (opt.runName.empty() ? "run-" + timeStamp() : opt.runName);
+        std::error_code ec;
+        fs::create_directories(runDir, ec);
+        if (ec) return makeError("cannot create " + runDir.string() + ": " + ec.message());
+        result.runDir = runDir;
+        result.runId = runDir.filename().string();
+        result.device = deviceName;
+
+        project::RunRecord record;
+        record.name = result.runId;
+        record.status = "running";
+        record.optionsJson = RunCard::toJson(opt).dump();
+        record.createdMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch()).count();
+        if (opt.recordInProject) {
+            // A resumed run keeps its record; a new one gets its own.
+            if (auto runs = store->runs(); runs.ok())
+                for (const auto& r : *runs)
+                    if (r.name == record.name) record.id = r.id, record.createdMs = r.createdMs;
+            if (record.id) {
+                if (auto st = store->updateRun(record); !st) return st.takeError();
+            } else {
+                auto id = store->addRun(record);
+                if (!id) return id.takeError();
+                record.id = *id;
+            }
+        }
+        auto finishRecord = [&](const std::string& status) {
+            if (!opt.recordInProject) return;
+            record.status = status;
+            record.finishedMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch()).count();
+            store->updateRun(record);
+        };
+
+        // Model: seeded init, then the pretrained trunk when given (the head always starts fresh).
+        torch::manual_seed(opt.seed);
+        auto arch = nn::parseArchitecture(opt.arch);
+        nn::ResNet model(*arch, data.numClasses());
+        const bool pretrained = opt.weightsPath != "none" && !opt.weightsPath.empty();
+        if (pretrained) {
+            auto report = ModelFile::loadBackbone(model, opt.weightsPath);
+            if (!report) {
+                finishRecord("failed");
+                return report.takeError();
+            }
+            say(*report);
+        }
+        say("training " + opt.arch + " (" + opt.mode + ") on " + std::to_string(result.trainImages) + " photos, " +
+            "validating on " + std::to_string(result.valImages) + ", " + std::to_string(data.numClasses()) +
+            " classes, device " + deviceName);
+
+        TrainLoop loop(opt, device, runDir);
+        auto outcome = loop.run(model, data, pretrained, observer, ctx, &impl_->paused);
+        if (!outcome) {
+            finishRecord(ctx.cancelled() ? "cancelled" : "failed");
+            return outcome.takeError();
+        }
+        result.history = outcome->history;
+        result.stoppedEarly = outcome->stoppedEarly;
+        result.trainImagesPerSecond = outcome->medianImagesPerSecond;
+        // The model shipped is the one with the lowest validation loss.
+        if (!outcome->bestCheckpoint.empty())
+            if (auto st = TrainLoop::loadModelWeights(model, outcome->bestCheckpoint); !st) return st.takeError();
+
+        ModelMeta meta;
+        meta.arch = opt.arch;
+        meta.classNames = result.classNames;
+        meta.imageSize = opt.imageSize;
+        meta.canvas = co.canvas;
+        meta.runId = result.runId;
+        result.bundlePath = runDir / "model.tsm";
+        if (auto st = ModelFile::save(model, meta, result.bundlePath); !st) return st.takeError();
+
+        // Run card: enough to audit and to repeat the run.
+        nlohmann::json card;
+        card["run"] = result.runId;
+        card["options"] = RunCard::toJson(opt);
+        card["seed"] = opt.seed;
+        card["classes"] = result.classNames;
+        auto& files = card["dataset"] = nlohmann::json::array();
+        for (size_t k = 0; k < keep.size(); ++k) {
+            const auto* im = usable[size_t(keep[k])];
+            files.push_back({{"path", im->relPath}, {"sha256", im->contentHash}, {"class", result.classNames[size_t(data.labels[k])]},
+                             {"split", std::binary_search(split.validation.begin(), split.validation.end(), im->id)
+                                           ? "validation" : "train"}});
+        }
+        card["skipped"] = result.skipped;
+        card["software"] = {{"tessera", TESSERA_VERSION}, {"libtorch", TORCH_VERSION},
+                            {"cuda", torch::cuda::is_available() ? "available" : "not available"},
+                            {"cudnn", torch::cuda::cudnn_is_available() ? "available" : "not available"}};
+        card["device"] = deviceName;
+        auto& hist = card["history"] = nlohmann::json::array();
+        for (const auto& e : result.history) hist.push_back(RunCard::toJson(e));
+        card["bestEpoch"] = outcome->bestEpoch;
+        card["stoppedEarly"] = outcome->stoppedEarly;
+        card["finalBatchSize"] = outcome->finalBatchSize;
+        card["model"] = result.bundlePath.filename().string();
+        result.cardPath = runDir / "card.json";
+        {
+            std::ofstream out(result.cardPath);
+            out << card.dump(2);
+            if (!out) return makeError("cannot write the run card " + result.cardPath.string());
+        }
+        result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        record.cardPath = fs::relative(result.cardPath, store->dataDir()).generic_string();
+        record.modelPath = fs::relative(result.bundlePath, store->dataDir()).generic_string();
+        if (!result.history.empty()) {
+            const auto& b = result.history[size_t(std::max(0, outcome->bestEpoch) < int(result.history.size())
+                                                      ? std::max(0, outcome->bestEpoch) : 0)];
+            record.metricsJson = RunCard::toJson(b).dump();
+        }
+        finishRecord("finished");
+        return result;
+    } catch (const c10::Error& e) {
+        return makeError(std::string("training failed: ") + e.what_without_backtrace());
+    } catch (const std::exception& e) {
+        return makeError(std::string("training failed: ") + e.what());
+    }
+}
+
+}  // namespace tessera::learn

@@ -1,0 +1,113 @@
+#pragma once
+// Trains a ResNet classifier on a project's labelled photos: split, decoded-image cache, batched augmentation on the
+// training device, linear-probe / partial / full fine-tuning, checkpoints every epoch (resumable), run card, model
+// bundle. Torch-free public API (pimpl); synchronous: run it on a worker thread, cancel and pause through the API.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/util/expected.h"
+#include "core/util/jobcontext.h"
+
+namespace tessera::learn {
+
+struct TrainOptions {
+    std::string arch = "resnet18";
+    std::string weightsPath = "none";   // a .pth / .safetensors file, or "none" (random init)
+    std::string mode = "full";           // linear-probe | partial | full
+    int epochs = 10;
+    int imageSize = 128;                 // crop side fed to the network
+    int batchSize = 32;
+    double lr = 0.0;                     // 0: per mode/optimizer default (see Trainer::defaultLr)
+    std::string optimizer = "adamw";     // adamw | sgd (momentum 0.9, nesterov)
+    double weightDecay = -1.0;           // < 0: automatic (adamw 0.05, sgd 5e-4); never on norm weights/biases
+    std::string schedule = "warmup-cosine";  // warmup-cosine | onecycle
+    double labelSmoothing = 0.1;
+    double mixupAlpha = 0.0;             // > 0: mixup with Beta(alpha, alpha)
+    int earlyStoppingPatience = 0;       // epochs without val-loss improvement before stopping; 0: off
+    bool balancedSampling = false;       // draw each class equally often
+    std::string augmentation = "strong"; // none | light | strong | archaeology
+    uint64_t seed = 42;
+    std::string device = "auto";         // auto | cpu | cuda
+    int threads = 0;                     // CPU intra-op threads; 0: all cores
+    double valFraction = 0.2;
+    bool resume = false;                 // continue the newest unfinished run with the same options
+    std::string runName;                 // default: time-stamped
+    bool persistCache = true;            // keep decoded canvases under <root>/.tessera/cache
+    bool recordInProject = true;         // addRun/updateRun in the project store
+    int checkpointEvery = 1;             // epochs
+
+    static TrainOptions defaults() { return TrainOptions{}; }
+};
+
+struct StepInfo {
+    int epoch = 0;           // 0-based
+    int step = 0;            // within the epoch
+    int stepsPerEpoch = 0;
+    double loss = 0.0;
+    double lr = 0.0;
+    double imagesPerSecond = 0.0;
+};
+
+struct EpochInfo {
+    int epoch = 0;  // 0-based
+    int epochs = 0;
+    double trainLoss = 0.0, trainAcc = 0.0;
+    double valLoss = 0.0, valAcc = 0.0;
+    std::vector<double> precision, recall;         // per class
+    std::vector<std::vector<int64_t>> confusion;   // [true][predicted]
+    double imagesPerSecond = 0.0;                  // training throughput over the epoch
+    double etaSeconds = 0.0;
+    bool best = false;                             // lowest val loss so far
+};
+
+class TrainObserver {
+public:
+    virtual ~TrainObserver() = default;
+    virtual void onStep(const StepInfo&) {}
+    virtual void onEpoch(const EpochInfo&) {}
+    virtual void onMessage(const std::string&) {}
+};
+
+struct TrainResult {
+    std::string runId;
+    std::filesystem::path runDir;       // <root>/.tessera/runs/<run-id>
+    std::filesystem::path bundlePath;   // the model bundle written at the end
+    std::filesystem::path cardPath;     // run card JSON
+    std::vector<std::string> classNames;
+    std::vector<EpochInfo> history;
+    int64_t trainImages = 0, valImages = 0;
+    std::vector<std::string> skipped;   // photos that could not be decoded (path: reason)
+    double trainImagesPerSecond = 0.0;  // median over epochs
+    double seconds = 0.0;
+    std::string device;
+    bool stoppedEarly = false;
+};
+
+class Trainer {
+public:
+    explicit Trainer(TrainOptions options = TrainOptions::defaults());
+    ~Trainer();
+    Trainer(const Trainer&) = delete;
+    Trainer& operator=(const Trainer&) = delete;
+
+    // Trains on the labelled photos of the project at `projectRoot`. Cancel: returns an error "cancelled" within
+    // one step; the last epoch checkpoint stays for a resume.
+    Expected<TrainResult> train(const std::filesystem::path& projectRoot, TrainObserver* observer,
+                                const JobContext& ctx);
+
+    // Thread-safe: the loop waits between steps while paused (cancel still works).
+    void setPaused(bool paused);
+    bool paused() const;
+
+    static Status validate(const TrainOptions& options);
+    static double defaultLr(const TrainOptions& options);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tessera::learn

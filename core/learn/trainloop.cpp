@@ -1,0 +1,463 @@
+#include "core/learn/trainloop_torch.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <thread>
+
+#include "core/learn/augment_torch.h"
+#include "core/learn/learncompat.h"
+#include "core/learn/linearprobe_torch.h"
+#include "core/learn/lossscaler_torch.h"
+#include "core/learn/lrschedule.h"
+#include "core/learn/metrics.h"
+#include "core/learn/runcard.h"
+#include "core/learn/splitrng.h"
+#include "core/nn/torchcompat.h"
+
+namespace tessera::learn {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+uint64_t mixSeed(uint64_t seed, uint64_t a, uint64_t b) {  // splitmix64 over (seed, a, b)
+    uint64_t z = seed + 0x9E3779B97F4A7C15ull * (a + 1) + 0xBF58476D1CE4E5B9ull * (b + 1);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+double gammaSample(SplitRng& rng, double shape) {  // Marsaglia-Tsang, shape > 0
+    if (shape < 1.0) return gammaSample(rng, shape + 1.0) * std::pow(std::max(rng.uniform(), 1e-12), 1.0 / shape);
+    const double d = shape - 1.0 / 3.0, c = 1.0 / std::sqrt(9.0 * d);
+    for (;;) {
+        const double u1 = std::max(rng.uniform(), 1e-12), u2 = rng.uniform();
+        const double n = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+        double v = 1.0 + c * n;
+        if (v <= 0) continue;
+        v = v * v * v;
+        const double u = std::max(rng.uniform(), 1e-12);
+        if (std::log(u) < 0.5 * n * n + d - d * v + d * std::log(v)) return d * v;
+    }
+}
+
+bool isHead(const std::string& name) { return name.rfind("fc.", 0) == 0; }
+
+torch::Tensor indexTensor(const std::vector<int64_t>& rows, torch::Device device) {
+    return torch::tensor(rows, torch::kLong).to(device);
+}
+
+std::vector<ContentBox> boxesFor(const TrainData& data, const std::vector<int64_t>& rows) {
+    std::vector<ContentBox> b;
+    b.reserve(rows.size());
+    for (auto r : rows) b.push_back(data.boxes[size_t(r)]);
+    return b;
+}
+
+Status saveAtomic(torch::serialize::OutputArchive& archive, const fs::path& file) {
+    const fs::path tmp = file.string() + ".tmp";
+    try {
+        archive.save_to(tmp.string());
+    } catch (const c10::Error& e) {
+        return makeError("cannot write checkpoint " + tmp.string() + ": " + e.what_without_backtrace());
+    }
+    std::error_code ec;
+    fs::rename(tmp, file, ec);
+    if (ec) return makeError("cannot replace checkpoint " + file.string() + ": " + ec.message());
+    return {};
+}
+
+}  // namespace
+
+TrainLoop::TrainLoop(TrainOptions options, torch::Device device, fs::path checkpointDir)
+    : options_(std::move(options)), device_(device), checkpointDir_(std::move(checkpointDir)) {}
+
+EvalResult TrainLoop::evaluate(nn::ResNet& model, const TrainData& data, const std::vector<int64_t>& index,
+                               torch::Device device, int imageSize, int batchSize) {
+    torch::NoGradGuard noGrad;
+    const bool wasTraining = model->is_training();
+    model->eval();
+    BatchAugmenter plain(AugmentConfig::forPreset(AugmentPreset::None), imageSize);
+    ConfusionMatrix cm(int(data.numClasses()));
+    double lossSum = 0.0;
+    for (size_t start = 0; start < index.size(); start += size_t(batchSize)) {
+        std::vector<int64_t> rows(index.begin() + long(start),
+                                  index.begin() + long(std::min(index.size(), start + size_t(batchSize))));
+        auto imgs = data.pixels.index_select(0, indexTensor(rows, data.pixels.device())).to(device);
+        auto x = plain.apply(imgs, boxesFor(data, rows), 0);
+        std::vector<int64_t> ys;
+        for (auto r : rows) ys.push_back(data.labels[size_t(r)]);
+        auto y = torch::tensor(ys, torch::kLong).to(device);
+        auto logits = model->forward(x).to(torch::kFloat);
+        lossSum += torch::nn::functional::cross_entropy(
+                       logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                       .item<double>();
+        auto pred = logits.argmax(1).cpu();
+        for (size_t i = 0; i < rows.size(); ++i) cm.add(ys[i], pred[long(i)].item<int64_t>());
+    }
+    model->train(wasTraining);
+    EvalResult r;
+    r.loss = index.empty() ? 0.0 : lossSum / double(index.size());
+    r.accuracy = cm.accuracy();
+    r.confusion = cm.counts();
+    r.precision = cm.precision();
+    r.recall = cm.recall();
+    return r;
+}
+
+Status TrainLoop::loadModelWeights(nn::ResNet& model, const fs::path& checkpoint) {
+    try {
+        torch::serialize::InputArchive archive, sub;
+        archive.load_from(checkpoint.string());
+        archive.read("model", sub);
+        model->load(sub);
+        return {};
+    } catch (const c10::Error& e) {
+        return makeError("cannot read checkpoint " + checkpoint.string() + ": " + e.what_without_backtrace());
+    }
+}
+
+Expected<LoopOutcome> TrainLoop::runProbe(nn::ResNet& model, const TrainData& data, TrainObserver* observer,
+                                          const JobContext& ctx) {
+    // Frozen backbone in eval mode: one un-augmented embedding per photo, then only the head trains.
+    torch::NoGradGuard noGrad;
+    model->eval();
+    BatchAugmenter plain(AugmentConfig::forPreset(AugmentPreset::None), options_.imageSize);
+    auto embedRows = [&](const std::vector<int64_t>& rows) -> Expected<torch::Tensor> {
+        std::vector<torch::Tensor> parts;
+        for (size_t s = 0; s < rows.size(); s += size_t(options_.batchSize)) {
+            if (ctx.cancelled()) return makeError("cancelled");
+            std::vector<int64_t> b(rows.begin() + long(s),
+                                   rows.begin() + long(std::min(rows.size(), s + size_t(options_.batchSize))));
+            auto imgs = data.pixels.index_select(0, indexTensor(b, data.pixels.device())).to(device_);
+            parts.push_back(model->embed(plain.apply(imgs, boxesFor(data, b), 0)).to(torch::kFloat));
+            ctx.report({"embed", int64_t(s + b.size()), int64_t(rows.size()), {}});
+        }
+        if (parts.empty()) return torch::zeros({0, model->embeddingDim()}, torch::kFloat).to(device_);
+        return torch::cat(parts);
+    };
+    auto Xtr = embedRows(data.trainIndex);
+    if (!Xtr) return Xtr.takeError();
+    std::vector<int64_t> ytr;
+    for (auto r : data.trainIndex) ytr.push_back(data.labels[size_t(r)]);
+    LinearProbeOptions po;
+    po.lr = options_.lr > 0 ? options_.lr : (options_.optimizer == "sgd" ? 0.1 : 1e-2);
+    po.weightDecay = options_.weightDecay >= 0 ? options_.weightDecay : 1e-3;
+    po.labelSmoothing = options_.labelSmoothing;
+    po.seed = options_.seed;
+    po.iterations = std::max(50, options_.epochs * 30);
+    LinearHead head;
+    {
+        torch::AutoGradMode enable(true);
+        head = LinearProbe::train(*Xtr, torch::tensor(ytr, torch::kLong), data.numClasses(), po);
+    }
+    for (auto& p : model->named_parameters()) {
+        if (p.key() == "fc.weight") p.value().copy_(head.weight);
+        if (p.key() == "fc.bias") p.value().copy_(head.bias);
+    }
+    EpochInfo e;
+    e.epoch = 0;
+    e.epochs = 1;
+    e.trainLoss = head.finalLoss;
+    auto tr = evaluate(model, data, data.trainIndex, device_, options_.imageSize, options_.batchSize);
+    e.trainAcc = tr.accuracy;
+    auto va = evaluate(model, data, data.valIndex, device_, options_.imageSize, options_.batchSize);
+    e.valLoss = va.loss, e.valAcc = va.accuracy, e.precision = va.precision, e.recall = va.recall;
+    e.confusion = va.confusion;
+    e.best = true;
+    if (observer) observer->onEpoch(e);
+    LoopOutcome out;
+    out.history.push_back(e);
+    out.bestEpoch = 0;
+    out.finalBatchSize = options_.batchSize;
+    return out;
+}
+
+Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, bool pretrained,
+                                     TrainObserver* observer, const JobContext& ctx,
+                                     const std::atomic<bool>* paused) {
+    try {
+        model->to(device_);
+        if (options_.mode == "linear-probe") return runProbe(model, data, observer, ctx);
+        const bool cuda = device_.is_cuda();
+        const bool full = options_.mode == "full";
+        const bool partial = options_.mode == "partial";
+        const bool sgd = options_.optimizer == "sgd";
+        const double lr = options_.lr > 0 ? options_.lr : Trainer::defaultLr(options_);
+        const double wd = options_.weightDecay >= 0 ? options_.weightDecay : (sgd ? 5e-4 : 0.05);
+        // Discriminative rates: a pretrained backbone moves 10x slower than the new head.
+        const double backboneLr = (pretrained && full) ? lr / 10.0 : lr;
+        const int warmupEpochs = (pretrained && full && options_.epochs >= 3) ? 1 : 0;
+
+        // Parameter groups: {head, backbone} x {decay, no decay on norm weights and biases}.
+        std::vector<torch::Tensor> backbone;
+        std::vector<torch::optim::OptimizerParamGroup> groups;
+        std::vector<double> baseLr;
+        std::vector<torch::Tensor> sets[4];
+        for (auto& p : model->named_parameters()) {
+            const bool head = isHead(p.key());
+            const bool trainable = head || full || (partial && p.key().rfind("layer4.", 0) == 0);
+            p.value().set_requires_grad(trainable);
+            if (!trainable) continue;
+            if (!head) backbone.push_back(p.value());
+            sets[(head ? 0 : 2) + (p.value().dim() <= 1 ? 1 : 0)].push_back(p.value());
+        }
+        for (int g = 0; g < 4; ++g) {
+            if (sets[g].empty()) continue;
+            const double glr = g < 2 ? lr : backboneLr, gwd = (g % 2) ? 0.0 : wd;
+            std::unique_ptr<torch::optim::OptimizerOptions> o;
+            if (sgd)
+                o = std::make_unique<torch::optim::SGDOptions>(
+                    torch::optim::SGDOptions(glr).momentum(0.9).nesterov(true).weight_decay(gwd));
+            else
+                o = std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(glr).weight_decay(gwd));
+            groups.emplace_back(sets[g], std::move(o));
+            baseLr.push_back(glr);
+        }
+        std::unique_ptr<torch::optim::Optimizer> optimizer;
+        if (sgd)
+            optimizer = std::make_unique<torch::optim::SGD>(std::move(groups), torch::optim::SGDOptions(lr));
+        else
+            optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(lr));
+
+        // Mixed precision on CUDA only: bf16 where the GPU has it, else fp16 with the dynamic loss scaler.
+        const bool bf16 = cuda && compat::cudaSupportsBf16();
+        LossScalerOptions so;
+        so.enabled = cuda && !bf16;
+        LossScaler scaler(so);
+        if (cuda) {
+            at::globalContext().setBenchmarkCuDNN(true);
+            for (auto& p : model->parameters())
+                if (p.dim() == 4) p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
+        }
+
+        auto pixels = data.pixels.to(device_);  // the whole uint8 set lives on the training device
+        const auto augPreset = parseAugmentPreset(options_.augmentation);
+        if (!augPreset) return augPreset.takeError();
+        BatchAugmenter aug(AugmentConfig::forPreset(*augPreset), options_.imageSize);
+        auto schedKind = parseSchedule(options_.schedule);
+        if (!schedKind) return schedKind.takeError();
+
+        int batch = std::max(2, options_.batchSize);
+        const int64_t nTrain = int64_t(data.trainIndex.size());
+        const int64_t spe0 = std::max<int64_t>(1, nTrain / std::max(2, options_.batchSize));
+        const int64_t totalSteps = spe0 * options_.epochs;
+        LrSchedule schedule(*schedKind, totalSteps, std::min<int64_t>(spe0, std::max<int64_t>(1, totalSteps / 20)));
+
+        LoopOutcome out;
+        int startEpoch = 0;
+        double bestLoss = std::numeric_limits<double>::infinity();
+        int sinceBest = 0;
+        const fs::path lastFile = checkpointDir_.empty() ? fs::path() : checkpointDir_ / "last.pt";
+        const fs::path bestFile = checkpointDir_.empty() ? fs::path() : checkpointDir_ / "best.pt";
+        if (options_.resume && !lastFile.empty() && fs::exists(lastFile)) {
+            torch::serialize::InputArchive archive, m, o;
+            archive.load_from(lastFile.string());
+            archive.read("model", m);
+            model->load(m);
+            archive.read("optimizer", o);
+            optimizer->load(o);
+            c10::IValue metaValue;
+            archive.read("meta", metaValue);
+            auto meta = nlohmann::json::parse(metaValue.toStringRef());
+            startEpoch = meta.at("nextEpoch").get<int>();
+            bestLoss = meta.value("bestLoss", bestLoss);
+            out.bestEpoch = meta.value("bestEpoch", -1);
+            sinceBest = meta.value("sinceBest", 0);
+            batch = meta.value("batch", batch);
+            scaler.loadState(meta.value("scaler", std::vector<double>{}));
+            for (const auto& e : meta.at("history")) out.history.push_back(RunCard::epochFromJson(e));
+            if (observer)
+                observer->onMessage("resuming from " + lastFile.string() + " at epoch " +
+                                    std::to_string(startEpoch + 1));
+        }
+        if (!bestFile.empty() && fs::exists(bestFile)) out.bestCheckpoint = bestFile;
+
+        std::vector<double> epochIps;
+        for (const auto& h : out.history) epochIps.push_back(h.imagesPerSecond);
+        const auto runStart = Clock::now();
+        for (int epoch = startEpoch; epoch < options_.epochs; ++epoch) {
+            const bool warm = epoch < warmupEpochs;
+            for (auto& p : backbone) p.set_requires_grad(!warm);
+            model->train();
+            if (partial)  // frozen stages keep their ImageNet batch-norm statistics
+                for (auto& m : model->named_children())
+                    if (m.key() != "layer4" && m.key() != "fc") m.value()->eval();
+
+            // Epoch order: a seeded shuffle, or class-balanced draws with replacement.
+            SplitRng orderRng(mixSeed(options_.seed, uint64_t(epoch), 0xE9));
+            std::vector<int64_t> order = data.trainIndex;
+            if (options_.balancedSampling && data.numClasses() > 0) {
+                std::vector<std::vector<int64_t>> byClass(size_t(data.numClasses()));
+                for (auto r : data.trainIndex) byClass[size_t(data.labels[size_t(r)])].push_back(r);
+                std::vector<size_t> nonEmpty;
+                for (size_t c = 0; c < byClass.size(); ++c)
+                    if (!byClass[c].empty()) nonEmpty.push_back(c);
+                for (auto& o : order) {
+                    const auto& cls = byClass[nonEmpty[orderRng.below(nonEmpty.size())]];
+                    o = cls[orderRng.below(cls.size())];
+                }
+            } else {
+                orderRng.shuffle(order);
+            }
+
+            double lossSum = 0.0;
+            int64_t seen = 0, correct = 0;
+            double stepSeconds = 0.0;
+            int64_t stepImages = 0;
+            size_t pos = 0;
+            int step = 0;
+            while (pos + 1 < order.size()) {  // a batch of one would break batch norm: dropped
+                if (paused)
+                    while (paused->load() && !ctx.cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                if (ctx.cancelled()) return makeError("cancelled");
+                const size_t end = std::min(order.size(), pos + size_t(batch));
+                if (end - pos < 2) break;
+                std::vector<int64_t> rows(order.begin() + long(pos), order.begin() + long(end));
+                const auto t0 = Clock::now();
+                const int64_t spe = std::max<int64_t>(1, int64_t(order.size()) / batch);
+                const int64_t globalStep =
+                    int64_t(std::llround((double(epoch) + double(step) / double(spe)) * double(spe0)));
+                const double factor = schedule.factor(globalStep);
+                for (size_t g = 0; g < optimizer->param_groups().size(); ++g)
+                    optimizer->param_groups()[g].options().set_lr(baseLr[g] * factor);
+                double stepLoss = 0.0;
+                try {
+                    auto imgs = pixels.index_select(0, indexTensor(rows, device_));
+                    auto x = aug.apply(imgs, boxesFor(data, rows), mixSeed(options_.seed, uint64_t(epoch), uint64_t(step) + 1));
+                    if (cuda) x = x.contiguous(at::MemoryFormat::ChannelsLast);
+                    std::vector<int64_t> ys;
+                    for (auto r : rows) ys.push_back(data.labels[size_t(r)]);
+                    auto y = torch::tensor(ys, torch::kLong).to(device_);
+                    // Mixup: a seeded Beta(a, a) weight and a seeded pairing inside the batch.
+                    double lam = 1.0;
+                    torch::Tensor perm;
+                    if (options_.mixupAlpha > 0) {
+                        SplitRng mr(mixSeed(options_.seed, uint64_t(epoch), uint64_t(step) + 0x51ED));
+                        const double g1 = gammaSample(mr, options_.mixupAlpha), g2 = gammaSample(mr, options_.mixupAlpha);
+                        lam = g1 / (g1 + g2);
+                        std::vector<int64_t> p(rows.size());
+                        for (size_t i = 0; i < p.size(); ++i) p[i] = int64_t(i);
+                        mr.shuffle(p);
+                        perm = torch::tensor(p, torch::kLong).to(device_);
+                        x = x * lam + x.index_select(0, perm) * (1.0 - lam);
+                    }
+                    for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
+                    torch::Tensor logits;
+                    {
+                        std::unique_ptr<nn::compat::AutocastGuard> autocast;
+                        if (cuda)
+                            autocast = std::make_unique<nn::compat::AutocastGuard>(
+                                c10::DeviceType::CUDA, bf16 ? at::kBFloat16 : at::kHalf);
+                        logits = model->forward(x);
+                    }
+                    logits = logits.to(torch::kFloat);
+                    auto ce = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(options_.labelSmoothing);
+                    auto loss = torch::nn::functional::cross_entropy(logits, y, ce);
+                    if (perm.defined())
+                        loss = loss * lam +
+                               torch::nn::functional::cross_entropy(logits, y.index_select(0, perm), ce) * (1.0 - lam);
+                    scaler.scale(loss).backward();
+                    scaler.step(*optimizer);
+                    stepLoss = loss.item<double>();
+                    correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+                } catch (const c10::Error& e) {
+                    if (!cuda || !compat::isOutOfMemory(e) || batch <= 2) throw;
+                    for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
+                    compat::cudaEmptyCache();
+                    batch = std::max(2, batch / 2);
+                    if (observer)
+                        observer->onMessage("out of GPU memory: batch size halved to " + std::to_string(batch));
+                    continue;  // retry the same images with the smaller batch
+                }
+                const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+                stepSeconds += secs;
+                stepImages += int64_t(rows.size());
+                lossSum += stepLoss * double(rows.size());
+                seen += int64_t(rows.size());
+                if (observer) {
+                    StepInfo si;
+                    si.epoch = epoch, si.step = step, si.stepsPerEpoch = int(spe), si.loss = stepLoss;
+                    si.lr = baseLr.empty() ? 0.0 : baseLr[0] * factor;
+                    si.imagesPerSecond = secs > 0 ? double(rows.size()) / secs : 0.0;
+                    observer->onStep(si);
+                }
+                ctx.report({"train", int64_t(epoch) * spe + step + 1, int64_t(options_.epochs) * spe, {}});
+                pos = end;
+                ++step;
+            }
+
+            auto va = evaluate(model, data, data.valIndex, device_, options_.imageSize, std::max(batch, 32));
+            EpochInfo e;
+            e.epoch = epoch, e.epochs = options_.epochs;
+            e.trainLoss = seen ? lossSum / double(seen) : 0.0;
+            e.trainAcc = seen ? double(correct) / double(seen) : 0.0;
+            e.valLoss = va.loss, e.valAcc = va.accuracy, e.precision = va.precision, e.recall = va.recall;
+            e.confusion = va.confusion;
+            e.imagesPerSecond = stepSeconds > 0 ? double(stepImages) / stepSeconds : 0.0;
+            epochIps.push_back(e.imagesPerSecond);
+            const double elapsed = std::chrono::duration<double>(Clock::now() - runStart).count();
+            e.etaSeconds = elapsed / double(epoch - startEpoch + 1) * double(options_.epochs - epoch - 1);
+            // Without a validation set, "best" follows the training loss.
+            const double monitored = data.valIndex.empty() ? e.trainLoss : e.valLoss;
+            e.best = monitored < bestLoss;
+            if (e.best) {
+                bestLoss = monitored;
+                out.bestEpoch = epoch;
+                sinceBest = 0;
+            } else {
+                ++sinceBest;
+            }
+            out.history.push_back(e);
+
+            // Checkpoint before telling the observer, so a cancel from onEpoch keeps this epoch.
+            if (!lastFile.empty() && ((epoch + 1) % std::max(1, options_.checkpointEvery) == 0 ||
+                                      epoch + 1 == options_.epochs || e.best)) {
+                torch::serialize::OutputArchive archive, m, o;
+                model->save(m);
+                optimizer->save(o);
+                nlohmann::json meta{{"nextEpoch", epoch + 1}, {"bestLoss", bestLoss}, {"bestEpoch", out.bestEpoch},
+                                    {"sinceBest", sinceBest}, {"batch", batch}, {"scaler", scaler.state()},
+                                    {"options", RunCard::toJson(options_)}};
+                auto& hist = meta["history"] = nlohmann::json::array();
+                for (const auto& h : out.history) hist.push_back(RunCard::toJson(h));
+                archive.write("model", m);
+                archive.write("optimizer", o);
+                archive.write("meta", c10::IValue(meta.dump()));
+                if (auto st = saveAtomic(archive, lastFile); !st) return st.takeError();
+                if (e.best) {
+                    torch::serialize::OutputArchive bestArchive, bm;
+                    model->save(bm);
+                    bestArchive.write("model", bm);
+                    bestArchive.write("meta", c10::IValue(meta.dump()));
+                    if (auto st = saveAtomic(bestArchive, bestFile); !st) return st.takeError();
+                    out.bestCheckpoint = bestFile;
+                }
+            }
+            if (observer) observer->onEpoch(e);
+            if (options_.earlyStoppingPatience > 0 && sinceBest >= options_.earlyStoppingPatience &&
+                epoch + 1 < options_.epochs) {
+                out.stoppedEarly = true;
+                if (observer)
+                    observer->onMessage("early stopping: no validation improvement for " +
+                                        std::to_string(sinceBest) + " epochs");
+                break;
+            }
+        }
+        for (auto& p : model->parameters()) p.set_requires_grad(true);
+        if (!epochIps.empty()) {
+            std::sort(epochIps.begin(), epochIps.end());
+            out.medianImagesPerSecond = epochIps[epochIps.size() / 2];
+        }
+        out.finalBatchSize = batch;
+        return out;
+    } catch (const c10::Error& e) {
+        return makeError(std::string("training failed: ") + e.what_without_backtrace());
+    } catch (const std::exception& e) {
+        return makeError(std::string("training failed: ") + e.what());
+    }
+}
+
+}  // namespace tessera::learn

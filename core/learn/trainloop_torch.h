@@ -1,0 +1,60 @@
+#pragma once
+// The epoch/step loop behind Trainer, on in-memory TrainData: batched augmentation, mixed precision on CUDA, batch
+// halving on out-of-memory, per-epoch validation, atomic checkpoints (last + best) and resume. Everything random is
+// derived from (seed, epoch, step), so a resumed run continues exactly where an uninterrupted one would be.
+#include <atomic>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "core/learn/traindata_torch.h"
+#include "core/learn/trainer.h"
+#include "core/nn/resnet_torch.h"
+#include "core/util/expected.h"
+#include "core/util/jobcontext.h"
+
+namespace tessera::learn {
+
+struct LoopOutcome {
+    std::vector<EpochInfo> history;
+    bool stoppedEarly = false;
+    int bestEpoch = -1;
+    double medianImagesPerSecond = 0.0;
+    int finalBatchSize = 0;
+    std::filesystem::path bestCheckpoint;  // model weights at the lowest val loss (empty without checkpoints)
+};
+
+struct EvalResult {
+    double loss = 0.0, accuracy = 0.0;
+    std::vector<std::vector<int64_t>> confusion;
+    std::vector<double> precision, recall;
+};
+
+class TrainLoop {
+public:
+    // checkpointDir empty: no checkpoints (and no resume).
+    TrainLoop(TrainOptions options, torch::Device device, std::filesystem::path checkpointDir);
+
+    // `model` has data.numClasses() outputs; `pretrained` enables the frozen-backbone head warm-up of full mode.
+    Expected<LoopOutcome> run(nn::ResNet& model, const TrainData& data, bool pretrained, TrainObserver* observer,
+                              const JobContext& ctx, const std::atomic<bool>* paused = nullptr);
+
+    // Loss (no smoothing), accuracy and confusion on rows `index` of data, un-augmented (whole canvas resized).
+    static EvalResult evaluate(nn::ResNet& model, const TrainData& data, const std::vector<int64_t>& index,
+                               torch::Device device, int imageSize, int batchSize);
+
+    // Loads model weights saved by a checkpoint (last.pt / best.pt) into `model`.
+    static Status loadModelWeights(nn::ResNet& model, const std::filesystem::path& checkpoint);
+
+private:
+    Expected<LoopOutcome> runProbe(nn::ResNet& model, const TrainData& data, TrainObserver* observer,
+                                   const JobContext& ctx);
+
+    TrainOptions options_;
+    torch::Device device_;
+    std::filesystem::path checkpointDir_;
+};
+
+}  // namespace tessera::learn

@@ -1,0 +1,121 @@
+// Batched augmentation: exact identity and flips, crops inside the canvas, determinism under a seed, previews.
+#include <gtest/gtest.h>
+
+#include "core/learn/augment_torch.h"
+#include "core/learn/canvas.h"
+
+using namespace tessera::learn;
+
+namespace {
+
+torch::Tensor randomCanvas(int64_t n, int64_t c, uint64_t seed) {
+    torch::manual_seed(seed);
+    return torch::randint(0, 256, {n, 3, c, c}, torch::kLong).to(torch::kUInt8);
+}
+
+std::vector<ContentBox> fullBoxes(size_t n) { return std::vector<ContentBox>(n, Canvas::fullBox()); }
+
+}  // namespace
+
+TEST(Augment, NonePresetIsIdentityAtCanvasSize) {
+    auto canvas = randomCanvas(3, 24, 1);
+    BatchAugmenter aug(AugmentConfig::forPreset(AugmentPreset::None), 24);
+    auto out = aug.apply(canvas, fullBoxes(3), 99, false);
+    auto expected = canvas.to(torch::kFloat) / 255.0;
+    EXPECT_LT((out - expected).abs().max().item<float>() * 255.f, 1e-3f);
+}
+
+TEST(Augment, HorizontalFlipMatchesAtFlip) {
+    auto canvas = randomCanvas(4, 20, 2);
+    AugmentConfig c;  // no crop, no colour: only the flip
+    c.hflipP = 1.0;
+    BatchAugmenter aug(c, 20);
+    auto out = aug.apply(canvas, fullBoxes(4), 5, false);
+    auto expected = at::flip(canvas, {3}).to(torch::kFloat) / 255.0;
+    EXPECT_LT((out - expected).abs().max().item<float>() * 255.f, 1e-3f);
+    c.hflipP = 0.0;
+    c.vflipP = 1.0;
+    BatchAugmenter vaug(c, 20);
+    auto vout = vaug.apply(canvas, fullBoxes(4), 5, false);
+    EXPECT_LT((vout - at::flip(canvas, {2}).to(torch::kFloat) / 255.0).abs().max().item<float>() * 255.f, 1e-3f);
+}
+
+TEST(Augment, CropsStayInsideCanvasAndContent) {
+    for (auto preset : {AugmentPreset::Light, AugmentPreset::Strong, AugmentPreset::Archaeology}) {
+        BatchAugmenter aug(AugmentConfig::forPreset(preset), 16);
+        std::vector<ContentBox> boxes(64, ContentBox{-1.f, -0.5f, 1.f, 0.5f});  // a wide photo, padded above/below
+        for (uint64_t seed = 0; seed < 5; ++seed) {
+            auto g = aug.samplingGrid(boxes, seed);
+            ASSERT_EQ(g.sizes(), (torch::IntArrayRef{64, 16, 16, 2}));
+            EXPECT_LE(g.abs().max().item<float>(), 1.0f);
+            if (preset == AugmentPreset::Light) {  // no rotation: the crop lies inside the photo itself
+                auto y = g.select(3, 1);
+                EXPECT_GE(y.min().item<float>(), -0.5f - 1e-5f);
+                EXPECT_LE(y.max().item<float>(), 0.5f + 1e-5f);
+            }
+        }
+    }
+}
+
+TEST(Augment, SameSeedSameBatchDifferentSeedDifferent) {
+    auto canvas = randomCanvas(6, 40, 3);
+    BatchAugmenter aug(AugmentConfig::forPreset(AugmentPreset::Archaeology), 32);
+    auto a = aug.apply(canvas, fullBoxes(6), 1234);
+    auto b = aug.apply(canvas, fullBoxes(6), 1234);
+    auto c = aug.apply(canvas, fullBoxes(6), 1235);
+    EXPECT_TRUE(torch::equal(a, b));
+    EXPECT_FALSE(torch::allclose(a, c));
+    EXPECT_EQ(a.sizes(), (torch::IntArrayRef{6, 3, 32, 32}));
+    EXPECT_FALSE(torch::isnan(a).any().item<bool>());
+}
+
+TEST(Augment, NormalisationUsesImageNetStatistics) {
+    auto canvas = torch::full({1, 3, 8, 8}, 255, torch::kUInt8);
+    BatchAugmenter aug(AugmentConfig::forPreset(AugmentPreset::None), 8);
+    auto out = aug.apply(canvas, fullBoxes(1), 0, true);
+    EXPECT_NEAR(out[0][0][0][0].item<float>(), (1.0f - 0.485f) / 0.229f, 1e-4f);
+    EXPECT_NEAR(out[0][2][3][3].item<float>(), (1.0f - 0.406f) / 0.225f, 1e-4f);
+}
+
+TEST(Augment, ColourOpsKeepRangeAndGrayscaleIsGray) {
+    auto canvas = randomCanvas(8, 16, 4);
+    AugmentConfig c = AugmentConfig::forPreset(AugmentPreset::Strong);
+    c.grayscaleP = 1.0;
+    c.blurP = 1.0;
+    BatchAugmenter aug(c, 16);
+    auto out = aug.apply(canvas, fullBoxes(8), 9, false);
+    EXPECT_GE(out.min().item<float>(), 0.0f);
+    EXPECT_LE(out.max().item<float>(), 1.0f);
+    EXPECT_LT((out.select(1, 0) - out.select(1, 1)).abs().max().item<float>(), 1e-5f);
+}
+
+TEST(Augment, CanvasKeepsWholePhotoAndReportsContentBox) {
+    cv::Mat wide(10, 40, CV_8UC3, cv::Scalar(10, 20, 30));
+    ContentBox box;
+    cv::Mat c = Canvas::fit(wide, 20, &box);
+    EXPECT_EQ(c.rows, 20);
+    EXPECT_EQ(c.cols, 20);
+    EXPECT_FLOAT_EQ(box[0], -1.f);
+    EXPECT_FLOAT_EQ(box[2], 1.f);
+    EXPECT_NEAR(box[1], -0.5f, 1e-6);
+    EXPECT_NEAR(box[3], 0.5f, 1e-6);
+    EXPECT_EQ(c.at<cv::Vec3b>(0, 0), cv::Vec3b(10, 20, 30));  // replicated border, not black
+}
+
+TEST(Augment, PreviewsAreDeterministicRgbImages) {
+    cv::Mat img(30, 50, CV_8UC3);
+    cv::randu(img, 0, 255);
+    auto a = augmentPreviews(img, 4, AugmentPreset::Archaeology, 7, 24);
+    auto b = augmentPreviews(img, 4, AugmentPreset::Archaeology, 7, 24);
+    ASSERT_TRUE(a.ok()) << a.error();
+    ASSERT_EQ(a->size(), 4u);
+    for (size_t i = 0; i < 4; ++i) {
+        EXPECT_EQ((*a)[i].type(), CV_8UC3);
+        EXPECT_EQ((*a)[i].rows, 24);
+        EXPECT_EQ(cv::norm((*a)[i], (*b)[i], cv::NORM_INF), 0.0);
+    }
+    EXPECT_GT(cv::norm((*a)[0], (*a)[1], cv::NORM_INF), 0.0);
+    EXPECT_FALSE(augmentPreviews(cv::Mat(), 2, AugmentPreset::None, 0).ok());
+    EXPECT_FALSE(parseAugmentPreset("wild").ok());
+    EXPECT_EQ(*parseAugmentPreset("Archaeology"), AugmentPreset::Archaeology);
+}

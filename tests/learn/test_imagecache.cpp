@@ -1,0 +1,97 @@
+// Decoded-image cache: one tensor of canvases, persisted by content hash, reused on the next load, re-decoded when a
+// photo changes, failures listed (never skipped silently), cancel honoured.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "core/learn/imagecache_torch.h"
+#include "core/util/sha256.h"
+#include "learn/synthdata.h"
+
+using namespace tessera::learn;
+using tessera::JobContext;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<CacheRequest> requestsFor(const fs::path& root) {
+    std::vector<CacheRequest> r;
+    std::vector<fs::path> files;
+    for (const auto& e : fs::recursive_directory_iterator(root))
+        if (e.path().extension() == ".png") files.push_back(e.path());
+    std::sort(files.begin(), files.end());
+    for (auto& f : files) r.push_back({f, ""});
+    return r;
+}
+
+}  // namespace
+
+TEST(ImageCache, DecodesOnceThenReusesAndInvalidatesByHash) {
+    test::TempDir dir("cache");
+    test::writeSynthFolder(dir.path / "photos", 3, 2, 11);
+    auto req = requestsFor(dir.path / "photos");
+    ASSERT_EQ(req.size(), 6u);
+    ImageCacheOptions o;
+    o.canvas = 32;
+    o.threads = 2;
+    ImageCache cache(dir.path / "cache", o);
+    JobContext ctx;
+    auto first = cache.load(req, ctx);
+    ASSERT_TRUE(first.ok()) << first.error();
+    EXPECT_EQ(first->decoded, 6);
+    EXPECT_EQ(first->reused, 0);
+    EXPECT_EQ(first->pixels.sizes(), (torch::IntArrayRef{6, 3, 32, 32}));
+    EXPECT_EQ(first->pixels.dtype(), torch::kUInt8);
+    EXPECT_TRUE(fs::exists(cache.directory() / "index.json"));
+
+    ImageCache again(dir.path / "cache", o);
+    auto second = again.load(req, ctx);
+    ASSERT_TRUE(second.ok()) << second.error();
+    EXPECT_EQ(second->reused, 6);
+    EXPECT_EQ(second->decoded, 0);
+    EXPECT_TRUE(torch::equal(first->pixels, second->pixels));
+    for (size_t i = 0; i < 6; ++i) EXPECT_EQ(first->boxes[i], second->boxes[i]);
+
+    // Change one photo: only it is decoded again.
+    cv::Mat red(20, 30, CV_8UC3, cv::Scalar(0, 0, 255));
+    cv::imwrite(req[2].path.string(), red);
+    auto third = again.load(req, ctx);
+    ASSERT_TRUE(third.ok());
+    EXPECT_EQ(third->decoded, 1);
+    EXPECT_EQ(third->reused, 5);
+    EXPECT_EQ(third->pixels[2][0][16][16].item<uint8_t>(), 255);  // R plane of the red photo
+    EXPECT_EQ(third->pixels[2][2][16][16].item<uint8_t>(), 0);
+}
+
+TEST(ImageCache, ListsUnreadablePhotos) {
+    test::TempDir dir("cachebad");
+    test::writeSynthFolder(dir.path / "photos", 2, 1, 3);
+    auto req = requestsFor(dir.path / "photos");
+    { std::ofstream(dir.path / "broken.png") << "not a png"; }
+    req.push_back({dir.path / "broken.png", ""});
+    ImageCacheOptions o;
+    o.canvas = 24;
+    auto out = ImageCache(dir.path / "cache", o).load(req, JobContext{});
+    ASSERT_TRUE(out.ok());
+    EXPECT_EQ(out->decoded, 2);
+    ASSERT_EQ(out->failures.size(), 1u);
+    EXPECT_NE(out->failures[0].find("broken.png"), std::string::npos);
+    EXPECT_EQ(out->ok[2], 0);
+}
+
+TEST(ImageCache, CancelStopsDecoding) {
+    test::TempDir dir("cachecancel");
+    test::writeSynthFolder(dir.path / "photos", 4, 1, 5);
+    JobContext ctx;
+    ctx.cancel.cancel();
+    ImageCacheOptions o;
+    o.canvas = 24;
+    auto out = ImageCache(dir.path / "cache", o).load(requestsFor(dir.path / "photos"), ctx);
+    ASSERT_FALSE(out.ok());
+    EXPECT_NE(out.error().find("cancel"), std::string::npos);
+}
+
+TEST(ImageCache, CanvasIsAboutAQuarterLargerThanTheCrop) {
+    EXPECT_EQ(ImageCache::canvasForCrop(128), 160);
+    EXPECT_EQ(ImageCache::canvasForCrop(224), 280);
+}

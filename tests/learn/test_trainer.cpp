@@ -1,0 +1,151 @@
+// Trainer on a real project folder: store -> split -> cache -> loop -> model file, run card and run record.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/learn/modelfile_torch.h"
+#include "core/learn/trainer.h"
+#include "core/project/projectstore.h"
+#include "core/util/sha256.h"
+#include "learn/synthdata.h"
+
+using namespace tessera;
+using namespace tessera::learn;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A project with `perClass` labelled photos in each of `classes` classes.
+void makeProject(const fs::path& root, int perClass, int classes) {
+    test::writeSynthFolder(root, perClass, classes, 77);
+    auto store = project::ProjectStore::open(root, true);
+    ASSERT_TRUE(store.ok()) << store.error();
+    for (int c = 0; c < classes; ++c) {
+        const auto& name = test::synthClassNames()[size_t(c)];
+        auto cls = store->ensureClass(name);
+        ASSERT_TRUE(cls.ok());
+        for (int i = 0; i < perClass; ++i) {
+            project::ImageRecord rec;
+            rec.relPath = name + "/img_" + std::to_string(i) + ".png";
+            rec.contentHash = *util::sha256File(root / rec.relPath);
+            rec.format = "png";
+            auto id = store->upsertImage(rec);
+            ASSERT_TRUE(id.ok()) << id.error();
+            ASSERT_TRUE(store->setLabel(*id, *cls).ok());
+        }
+    }
+}
+
+struct Messages : TrainObserver {
+    std::vector<std::string> lines;
+    int epochs = 0;
+    void onMessage(const std::string& m) override { lines.push_back(m); }
+    void onEpoch(const EpochInfo&) override { ++epochs; }
+    bool contains(const std::string& s) const {
+        for (auto& l : lines)
+            if (l.find(s) != std::string::npos) return true;
+        return false;
+    }
+};
+
+TrainOptions quick() {
+    TrainOptions o;
+    o.epochs = 2;
+    o.imageSize = 32;
+    o.batchSize = 8;
+    o.augmentation = "light";
+    o.threads = 2;
+    o.device = "cpu";
+    return o;
+}
+
+}  // namespace
+
+TEST(Trainer, TrainsAProjectAndWritesModelCardAndRun) {
+    test::TempDir dir("trainer");
+    makeProject(dir.path, 6, 3);
+    Messages obs;
+    auto o = quick();
+    o.runName = "first";
+    auto r = Trainer(o).train(dir.path, &obs, JobContext{});
+    ASSERT_TRUE(r.ok()) << r.error();
+    EXPECT_EQ(obs.epochs, 2);
+    EXPECT_EQ(r->trainImages + r->valImages, 18);
+    EXPECT_EQ(r->valImages, 3);  // 0.2 x 6 rounds to one per class
+    EXPECT_EQ(r->runDir, dir.path / ".tessera" / "runs" / "first");
+    EXPECT_TRUE(fs::exists(r->runDir / "last.pt"));
+    EXPECT_TRUE(obs.contains("18 decoded"));
+
+    auto model = ModelFile::load(r->bundlePath);
+    ASSERT_TRUE(model.ok()) << model.error();
+    EXPECT_EQ(model->meta.classNames, (std::vector<std::string>{"disc", "bar", "stripes"}));
+    EXPECT_EQ(model->meta.imageSize, 32);
+
+    std::ifstream in(r->cardPath);
+    auto card = nlohmann::json::parse(in);
+    EXPECT_EQ(card["dataset"].size(), 18u);
+    EXPECT_EQ(card["dataset"][0]["sha256"].get<std::string>().size(), 64u);
+    EXPECT_EQ(card["history"].size(), 2u);
+    EXPECT_TRUE(card["software"].contains("libtorch"));
+
+    auto store = project::ProjectStore::open(dir.path, false);
+    auto runs = store->runs();
+    ASSERT_TRUE(runs.ok());
+    ASSERT_EQ(runs->size(), 1u);
+    EXPECT_EQ((*runs)[0].status, "finished");
+    EXPECT_EQ((*runs)[0].modelPath, "runs/first/model.tsm");
+    EXPECT_EQ(store->splits()->size(), 18u);
+
+    // Second run: every photo comes from the cache.
+    Messages obs2;
+    o.runName = "second";
+    auto r2 = Trainer(o).train(dir.path, &obs2, JobContext{});
+    ASSERT_TRUE(r2.ok()) << r2.error();
+    EXPECT_TRUE(obs2.contains("18 reused, 0 decoded"));
+}
+
+TEST(Trainer, RefusesBadOptionsAndTooFewClasses) {
+    auto o = quick();
+    o.mode = "everything";
+    EXPECT_FALSE(Trainer::validate(o).ok());
+    o = quick();
+    o.augmentation = "wild";
+    EXPECT_NE(Trainer::validate(o).error().find("wild"), std::string::npos);
+    o = quick();
+    o.mode = "linear-probe";
+    EXPECT_FALSE(Trainer::validate(o).ok());  // needs pretrained weights
+    EXPECT_GT(Trainer::defaultLr(quick()), 0.0);
+
+    test::TempDir dir("trainer1");
+    makeProject(dir.path, 3, 1);
+    auto r = Trainer(quick()).train(dir.path, nullptr, JobContext{});
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().find("two classes"), std::string::npos);
+}
+
+TEST(Trainer, CancelledRunIsRecordedAndResumable) {
+    test::TempDir dir("trainer2");
+    makeProject(dir.path, 6, 2);
+    JobContext ctx;
+    struct Killer : TrainObserver {
+        JobContext* ctx;
+        void onEpoch(const EpochInfo&) override { ctx->cancel.cancel(); }
+    } killer;
+    killer.ctx = &ctx;
+    auto o = quick();
+    o.epochs = 3;
+    auto r = Trainer(o).train(dir.path, &killer, ctx);
+    ASSERT_FALSE(r.ok());
+    auto store = project::ProjectStore::open(dir.path, false);
+    EXPECT_EQ((*store->runs())[0].status, "cancelled");
+
+    o.resume = true;
+    Messages obs;
+    auto resumed = Trainer(o).train(dir.path, &obs, JobContext{});
+    ASSERT_TRUE(resumed.ok()) << resumed.error();
+    EXPECT_TRUE(obs.contains("resuming"));
+    EXPECT_EQ(obs.epochs, 2);
+    EXPECT_EQ(resumed->history.size(), 3u);
+}
