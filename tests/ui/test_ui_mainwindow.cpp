@@ -1,0 +1,118 @@
+// The main window end to end: open a folder (scan on the worker thread), counts in the status bar, Statistics mode
+// builds its plots from core statistics, and a health entry selects its images in Dataset mode.
+#include <gtest/gtest.h>
+
+#include <QLabel>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTest>
+#include <QTreeWidget>
+
+#include <qcustomplot.h>
+
+#include "ui/datasetview.h"
+#include "ui/imagelistmodel.h"
+#include "ui/mainwindow.h"
+#include "ui/projectdocument.h"
+#include "ui/statisticsview.h"
+#include "ui/systemcheckdialog.h"
+#include "uitestsupport.h"
+
+using namespace tessera;
+using namespace tessera::ui;
+
+namespace {
+
+class UiMainWindow : public ::testing::Test {
+protected:
+    void SetUp() override {
+        uitest::ensureApplication();
+        uitest::writeSmallProject(dir.path());
+        window = std::make_unique<MainWindow>();
+        window->show();
+    }
+    void openAndWaitForScan() {
+        QSignalSpy finished(window->document(), &ProjectDocument::scanFinished);
+        QString error;
+        ASSERT_TRUE(window->openProject(QString::fromStdString(dir.path().string()), &error)) << error.toStdString();
+        ASSERT_TRUE(finished.wait(30000));
+        ASSERT_TRUE(finished.front()[0].toBool()) << finished.front()[1].toString().toStdString();
+    }
+
+    uitest::TempDir dir{"window"};
+    std::unique_ptr<MainWindow> window;
+};
+
+TEST_F(UiMainWindow, OpensAProjectAndShowsCounts) {
+    EXPECT_EQ(window->countsText(), QStringLiteral("No project open"));
+    openAndWaitForScan();
+    EXPECT_TRUE(window->windowTitle().startsWith(QString::fromStdString(dir.path().filename().string())));
+    EXPECT_EQ(window->imageModel()->rowCount(), 20);
+    const auto counts = window->imageModel()->counts();
+    EXPECT_EQ(counts.images, 20);
+    EXPECT_EQ(counts.labelled, 14);
+    EXPECT_EQ(counts.unlabelled, 6);
+    // Every fixture photo is smaller than 224 px: the scan worker stored the "too small" flag for all of them.
+    EXPECT_EQ(counts.flagged, 20);
+    EXPECT_TRUE(window->imageModel()->index(0).data(ImageListModel::FlagsRole).toUInt() & project::FlagTooSmall);
+    EXPECT_EQ(window->countsText(),
+              QStringLiteral("20 images · 14 labelled · 6 unlabelled · 20 with warnings"));
+    EXPECT_EQ(window->mode(), MainWindow::Mode::Dataset);
+    EXPECT_EQ(window->document()->classes().size(), 3);
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / ".tessera" / "project.db"));
+
+    const QString report = SystemCheckDialog::report(window->document());
+    EXPECT_TRUE(report.contains(QStringLiteral(TESSERA_VERSION)));
+    EXPECT_TRUE(report.contains(QStringLiteral("OpenCV")));
+    EXPECT_TRUE(report.contains(QStringLiteral("not checked")));
+
+    window->closeProject();
+    EXPECT_FALSE(window->document()->isOpen());
+    EXPECT_EQ(window->imageModel()->rowCount(), 0);
+}
+
+TEST_F(UiMainWindow, StatisticsModeBuildsPlotsAndSelectsFlaggedImages) {
+    openAndWaitForScan();
+    StatisticsView* stats = window->statisticsView();
+    QSignalSpy updated(stats, &StatisticsView::statisticsUpdated);
+    window->setMode(MainWindow::Mode::Statistics);
+    ASSERT_TRUE(updated.wait(20000));
+    while (stats->isComputing()) ASSERT_TRUE(updated.wait(20000));
+    ASSERT_NE(stats->statistics(), nullptr);
+    EXPECT_EQ(stats->statistics()->images, 20);
+    EXPECT_EQ(stats->scatterPlot()->graphCount(), 4);       // three classes + unlabelled
+    EXPECT_EQ(stats->classPlot()->plottableCount(), 4);     // a bar per class + unlabelled
+    EXPECT_EQ(stats->megapixelPlot()->plottableCount(), 1);
+    EXPECT_EQ(stats->aspectPlot()->plottableCount(), 1);
+    int scatterPoints = 0;
+    for (int g = 0; g < stats->scatterPlot()->graphCount(); ++g) scatterPoints += stats->scatterPlot()->graph(g)->dataCount();
+    EXPECT_EQ(scatterPoints, 20);
+    EXPECT_EQ(stats->resolutionTable()->model()->rowCount(), int(stats->statistics()->resolutions.size()));
+    EXPECT_GT(stats->resolutionTable()->model()->rowCount(), 1);
+
+    // The "Too small" group lists every image; clicking it switches to Dataset mode with them selected.
+    QTreeWidgetItem* tooSmall = nullptr;
+    for (int i = 0; i < stats->healthTree()->topLevelItemCount(); ++i)
+        if (stats->healthTree()->topLevelItem(i)->text(0).startsWith(QStringLiteral("Too small")))
+            tooSmall = stats->healthTree()->topLevelItem(i);
+    ASSERT_NE(tooSmall, nullptr);
+    ASSERT_EQ(tooSmall->childCount(), 20);
+    emit stats->healthTree()->itemClicked(tooSmall->child(3), 0);
+    EXPECT_EQ(window->mode(), MainWindow::Mode::Dataset);
+    EXPECT_EQ(window->datasetView()->selectedImageIds().size(), 1);
+    emit stats->healthTree()->itemClicked(tooSmall, 0);
+    EXPECT_EQ(window->datasetView()->selectedImageIds().size(), 20);
+}
+
+TEST_F(UiMainWindow, ReopeningIsIncrementalAndKeepsLabels) {
+    openAndWaitForScan();
+    window->datasetView()->selectImages({window->imageModel()->record(19).id});
+    ASSERT_TRUE(window->datasetView()->assignClassToSelection(window->document()->classes().front().id));
+    const auto labelled = window->imageModel()->counts().labelled;
+    window->closeProject();
+    openAndWaitForScan();
+    EXPECT_EQ(window->imageModel()->counts().labelled, labelled);
+    EXPECT_FALSE(window->document()->undoStack()->canUndo());  // a new session starts with an empty history
+}
+
+}  // namespace

@@ -1,0 +1,80 @@
+// Screenshots of the welcome page, Dataset and Statistics modes over a generated demo-like project, for looking at
+// the GUI without a display. PNGs go to $TESSERA_SCREENSHOT_DIR when set (e.g. docs/screenshots), else a temp dir.
+#include <gtest/gtest.h>
+
+#include <QImage>
+#include <QListView>
+#include <QSignalSpy>
+#include <QTest>
+
+#include "ui/datasetview.h"
+#include "ui/imagelistmodel.h"
+#include "ui/imageviewer.h"
+#include "ui/mainwindow.h"
+#include "ui/projectdocument.h"
+#include "ui/statisticsview.h"
+#include "ui/thumbnailprovider.h"
+#include "uitestsupport.h"
+
+using namespace tessera;
+using namespace tessera::ui;
+
+namespace {
+
+QString outputDir(const uitest::TempDir& fallback) {
+    const QByteArray env = qgetenv("TESSERA_SCREENSHOT_DIR");
+    const QString dir = env.isEmpty() ? QString::fromStdString((fallback.path() / "shots").string())
+                                      : QString::fromLocal8Bit(env);
+    std::filesystem::create_directories(dir.toStdString());
+    return dir;
+}
+
+void save(QWidget* widget, const QString& file) {
+    const QImage image = widget->grab().toImage().convertToFormat(QImage::Format_RGB888);
+    ASSERT_FALSE(image.isNull());
+    ASSERT_TRUE(image.save(file, "PNG", 9)) << file.toStdString();
+    EXPECT_GT(QFileInfo(file).size(), 10000) << file.toStdString();
+}
+
+TEST(UiScreenshots, DatasetAndStatisticsModes) {
+    uitest::ensureApplication();
+    uitest::TempDir dir("shots");
+    const auto project = dir.path() / "Roman villa 2024";
+    uitest::writeDemoProject(project, 12);
+    const QString out = outputDir(dir);
+
+    MainWindow window;
+    window.resize(1360, 860);
+    window.show();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(&window));
+    save(&window, out + QStringLiteral("/welcome.png"));
+
+    QSignalSpy finished(window.document(), &ProjectDocument::scanFinished);
+    ASSERT_TRUE(window.openProject(QString::fromStdString(project.string())));
+    ASSERT_TRUE(finished.wait(30000));
+    ASSERT_TRUE(finished.front()[0].toBool()) << finished.front()[1].toString().toStdString();
+
+    // Select one photo for the viewer, label a few more by key, and wait until every visible thumbnail is there.
+    DatasetView* dataset = window.datasetView();
+    const int rows = window.imageModel()->rowCount();
+    ASSERT_GE(rows, 60);
+    dataset->selectImages({window.imageModel()->record(2).id});
+    QTest::qWait(100);
+    for (int i = 0; i < 200 && (window.thumbnails()->pendingCount() > 0 || !dataset->viewer()->hasImage()); ++i)
+        QTest::qWait(50);
+    EXPECT_EQ(window.thumbnails()->pendingCount(), 0);
+    EXPECT_TRUE(dataset->viewer()->hasImage());
+    dataset->listView()->viewport()->update();
+    QTest::qWait(100);
+    save(&window, out + QStringLiteral("/dataset.png"));
+
+    QSignalSpy updated(window.statisticsView(), &StatisticsView::statisticsUpdated);
+    window.setMode(MainWindow::Mode::Statistics);
+    ASSERT_TRUE(updated.wait(20000));
+    while (window.statisticsView()->isComputing()) ASSERT_TRUE(updated.wait(20000));
+    QTest::qWait(100);
+    save(&window, out + QStringLiteral("/statistics.png"));
+    std::printf("screenshots in %s\n", qPrintable(out));
+}
+
+}  // namespace

@@ -1,0 +1,166 @@
+#include "uitestsupport.h"
+
+#include <QApplication>
+#include <QStandardPaths>
+
+#include <atomic>
+#include <cmath>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "core/project/projectstore.h"
+#include "core/project/scanner.h"
+
+namespace fs = std::filesystem;
+
+namespace tessera::uitest {
+
+void ensureApplication() {
+    if (QApplication::instance()) return;
+    static int argc = 1;
+    static char name[] = "tessera-ui-tests";
+    static char* argv[] = {name, nullptr};
+    QStandardPaths::setTestModeEnabled(true);
+    QApplication::setApplicationName(QStringLiteral("tessera-ui-tests"));
+    QApplication::setOrganizationName(QStringLiteral("TesseraTests"));
+    // Deliberately never deleted: destroying QApplication after gtest's static teardown order is fragile.
+    new QApplication(argc, argv);
+}
+
+TempDir::TempDir(const std::string& tag) {
+    static std::atomic<int> counter{0};
+    std::random_device rd;
+    path_ = fs::temp_directory_path() /
+            ("tessera-ui-" + tag + "-" + std::to_string(rd()) + "-" + std::to_string(counter++));
+    fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+}
+
+namespace {
+
+void writeJpeg(const fs::path& file, const cv::Mat& bgr) {
+    fs::create_directories(file.parent_path());
+    if (!cv::imwrite(file.string(), bgr, {cv::IMWRITE_JPEG_QUALITY, 90}))
+        throw std::runtime_error("cannot write " + file.string());
+}
+
+}  // namespace
+
+std::vector<FixtureImage> writeSmallProject(const fs::path& root) {
+    std::vector<FixtureImage> written;
+    const struct {
+        const char* folder;
+        int count;
+        cv::Scalar color;
+    } groups[] = {{"amphora", 5, {60, 120, 200}}, {"samian", 5, {40, 40, 170}}, {"coarse", 4, {90, 100, 110}},
+                  {"", 6, {160, 160, 160}}};
+    int n = 0;
+    for (const auto& g : groups) {
+        for (int i = 0; i < g.count; ++i, ++n) {
+            const int w = 64 + 8 * (n % 5), h = 48 + 4 * (n % 3);
+            cv::Mat img(h, w, CV_8UC3, cv::Scalar(235, 235, 235));
+            cv::circle(img, {w / 2, h / 2}, std::min(w, h) / 3 + (n % 4), g.color, cv::FILLED);
+            cv::putText(img, std::to_string(n), {4, h - 6}, cv::FONT_HERSHEY_SIMPLEX, 0.4, {0, 0, 0});
+            const std::string name = std::string(g.folder) + (g.folder[0] ? "/" : "") + "find_" +
+                                     (n < 10 ? "0" : "") + std::to_string(n) + ".jpg";
+            writeJpeg(root / name, img);
+            written.push_back({name, w, h});
+        }
+    }
+    return written;
+}
+
+void writeDemoProject(const fs::path& root, int perClass) {
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    const struct {
+        const char* folder;
+        cv::Scalar body;  // BGR
+        cv::Scalar slip;
+    } classes[] = {{"amphora", {95, 150, 205}, {120, 170, 220}},
+                   {"terra_sigillata", {45, 60, 175}, {40, 50, 150}},
+                   {"coarse_ware", {80, 95, 105}, {70, 80, 90}},
+                   {"glazed_tile", {120, 110, 40}, {150, 140, 60}}};
+    const cv::Size sizes[] = {{480, 360}, {400, 300}, {360, 360}, {480, 320}, {200, 150}};
+    const auto sherd = [&](const cv::Scalar& body, const cv::Scalar& slip, cv::Size size) {
+        cv::Mat img(size, CV_8UC3, cv::Scalar(228, 230, 232));
+        // Soft background gradient, like a photo on grey card.
+        for (int y = 0; y < img.rows; ++y)
+            img.row(y).setTo(cv::Scalar(215 + 20.0 * y / img.rows, 218 + 20.0 * y / img.rows, 222 + 18.0 * y / img.rows));
+        const cv::Point2d c(size.width * (0.45 + 0.1 * u(rng)), size.height * (0.45 + 0.1 * u(rng)));
+        const double r = std::min(size.width, size.height) * (0.28 + 0.1 * u(rng));
+        std::vector<cv::Point> poly;
+        const int corners = 6 + int(u(rng) * 5);
+        const double start = u(rng) * 6.28;
+        for (int k = 0; k < corners; ++k) {
+            const double a = start + k * 6.2832 / corners + 0.25 * (u(rng) - 0.5);
+            const double rr = r * (0.75 + 0.45 * u(rng));
+            poly.emplace_back(int(c.x + rr * std::cos(a) * 1.2), int(c.y + rr * std::sin(a)));
+        }
+        cv::Mat shadow = img.clone();
+        std::vector<cv::Point> shifted = poly;
+        for (auto& p : shifted) p += cv::Point(5, 6);
+        cv::fillPoly(shadow, std::vector<std::vector<cv::Point>>{shifted}, cv::Scalar(150, 150, 155), cv::LINE_AA);
+        cv::GaussianBlur(shadow, shadow, {0, 0}, 4);
+        img = shadow;
+        cv::fillPoly(img, std::vector<std::vector<cv::Point>>{poly}, body, cv::LINE_AA);
+        // Texture: speckle and a darker band (rim / slip), so thumbnails look like fabric rather than flat colour.
+        cv::Mat noise(size, CV_8UC3);
+        cv::randn(noise, cv::Scalar::all(0), cv::Scalar::all(10));
+        cv::Mat mask = cv::Mat::zeros(size, CV_8UC1);
+        cv::fillPoly(mask, std::vector<std::vector<cv::Point>>{poly}, cv::Scalar(255), cv::LINE_AA);
+        cv::Mat textured;
+        cv::add(img, noise, textured, mask);
+        textured.copyTo(img, mask);
+        cv::Mat band = cv::Mat::zeros(size, CV_8UC1);
+        cv::line(band, {int(c.x - r * 1.3), int(c.y - r * 0.35)}, {int(c.x + r * 1.3), int(c.y - r * 0.5)}, 255,
+                 int(r * 0.25));
+        cv::bitwise_and(band, mask, band);
+        img.setTo(slip, band);
+        cv::polylines(img, std::vector<std::vector<cv::Point>>{poly}, true, body * 0.6, 2, cv::LINE_AA);
+        // A scale bar, as on most find photos.
+        cv::rectangle(img, {12, size.height - 18}, {72, size.height - 12}, cv::Scalar(30, 30, 30), cv::FILLED);
+        cv::rectangle(img, {42, size.height - 18}, {72, size.height - 12}, cv::Scalar(245, 245, 245), cv::FILLED);
+        return img;
+    };
+    int n = 0;
+    for (const auto& cls : classes) {
+        for (int i = 0; i < perClass; ++i, ++n) {
+            const cv::Size size = sizes[(n * 7 + i) % 5];
+            char name[64];
+            std::snprintf(name, sizeof name, "%s/%s_%03d.jpg", cls.folder, cls.folder, i + 1);
+            writeJpeg(root / name, sherd(cls.body, cls.slip, size));
+        }
+    }
+    for (int i = 0; i < perClass; ++i) {
+        const auto& cls = classes[size_t(i) % 4];
+        char name[64];
+        std::snprintf(name, sizeof name, "new_finds/IMG_%04d.jpg", 2301 + i);
+        writeJpeg(root / name, sherd(cls.body, cls.slip, sizes[size_t(i) % 4]));
+    }
+    // Health problems the Statistics mode should list.
+    cv::Mat blurry = sherd(classes[0].body, classes[0].slip, {480, 360});
+    cv::GaussianBlur(blurry, blurry, {0, 0}, 9);
+    writeJpeg(root / "new_finds/IMG_2400_blurred.jpg", blurry);
+    fs::copy_file(root / "amphora/amphora_001.jpg", root / "new_finds/IMG_2401_copy.jpg",
+                  fs::copy_options::overwrite_existing);
+    std::ofstream(root / "new_finds/IMG_2402_broken.jpg", std::ios::binary) << "\xFF\xD8\xFF\xE0 truncated";
+}
+
+long long scanProject(const fs::path& root) {
+    auto store = project::ProjectStore::open(root, true);
+    if (!store.ok()) throw std::runtime_error(store.error());
+    auto report = project::Scanner::scan(*store);
+    if (!report.ok()) throw std::runtime_error(report.error());
+    return report->filesSeen;
+}
+
+}  // namespace tessera::uitest

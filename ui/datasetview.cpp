@@ -1,0 +1,248 @@
+#include "ui/datasetview.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QItemSelectionModel>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QScrollBar>
+#include <QSlider>
+#include <QSplitter>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+#include "ui/classpanel.h"
+#include "ui/imagefilterproxymodel.h"
+#include "ui/imagelistmodel.h"
+#include "ui/imageviewer.h"
+#include "ui/projectdocument.h"
+#include "ui/setlabelscommand.h"
+#include "ui/thumbnaildelegate.h"
+
+namespace tessera::ui {
+
+namespace {
+// Filter combo entries carry (kind, classId) packed as kind * 2^40 + classId.
+constexpr qint64 kKindShift = qint64(1) << 40;
+}  // namespace
+
+DatasetView::DatasetView(ProjectDocument* document, ImageListModel* images, QWidget* parent)
+    : QWidget(parent), document_(document), images_(images) {
+    proxy_ = new ImageFilterProxyModel(this);
+    proxy_->setSourceModel(images_);
+
+    // --- filter bar ---
+    search_ = new QLineEdit(this);
+    search_->setPlaceholderText(tr("Search file names…"));
+    search_->setClearButtonEnabled(true);
+    search_->setMaximumWidth(260);
+    filter_ = new QComboBox(this);
+    filter_->setToolTip(tr("Show only some images"));
+    filter_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    sort_ = new QComboBox(this);
+    sort_->addItem(tr("Sort by name"), int(ImageFilterProxyModel::SortKey::Name));
+    sort_->addItem(tr("Sort by class"), int(ImageFilterProxyModel::SortKey::Class));
+    sort_->addItem(tr("Sort by file size"), int(ImageFilterProxyModel::SortKey::FileSize));
+    sort_->addItem(tr("Sort by resolution"), int(ImageFilterProxyModel::SortKey::Resolution));
+    size_ = new QSlider(Qt::Horizontal, this);
+    size_->setRange(80, 192);
+    size_->setValue(136);
+    size_->setMaximumWidth(120);
+    size_->setToolTip(tr("Thumbnail size"));
+    summary_ = new QLabel(this);
+    QPalette quiet = summary_->palette();
+    quiet.setColor(QPalette::WindowText, quiet.color(QPalette::PlaceholderText));
+    summary_->setPalette(quiet);
+
+    auto* bar = new QHBoxLayout;
+    bar->setContentsMargins(6, 6, 6, 2);
+    bar->addWidget(search_);
+    bar->addWidget(filter_);
+    bar->addWidget(sort_);
+    bar->addStretch(1);
+    bar->addWidget(summary_);
+    bar->addSpacing(12);
+    bar->addWidget(new QLabel(tr("Size"), this));
+    bar->addWidget(size_);
+
+    // --- grid ---
+    delegate_ = new ThumbnailDelegate(this);
+    delegate_->setCellSize(size_->value());
+    list_ = new QListView(this);
+    list_->setViewMode(QListView::IconMode);
+    list_->setResizeMode(QListView::Adjust);
+    list_->setMovement(QListView::Static);
+    list_->setUniformItemSizes(true);              // no per-item size queries: 100,000 items lay out instantly
+    list_->setLayoutMode(QListView::Batched);
+    list_->setBatchSize(2000);
+    list_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    list_->setSpacing(2);
+    list_->setWrapping(true);
+    list_->setItemDelegate(delegate_);
+    list_->setGridSize(delegate_->cellSize());
+    list_->setMouseTracking(true);
+    list_->setModel(proxy_);
+    list_->installEventFilter(this);
+    list_->verticalScrollBar()->setSingleStep(24);
+    list_->setToolTip(QString());
+
+    classes_ = new ClassPanel(document_, images_, this);
+    classes_->setMinimumWidth(190);
+    viewer_ = new ImageViewer(this);
+    viewer_->setMinimumWidth(260);
+
+    auto* gridPane = new QWidget(this);
+    auto* gridLayout = new QVBoxLayout(gridPane);
+    gridLayout->setContentsMargins(0, 0, 0, 0);
+    gridLayout->setSpacing(0);
+    gridLayout->addLayout(bar);
+    gridLayout->addWidget(list_, 1);
+
+    auto* splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->addWidget(classes_);
+    splitter->addWidget(gridPane);
+    splitter->addWidget(viewer_);
+    splitter->setStretchFactor(0, 0);
+    splitter->setStretchFactor(1, 3);
+    splitter->setStretchFactor(2, 1);
+    splitter->setSizes({220, 760, 340});
+    splitter->setChildrenCollapsible(false);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(splitter);
+
+    connect(search_, &QLineEdit::textChanged, proxy_, &ImageFilterProxyModel::setSearchText);
+    connect(filter_, qOverload<int>(&QComboBox::activated), this, &DatasetView::applyFilterCombo);
+    connect(sort_, qOverload<int>(&QComboBox::activated), this, [this] {
+        proxy_->setSortKey(ImageFilterProxyModel::SortKey(sort_->currentData().toInt()));
+    });
+    connect(size_, &QSlider::valueChanged, this, [this](int side) {
+        delegate_->setCellSize(side);
+        list_->setGridSize(delegate_->cellSize());
+    });
+    connect(list_->selectionModel(), &QItemSelectionModel::currentChanged, this, &DatasetView::onCurrentChanged);
+    connect(list_->selectionModel(), &QItemSelectionModel::selectionChanged, this, &DatasetView::updateSummary);
+    connect(proxy_, &QAbstractItemModel::rowsInserted, this, &DatasetView::updateSummary);
+    connect(proxy_, &QAbstractItemModel::rowsRemoved, this, &DatasetView::updateSummary);
+    connect(proxy_, &QAbstractItemModel::modelReset, this, &DatasetView::updateSummary);
+    connect(proxy_, &QAbstractItemModel::layoutChanged, this, &DatasetView::updateSummary);
+    connect(images_, &QAbstractItemModel::dataChanged, this,
+            [this](const QModelIndex& topLeft, const QModelIndex& bottomRight, const QVector<int>& roles) {
+                const QModelIndex current = proxy_->mapToSource(list_->currentIndex());
+                if (current.isValid() && current.row() >= topLeft.row() && current.row() <= bottomRight.row() &&
+                    (roles.isEmpty() || roles.contains(ImageListModel::ClassIdRole) ||
+                     roles.contains(ImageListModel::ClassNameRole)))
+                    viewer_->refreshFacts();
+            });
+    connect(images_, &QAbstractItemModel::modelReset, this, [this] { viewer_->setIndex(QModelIndex()); });
+    connect(document_, &ProjectDocument::classesChanged, this, &DatasetView::rebuildFilterCombo);
+    connect(document_, &ProjectDocument::opened, this, &DatasetView::rebuildFilterCombo);
+    connect(classes_, &ClassPanel::classActivated, this, [this](qint64 classId) {
+        const int i = filter_->findData(qint64(ImageFilterProxyModel::Filter::Class) * kKindShift + classId);
+        if (i >= 0) {
+            filter_->setCurrentIndex(i);
+            applyFilterCombo();
+        }
+    });
+    rebuildFilterCombo();
+    updateSummary();
+}
+
+void DatasetView::rebuildFilterCombo() {
+    const QVariant current = filter_->currentData();
+    filter_->clear();
+    using F = ImageFilterProxyModel::Filter;
+    filter_->addItem(tr("All images"), qint64(F::All) * kKindShift);
+    filter_->addItem(tr("Unlabelled"), qint64(F::Unlabelled) * kKindShift);
+    filter_->addItem(tr("Labelled"), qint64(F::Labelled) * kKindShift);
+    filter_->addItem(tr("With warnings"), qint64(F::Flagged) * kKindShift);
+    if (!document_->classes().isEmpty()) filter_->insertSeparator(filter_->count());
+    for (const auto& c : document_->classes())
+        filter_->addItem(tr("Class: %1").arg(QString::fromStdString(c.name)), qint64(F::Class) * kKindShift + c.id);
+    const int i = filter_->findData(current);
+    filter_->setCurrentIndex(i >= 0 ? i : 0);
+    applyFilterCombo();  // a deleted class falls back to "All images"
+}
+
+void DatasetView::applyFilterCombo() {
+    const qint64 packed = filter_->currentData().toLongLong();
+    proxy_->setFilter(ImageFilterProxyModel::Filter(packed / kKindShift), packed % kKindShift);
+    updateSummary();
+}
+
+void DatasetView::onCurrentChanged() {
+    viewer_->setIndex(proxy_->mapToSource(list_->currentIndex()));
+}
+
+void DatasetView::updateSummary() {
+    const int shown = proxy_->rowCount();
+    const int selected = list_->selectionModel() ? int(list_->selectionModel()->selectedIndexes().size()) : 0;
+    QString text = tr("%n image(s)", nullptr, shown);
+    if (shown != images_->rowCount()) text += tr(" of %1").arg(images_->rowCount());
+    if (selected > 1) text += tr(" · %1 selected").arg(selected);
+    summary_->setText(text);
+}
+
+QVector<qint64> DatasetView::selectedImageIds() const {
+    QVector<qint64> ids;
+    const QModelIndexList rows = list_->selectionModel()->selectedIndexes();
+    ids.reserve(rows.size());
+    for (const QModelIndex& index : rows) ids.push_back(index.data(ImageListModel::IdRole).toLongLong());
+    std::sort(ids.begin(), ids.end());
+    return ids;
+}
+
+bool DatasetView::assignClassToSelection(qint64 classId) {
+    if (!document_->isOpen()) return false;
+    const QVector<qint64> ids = selectedImageIds();
+    if (ids.isEmpty()) return false;
+    document_->undoStack()->push(new SetLabelsCommand(document_, ids, classId));
+    return true;
+}
+
+void DatasetView::selectImages(const QVector<qint64>& imageIds) {
+    // Clear filters so that none of the requested images is hidden.
+    search_->clear();
+    filter_->setCurrentIndex(0);
+    applyFilterCombo();
+    QItemSelection selection;
+    QModelIndex first;
+    for (qint64 id : imageIds) {
+        const int row = images_->rowForId(id);
+        if (row < 0) continue;
+        const QModelIndex index = proxy_->mapFromSource(images_->index(row));
+        if (!index.isValid()) continue;
+        selection.select(index, index);
+        if (!first.isValid() || index.row() < first.row()) first = index;
+    }
+    auto* sel = list_->selectionModel();
+    sel->clearSelection();
+    if (!first.isValid()) return;
+    sel->setCurrentIndex(first, QItemSelectionModel::NoUpdate);
+    sel->select(selection, QItemSelectionModel::Select);
+    list_->scrollTo(first, QAbstractItemView::PositionAtCenter);
+    onCurrentChanged();
+    list_->setFocus();
+}
+
+bool DatasetView::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == list_ && event->type() == QEvent::KeyPress) {
+        const auto* key = static_cast<QKeyEvent*>(event);
+        const Qt::KeyboardModifiers mods = key->modifiers() & ~Qt::KeypadModifier;
+        if (mods == Qt::NoModifier && key->key() >= Qt::Key_0 && key->key() <= Qt::Key_9) {
+            const int digit = key->key() - Qt::Key_0;
+            if (digit == 0) {
+                assignClassToSelection(0);
+            } else if (const auto cls = document_->classByKey(digit)) {
+                assignClassToSelection(cls->id);
+            }
+            return true;  // digits never start the list's keyboard search
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+}  // namespace tessera::ui

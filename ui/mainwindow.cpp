@@ -1,0 +1,379 @@
+#include "ui/mainwindow.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListView>
+#include <QLocale>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QProgressBar>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QThread>
+#include <QToolBar>
+#include <QToolButton>
+#include <QUndoStack>
+
+#include "ui/datasetview.h"
+#include "ui/imagelistmodel.h"
+#include "ui/projectdocument.h"
+#include "ui/recentprojects.h"
+#include "ui/statisticsview.h"
+#include "ui/systemcheckdialog.h"
+#include "ui/thumbnailprovider.h"
+#include "ui/welcomepage.h"
+
+// Q_INIT_RESOURCE must be used outside a namespace; tessera_ui is a static library, so its resources need it.
+static void initTesseraResources() { Q_INIT_RESOURCE(resources); }
+
+namespace tessera::ui {
+
+namespace {
+
+QString localFolderFrom(const QMimeData* mime) {
+    if (!mime || !mime->hasUrls()) return {};
+    for (const QUrl& url : mime->urls()) {
+        if (!url.isLocalFile()) continue;
+        const QFileInfo info(url.toLocalFile());
+        if (info.isDir()) return info.absoluteFilePath();
+    }
+    return {};
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    initTesseraResources();
+    setWindowIcon(QIcon(QStringLiteral(":/icons/tessera.svg")));
+    setAcceptDrops(true);
+
+    document_ = new ProjectDocument(this);
+    thumbnails_ = new ThumbnailProvider(this);
+    images_ = new ImageListModel(document_, thumbnails_, this);
+
+    stack_ = new QStackedWidget(this);
+    welcome_ = new WelcomePage(stack_);
+    dataset_ = new DatasetView(document_, images_, stack_);
+    statistics_ = new StatisticsView(document_, images_, stack_);
+    stack_->addWidget(welcome_);
+    stack_->addWidget(dataset_);
+    stack_->addWidget(statistics_);
+    setCentralWidget(stack_);
+
+    createActions();
+    createMenus();
+    createStatusBar();
+
+    connect(welcome_, &WelcomePage::openFolderRequested, this, &MainWindow::openFolderDialog);
+    connect(welcome_, &WelcomePage::openRecentRequested, this, &MainWindow::openInteractive);
+    connect(statistics_, &StatisticsView::selectImagesRequested, this, [this](const QVector<qint64>& ids) {
+        setMode(Mode::Dataset);
+        dataset_->selectImages(ids);
+    });
+    connect(document_, &ProjectDocument::scanStarted, this, &MainWindow::onScanStarted);
+    connect(document_, &ProjectDocument::scanProgress, this, &MainWindow::onScanProgress);
+    connect(document_, &ProjectDocument::scanFinished, this, &MainWindow::onScanFinished);
+    connect(document_, &ProjectDocument::errorOccurred, this,
+            [this](const QString& message) { statusBar()->showMessage(message, 15000); });
+    connect(images_, &ImageListModel::countsChanged, this, &MainWindow::updateCounts);
+
+    resize(1360, 860);
+    const QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    stack_->setCurrentWidget(welcome_);
+    updateActions();
+    updateTitle();
+    updateCounts();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createActions() {
+    openAction_ = new QAction(tr("&Open Folder…"), this);
+    openAction_->setShortcut(QKeySequence::Open);
+    openAction_->setStatusTip(tr("Open a folder of photos as a project (creates it on first open)"));
+    connect(openAction_, &QAction::triggered, this, &MainWindow::openFolderDialog);
+
+    rescanAction_ = new QAction(tr("&Rescan Folder"), this);
+    rescanAction_->setShortcut(QKeySequence::Refresh);
+    rescanAction_->setStatusTip(tr("Look for new, changed, renamed and removed photos"));
+    connect(rescanAction_, &QAction::triggered, document_, &ProjectDocument::startScan);
+
+    closeAction_ = new QAction(tr("&Close Project"), this);
+    closeAction_->setShortcut(QKeySequence::Close);
+    connect(closeAction_, &QAction::triggered, this, &MainWindow::closeProject);
+
+    quitAction_ = new QAction(tr("&Quit"), this);
+    quitAction_->setShortcut(QKeySequence::Quit);
+    quitAction_->setMenuRole(QAction::QuitRole);
+    connect(quitAction_, &QAction::triggered, this, &QWidget::close);
+
+    undoAction_ = document_->undoStack()->createUndoAction(this, tr("&Undo"));
+    undoAction_->setShortcut(QKeySequence::Undo);
+    redoAction_ = document_->undoStack()->createRedoAction(this, tr("&Redo"));
+    redoAction_->setShortcuts({QKeySequence::Redo, QKeySequence(Qt::CTRL | Qt::Key_Y)});
+
+    modeGroup_ = new QActionGroup(this);
+    modeGroup_->setExclusive(true);
+    datasetMode_ = new QAction(QIcon(QStringLiteral(":/icons/mode-dataset.svg")), tr("Dataset"), modeGroup_);
+    datasetMode_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_1));
+    datasetMode_->setToolTip(tr("Browse and label the photos (Ctrl+1)"));
+    statisticsMode_ = new QAction(QIcon(QStringLiteral(":/icons/mode-statistics.svg")), tr("Statistics"), modeGroup_);
+    statisticsMode_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
+    statisticsMode_->setToolTip(tr("Image sizes, class balance and data health (Ctrl+2)"));
+    for (QAction* a : {datasetMode_, statisticsMode_}) a->setCheckable(true);
+    datasetMode_->setChecked(true);
+    connect(datasetMode_, &QAction::triggered, this, [this] { setMode(Mode::Dataset); });
+    connect(statisticsMode_, &QAction::triggered, this, [this] { setMode(Mode::Statistics); });
+
+    modeBar_ = new QToolBar(tr("Modes"), this);
+    modeBar_->setObjectName(QStringLiteral("modeBar"));
+    modeBar_->setMovable(false);
+    modeBar_->setFloatable(false);
+    modeBar_->setToolButtonStyle(Qt::ToolButtonTextUnderIcon);
+    modeBar_->setIconSize(QSize(32, 32));
+    modeBar_->addAction(datasetMode_);
+    modeBar_->addAction(statisticsMode_);
+    modeBar_->setContextMenuPolicy(Qt::PreventContextMenu);
+    modeBar_->setStyleSheet(QStringLiteral("QToolBar#modeBar { spacing: 6px; padding: 6px 2px; }"
+                                           "QToolBar#modeBar QToolButton { min-width: 72px; padding: 6px 2px; }"));
+    addToolBar(Qt::LeftToolBarArea, modeBar_);
+}
+
+void MainWindow::createMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(openAction_);
+    recentMenu_ = file->addMenu(tr("Recent &Projects"));
+    connect(recentMenu_, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
+    file->addSeparator();
+    file->addAction(rescanAction_);
+    file->addAction(closeAction_);
+    file->addSeparator();
+    file->addAction(quitAction_);
+
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(undoAction_);
+    edit->addAction(redoAction_);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(datasetMode_);
+    view->addAction(statisticsMode_);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);
+    help->addAction(tr("&System Check…"), this, &MainWindow::showSystemCheck);
+    help->addSeparator();
+    QAction* about = help->addAction(tr("&About Tessera"), this, &MainWindow::showAbout);
+    about->setMenuRole(QAction::AboutRole);
+    rebuildRecentMenu();
+}
+
+void MainWindow::createStatusBar() {
+    scanBox_ = new QWidget(this);
+    auto* scanLayout = new QHBoxLayout(scanBox_);
+    scanLayout->setContentsMargins(0, 0, 0, 0);
+    scanLabel_ = new QLabel(scanBox_);
+    scanBar_ = new QProgressBar(scanBox_);
+    scanBar_->setMaximumWidth(180);
+    scanBar_->setMaximumHeight(16);
+    scanBar_->setTextVisible(false);
+    scanCancel_ = new QToolButton(scanBox_);
+    scanCancel_->setText(tr("Cancel"));
+    scanCancel_->setToolTip(tr("Stop the scan; what was found so far is kept"));
+    connect(scanCancel_, &QToolButton::clicked, document_, &ProjectDocument::cancelScan);
+    scanLayout->addWidget(scanLabel_);
+    scanLayout->addWidget(scanBar_);
+    scanLayout->addWidget(scanCancel_);
+    scanBox_->hide();
+
+    countsLabel_ = new QLabel(this);
+    deviceLabel_ = new QLabel(this);
+    // Training device detection arrives with training; until then the truthful answer is the CPU.
+    deviceLabel_->setText(tr("CPU · %n thread(s)", nullptr, QThread::idealThreadCount()));
+    deviceLabel_->setToolTip(tr("The device Tessera computes on. See Help ▸ System Check for details."));
+    statusBar()->addPermanentWidget(scanBox_);
+    statusBar()->addPermanentWidget(countsLabel_);
+    statusBar()->addPermanentWidget(deviceLabel_);
+}
+
+bool MainWindow::openProject(const QString& folder, QString* error) {
+    QString why;
+    if (!document_->open(folder, &why)) {
+        if (error) *error = why;
+        return false;
+    }
+    thumbnails_->setCacheDir(QString::fromStdString((document_->store().dataDir() / "thumbs").string()));
+    images_->reload();  // show what the store already knows at once; the scan below brings it up to date
+    RecentProjects::add(document_->rootPath());
+    welcome_->refreshRecent();
+    stack_->setCurrentWidget(dataset_);
+    setMode(Mode::Dataset);
+    updateTitle();
+    updateActions();
+    document_->startScan();
+    return true;
+}
+
+void MainWindow::openInteractive(const QString& folder) {
+    QString error;
+    if (!openProject(folder, &error))
+        QMessageBox::warning(this, tr("Cannot Open Folder"),
+                             tr("Tessera could not open “%1”.\n\n%2").arg(QDir::toNativeSeparators(folder), error));
+}
+
+void MainWindow::openFolderDialog() {
+    const QString start = RecentProjects::list().value(0, QDir::homePath());
+    const QString folder = QFileDialog::getExistingDirectory(this, tr("Open a Folder of Find Photos"), start);
+    if (!folder.isEmpty()) openInteractive(folder);
+}
+
+void MainWindow::closeProject() {
+    document_->close();
+    thumbnails_->setCacheDir(QString());
+    stack_->setCurrentWidget(welcome_);
+    welcome_->refreshRecent();
+    updateTitle();
+    updateActions();
+    updateCounts();
+}
+
+void MainWindow::setMode(Mode mode) {
+    if (!document_->isOpen()) return;
+    if (mode == Mode::Statistics) {
+        statisticsMode_->setChecked(true);
+        stack_->setCurrentWidget(statistics_);
+    } else {
+        datasetMode_->setChecked(true);
+        stack_->setCurrentWidget(dataset_);
+        dataset_->listView()->setFocus();
+    }
+}
+
+MainWindow::Mode MainWindow::mode() const {
+    return stack_->currentWidget() == statistics_ ? Mode::Statistics : Mode::Dataset;
+}
+
+void MainWindow::rebuildRecentMenu() {
+    recentMenu_->clear();
+    const QStringList paths = RecentProjects::list();
+    for (const QString& path : paths) {
+        QAction* a = recentMenu_->addAction(QDir::toNativeSeparators(path));
+        connect(a, &QAction::triggered, this, [this, path] { openInteractive(path); });
+    }
+    if (paths.isEmpty()) recentMenu_->addAction(tr("(none yet)"))->setEnabled(false);
+    recentMenu_->addSeparator();
+    recentMenu_->addAction(tr("Clear List"), this, [this] {
+        RecentProjects::clear();
+        welcome_->refreshRecent();
+    })->setEnabled(!paths.isEmpty());
+}
+
+void MainWindow::updateTitle() {
+    setWindowTitle(document_->isOpen() ? tr("%1 — Tessera").arg(document_->name()) : tr("Tessera"));
+}
+
+QString MainWindow::countsText() const {
+    if (!document_->isOpen()) return tr("No project open");
+    const QLocale loc;
+    const auto c = images_->counts();
+    return tr("%1 images · %2 labelled · %3 unlabelled · %4 with warnings")
+        .arg(loc.toString(c.images), loc.toString(c.labelled), loc.toString(c.unlabelled), loc.toString(c.flagged));
+}
+
+void MainWindow::updateCounts() { countsLabel_->setText(countsText()); }
+
+void MainWindow::updateActions() {
+    const bool open = document_->isOpen();
+    rescanAction_->setEnabled(open && !document_->isScanning());
+    closeAction_->setEnabled(open);
+    modeBar_->setVisible(open);
+    datasetMode_->setEnabled(open);
+    statisticsMode_->setEnabled(open);
+}
+
+void MainWindow::onScanStarted() {
+    scanLabel_->setText(tr("Scanning…"));
+    scanBar_->setRange(0, 0);
+    scanBox_->show();
+    updateActions();
+}
+
+void MainWindow::onScanProgress(const QString& stage, qint64 done, qint64 total, const QString&) {
+    const QLocale loc;
+    if (total > 0) {
+        // QProgressBar takes int; scale to per-mille so projects with more than 2^31 files still draw correctly.
+        scanBar_->setRange(0, 1000);
+        scanBar_->setValue(int(1000 * done / total));
+        scanLabel_->setText(tr("Scanning (%1): %2 of %3").arg(stage, loc.toString(done), loc.toString(total)));
+    } else {
+        scanBar_->setRange(0, 0);
+        scanLabel_->setText(done > 0 ? tr("Scanning (%1): %2").arg(stage, loc.toString(done))
+                                     : tr("Scanning (%1)…").arg(stage));
+    }
+}
+
+void MainWindow::onScanFinished(bool ok, const QString& summary) {
+    scanBox_->hide();
+    updateActions();
+    if (ok) statusBar()->showMessage(summary, 15000);
+    else QMessageBox::warning(this, tr("Scan Failed"), summary);
+}
+
+void MainWindow::showAbout() {
+    QMessageBox::about(this, tr("About Tessera"),
+                       tr("<h3>Tessera %1</h3><p>Image classifiers for archaeological finds: sort photos of finds "
+                          "into classes, check the data, and train a classifier on this computer.</p>"
+                          "<p>Your photos never leave this computer and are never modified.</p>")
+                           .arg(QStringLiteral(TESSERA_VERSION)));
+}
+
+void MainWindow::showSystemCheck() {
+    SystemCheckDialog dialog(document_, this);
+    dialog.exec();
+}
+
+void MainWindow::showShortcuts() {
+    QMessageBox::information(
+        this, tr("Keyboard Shortcuts"),
+        tr("<table cellspacing='4'>"
+           "<tr><td><b>1 … 9</b></td><td>label the selected images with the class of that key</td></tr>"
+           "<tr><td><b>0</b></td><td>remove the label of the selected images</td></tr>"
+           "<tr><td><b>Ctrl+A</b></td><td>select all shown images</td></tr>"
+           "<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>undo / redo</td></tr>"
+           "<tr><td><b>Ctrl+1 / Ctrl+2</b></td><td>Dataset / Statistics mode</td></tr>"
+           "<tr><td><b>Ctrl+O</b></td><td>open a folder</td></tr>"
+           "<tr><td><b>F5</b></td><td>rescan the folder</td></tr>"
+           "<tr><td><b>Wheel / drag</b></td><td>zoom / pan in the viewer</td></tr></table>"));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    document_->cancelScan();
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    if (!localFolderFrom(event->mimeData()).isEmpty()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    const QString folder = localFolderFrom(event->mimeData());
+    if (folder.isEmpty()) return;
+    event->acceptProposedAction();
+    openInteractive(folder);
+}
+
+}  // namespace tessera::ui

@@ -1,0 +1,87 @@
+#pragma once
+// The one Tessera window: a mode bar on the left (Dataset, Statistics), the welcome page while no project is open,
+// menus, and a status bar with the device, the project's counts and the progress of a running scan.
+#include <QMainWindow>
+
+class QAction;
+class QActionGroup;
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QStackedWidget;
+class QToolBar;
+class QToolButton;
+
+namespace tessera::ui {
+
+class DatasetView;
+class ImageListModel;
+class ProjectDocument;
+class StatisticsView;
+class ThumbnailProvider;
+class WelcomePage;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    enum class Mode { Dataset, Statistics };
+
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Opens (or creates) the project in `folder` and starts a scan. On failure shows nothing when `error` is given.
+    bool openProject(const QString& folder, QString* error = nullptr);
+    void closeProject();
+    void setMode(Mode mode);
+    Mode mode() const;
+
+    ProjectDocument* document() const { return document_; }
+    ImageListModel* imageModel() const { return images_; }
+    ThumbnailProvider* thumbnails() const { return thumbnails_; }
+    DatasetView* datasetView() const { return dataset_; }
+    StatisticsView* statisticsView() const { return statistics_; }
+    QString countsText() const;
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void createActions();
+    void createMenus();
+    void createStatusBar();
+    void openFolderDialog();
+    void openInteractive(const QString& folder);
+    void rebuildRecentMenu();
+    void updateTitle();
+    void updateCounts();
+    void updateActions();
+    void onScanStarted();
+    void onScanProgress(const QString& stage, qint64 done, qint64 total, const QString& message);
+    void onScanFinished(bool ok, const QString& summary);
+    void showAbout();
+    void showSystemCheck();
+    void showShortcuts();
+
+    ProjectDocument* document_;
+    ThumbnailProvider* thumbnails_;
+    ImageListModel* images_;
+    QStackedWidget* stack_;
+    WelcomePage* welcome_;
+    DatasetView* dataset_;
+    StatisticsView* statistics_;
+    QToolBar* modeBar_;
+    QActionGroup* modeGroup_;
+    QAction *datasetMode_, *statisticsMode_;
+    QAction *openAction_, *rescanAction_, *closeAction_, *quitAction_, *undoAction_, *redoAction_;
+    QMenu* recentMenu_;
+    QLabel* countsLabel_;
+    QLabel* deviceLabel_;
+    QWidget* scanBox_;
+    QLabel* scanLabel_;
+    QProgressBar* scanBar_;
+    QToolButton* scanCancel_;
+};
+
+}  // namespace tessera::ui

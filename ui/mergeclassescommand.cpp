@@ -1,0 +1,56 @@
+#include "ui/mergeclassescommand.h"
+
+#include <QCoreApplication>
+
+#include "ui/projectdocument.h"
+
+namespace tessera::ui {
+
+MergeClassesCommand::MergeClassesCommand(ProjectDocument* document, qint64 fromClassId, qint64 intoClassId,
+                                         QUndoCommand* parent)
+    : QUndoCommand(parent), document_(document), fromId_(fromClassId), intoId_(intoClassId) {
+    const auto from = document_->classById(fromClassId);
+    const auto into = document_->classById(intoClassId);
+    setText(QCoreApplication::translate("MergeClassesCommand", "Merge %1 into %2")
+                .arg(from ? QString::fromStdString(from->name) : QString::number(fromClassId),
+                     into ? QString::fromStdString(into->name) : QString::number(intoClassId)));
+}
+
+void MergeClassesCommand::redo() {
+    const qint64 from = document_->resolveClassId(fromId_);
+    const auto info = document_->classById(from);
+    if (!info) {
+        setObsolete(true);
+        return;
+    }
+    fromInfo_ = *info;
+    fromLabels_ = document_->labelsOfClass(from);
+    const Status st = document_->store().mergeClasses(from, document_->resolveClassId(intoId_));
+    if (!st.ok()) {
+        document_->reportError(QString::fromStdString(st.error()));
+        setObsolete(true);
+        return;
+    }
+    QVector<qint64> ids;
+    ids.reserve(int(fromLabels_.size()));
+    for (const auto& l : fromLabels_) ids.push_back(l.imageId);
+    document_->notifyClassesChanged();
+    document_->notifyLabelsChanged(ids);
+}
+
+void MergeClassesCommand::undo() {
+    const qint64 newId = document_->recreateClass(fromInfo_);
+    if (newId == 0) return;
+    QVector<qint64> ids;
+    ids.reserve(int(fromLabels_.size()));
+    for (project::Label l : fromLabels_) {
+        l.classId = newId;
+        const Status st = document_->store().restoreLabel(l.imageId, l);
+        if (!st.ok()) document_->reportError(QString::fromStdString(st.error()));
+        ids.push_back(l.imageId);
+    }
+    document_->notifyClassesChanged();
+    document_->notifyLabelsChanged(ids);
+}
+
+}  // namespace tessera::ui

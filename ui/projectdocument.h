@@ -1,0 +1,89 @@
+#pragma once
+// The open project as the GUI sees it: owns the ProjectStore (GUI thread only) and the QUndoStack, applies edits
+// for the undo commands and tells the views what changed. Scans run on a ScanWorker in a QThread with its own store.
+#include <QObject>
+#include <QHash>
+#include <QString>
+#include <QThread>
+#include <QUndoStack>
+#include <QVector>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/project/projectstore.h"
+#include "core/util/jobcontext.h"
+
+namespace tessera::ui {
+
+class ScanWorker;
+
+class ProjectDocument : public QObject {
+    Q_OBJECT
+public:
+    explicit ProjectDocument(QObject* parent = nullptr);
+    ~ProjectDocument() override;  // cancels a running scan and waits for its thread
+
+    // Opens (creating when needed) the project rooted at `root`. Returns false and fills `error` on failure.
+    bool open(const QString& root, QString* error = nullptr);
+    void close();
+    bool isOpen() const { return store_ != nullptr; }
+    QString rootPath() const;
+    QString name() const;  // the folder name, shown in the title bar
+
+    project::ProjectStore& store() { return *store_; }
+    const project::ProjectStore& store() const { return *store_; }
+    QUndoStack* undoStack() { return &undo_; }
+
+    // Classes as last read from the store, in display order; reloaded by notifyClassesChanged().
+    const QVector<project::ClassInfo>& classes() const { return classes_; }
+    std::optional<project::ClassInfo> classById(qint64 id) const;
+    std::optional<project::ClassInfo> classByKey(int key) const;
+
+    // Undo commands remember class ids; undoing a delete re-creates the class under a new id. Later commands in the
+    // stack resolve the ids they hold through this map so they keep working on the re-created class.
+    qint64 resolveClassId(qint64 originalId) const;
+    void remapClassId(qint64 oldId, qint64 newId);
+
+    // Helpers for the class undo commands: the labels a class holds now, and re-creating a removed class with its
+    // name, key and colour (its old id is mapped to the new one). recreateClass returns 0 after reporting an error.
+    std::vector<project::Label> labelsOfClass(qint64 classId) const;
+    qint64 recreateClass(const project::ClassInfo& info);
+
+    // Called by undo commands after they changed the store.
+    void notifyLabelsChanged(const QVector<qint64>& imageIds);
+    void notifyClassesChanged();
+    void reportError(const QString& message);
+
+    // Scanning.
+    bool isScanning() const { return scanning_; }
+    void startScan();
+    void cancelScan();
+
+signals:
+    void opened();
+    void closed();
+    void labelsChanged(const QVector<qint64>& imageIds);
+    void classesChanged();
+    void imagesChanged();  // the image rows changed (after a scan): models reload
+    void errorOccurred(const QString& message);
+    void scanStarted();
+    void scanProgress(const QString& stage, qint64 done, qint64 total, const QString& message);
+    void scanFinished(bool ok, const QString& summary);
+
+private:
+    void onScanFinished(bool ok, const QString& summary);
+    void stopScanThread();
+
+    std::unique_ptr<project::ProjectStore> store_;
+    QUndoStack undo_;
+    QVector<project::ClassInfo> classes_;
+    QHash<qint64, qint64> classRemap_;
+    QThread scanThread_;
+    ScanWorker* scanWorker_ = nullptr;
+    CancelToken scanCancel_;
+    bool scanning_ = false;
+};
+
+}  // namespace tessera::ui
