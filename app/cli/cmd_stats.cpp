@@ -1,0 +1,61 @@
+// tessera-cli stats DIR: resolution statistics, class balance and data-health flags of an existing project, as an
+// aligned table or as JSON for scripts (JSON alone on stdout; messages go to stderr).
+#include <filesystem>
+#include <iostream>
+
+#include "app/cli/cliutil.h"
+#include "app/cli/command.h"
+#include "core/project/projectstore.h"
+#include "core/stats/statsreport.h"
+
+namespace tessera::cli {
+namespace {
+namespace fs = std::filesystem;
+
+struct StatsArgs {
+    std::string dir;
+    bool json = false;
+    size_t maxListed = 20;
+    stats::StatsOptions options = stats::StatsOptions::defaults();
+};
+
+int runStats(const StatsArgs& args) {
+    std::error_code ec;
+    if (!fs::exists(args.dir, ec)) return userError("project folder '" + args.dir + "' does not exist");
+    if (!fs::is_directory(args.dir, ec)) return userError("'" + args.dir + "' is not a folder");
+    if (!fs::is_directory(fs::path(args.dir) / ".tessera", ec))
+        return userError("'" + args.dir + "' is not a Tessera project yet; run 'tessera-cli scan " + args.dir +
+                         "' first");
+    auto store = project::ProjectStore::open(args.dir, false);
+    if (!store) return userError(store.error());
+    auto statistics = stats::computeStatistics(*store, args.options);
+    if (!statistics) return userError(statistics.error());
+    if (args.json)
+        std::cout << stats::toJson(*statistics).dump(2) << "\n";
+    else
+        std::cout << stats::toText(*statistics, args.maxListed);
+    return kOk;
+}
+
+const CommandRegistrar registrar("stats", "Show image statistics and data-health flags of the project in DIR",
+                                 [](CLI::App& sub) -> std::function<int()> {
+    auto args = std::make_shared<StatsArgs>();
+    sub.add_option("DIR", args->dir, "Project folder (scanned before with 'tessera-cli scan')")->required();
+    sub.add_flag("--json", args->json, "Print JSON (for scripts) instead of the table");
+    sub.add_option("--min-side", args->options.minShortSide, "Flag images whose shorter side is below this (px)")
+        ->check(CLI::Range(1, 1000000))
+        ->capture_default_str();
+    sub.add_option("--blur-threshold", args->options.blurThreshold,
+                   "Flag images whose Laplacian variance (at 512 px) is below this")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    sub.add_option("--near-distance", args->options.nearDuplicateMaxDistance,
+                   "Largest pHash Hamming distance counted as a near duplicate")
+        ->check(CLI::Range(0, 64))
+        ->capture_default_str();
+    sub.add_option("--list", args->maxListed, "Entries shown per list in the table (0: all)")->capture_default_str();
+    return [args] { return runStats(*args); };
+});
+
+}  // namespace
+}  // namespace tessera::cli
