@@ -83,7 +83,7 @@ for i, arch in enumerate(["resnet18", "resnet34", "resnet50"]):
             (k, torch.nn.Parameter(v, requires_grad=False) if v.is_floating_point() else v) for k, v in sd.items())
         params._metadata = sd._metadata
         torch.save(params, os.path.join(OUT, arch + "_params.pth"), _use_new_zipfile_serialization=True)
-    if "safetensors" in SETS:
+    if "safetensors" in SETS and arch == "resnet18":
         write_safetensors(os.path.join(OUT, arch + ".safetensors"), sd, {"format": "pt", "arch": arch})
     f32(os.path.join(OUT, arch + "_logits.f32"), logits)
     with open(os.path.join(OUT, arch + "_keys.txt"), "w") as f:

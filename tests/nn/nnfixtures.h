@@ -22,6 +22,9 @@ namespace tessera::nntest {
 
 namespace fs = std::filesystem;
 
+// The one superset every nn test binary asks for, so that all of them share a single generated folder.
+inline const char* kAllSets = "resnet18,resnet34,resnet50,params,safetensors,extra,keys,bad";
+
 inline fs::path scriptPath() { return fs::path(TESSERA_SOURCE_DIR) / "tests" / "nn" / "make_fixtures.py"; }
 inline fs::path fixtureRoot() { return fs::temp_directory_path() / ("tessera-nn-fixtures-" + std::to_string(getuid())); }
 // Where the hostile pickles would `touch` if anything ever executed them.

@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const char* kSets = "resnet18,resnet34,resnet50,params,extra,bad";
+const char* kSets = nntest::kAllSets;
 
 double parity(const std::string& arch, const std::string& file) {
     const fs::path dir = nntest::fixtureDir(kSets);
