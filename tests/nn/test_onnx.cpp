@@ -9,7 +9,9 @@
 
 #include <opencv2/dnn.hpp>
 
-#include "core/nn/onnxexporter_torch.h"
+#include "core/nn/onnxexporter.h"
+#include "core/nn/pthwriter.h"
+#include "core/nn/statedict_torch.h"
 #include "core/nn/resnet_torch.h"
 
 namespace fs = std::filesystem;
@@ -107,6 +109,39 @@ protected:
 TEST_F(OnnxTest, ResNet18MatchesLibTorch) { checkAgainstTorch(Architecture::ResNet18, 7, 64); }
 
 TEST_F(OnnxTest, ResNet50MatchesLibTorch) { checkAgainstTorch(Architecture::ResNet50, 3, 64); }
+
+TEST_F(OnnxTest, ConvertsWeightsFileAndInfersArchitecture) {
+    ResNet model = randomResNet(Architecture::ResNet34, 6, 5);
+    const StateDict sd = stateDictOf(*model);
+    auto arch = OnnxExporter::inferArchitecture(sd);
+    ASSERT_TRUE(arch.ok()) << arch.error();
+    EXPECT_EQ(*arch, Architecture::ResNet34);
+    auto r50 = OnnxExporter::inferArchitecture(stateDictOf(*ResNet(Architecture::ResNet50, 2)));
+    ASSERT_TRUE(r50.ok()) << r50.error();
+    EXPECT_EQ(*r50, Architecture::ResNet50);
+
+    const fs::path pth = dir_ / "resnet34.pth";
+    ASSERT_TRUE(PthWriter::writeFile(sd, pth.string()).ok());
+    const fs::path onnx = dir_ / "resnet34.onnx";
+    OnnxExportOptions opt;
+    opt.inputSize = 64;
+    opt.addSoftmax = false;
+    auto st = OnnxExporter::convertFile(pth.string(), onnx.string(), "", opt);
+    ASSERT_TRUE(st.ok()) << st.error();
+    cv::dnn::Net net = cv::dnn::readNetFromONNX(onnx.string());
+    const at::Tensor x = at::sin(0.01 * at::arange(3 * 64 * 64, at::kFloat)).reshape({1, 3, 64, 64});
+    const int shape[] = {1, 3, 64, 64};
+    net.setInput(cv::Mat(4, shape, CV_32F, x.data_ptr<float>()));
+    cv::Mat out = net.forward("logits");
+    const at::Tensor got = at::from_blob(out.ptr<float>(), {1, 6}, at::kFloat).clone();
+    torch::NoGradGuard noGrad;
+    const at::Tensor ref = model->forward(x);
+    EXPECT_LE((got - ref).abs().max().item<double>(), 1e-4 * ref.abs().max().item<double>());
+
+    auto missing = OnnxExporter::convertFile((dir_ / "nope.pth").string(), onnx.string(), "");
+    ASSERT_FALSE(missing.ok());
+    EXPECT_NE(missing.error().find("nope.pth"), std::string::npos) << missing.error();
+}
 
 TEST_F(OnnxTest, MismatchedWeightsAreRefused) {
     ResNet model = randomResNet(Architecture::ResNet18, 4, 1);

@@ -12,8 +12,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/nn/pthwriter_torch.h"
+#include "core/nn/pthwriter.h"
+#include "core/nn/statedict_torch.h"
 #include "core/nn/resnet_torch.h"
+#include "core/nn/safetensors_torch.h"
 #include "core/nn/torchzipreader_torch.h"
 
 namespace fs = std::filesystem;
@@ -166,6 +168,27 @@ TEST_F(PthWriterTest, ReadsBackThroughTorchZipReader) {
         EXPECT_EQ(back->entries[i].second.scalar_type(), sd.entries[i].second.scalar_type());
         EXPECT_TRUE(at::equal(back->entries[i].second, sd.entries[i].second)) << sd.entries[i].first;
     }
+}
+
+TEST_F(PthWriterTest, ConvertsSafetensorsToPth) {
+    StateDict sd;
+    at::manual_seed(9);
+    sd.add("conv.weight", at::randn({8, 3, 3, 3}));
+    sd.add("bn.num_batches_tracked", at::scalar_tensor(int64_t(5), at::kLong));
+    const fs::path st = dir_ / "w.safetensors";
+    ASSERT_TRUE(Safetensors::writeFile(st.string(), sd).ok());
+    const fs::path pth = dir_ / "w.pth";
+    auto conv = PthWriter::convertFile(st.string(), pth.string());
+    ASSERT_TRUE(conv.ok()) << conv.error();
+    auto back = TorchZipReader::readFile(pth.string());
+    ASSERT_TRUE(back.ok()) << back.error();
+    ASSERT_EQ(back->size(), 2u);
+    EXPECT_TRUE(at::equal(*back->find("conv.weight"), *sd.find("conv.weight")));
+    EXPECT_TRUE(at::equal(*back->find("bn.num_batches_tracked"), *sd.find("bn.num_batches_tracked")));
+
+    auto bad = PthWriter::convertFile((dir_ / "missing.safetensors").string(), pth.string());
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().find("missing.safetensors"), std::string::npos) << bad.error();
 }
 
 TEST_F(PthWriterTest, ErrorsNameFileAndTensor) {

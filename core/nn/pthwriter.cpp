@@ -1,11 +1,15 @@
-#include "core/nn/pthwriter_torch.h"
+#include "core/nn/pthwriter.h"
 
 #include <zip.h>
 
+#include <cstdio>
 #include <memory>
 #include <vector>
 
 #include "core/nn/pthpicklewriter.h"
+#include "core/nn/safetensors_torch.h"
+#include "core/nn/statedict_torch.h"
+#include "core/nn/torchzipreader_torch.h"
 #include "core/nn/torchcompat.h"
 
 namespace tessera::nn {
@@ -45,6 +49,23 @@ struct ZipCloser {
 };
 
 }  // namespace
+
+Expected<StateDict> readWeightsFile(const std::string& path) {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) return makeError("cannot open " + path);
+    char magic[2] = {0, 0};
+    const size_t n = std::fread(magic, 1, 2, f);
+    std::fclose(f);
+    if (n == 2 && magic[0] == 'P' && magic[1] == 'K') return TorchZipReader::readFile(path);
+    return Safetensors::readFile(path);
+}
+
+Status PthWriter::convertFile(const std::string& weightsPath, const std::string& outPath,
+                              const PthWriteOptions& options) {
+    auto sd = readWeightsFile(weightsPath);
+    if (!sd) return sd.takeError();
+    return writeFile(*sd, outPath, options);
+}
 
 Status PthWriter::writeFile(const StateDict& stateDict, const std::string& path, const PthWriteOptions& options) {
     std::vector<at::Tensor> keep;  // contiguous CPU copies; libzip reads them at zip_close

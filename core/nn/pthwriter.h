@@ -1,13 +1,15 @@
 #pragma once
 // Writes a StateDict as a PyTorch zip checkpoint that torch.load (1.6+ and 2.x, also weights_only=True) and hence
 // torchvision's load_state_dict read directly: data.pkl (an OrderedDict of tensors), one STORED data/<n> record per
-// tensor, 64-byte aligned like torch.save, and the version record. Torch header: core sources and tests only.
+// tensor, 64-byte aligned like torch.save, and the version record. Torch-free (StateDict is only declared): the
+// CLI and UI convert files; core code that holds a StateDict includes statedict_torch.h.
 #include <string>
 
-#include "core/nn/statedict_torch.h"
 #include "core/util/expected.h"
 
 namespace tessera::nn {
+
+struct StateDict;
 
 struct PthWriteOptions {
     // The folder every record sits in. torch.save uses "archive"; torch.load accepts any single top folder.
@@ -20,6 +22,10 @@ public:
     // The file appears complete or not at all (libzip writes a temporary and renames it on success).
     static Status writeFile(const StateDict& stateDict, const std::string& path,
                             const PthWriteOptions& options = PthWriteOptions::defaults());
+    // Re-writes a weights file (.pth zip or .safetensors, told apart by content) as a clean .pth: a way to hand
+    // Tessera's weights to torchvision users, and to strip anything but tensors from a third-party checkpoint.
+    static Status convertFile(const std::string& weightsPath, const std::string& outPath,
+                              const PthWriteOptions& options = PthWriteOptions::defaults());
 };
 
 }  // namespace tessera::nn

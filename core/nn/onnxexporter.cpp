@@ -1,8 +1,9 @@
-#include "core/nn/onnxexporter_torch.h"
+#include "core/nn/onnxexporter.h"
 
 #include <nlohmann/json.hpp>
 
 #include "core/nn/onnxexportergraph.h"
+#include "core/nn/statedict_torch.h"
 
 namespace tessera::nn {
 namespace {
@@ -103,6 +104,29 @@ private:
 std::string floatsJson(const std::array<float, 3>& v) { return nlohmann::json(v).dump(); }
 
 }  // namespace
+
+Expected<StateDict> readWeightsFile(const std::string& path);  // pthwriter.cpp: .pth or .safetensors by content
+
+Expected<Architecture> OnnxExporter::inferArchitecture(const StateDict& sd) {
+    int layer3 = 0;
+    while (sd.find("layer3." + std::to_string(layer3) + ".conv1.weight")) ++layer3;
+    const bool bottleneck = sd.find("layer1.0.conv3.weight") != nullptr;
+    for (Architecture a : allArchitectures()) {
+        const Layout l = layoutOf(a);
+        if (l.blocks[2] == layer3 && l.bottleneck == bottleneck) return a;
+    }
+    return makeError("the weights are not a torchvision ResNet-18/34/50/101 (layer3 has " + std::to_string(layer3) +
+                     " blocks" + (bottleneck ? ", bottleneck" : ", basic") + " blocks)");
+}
+
+Status OnnxExporter::convertFile(const std::string& weightsPath, const std::string& outPath,
+                                 const std::string& arch, const OnnxExportOptions& options) {
+    auto sd = readWeightsFile(weightsPath);
+    if (!sd) return sd.takeError();
+    Expected<Architecture> a = arch.empty() ? inferArchitecture(*sd) : parseArchitecture(arch);
+    if (!a) return makeError(weightsPath + ": " + a.error());
+    return writeFile(*a, *sd, outPath, options);
+}
 
 Status OnnxExporter::writeFile(Architecture arch, const StateDict& stateDict, const std::string& path,
                                const OnnxExportOptions& options) {

@@ -1,16 +1,18 @@
 #pragma once
 // Exports a torchvision-layout ResNet (architecture + StateDict) as an ONNX model (opset 13) for inference
 // elsewhere: BatchNorm is folded into the convolutions, input "input" [N,3,H,W] with a symbolic batch size, output
-// "logits" and optionally "probabilities" (Softmax). Torch header: core sources and tests only.
+// "logits" and optionally "probabilities" (Softmax). Torch-free (StateDict is only declared) so the CLI and UI can
+// convert files; core code that holds a StateDict includes statedict_torch.h.
 #include <array>
 #include <string>
 #include <vector>
 
 #include "core/nn/architecture.h"
-#include "core/nn/statedict_torch.h"
 #include "core/util/expected.h"
 
 namespace tessera::nn {
+
+struct StateDict;
 
 struct OnnxExportOptions {
     int inputSize = 224;       // H = W of the declared input (the network itself accepts other sizes)
@@ -28,6 +30,11 @@ public:
     // Fails, naming the file and the tensor, when the state dict does not match the architecture.
     static Status writeFile(Architecture arch, const StateDict& stateDict, const std::string& path,
                             const OnnxExportOptions& options = OnnxExportOptions::defaults());
+    // Exports a weights file (.pth zip or .safetensors, told apart by content). An empty `arch` is inferred.
+    static Status convertFile(const std::string& weightsPath, const std::string& outPath, const std::string& arch,
+                              const OnnxExportOptions& options = OnnxExportOptions::defaults());
+    // Which ResNet a torchvision-layout state dict is, from its blocks (layer3 depth, bottleneck conv3).
+    static Expected<Architecture> inferArchitecture(const StateDict& stateDict);
 };
 
 }  // namespace tessera::nn
