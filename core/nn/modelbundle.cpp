@@ -1,0 +1,76 @@
+#include "core/nn/modelbundle.h"
+
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+#include "core/nn/architecture.h"
+#include "core/nn/ziparchive.h"
+
+namespace tessera::nn {
+
+std::string ModelBundle::nowIso8601() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::string ModelBundle::manifestToJson(const BundleManifest& m) {
+    nlohmann::ordered_json j;
+    j["format"] = "tessera-model";
+    j["format_version"] = m.formatVersion;
+    j["arch"] = m.arch;
+    j["class_names"] = m.classNames;
+    j["preprocessing"] = {{"input_size", m.preprocessing.inputSize},
+                          {"mean", m.preprocessing.mean},
+                          {"std", m.preprocessing.std},
+                          {"resize_policy", m.preprocessing.resizePolicy}};
+    j["created"] = m.created;
+    j["tessera_version"] = m.tesseraVersion;
+    return j.dump(2);
+}
+
+Expected<BundleManifest> ModelBundle::manifestFromJson(const std::string& text, const std::string& source) {
+    auto fail = [&](const std::string& what) { return makeError("bad model bundle " + source + ": " + what); };
+    const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) return fail("manifest.json is not a JSON object");
+    try {
+        BundleManifest m;
+        if (j.value("format", std::string()) != "tessera-model") return fail("manifest.json is not a Tessera model manifest");
+        m.formatVersion = j.at("format_version").get<int>();
+        if (m.formatVersion > kFormatVersion)
+            return fail("format version " + std::to_string(m.formatVersion) + " was written by a newer Tessera (this one reads up to " +
+                        std::to_string(kFormatVersion) + ")");
+        m.arch = j.at("arch").get<std::string>();
+        if (auto a = parseArchitecture(m.arch); !a) return fail(a.error());
+        m.classNames = j.at("class_names").get<std::vector<std::string>>();
+        if (m.classNames.empty()) return fail("no class names");
+        const auto& p = j.at("preprocessing");
+        m.preprocessing.inputSize = p.at("input_size").get<int>();
+        m.preprocessing.mean = p.at("mean").get<std::array<float, 3>>();
+        m.preprocessing.std = p.at("std").get<std::array<float, 3>>();
+        m.preprocessing.resizePolicy = p.value("resize_policy", BundlePreprocessing::defaults().resizePolicy);
+        if (m.preprocessing.inputSize < 16 || m.preprocessing.inputSize > 4096) return fail("implausible input size");
+        for (float s : m.preprocessing.std)
+            if (!(s > 0.f)) return fail("preprocessing std must be positive");
+        m.created = j.value("created", std::string());
+        m.tesseraVersion = j.value("tessera_version", std::string());
+        return m;
+    } catch (const nlohmann::json::exception& e) {
+        return fail(std::string("manifest.json: ") + e.what());
+    }
+}
+
+Expected<BundleManifest> ModelBundle::readManifest(const std::string& path) {
+    auto zip = ZipArchive::openFile(path);
+    if (!zip) return makeError("cannot open model bundle: " + zip.error());
+    if (!zip->contains(kManifestEntry)) return makeError(path + " is not a Tessera model bundle (no manifest.json)");
+    auto text = zip->read(kManifestEntry);
+    if (!text) return text.takeError();
+    return manifestFromJson(*text, path);
+}
+
+}  // namespace tessera::nn

@@ -1,0 +1,47 @@
+#pragma once
+// A trained model as one shareable file (.tessera-model, a zip): manifest.json (architecture, class names,
+// preprocessing, provenance), model.safetensors (the weights) and runcard.json (the trainer's record of the run).
+// This header is torch-free: the UI lists bundles by reading only their manifest; loading the network is in
+// modelbundle_torch.h.
+#include <array>
+#include <string>
+#include <vector>
+
+#include "core/util/expected.h"
+
+namespace tessera::nn {
+
+struct BundlePreprocessing {
+    int inputSize = 224;                                 // square crop fed to the network
+    std::array<float, 3> mean{0.485f, 0.456f, 0.406f};   // ImageNet statistics (torchvision weights)
+    std::array<float, 3> std{0.229f, 0.224f, 0.225f};
+    std::string resizePolicy = "shorter_side_then_center_crop";  // or "stretch", "pad_to_square"
+
+    static BundlePreprocessing defaults() { return {}; }
+};
+
+struct BundleManifest {
+    int formatVersion = 1;
+    std::string arch;                     // "resnet18", ... (architectureName)
+    std::vector<std::string> classNames;  // index = logit index
+    BundlePreprocessing preprocessing;
+    std::string created;                  // ISO 8601 UTC; filled on save when empty
+    std::string tesseraVersion;           // filled on save when empty
+};
+
+class ModelBundle {
+public:
+    static constexpr int kFormatVersion = 1;
+    static constexpr const char* kManifestEntry = "manifest.json";
+    static constexpr const char* kWeightsEntry = "model.safetensors";
+    static constexpr const char* kRuncardEntry = "runcard.json";
+
+    // Reads only manifest.json (cheap; for listings). Names the file in every error.
+    static Expected<BundleManifest> readManifest(const std::string& path);
+
+    static std::string manifestToJson(const BundleManifest& manifest);
+    static Expected<BundleManifest> manifestFromJson(const std::string& json, const std::string& source);
+    static std::string nowIso8601();
+};
+
+}  // namespace tessera::nn

@@ -1,0 +1,118 @@
+// Model bundle: save -> load gives identical logits, the manifest is readable on its own, and broken or
+// mismatched bundles fail with messages that name the file.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/nn/modelbundle.h"
+#include "core/nn/modelbundle_torch.h"
+#include "core/nn/ziparchive.h"
+
+using namespace tessera;
+using namespace tessera::nn;
+namespace fs = std::filesystem;
+
+namespace {
+class BundleTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("tessera-bundle-" + std::to_string(getpid()));
+        fs::create_directories(dir_);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    std::string path(const std::string& name) const { return (dir_ / name).string(); }
+    fs::path dir_;
+};
+
+BundleManifest manifestFor(int classes) {
+    BundleManifest m;
+    m.arch = "resnet18";
+    for (int i = 0; i < classes; ++i) m.classNames.push_back("class " + std::to_string(i));
+    m.preprocessing.inputSize = 64;
+    m.preprocessing.mean = {0.5f, 0.4f, 0.3f};
+    return m;
+}
+}  // namespace
+
+TEST_F(BundleTest, RoundTripGivesIdenticalLogits) {
+    torch::manual_seed(3);
+    ResNet model(Architecture::ResNet18, 1000);
+    model->resetHead(3);
+    {
+        // Move BN statistics away from their defaults, as training would.
+        model->train();
+        torch::NoGradGuard noGrad;
+        model->forward(torch::randn({4, 3, 64, 64}));
+    }
+    model->eval();
+    nlohmann::json runcard = {{"epochs", 5}, {"seed", 3}, {"accuracy", 0.9}};
+    ASSERT_TRUE(ModelBundleIO::save(path("m.tessera-model"), model, manifestFor(3), runcard).ok());
+
+    auto loaded = ModelBundleIO::load(path("m.tessera-model"));
+    ASSERT_TRUE(loaded.ok()) << loaded.error();
+    EXPECT_TRUE(loaded->report.clean());
+    EXPECT_FALSE(loaded->report.headSkipped);
+    EXPECT_EQ(loaded->runcard, runcard);
+    EXPECT_EQ(loaded->manifest.classNames, manifestFor(3).classNames);
+    EXPECT_EQ(loaded->manifest.tesseraVersion, TESSERA_VERSION);
+    torch::NoGradGuard noGrad;
+    const auto x = torch::randn({2, 3, 64, 64});
+    EXPECT_TRUE(loaded->model->forward(x).equal(model->forward(x)));
+}
+
+TEST_F(BundleTest, ManifestReadsWithoutTheNetwork) {
+    ResNet model(Architecture::ResNet18, 2);
+    ASSERT_TRUE(ModelBundleIO::save(path("a.tessera-model"), model, manifestFor(2)).ok());
+    auto m = ModelBundle::readManifest(path("a.tessera-model"));
+    ASSERT_TRUE(m.ok()) << m.error();
+    EXPECT_EQ(m->arch, "resnet18");
+    EXPECT_EQ(m->formatVersion, 1);
+    EXPECT_EQ(m->preprocessing.inputSize, 64);
+    EXPECT_FLOAT_EQ(m->preprocessing.mean[0], 0.5f);
+    EXPECT_FLOAT_EQ(m->preprocessing.std[2], 0.225f);
+    EXPECT_EQ(m->created.size(), 20u);  // 2026-01-01T00:00:00Z
+    EXPECT_EQ(m->classNames.size(), 2u);
+}
+
+TEST_F(BundleTest, RefusesInconsistentSaves) {
+    ResNet model(Architecture::ResNet18, 2);
+    auto wrongCount = ModelBundleIO::save(path("b.tessera-model"), model, manifestFor(3));
+    ASSERT_FALSE(wrongCount.ok());
+    EXPECT_NE(wrongCount.error().find("3 class names"), std::string::npos) << wrongCount.error();
+    BundleManifest m = manifestFor(2);
+    m.arch = "resnet50";
+    EXPECT_FALSE(ModelBundleIO::save(path("b.tessera-model"), model, m).ok());
+    EXPECT_FALSE(fs::exists(path("b.tessera-model")));
+}
+
+TEST_F(BundleTest, BrokenBundlesNameTheFile) {
+    std::ofstream(path("junk.tessera-model")) << "not a zip";
+    auto junk = ModelBundleIO::load(path("junk.tessera-model"));
+    ASSERT_FALSE(junk.ok());
+    EXPECT_NE(junk.error().find("junk.tessera-model"), std::string::npos) << junk.error();
+
+    ASSERT_TRUE(writeZipFile(path("nomanifest.zip"), {{"model.safetensors", "x", false}}).ok());
+    auto nm = ModelBundle::readManifest(path("nomanifest.zip"));
+    ASSERT_FALSE(nm.ok());
+    EXPECT_NE(nm.error().find("no manifest.json"), std::string::npos) << nm.error();
+
+    // A manifest from the future, and weights that do not fit the manifest's class count.
+    ResNet model(Architecture::ResNet18, 2);
+    ASSERT_TRUE(ModelBundleIO::save(path("ok.tessera-model"), model, manifestFor(2)).ok());
+    auto zip = ZipArchive::openFile(path("ok.tessera-model"));
+    ASSERT_TRUE(zip.ok());
+    const std::string weights = zip->read("model.safetensors").value();
+    std::string future = ModelBundle::manifestToJson(manifestFor(2));
+    future.replace(future.find("\"format_version\": 1"), 19, "\"format_version\": 9");
+    ASSERT_TRUE(writeZipFile(path("future.tessera-model"), {{"manifest.json", future}, {"model.safetensors", weights, false}}).ok());
+    auto fut = ModelBundleIO::load(path("future.tessera-model"));
+    ASSERT_FALSE(fut.ok());
+    EXPECT_NE(fut.error().find("newer Tessera"), std::string::npos) << fut.error();
+    ASSERT_TRUE(writeZipFile(path("mismatch.tessera-model"),
+                             {{"manifest.json", ModelBundle::manifestToJson(manifestFor(5))}, {"model.safetensors", weights, false}}).ok());
+    auto mis = ModelBundleIO::load(path("mismatch.tessera-model"));
+    ASSERT_FALSE(mis.ok());
+    EXPECT_NE(mis.error().find("fc.weight"), std::string::npos) << mis.error();
+}
