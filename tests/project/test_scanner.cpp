@@ -237,6 +237,22 @@ TEST_F(ScanFixture, UnreadableFolderIsReportedAndItsImagesAreNotCalledMissing) {
     EXPECT_NE(result.find("| cup: cannot read folder: Permission denied"), std::string::npos) << result;
 }
 
+TEST_F(ScanFixture, OptionsTurnOffFolderClassesAndLinkFollowing) {
+    fs::create_symlink(dir.path() / "bowl", dir.path() / "linked");
+    ScanOptions options;
+    options.classesFromFolders = false;
+    options.followSymlinks = false;
+    options.extensions = {".jpg"};  // PNGs now count as ignored files
+    const ScanReport report = scan(options);
+    EXPECT_EQ(report.filesSeen, 4);
+    EXPECT_EQ(report.ignored, 2);  // notes.txt, b.png
+    EXPECT_EQ(report.labelsImported, 0);
+    EXPECT_TRUE(store->classes().value().empty());
+    ASSERT_EQ(report.issues.size(), 1u);
+    EXPECT_EQ(report.issues[0].relPath, "linked");
+    EXPECT_EQ(idOf("linked/a.jpg"), 0);
+}
+
 TEST_F(ScanFixture, CancelledScanStopsAndSaysSo) {
     tessera::JobContext context;
     context.cancel.cancel();
