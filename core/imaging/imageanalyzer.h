@@ -25,8 +25,13 @@ struct ImageAnalysis {
     int channels = 0;
     int bitDepth = 0;
     std::string format;
-    uint64_t perceptualHash = 0;  // OpenCV img_hash::PHash, 8 bytes packed big-endian into 64 bits
-    double blur = 0.0;            // variance of the Laplacian of the gray image at analysisLongSide
+    // OpenCV img_hash::PHash, 8 bytes packed big-endian into 64 bits. Computed on the gray image at
+    // analysisLongSide averaged down to 32x32 with INTER_AREA first (PHash's own resize point-samples, which makes
+    // re-encodes of one photo differ by many bits). Compare with hammingDistance(); 0 when not computed.
+    uint64_t perceptualHash = 0;
+    // Variance of the Laplacian (CV_64F) of the gray image with its long side at analysisLongSide (INTER_AREA
+    // below half size, bilinear otherwise); lower is blurrier. Only comparable between equal analysisLongSide.
+    double blur = 0.0;
 };
 
 class ImageAnalyzer {
