@@ -285,6 +285,15 @@ TEST_F(ImagingDecoderTest, TruncatedAndBogusFilesGiveSpecificErrors) {
     std::string cutHead = decodeError(write("cut_head.jpg", std::vector<uint8_t>(jpeg.begin(), jpeg.begin() + 40)));
     EXPECT_NE(cutHead.find("truncated JPEG header"), std::string::npos) << cutHead;
 
+    // Complete file, broken inside: a Huffman table whose code counts overflow makes libjpeg give up.
+    auto bogus = jpeg;
+    size_t dht = 2;
+    while (dht + 1 < bogus.size() && !(bogus[dht] == 0xFF && bogus[dht + 1] == 0xC4)) ++dht;
+    ASSERT_LT(dht + 21, bogus.size());
+    std::fill(bogus.begin() + long(dht) + 5, bogus.begin() + long(dht) + 21, uint8_t(0xFF));
+    std::string bad = decodeError(write("bogus_dht.jpg", bogus));
+    EXPECT_NE(bad.find("cannot decode JPEG data (truncated or corrupt)"), std::string::npos) << bad;
+
     const auto png = encode(".png", syntheticPhoto(200, 150, 7));
     std::string cutPng = decodeError(write("cut.png", std::vector<uint8_t>(png.begin(), png.begin() + png.size() * 6 / 10)));
     EXPECT_NE(cutPng.find("cannot decode PNG data (truncated or corrupt)"), std::string::npos) << cutPng;
