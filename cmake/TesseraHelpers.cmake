@@ -41,7 +41,13 @@ function(tessera_add_test name)
     TESSERA_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     TESSERA_PYTHON="${TESSERA_PYTHON}")
   tessera_set_warnings(${name})
+  # Tests that do not use torch need not load it: it costs ~2 s per test process at start-up. Torch tests keep
+  # every torch library: --as-needed would drop libtorch_cuda, which registers the CUDA operators unreferenced.
+  if(NOT "${ARG_LIBS}" MATCHES "torch")
+    target_link_options(${name} PRIVATE "LINKER:--as-needed")
+  endif()
   gtest_discover_tests(${name}
+    TEST_PREFIX "${name}."
     DISCOVERY_MODE PRE_TEST
     PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
                ENVIRONMENT "QT_QPA_PLATFORM=offscreen;OMP_NUM_THREADS=2")
