@@ -25,7 +25,8 @@ public:
 
     T& value() & { check(); return std::get<0>(v_); }
     const T& value() const& { check(); return std::get<0>(v_); }
-    T&& value() && { check(); return std::get<0>(std::move(v_)); }
+    // By value: a reference into a temporary result would dangle in `for (auto& x : f().value())`.
+    T value() && { check(); return std::get<0>(std::move(v_)); }
     T* operator->() { return &value(); }
     const T* operator->() const { return &value(); }
     T& operator*() & { return value(); }
