@@ -54,7 +54,6 @@ Expected<ScanReport> Scanner::scan(ProjectStore& store, const ScanOptions& optio
 
     std::vector<char> seen(existing.size(), 0);
     std::vector<char> claimed(existing.size(), 0);  // vanished rows taken over by a renamed file
-    std::vector<int64_t> fileIds(walk.files.size(), 0);
     std::vector<std::pair<int64_t, uint32_t>> flagUpdates;
     std::vector<Work> work;
     for (size_t i = 0; i < walk.files.size(); ++i) {
@@ -71,7 +70,6 @@ Expected<ScanReport> Scanner::scan(ProjectStore& store, const ScanOptions& optio
             continue;
         }
         ++report.unchanged;
-        fileIds[i] = row.id;
         if (row.flags & FlagMissing) flagUpdates.emplace_back(row.id, row.flags & ~uint32_t(FlagMissing));
         if (row.flags & FlagUnreadable) {  // still unreadable: keep it in front of the user on every scan
             ++report.unreadable;
@@ -101,6 +99,7 @@ Expected<ScanReport> Scanner::scan(ProjectStore& store, const ScanOptions& optio
     std::unique_ptr<util::ThreadPool> pool;
     if (!work.empty()) pool = std::make_unique<util::ThreadPool>(options.threads);
 
+    std::unordered_map<std::string, int64_t> folderClassIds;  // folder name -> class, created only when needed
     for (size_t batchStart = 0; batchStart < work.size() && !context.cancelled(); batchStart += kBatch) {
         const size_t n = std::min(kBatch, work.size() - batchStart);
         std::vector<imaging::ImageAnalysis> results(n);
@@ -124,7 +123,7 @@ Expected<ScanReport> Scanner::scan(ProjectStore& store, const ScanOptions& optio
         });
 
         std::vector<ImageRecord> records;
-        std::vector<size_t> recordFile;
+        std::vector<char> recordIsNew;
         std::vector<std::pair<int64_t, std::string>> renames;
         for (size_t k = 0; k < n; ++k) {
             if (!analysed[k]) continue;  // cancelled before its turn: written by the next scan
@@ -132,6 +131,7 @@ Expected<ScanReport> Scanner::scan(ProjectStore& store, const ScanOptions& optio
             const FoundFile& f = walk.files[w.file];
             const imaging::ImageAnalysis& a = results[k];
             ImageRecord r;
+            bool isNew = false;
             if (w.existing != kNone) {
                 r = existing[w.existing];
                 ++report.updated;
@@ -151,6 +151,7 @@ Expected<ScanReport> Scanner::scan(ProjectStore& store, const ScanOptions& optio
                     ++report.renamed;
                 } else {
                     ++report.added;
+                    isNew = true;
                 }
             }
             r.relPath = f.relPath;
@@ -175,7 +176,7 @@ Expected<ScanReport> Scanner::scan(ProjectStore& store, const ScanOptions& optio
                 report.issues.push_back({r.relPath, r.error});
             }
             records.push_back(std::move(r));
-            recordFile.push_back(w.file);
+            recordIsNew.push_back(isNew ? 1 : 0);
         }
         if (!renames.empty()) {
             Status renamed = store.renameImages(renames);
@@ -183,7 +184,30 @@ Expected<ScanReport> Scanner::scan(ProjectStore& store, const ScanOptions& optio
         }
         Status written = store.upsertImages(records);
         if (!written.ok()) return written.takeError();
-        for (size_t k = 0; k < records.size(); ++k) fileIds[recordFile[k]] = records[k].id;
+        if (options.classesFromFolders) {
+            // Folder names label an image once, when it enters the project, in the batch that adds it (a cancelled
+            // scan loses nothing). Later scans never re-import: a label the user cleared stays cleared.
+            std::vector<std::pair<int64_t, int64_t>> imports;
+            for (size_t k = 0; k < records.size(); ++k) {
+                if (!recordIsNew[k]) continue;
+                const std::string& rel = records[k].relPath;
+                const size_t slash = rel.find('/');
+                if (slash == std::string::npos) continue;
+                const std::string folder = rel.substr(0, slash);
+                auto it = folderClassIds.find(folder);
+                if (it == folderClassIds.end()) {
+                    auto id = store.ensureClass(folder);
+                    if (!id.ok()) return id.takeError();
+                    it = folderClassIds.emplace(folder, id.value()).first;
+                }
+                imports.emplace_back(records[k].id, it->second);
+            }
+            if (!imports.empty()) {
+                auto applied = store.assignLabels(imports, LabelSource::Imported, /*onlyUnlabelled=*/true);
+                if (!applied.ok()) return applied.takeError();
+                report.labelsImported += applied.value();
+            }
+        }
     }
     pool.reset();
 
@@ -211,29 +235,6 @@ Expected<ScanReport> Scanner::scan(ProjectStore& store, const ScanOptions& optio
     if (!flagUpdates.empty()) {
         Status flagged = store.setFlags(flagUpdates);
         if (!flagged.ok()) return flagged.takeError();
-    }
-
-    if (options.classesFromFolders) {
-        std::unordered_map<std::string, int64_t> classIds;  // folder name -> class, created only when needed
-        std::vector<std::pair<int64_t, int64_t>> imports;
-        for (size_t i = 0; i < walk.files.size(); ++i) {
-            const std::string& rel = walk.files[i].relPath;
-            const size_t slash = rel.find('/');
-            if (slash == std::string::npos || fileIds[i] == 0 || classOf.count(fileIds[i])) continue;
-            const std::string folder = rel.substr(0, slash);
-            auto it = classIds.find(folder);
-            if (it == classIds.end()) {
-                auto id = store.ensureClass(folder);
-                if (!id.ok()) return id.takeError();
-                it = classIds.emplace(folder, id.value()).first;
-            }
-            imports.emplace_back(fileIds[i], it->second);
-        }
-        if (!imports.empty()) {
-            auto applied = store.assignLabels(imports, LabelSource::Imported, /*onlyUnlabelled=*/true);
-            if (!applied.ok()) return applied.takeError();
-            report.labelsImported = applied.value();
-        }
     }
 
     context.report({"scan", total, total, ""});

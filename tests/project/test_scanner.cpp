@@ -138,6 +138,29 @@ TEST_F(ScanFixture, ModifiedFileIsAnalysedAgain) {
     EXPECT_EQ(e.height, 40);
 }
 
+TEST_F(ScanFixture, FolderClassIsImportedOnceSoAClearedLabelStaysCleared) {
+    scan();
+    const int64_t id = idOf("bowl/a.jpg");
+    ASSERT_EQ(classOf("bowl/a.jpg"), "bowl");
+    ASSERT_TRUE(store->clearLabel(id).ok());
+
+    ScanReport report = scan();  // unchanged tree
+    EXPECT_EQ(report.labelsImported, 0);
+    EXPECT_EQ(classOf("bowl/a.jpg"), "");
+
+    writeImage(dir.path() / "bowl" / "a.jpg", 42);  // the photo is replaced: still the user's decision that counts
+    report = scan();
+    EXPECT_EQ(report.updated, 1);
+    EXPECT_EQ(report.labelsImported, 0);
+    EXPECT_EQ(classOf("bowl/a.jpg"), "");
+
+    writeImage(dir.path() / "bowl" / "new.jpg", 43);  // a new photo in a class folder is labelled on arrival
+    report = scan();
+    EXPECT_EQ(report.added, 1);
+    EXPECT_EQ(report.labelsImported, 1);
+    EXPECT_EQ(classOf("bowl/new.jpg"), "bowl");
+}
+
 TEST_F(ScanFixture, RenamedFileKeepsItsRowAndLabel) {
     scan();
     const int64_t id = idOf("e.jpg");
