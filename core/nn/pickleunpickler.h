@@ -15,7 +15,7 @@ namespace tessera::nn {
 
 struct UnpicklerOptions {
     std::vector<std::string> allowedGlobals;  // "module.name"
-    size_t maxValues = 50'000'000;            // arena cap: every opcode creates at most one value
+    size_t maxValues = 2'000'000;  // arena cap (~300 MB); a ResNet-101 state dict needs ~10k values
 
     // The state-dict whitelist: collections.OrderedDict, torch._utils._rebuild_tensor_v2 / _rebuild_parameter,
     // torch.{Float,Half,BFloat16,Double,Long,Int,Bool,Byte}Storage.

@@ -136,6 +136,11 @@ Expected<at::Tensor> Rebuilder::tensor(const PickleValue* v, const std::string& 
     if (numel > 0 && last >= st->numel())
         return fail(key, "storage shorter than tensor claims (needs element " + std::to_string(last) + ", storage has " +
                              std::to_string(st->numel()) + ")");
+    // Overlapping strides (expanded tensors) may show more elements than stored; bound the blow-up so that a tiny
+    // file cannot ask for terabytes.
+    if (numel > std::max<int64_t>(st->numel(), 1) * 1024)
+        return fail(key, "tensor of " + std::to_string(numel) + " elements over a storage of " +
+                             std::to_string(st->numel()) + " (absurd size)");
     if (numel == 0) return at::empty(*sizes, at::TensorOptions().dtype(st->scalar_type()));
     return st->as_strided(*sizes, *strides, offset).clone(at::MemoryFormat::Contiguous);
 }
