@@ -40,7 +40,8 @@ class FileList(torch.utils.data.Dataset):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
-    ap.add_argument("--card", required=True, help="Tessera run card: class names and the train/validation split")
+    ap.add_argument("--card", help="Tessera run card: class names and the train/validation split to reuse "
+                    "(without it: every 5th photo of each class, by name, validates)")
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--size", type=int, default=128)
     ap.add_argument("--batch", type=int, default=32)
@@ -55,10 +56,17 @@ def main():
 
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
-    card = json.load(open(a.card))
-    classes = card["classes"]
-    train_items = [(d["path"], d["class"]) for d in card["dataset"] if d["split"] == "train"]
-    val_items = [(d["path"], d["class"]) for d in card["dataset"] if d["split"] == "validation"]
+    if a.card:
+        card = json.load(open(a.card))
+        classes = card["classes"]
+        train_items = [(d["path"], d["class"]) for d in card["dataset"] if d["split"] == "train"]
+        val_items = [(d["path"], d["class"]) for d in card["dataset"] if d["split"] == "validation"]
+    else:
+        classes = sorted(d for d in os.listdir(a.root) if os.path.isdir(os.path.join(a.root, d)) and d[0] != ".")
+        train_items, val_items = [], []
+        for c in classes:
+            for i, f in enumerate(sorted(os.listdir(os.path.join(a.root, c)))):
+                (val_items if i % 5 == 4 else train_items).append((os.path.join(c, f), c))
 
     norm = transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
     train_tf = transforms.Compose([

@@ -90,7 +90,7 @@ TEST(Augment, ColourOpsKeepRangeAndGrayscaleIsGray) {
 }
 
 TEST(Augment, CanvasKeepsWholePhotoAndReportsContentBox) {
-    cv::Mat wide(10, 40, CV_8UC3, cv::Scalar(10, 20, 30));
+    cv::Mat wide(20, 40, CV_8UC3, cv::Scalar(10, 20, 30));  // half as high as wide
     ContentBox box;
     cv::Mat c = Canvas::fit(wide, 20, &box);
     EXPECT_EQ(c.rows, 20);

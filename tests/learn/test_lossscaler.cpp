@@ -9,7 +9,7 @@ using namespace tessera::learn;
 
 namespace {
 
-struct Setup {
+struct Rig {
     torch::Tensor w = torch::ones({4}).set_requires_grad(true);
     std::unique_ptr<torch::optim::SGD> opt =
         std::make_unique<torch::optim::SGD>(std::vector<torch::Tensor>{w}, torch::optim::SGDOptions(0.1));
@@ -19,7 +19,7 @@ struct Setup {
 
 TEST(LossScaler, SkipsStepAndHalvesScaleOnInfOrNan) {
     for (float bad : {std::numeric_limits<float>::infinity(), std::numeric_limits<float>::quiet_NaN()}) {
-        Setup s;
+        Rig s;
         LossScalerOptions o;
         o.initScale = 1024;
         LossScaler scaler(o);
@@ -33,7 +33,7 @@ TEST(LossScaler, SkipsStepAndHalvesScaleOnInfOrNan) {
 }
 
 TEST(LossScaler, UnscalesAndStepsOnFiniteGradients) {
-    Setup s;
+    Rig s;
     LossScalerOptions o;
     o.initScale = 256;
     LossScaler scaler(o);
@@ -46,7 +46,7 @@ TEST(LossScaler, UnscalesAndStepsOnFiniteGradients) {
 }
 
 TEST(LossScaler, GrowsAfterInterval) {
-    Setup s;
+    Rig s;
     LossScalerOptions o;
     o.initScale = 8;
     o.growthInterval = 3;
@@ -75,7 +75,7 @@ TEST(LossScaler, GrowsAfterInterval) {
 }
 
 TEST(LossScaler, DisabledIsTransparent) {
-    Setup s;
+    Rig s;
     LossScalerOptions o;
     o.enabled = false;
     LossScaler scaler(o);

@@ -56,7 +56,7 @@ TrainOptions quick() {
     o.imageSize = 32;
     o.batchSize = 8;
     o.augmentation = "light";
-    o.threads = 2;
+    o.threads = 1;
     o.device = "cpu";
     return o;
 }

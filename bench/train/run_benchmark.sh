@@ -1,0 +1,25 @@
+#!/bin/bash
+# CPU training benchmark: Tessera (tessera-cli train) vs the PyTorch reference (reference_train.py) on the same
+# generated JPEG photos, same split, same model/optimiser/lr/batch/epochs. Runs interleaved (T, R, T, R, ...) so both
+# see the same machine load. Prints one JSON line per run; docs/BENCHMARKS.md takes the medians.
+#   bench/train/run_benchmark.sh BUILD_DIR WORK_DIR [PER_CLASS=50] [EPOCHS=2] [RUNS=3]
+set -euo pipefail
+BUILD=${1:?build dir}; WORK=${2:?work dir}; PER=${3:-50}; EPOCHS=${4:-2}; RUNS=${5:-3}
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+CLI="$BUILD/app/cli/tessera-cli"
+PY=/usr/bin/python3
+mkdir -p "$WORK"
+DATA="$WORK/photos-$PER"
+if [ ! -d "$DATA" ]; then
+  $PY "$SRC/bench/train/make_photos.py" "$DATA" --per-class "$PER" --width 800 --height 600
+  "$CLI" scan "$DATA" >/dev/null
+fi
+COMMON=(--arch resnet18 --weights none --mode full --epochs "$EPOCHS" --size 128 --batch 32 --lr 0.002
+        --aug strong --seed 1 --device cpu --quiet)
+for i in $(seq 1 "$RUNS"); do
+  "$CLI" train "$DATA" "${COMMON[@]}" --run-name "bench-$i" --metrics-log "$WORK/tessera-$i.jsonl" > "$WORK/tessera-$i.txt"
+  echo "{\"tool\": \"tessera\", \"run\": $i, \"load\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"result\": $(tail -1 "$WORK/tessera-$i.jsonl"), \"last_epoch\": $(grep '"type":"epoch"' "$WORK/tessera-$i.jsonl" | tail -1)}"
+  $PY "$SRC/bench/train/reference_train.py" --root "$DATA" --card "$DATA/.tessera/runs/bench-$i/card.json" \
+      --epochs "$EPOCHS" --size 128 --batch 32 --lr 0.002 | tail -1 > "$WORK/reference-$i.json"
+  echo "{\"tool\": \"reference\", \"run\": $i, \"load\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"result\": $(cat "$WORK/reference-$i.json")}"
+done
