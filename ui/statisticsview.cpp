@@ -198,11 +198,13 @@ void StatisticsView::rebuild() {
             << cell(double(r.count), 0);
         resolutionModel_->appendRow(row);
     }
+    resolutions_->sortByColumn(3, Qt::DescendingOrder);  // most common first, as the core orders them
     fillHealth();
 }
 
 void StatisticsView::fillHealth() {
     const stats::ProjectStatistics& s = *stats_;
+    const QString rootPrefix = document_->rootPath() + QLatin1Char('/');
     const auto group = [this](const QString& title, size_t count) {
         auto* item = new QTreeWidgetItem(health_);
         item->setText(0, QStringLiteral("%1 (%2)").arg(title).arg(count));
@@ -218,7 +220,8 @@ void StatisticsView::fillHealth() {
         for (const auto& f : list) {
             auto* item = new QTreeWidgetItem(top);
             item->setText(0, QString::fromStdString(f.relPath));
-            item->setText(1, QString::fromStdString(f.reason));
+            // Reasons may name the file by its absolute path; inside the project the relative path says enough.
+            item->setText(1, QString::fromStdString(f.reason).replace(rootPrefix, QString()));
             item->setToolTip(1, QString::fromStdString(f.reason));
             item->setData(0, kIdsRole, idsVariant({f.id}));
             all.push_back(f.id);

@@ -19,6 +19,23 @@ QColor classColor(const QVector<project::ClassInfo>& classes, int64_t id) {
     return kUnlabelled;
 }
 
+// Counts are whole numbers: ticks at 1, 2, 5, 10, 20, ... steps, never 2.5.
+QSharedPointer<QCPAxisTicker> countTicker(double maxCount) {
+    double step = 1;
+    while (maxCount / step > 6) {
+        const double first = step;
+        step = first * 2;
+        if (maxCount / step <= 6) break;
+        step = first * 5;
+        if (maxCount / step <= 6) break;
+        step = first * 10;
+    }
+    auto ticker = QSharedPointer<QCPAxisTickerFixed>(new QCPAxisTickerFixed);
+    ticker->setTickStep(step);
+    ticker->setScaleStrategy(QCPAxisTickerFixed::ssNone);
+    return ticker;
+}
+
 QCPTextElement* titleElement(QCustomPlot* plot) {
     if (plot->plotLayout()->rowCount() > 1)
         return qobject_cast<QCPTextElement*>(plot->plotLayout()->element(0, 0));
@@ -55,6 +72,9 @@ void setUpPlot(QCustomPlot* plot, const QString& title, const QString& xLabel, c
     plot->xAxis->setLabel(xLabel);
     plot->yAxis->setLabel(yLabel);
     plot->xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+    plot->yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+    plot->xAxis->setTickLabelRotation(0);
+    plot->xAxis->grid()->setVisible(true);
     plot->legend->setVisible(false);
     plot->setInteractions(QCP::Interactions());
     plot->setMinimumHeight(240);
@@ -127,9 +147,7 @@ void plotHistogram(QCustomPlot* plot, const stats::Histogram& histogram, const Q
     plot->xAxis->setNumberFormat(QStringLiteral("f"));
     plot->xAxis->setNumberPrecision(decimals);
     plot->yAxis->setRange(0, std::max(1.0, maxCount * 1.12));
-    auto intTicker = QSharedPointer<QCPAxisTicker>(new QCPAxisTicker);
-    intTicker->setTickStepStrategy(QCPAxisTicker::tssReadability);
-    plot->yAxis->setTicker(intTicker);
+    plot->yAxis->setTicker(countTicker(maxCount));
     plot->yAxis->setNumberFormat(QStringLiteral("f"));
     plot->yAxis->setNumberPrecision(0);
     plot->replot();
@@ -168,6 +186,7 @@ void plotClassBalance(QCustomPlot* plot, const stats::ProjectStatistics& statist
     plot->xAxis->grid()->setVisible(false);
     plot->xAxis->setRange(0.3, std::max(1.7, pos - 0.3));
     plot->yAxis->setRange(0, std::max(1.0, maxCount * 1.12));
+    plot->yAxis->setTicker(countTicker(maxCount));
     plot->yAxis->setNumberFormat(QStringLiteral("f"));
     plot->yAxis->setNumberPrecision(0);
     const QLocale loc;

@@ -89,7 +89,8 @@ void writeDemoProject(const fs::path& root, int perClass) {
                    {"terra_sigillata", {45, 60, 175}, {40, 50, 150}},
                    {"coarse_ware", {80, 95, 105}, {70, 80, 90}},
                    {"glazed_tile", {120, 110, 40}, {150, 140, 60}}};
-    const cv::Size sizes[] = {{480, 360}, {400, 300}, {360, 360}, {480, 320}, {200, 150}};
+    // Each class photographed a little differently (camera, crop), so the size scatter separates them somewhat.
+    const cv::Size base[] = {{480, 360}, {420, 420}, {520, 340}, {360, 480}};
     const auto sherd = [&](const cv::Scalar& body, const cv::Scalar& slip, cv::Size size) {
         cv::Mat img(size, CV_8UC3, cv::Scalar(228, 230, 232));
         // Soft background gradient, like a photo on grey card.
@@ -131,28 +132,35 @@ void writeDemoProject(const fs::path& root, int perClass) {
         cv::rectangle(img, {42, size.height - 18}, {72, size.height - 12}, cv::Scalar(245, 245, 245), cv::FILLED);
         return img;
     };
+    const auto sizeFor = [&](int cls, int i) {
+        if (i % 6 == 5) return cv::Size(200, 150);  // an old low-resolution photo now and then
+        const double s = 0.8 + 0.4 * u(rng);
+        return cv::Size(int(base[cls].width * s), int(base[cls].height * s));
+    };
     int n = 0;
+    int ci = 0;
     for (const auto& cls : classes) {
         for (int i = 0; i < perClass; ++i, ++n) {
-            const cv::Size size = sizes[(n * 7 + i) % 5];
+            const cv::Size size = sizeFor(ci, i);
             char name[64];
             std::snprintf(name, sizeof name, "%s/%s_%03d.jpg", cls.folder, cls.folder, i + 1);
             writeJpeg(root / name, sherd(cls.body, cls.slip, size));
         }
+        ++ci;
     }
     for (int i = 0; i < perClass; ++i) {
         const auto& cls = classes[size_t(i) % 4];
         char name[64];
-        std::snprintf(name, sizeof name, "new_finds/IMG_%04d.jpg", 2301 + i);
-        writeJpeg(root / name, sherd(cls.body, cls.slip, sizes[size_t(i) % 4]));
+        std::snprintf(name, sizeof name, "IMG_%04d.jpg", 2301 + i);  // unlabelled: directly in the root
+        writeJpeg(root / name, sherd(cls.body, cls.slip, cv::Size(640, 480)));
     }
     // Health problems the Statistics mode should list.
-    cv::Mat blurry = sherd(classes[0].body, classes[0].slip, {480, 360});
+    cv::Mat blurry = sherd(classes[0].body, classes[0].slip, {640, 480});
     cv::GaussianBlur(blurry, blurry, {0, 0}, 9);
-    writeJpeg(root / "new_finds/IMG_2400_blurred.jpg", blurry);
-    fs::copy_file(root / "amphora/amphora_001.jpg", root / "new_finds/IMG_2401_copy.jpg",
+    writeJpeg(root / "IMG_2400.jpg", blurry);
+    fs::copy_file(root / "amphora/amphora_001.jpg", root / "IMG_2401.jpg",
                   fs::copy_options::overwrite_existing);
-    std::ofstream(root / "new_finds/IMG_2402_broken.jpg", std::ios::binary) << "\xFF\xD8\xFF\xE0 truncated";
+    std::ofstream(root / "IMG_2402.jpg", std::ios::binary) << "\xFF\xD8\xFF\xE0 truncated";
 }
 
 long long scanProject(const fs::path& root) {
