@@ -7,6 +7,8 @@ cd "$here"
 
 bash packaging/install-deps.sh
 export CCACHE_BASEDIR="$here"
+# Lets ccache cache the sources built with the LibTorch precompiled header.
+export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$(nproc)"
 
