@@ -250,6 +250,11 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
         int startEpoch = 0;
         double bestLoss = std::numeric_limits<double>::infinity();
         int sinceBest = 0;
+        if (!checkpointDir_.empty()) {
+            std::error_code ec;
+            fs::create_directories(checkpointDir_, ec);
+            if (ec) return makeError("cannot create " + checkpointDir_.string() + ": " + ec.message());
+        }
         const fs::path lastFile = checkpointDir_.empty() ? fs::path() : checkpointDir_ / "last.pt";
         const fs::path bestFile = checkpointDir_.empty() ? fs::path() : checkpointDir_ / "best.pt";
         if (options_.resume && !lastFile.empty() && fs::exists(lastFile)) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
 #include <thread>
 
 #include "core/learn/linearprobe_torch.h"
@@ -156,10 +157,11 @@ TEST(LinearProbe, SeparatesEmbeddingsQuickly) {
     auto y = torch::arange(n) % k;
     auto centres = torch::randn({k, d}) * 0.5;
     auto X = (centres.index_select(0, y) + torch::randn({n, d}) * 0.3).relu();
-    const auto t0 = std::chrono::steady_clock::now();
+    // CPU time, not wall time: a shared CI machine can stretch wall time many times over.
+    const std::clock_t c0 = std::clock();
     auto head = LinearProbe::train(X, y, k);
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double secs = double(std::clock() - c0) / CLOCKS_PER_SEC / std::max(1, at::get_num_threads());
     auto acc = (torch::matmul(X, head.weight.t()) + head.bias).argmax(1).eq(y).to(torch::kFloat).mean().item<double>();
     EXPECT_GT(acc, 0.99);
-    EXPECT_LT(secs, 5.0);  // ~0.2 s on 2 cores; generous bound for a loaded CI machine
+    EXPECT_LT(secs, 5.0);  // ~0.3 s of CPU; generous bound
 }
