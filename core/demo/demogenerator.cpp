@@ -141,6 +141,7 @@ Expected<DemoReport> DemoGenerator::generate(const fs::path& outDir, const DemoO
     std::vector<std::string> errors(plans.size());
     std::vector<int64_t> sizes(plans.size(), 0);
     std::atomic<int64_t> done{0};
+    std::mutex progressMutex;  // progress consumers need not be thread-safe: one callback at a time
     const auto total = int64_t(plans.size());
     {
         util::ThreadPool pool(options.threads);
@@ -154,7 +155,9 @@ Expected<DemoReport> DemoGenerator::generate(const fs::path& outDir, const DemoO
                 if (!written) errors[k] = written.error();
                 sizes[k] = int64_t(bytes->size());
             }
-            context.report({"demo", ++done, total, plans[k].relPath});
+            const int64_t d = ++done;
+            std::lock_guard<std::mutex> lock(progressMutex);
+            context.report({"demo", d, total, plans[k].relPath});
         });
     }
     if (context.cancelled()) return makeError("demo generation cancelled");

@@ -59,6 +59,7 @@ public:
                 line += right_[c] ? pad + row[c] : row[c] + (c + 1 < row.size() ? pad : "");
                 if (c + 1 < row.size()) line += "  ";
             }
+            while (!line.empty() && line.back() == ' ') line.pop_back();  // empty last cells leave no trailing blanks
             os << line << "\n";
         }
     }
