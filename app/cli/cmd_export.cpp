@@ -1,5 +1,6 @@
-// tessera-cli export: hand a model to colleagues as a torchvision .pth and/or an ONNX file. INPUT is a weights file
-// (.pth or .safetensors, e.g. the weights inside a Tessera bundle or a torchvision checkpoint).
+// tessera-cli export: hand a model to colleagues as a torchvision .pth and/or an ONNX file. INPUT is a model bundle
+// (.tessera-model: architecture, classes and preprocessing come from its manifest) or a weights file (.pth or
+// .safetensors, e.g. a torchvision checkpoint; the architecture is inferred unless --arch is given).
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -49,16 +50,16 @@ int runExport(const ExportArgs& a) {
 }
 
 const CommandRegistrar registrar(
-    "export", "Export weights as a torchvision .pth and/or an ONNX model", [](CLI::App& sub) {
+    "export", "Export a model bundle or weights as a torchvision .pth and/or an ONNX model", [](CLI::App& sub) {
         auto args = std::make_shared<ExportArgs>();
-        sub.add_option("input", args->input, "Weights file: .pth (PyTorch zip) or .safetensors")
+        sub.add_option("input", args->input, "Model bundle (.tessera-model) or weights file (.pth, .safetensors)")
             ->required()
             ->check(CLI::ExistingFile);
         sub.add_option("--pth", args->pthOut, "Write a torchvision-loadable state dict here");
         sub.add_option("--onnx", args->onnxOut, "Write an ONNX model (opset 13) here");
-        sub.add_option("--arch", args->arch, "resnet18|resnet34|resnet50|resnet101 (default: inferred)");
-        sub.add_option("--classes", args->classesFile, "Text file with one class name per line (ONNX metadata)");
-        sub.add_option("--input-size", args->inputSize, "Declared ONNX input height and width")
+        sub.add_option("--arch", args->arch, "resnet18|resnet34|resnet50|resnet101 for a weights file (default: inferred)");
+        sub.add_option("--classes", args->classesFile, "Text file with one class name per line (ONNX metadata; a bundle has its own)");
+        sub.add_option("--input-size", args->inputSize, "Declared ONNX input height and width (a bundle has its own)")
             ->check(CLI::Range(32, 4096));
         sub.add_flag("--no-softmax", args->noSoftmax, "ONNX: only the logits output, no probabilities");
         return [args]() -> int { return runExport(*args); };

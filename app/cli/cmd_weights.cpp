@@ -1,5 +1,6 @@
 // tessera-cli weights list|download|import: the pretrained weights cache, for machines with and without internet.
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -64,7 +65,11 @@ int runList(const WeightsArgs& a) {
     for (const auto& e : zoo->entries()) {
         const nn::CacheStatus s = cache.status(e, a.verify);
         if (s.state == nn::CacheState::Corrupt) ++corrupt;
-        const std::string where = s.state == nn::CacheState::Missing ? e.url : s.path.string();
+        std::string where = s.state == nn::CacheState::Missing ? e.url : s.path.string();
+        std::error_code ec;
+        const auto hub = nn::WeightsCache::torchHubPath(e);
+        if (s.state == nn::CacheState::Missing && std::filesystem::is_regular_file(hub, ec))
+            where = "in the torch hub cache: tessera-cli weights import " + e.name;
         std::printf("%-14s %-10s %-14s %-9s %-9s %s\n", e.name.c_str(), e.arch.c_str(), e.weights.c_str(),
                     nn::cacheStateName(s.state), humanSize(s.bytes).c_str(), where.c_str());
     }
@@ -97,9 +102,17 @@ int runImport(const WeightsArgs& a) {
     const nn::ZooEntry* e = zoo->find(a.name);
     if (!e) return unknownName(*zoo, a.name);
     const nn::WeightsCache cache = makeCache(a);
+    std::string file = a.file;
+    if (file.empty()) {
+        file = nn::WeightsCache::torchHubPath(*e).string();
+        std::error_code ec;
+        if (file.empty() || !std::filesystem::is_regular_file(file, ec))
+            return userError("no FILE given and the torch hub cache has no " + e->fileName + " (looked for " + file +
+                             ")");
+    }
     auto path = [&] {
         ProgressBar bar(!a.quiet);
-        return cache.importFile(*e, a.file, bar.context());
+        return cache.importFile(*e, file, bar.context());
     }();
     if (!path) return userError(path.error());
     std::printf("%s\n", path->string().c_str());
@@ -123,7 +136,8 @@ const CommandRegistrar registrar(
         dl->callback([mode] { *mode = "download"; });
         CLI::App* imp = sub.add_subcommand("import", "Put a weights file fetched elsewhere into the cache");
         imp->add_option("name", args->name, "Weights name, e.g. resnet18")->required();
-        imp->add_option("file", args->file, "The .pth file, e.g. resnet18-f37072fd.pth")->required();
+        imp->add_option("file", args->file,
+                        "The .pth file, e.g. resnet18-f37072fd.pth (default: the one in torch hub's cache)");
         imp->add_flag("-q,--quiet", args->quiet, "No progress bar");
         imp->callback([mode] { *mode = "import"; });
         return [args, mode]() -> int {

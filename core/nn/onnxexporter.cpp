@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/nn/modelbundle.h"
 #include "core/nn/onnxexportergraph.h"
 #include "core/nn/statedict_torch.h"
 
@@ -123,6 +124,16 @@ Status OnnxExporter::convertFile(const std::string& weightsPath, const std::stri
                                  const std::string& arch, const OnnxExportOptions& options) {
     auto sd = readWeightsFile(weightsPath);
     if (!sd) return sd.takeError();
+    if (auto manifest = ModelBundle::readManifest(weightsPath)) {
+        OnnxExportOptions fromBundle = options;
+        fromBundle.classNames = manifest->classNames;
+        fromBundle.mean = manifest->preprocessing.mean;
+        fromBundle.std = manifest->preprocessing.std;
+        fromBundle.inputSize = manifest->preprocessing.inputSize;
+        auto a = parseArchitecture(manifest->arch);
+        if (!a) return makeError(weightsPath + ": " + a.error());
+        return writeFile(*a, *sd, outPath, fromBundle);
+    }
     Expected<Architecture> a = arch.empty() ? inferArchitecture(*sd) : parseArchitecture(arch);
     if (!a) return makeError(weightsPath + ": " + a.error());
     return writeFile(*a, *sd, outPath, options);

@@ -30,7 +30,8 @@ public:
     // Fails, naming the file and the tensor, when the state dict does not match the architecture.
     static Status writeFile(Architecture arch, const StateDict& stateDict, const std::string& path,
                             const OnnxExportOptions& options = OnnxExportOptions::defaults());
-    // Exports a weights file (.pth zip or .safetensors, told apart by content). An empty `arch` is inferred.
+    // Exports a model bundle (architecture, class names and preprocessing from its manifest, overriding `options`)
+    // or a weights file (.pth zip or .safetensors; told apart by content). An empty `arch` is inferred.
     static Status convertFile(const std::string& weightsPath, const std::string& outPath, const std::string& arch,
                               const OnnxExportOptions& options = OnnxExportOptions::defaults());
     // Which ResNet a torchvision-layout state dict is, from its blocks (layer3 depth, bottleneck conv3).

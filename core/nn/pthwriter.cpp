@@ -6,10 +6,13 @@
 #include <memory>
 #include <vector>
 
+#include "core/nn/modelbundle.h"
+#include "core/nn/modelbundle_torch.h"
 #include "core/nn/pthpicklewriter.h"
 #include "core/nn/safetensors_torch.h"
 #include "core/nn/statedict_torch.h"
 #include "core/nn/torchzipreader_torch.h"
+#include "core/nn/weightloader_torch.h"
 #include "core/nn/torchcompat.h"
 
 namespace tessera::nn {
@@ -50,7 +53,13 @@ struct ZipCloser {
 
 }  // namespace
 
+// A model bundle (.tessera-model), a PyTorch zip checkpoint or a safetensors file, told apart by content.
 Expected<StateDict> readWeightsFile(const std::string& path) {
+    if (ModelBundle::readManifest(path).ok()) {
+        auto bundle = ModelBundleIO::load(path);
+        if (!bundle) return bundle.takeError();
+        return WeightLoader::stateDict(*bundle->model);
+    }
     std::FILE* f = std::fopen(path.c_str(), "rb");
     if (!f) return makeError("cannot open " + path);
     char magic[2] = {0, 0};

@@ -22,8 +22,8 @@ public:
     // The file appears complete or not at all (libzip writes a temporary and renames it on success).
     static Status writeFile(const StateDict& stateDict, const std::string& path,
                             const PthWriteOptions& options = PthWriteOptions::defaults());
-    // Re-writes a weights file (.pth zip or .safetensors, told apart by content) as a clean .pth: a way to hand
-    // Tessera's weights to torchvision users, and to strip anything but tensors from a third-party checkpoint.
+    // Re-writes a model bundle's weights or a weights file (.pth zip or .safetensors; told apart by content) as a
+    // clean .pth: hands Tessera's models to torchvision users, strips anything but tensors from a checkpoint.
     static Status convertFile(const std::string& weightsPath, const std::string& outPath,
                               const PthWriteOptions& options = PthWriteOptions::defaults());
 };

@@ -30,6 +30,19 @@ fs::path WeightsCache::defaultDir() {
     return fs::temp_directory_path(ec) / "tessera" / "weights";
 }
 
+fs::path WeightsCache::torchHubPath(const ZooEntry& entry) {
+    fs::path home;
+    if (const char* t = std::getenv("TORCH_HOME"); t && *t)
+        home = t;
+    else if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x)
+        home = fs::path(x) / "torch";
+    else if (const char* h = std::getenv("HOME"); h && *h)
+        home = fs::path(h) / ".cache" / "torch";
+    else
+        return {};
+    return home / "hub" / "checkpoints" / entry.fileName;
+}
+
 WeightsCache::WeightsCache(fs::path dir, util::DownloadOptions options) : dir_(std::move(dir)), options_(options) {}
 
 fs::path WeightsCache::pathFor(const ZooEntry& entry) const { return dir_ / entry.fileName; }

@@ -35,6 +35,10 @@ public:
     // $TESSERA_CACHE_DIR, else $XDG_CACHE_HOME/tessera/weights, else ~/.cache/tessera/weights.
     static std::filesystem::path defaultDir();
 
+    // Where torch.hub keeps the same file ($TORCH_HOME, else $XDG_CACHE_HOME/torch, else ~/.cache/torch, then
+    // hub/checkpoints/<file>): a machine that ran torchvision already has the weights to import.
+    static std::filesystem::path torchHubPath(const ZooEntry& entry);
+
     explicit WeightsCache(std::filesystem::path dir = defaultDir(),
                           util::DownloadOptions options = util::DownloadOptions::defaults());
 

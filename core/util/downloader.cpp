@@ -1,10 +1,13 @@
 #include "core/util/downloader.h"
 
 #include <curl/curl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <system_error>
 
@@ -62,6 +65,13 @@ int onProgress(void* user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t, cur
 
 enum class Attempt { Done, RetryFromZero, Failed };
 
+struct FileCloser {
+    void operator()(std::FILE* f) const {
+        if (f) std::fclose(f);  // also releases the flock
+    }
+};
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
 }  // namespace
 
 Downloader::Downloader(DownloadOptions options) : options_(options) {}
@@ -101,19 +111,25 @@ Expected<DownloadResult> Downloader::download(const std::string& url, const fs::
     const fs::path part = partPath(dest);
     int64_t resumedFrom = 0;
     std::string failure;
+    FilePtr held;  // the .part, locked until it has been verified and renamed
 
     for (int attempt = 0; attempt < 2; ++attempt) {
         if (ctx.cancelled()) return makeError("download of " + url + " cancelled");
+        // Opened for appending (never truncated before the lock is ours), then locked so that a second process
+        // (the GUI and tessera-cli at once) cannot append to the same .part.
+        FilePtr file(std::fopen(part.c_str(), "ab"));
+        if (!file) return makeError("cannot write " + part.string());
+        if (flock(fileno(file.get()), LOCK_EX | LOCK_NB) != 0)
+            return makeError(part.string() + " is being downloaded by another process (another Tessera window or "
+                             "tessera-cli?); try again when it has finished");
         Transfer t;
         t.ctx = &ctx;
+        t.out = file.get();
         t.offset = options_.resume ? fileSize(part) : 0;
-        t.out = std::fopen(part.c_str(), t.offset > 0 ? "ab" : "wb");
-        if (!t.out) return makeError("cannot write " + part.string());
+        if (t.offset == 0 && ftruncate(fileno(file.get()), 0) != 0)
+            return makeError("cannot write " + part.string());
         CURL* curl = curl_easy_init();
-        if (!curl) {
-            std::fclose(t.out);
-            return makeError("libcurl could not start a transfer for " + url);
-        }
+        if (!curl) return makeError("libcurl could not start a transfer for " + url);
         char errbuf[CURL_ERROR_SIZE] = {0};
         curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -140,8 +156,7 @@ Expected<DownloadResult> Downloader::download(const std::string& url, const fs::
         long status = 0;
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
         curl_easy_cleanup(curl);
-        const bool closeOk = t.out && std::fclose(t.out) == 0;
-        t.out = nullptr;
+        const bool closeOk = std::fflush(file.get()) == 0;
         const int64_t have = fileSize(part);
         const std::string detail = errbuf[0] ? std::string(errbuf) : std::string(curl_easy_strerror(rc));
 
@@ -165,8 +180,12 @@ Expected<DownloadResult> Downloader::download(const std::string& url, const fs::
             failure = "download of " + url + " failed after " + std::to_string(have) + " bytes: " + detail;
             if (have > 0) failure += "; " + part.string() + " is kept and the next download resumes from it";
         }
-        if (outcome == Attempt::Done) break;
+        if (outcome == Attempt::Done) {
+            held = std::move(file);
+            break;
+        }
         if (outcome == Attempt::RetryFromZero) {
+            file.reset();
             fs::remove(part, ec);
             continue;
         }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -179,6 +180,19 @@ TEST_F(DownloaderTest, CancelKeepsPartForResume) {
     auto again = Downloader().download(server_->url("/files/" + name_), dest(), prefix(), JobContext{});
     ASSERT_TRUE(again.ok()) << again.error();
     EXPECT_EQ(readText(dest()), data_);
+}
+
+TEST_F(DownloaderTest, RefusesPartLockedByAnotherDownload) {
+    const fs::path part = Downloader::partPath(dest());
+    std::FILE* other = std::fopen(part.c_str(), "ab");
+    ASSERT_NE(other, nullptr);
+    ASSERT_EQ(flock(fileno(other), LOCK_EX), 0);
+    auto r = Downloader().download(server_->url("/files/" + name_), dest(), prefix(), JobContext{});
+    std::fclose(other);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().find("another process"), std::string::npos) << r.error();
+    auto again = Downloader().download(server_->url("/files/" + name_), dest(), prefix(), JobContext{});
+    ASSERT_TRUE(again.ok()) << again.error();
 }
 
 TEST_F(DownloaderTest, FileUrlWorks) {

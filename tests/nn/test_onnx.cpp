@@ -10,7 +10,10 @@
 #include <opencv2/dnn.hpp>
 
 #include "core/nn/onnxexporter.h"
+#include "core/nn/modelbundle.h"
+#include "core/nn/modelbundle_torch.h"
 #include "core/nn/pthwriter.h"
+#include "core/nn/torchzipreader_torch.h"
 #include "core/nn/statedict_torch.h"
 #include "core/nn/resnet_torch.h"
 
@@ -141,6 +144,45 @@ TEST_F(OnnxTest, ConvertsWeightsFileAndInfersArchitecture) {
     auto missing = OnnxExporter::convertFile((dir_ / "nope.pth").string(), onnx.string(), "");
     ASSERT_FALSE(missing.ok());
     EXPECT_NE(missing.error().find("nope.pth"), std::string::npos) << missing.error();
+}
+
+TEST_F(OnnxTest, ExportsModelBundle) {
+    ResNet model = randomResNet(Architecture::ResNet18, 3, 11);
+    BundleManifest manifest;
+    manifest.arch = "resnet18";
+    manifest.classNames = {"amphora", "bowl", "coin"};
+    manifest.preprocessing.inputSize = 64;
+    const fs::path bundle = dir_ / "finds.tessera-model";
+    auto saved = ModelBundleIO::save(bundle.string(), model, manifest);
+    ASSERT_TRUE(saved.ok()) << saved.error();
+
+    // .pth from the bundle: the exact tensors of the model.
+    const fs::path pth = dir_ / "finds.pth";
+    auto st = PthWriter::convertFile(bundle.string(), pth.string());
+    ASSERT_TRUE(st.ok()) << st.error();
+    auto back = TorchZipReader::readFile(pth.string());
+    ASSERT_TRUE(back.ok()) << back.error();
+    const StateDict sd = stateDictOf(*model);
+    ASSERT_EQ(back->size(), sd.size());
+    for (const auto& [name, t] : sd.entries) {
+        const at::Tensor* got = back->find(name);
+        ASSERT_NE(got, nullptr) << name;
+        EXPECT_TRUE(at::equal(*got, t)) << name;
+    }
+
+    // ONNX from the bundle: architecture and input size from the manifest (the "--arch" argument is not needed).
+    const fs::path onnx = dir_ / "finds.onnx";
+    auto ost = OnnxExporter::convertFile(bundle.string(), onnx.string(), "");
+    ASSERT_TRUE(ost.ok()) << ost.error();
+    cv::dnn::Net net = cv::dnn::readNetFromONNX(onnx.string());
+    const at::Tensor x = at::cos(0.02 * at::arange(3 * 64 * 64, at::kFloat)).reshape({1, 3, 64, 64});
+    const int shape[] = {1, 3, 64, 64};
+    net.setInput(cv::Mat(4, shape, CV_32F, x.data_ptr<float>()));
+    cv::Mat out = net.forward("logits");
+    const at::Tensor got = at::from_blob(out.ptr<float>(), {1, 3}, at::kFloat).clone();
+    torch::NoGradGuard noGrad;
+    const at::Tensor ref = model->forward(x);
+    EXPECT_LE((got - ref).abs().max().item<double>(), 1e-4 * ref.abs().max().item<double>());
 }
 
 TEST_F(OnnxTest, MismatchedWeightsAreRefused) {

@@ -209,6 +209,12 @@ TEST(WeightsCacheDir, FollowsEnvironment) {
     unsetenv("XDG_CACHE_HOME");
     setenv("HOME", "/home/someone", 1);
     EXPECT_EQ(WeightsCache::defaultDir(), fs::path("/home/someone/.cache/tessera/weights"));
+    ZooEntry e;
+    e.fileName = "resnet18-f37072fd.pth";
+    EXPECT_EQ(WeightsCache::torchHubPath(e), fs::path("/home/someone/.cache/torch/hub/checkpoints/resnet18-f37072fd.pth"));
+    setenv("TORCH_HOME", "/opt/torch", 1);
+    EXPECT_EQ(WeightsCache::torchHubPath(e), fs::path("/opt/torch/hub/checkpoints/resnet18-f37072fd.pth"));
+    unsetenv("TORCH_HOME");
     if (oldHome) setenv("HOME", home.c_str(), 1);
 }
 
