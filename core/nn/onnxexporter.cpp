@@ -5,6 +5,7 @@
 #include "core/nn/modelbundle.h"
 #include "core/nn/onnxexportergraph.h"
 #include "core/nn/statedict_torch.h"
+#include "core/nn/weightloader_torch.h"
 
 namespace tessera::nn {
 namespace {
@@ -106,7 +107,6 @@ std::string floatsJson(const std::array<float, 3>& v) { return nlohmann::json(v)
 
 }  // namespace
 
-Expected<StateDict> readWeightsFile(const std::string& path);  // pthwriter.cpp: .pth or .safetensors by content
 
 Expected<Architecture> OnnxExporter::inferArchitecture(const StateDict& sd) {
     int layer3 = 0;
@@ -122,7 +122,7 @@ Expected<Architecture> OnnxExporter::inferArchitecture(const StateDict& sd) {
 
 Status OnnxExporter::convertFile(const std::string& weightsPath, const std::string& outPath,
                                  const std::string& arch, const OnnxExportOptions& options) {
-    auto sd = readWeightsFile(weightsPath);
+    auto sd = WeightLoader::readFile(weightsPath);
     if (!sd) return sd.takeError();
     if (auto manifest = ModelBundle::readManifest(weightsPath)) {
         OnnxExportOptions fromBundle = options;

@@ -53,25 +53,9 @@ struct ZipCloser {
 
 }  // namespace
 
-// A model bundle (.tessera-model), a PyTorch zip checkpoint or a safetensors file, told apart by content.
-Expected<StateDict> readWeightsFile(const std::string& path) {
-    if (ModelBundle::readManifest(path).ok()) {
-        auto bundle = ModelBundleIO::load(path);
-        if (!bundle) return bundle.takeError();
-        return WeightLoader::stateDict(*bundle->model);
-    }
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) return makeError("cannot open " + path);
-    char magic[2] = {0, 0};
-    const size_t n = std::fread(magic, 1, 2, f);
-    std::fclose(f);
-    if (n == 2 && magic[0] == 'P' && magic[1] == 'K') return TorchZipReader::readFile(path);
-    return Safetensors::readFile(path);
-}
-
 Status PthWriter::convertFile(const std::string& weightsPath, const std::string& outPath,
                               const PthWriteOptions& options) {
-    auto sd = readWeightsFile(weightsPath);
+    auto sd = WeightLoader::readFile(weightsPath);
     if (!sd) return sd.takeError();
     return writeFile(*sd, outPath, options);
 }

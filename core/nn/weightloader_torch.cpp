@@ -1,9 +1,13 @@
 #include "core/nn/weightloader_torch.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <unordered_map>
 
+#include "core/nn/modelbundle.h"
+#include "core/nn/modelbundle_torch.h"
 #include "core/nn/safetensors_torch.h"
 #include "core/nn/torchzipreader_torch.h"
 
@@ -103,17 +107,26 @@ Expected<WeightLoadReport> WeightLoader::load(torch::nn::Module& model, const St
     return report;
 }
 
-Expected<WeightLoadReport> WeightLoader::loadFile(torch::nn::Module& model, const std::string& path,
-                                                  const WeightLoadOptions& options) {
-    // Zip files start with "PK"; anything else is tried as safetensors.
+Expected<StateDict> WeightLoader::readFile(const std::string& path) {
     char magic[2] = {0, 0};
     {
         std::ifstream in(path, std::ios::binary);
-        if (!in) return makeError("cannot open weights file " + path);
+        if (!in) return makeError("cannot open weights file " + path + " (" + std::strerror(errno) + ")");
         in.read(magic, 2);
     }
-    Expected<StateDict> weights = (magic[0] == 'P' && magic[1] == 'K') ? TorchZipReader::readFile(path)
-                                                                         : Safetensors::readFile(path);
+    if (magic[0] != 'P' || magic[1] != 'K') return Safetensors::readFile(path);
+    // Bundles are zips too: one with a Tessera manifest is a bundle, any other zip a PyTorch checkpoint.
+    if (ModelBundle::readManifest(path).ok()) {
+        auto bundle = ModelBundleIO::load(path);
+        if (!bundle) return bundle.takeError();
+        return stateDict(*bundle->model);
+    }
+    return TorchZipReader::readFile(path);
+}
+
+Expected<WeightLoadReport> WeightLoader::loadFile(torch::nn::Module& model, const std::string& path,
+                                                  const WeightLoadOptions& options) {
+    Expected<StateDict> weights = readFile(path);
     if (!weights) return weights.takeError();
     return load(model, *weights, path, options);
 }

@@ -31,6 +31,9 @@ public:
                                                const WeightLoadOptions& options = WeightLoadOptions::defaults());
     // The model's parameters and buffers in registration order, as a StateDict (views, not copies).
     static StateDict stateDict(const torch::nn::Module& model);
+    // The weights in a model bundle (.tessera-model), a PyTorch zip checkpoint or a safetensors file, told apart
+    // by content rather than by name.
+    static Expected<StateDict> readFile(const std::string& path);
 };
 
 }  // namespace tessera::nn
