@@ -1,0 +1,148 @@
+// tessera-cli train PROJECT: trains a classifier on the project's labelled photos (core/learn Trainer), with a
+// progress bar on stderr, one summary line per epoch on stdout and an optional JSON-lines metrics log.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "app/cli/cliutil.h"
+#include "app/cli/command.h"
+#include "core/learn/runcard.h"
+#include "core/learn/trainer.h"
+#include "core/nn/modelzoo.h"
+#include "core/nn/weightscache.h"
+
+namespace tessera::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TrainArgs {
+    std::string project;
+    std::string metricsLog;
+    learn::TrainOptions options = learn::TrainOptions::defaults();
+    bool quiet = false;
+};
+
+class CliObserver : public learn::TrainObserver {
+public:
+    CliObserver(ProgressBar& bar, std::ofstream* log) : bar_(bar), log_(log) {}
+    void onStep(const learn::StepInfo& s) override {
+        if (log_) *log_ << nlohmann::json{{"type", "step"}, {"data", learn::RunCard::toJson(s)}}.dump() << "\n";
+        bar_.update({"epoch " + std::to_string(s.epoch + 1), s.step + 1, s.stepsPerEpoch, {}});
+    }
+    void onEpoch(const learn::EpochInfo& e) override {
+        if (log_) {
+            *log_ << nlohmann::json{{"type", "epoch"}, {"data", learn::RunCard::toJson(e)}}.dump() << "\n";
+            log_->flush();
+        }
+        std::fprintf(stdout, "epoch %d/%d  train loss %.4f acc %.3f  val loss %.4f acc %.3f  %.1f img/s%s\n",
+                     e.epoch + 1, e.epochs, e.trainLoss, e.trainAcc, e.valLoss, e.valAcc, e.imagesPerSecond,
+                     e.best ? "  (best)" : "");
+        std::fflush(stdout);
+    }
+    void onMessage(const std::string& m) override {
+        if (log_) *log_ << nlohmann::json{{"type", "message"}, {"text", m}}.dump() << "\n";
+        std::fprintf(stderr, "%s\n", m.c_str());
+    }
+
+private:
+    ProgressBar& bar_;
+    std::ofstream* log_;
+};
+
+// --weights: "none", an existing file, or a model-zoo name resolved through the weights cache.
+Expected<std::string> resolveWeights(const std::string& w, const JobContext& ctx) {
+    if (w.empty() || w == "none") return std::string("none");
+    std::error_code ec;
+    if (fs::is_regular_file(w, ec)) return w;
+    auto zoo = nn::ModelZoo::load();
+    if (!zoo) return makeError("--weights " + w + ": not a file, and the model zoo could not be read: " + zoo.error());
+    const nn::ZooEntry* e = zoo->find(w);
+    if (!e) return makeError("--weights " + w + ": neither a file nor a model-zoo name (see 'tessera-cli weights list')");
+    auto path = nn::WeightsCache().download(*e, ctx);
+    if (!path) return makeError("--weights " + w + ": " + path.error());
+    return path->string();
+}
+
+int runTrain(TrainArgs& a) {
+    std::error_code ec;
+    if (!fs::is_directory(a.project, ec)) return userError(a.project + ": not a folder");
+    if (!fs::exists(fs::path(a.project) / ".tessera", ec))
+        return userError(a.project + ": not a Tessera project (no .tessera folder; run 'tessera-cli scan' first)");
+    if (auto st = learn::Trainer::validate(a.options); !st && a.options.weightsPath == "none")
+        return userError(st.error());
+    ProgressBar bar(!a.quiet);
+    CancelToken cancel;
+    JobContext ctx = bar.context(cancel);
+    auto weights = resolveWeights(a.options.weightsPath, ctx);
+    if (!weights) return userError(weights.error());
+    a.options.weightsPath = *weights;
+    if (auto st = learn::Trainer::validate(a.options); !st) return userError(st.error());
+
+    std::unique_ptr<std::ofstream> log;
+    if (!a.metricsLog.empty()) {
+        log = std::make_unique<std::ofstream>(a.metricsLog, std::ios::trunc);
+        if (!*log) return userError(a.metricsLog + ": cannot write the metrics log");
+    }
+    CliObserver observer(bar, log.get());
+    learn::Trainer trainer(a.options);
+    auto result = trainer.train(a.project, &observer, ctx);
+    if (!result) {
+        const bool internal = result.error().rfind("training failed", 0) == 0;
+        std::cerr << "tessera-cli: " << (internal ? "internal error: " : "error: ") << result.error() << "\n";
+        return internal ? kInternalError : kUserError;
+    }
+    const auto& r = *result;
+    if (log) *log << nlohmann::json{{"type", "result"}, {"bundle", r.bundlePath.string()}, {"card", r.cardPath.string()},
+                                     {"trainImagesPerSecond", r.trainImagesPerSecond}, {"seconds", r.seconds}}.dump()
+                  << "\n";
+    const auto& last = r.history.back();
+    std::printf("trained %zu classes on %lld photos (%lld validation) in %.1f s on %s, %.1f train img/s\n",
+                r.classNames.size(), (long long)r.trainImages, (long long)r.valImages, r.seconds, r.device.c_str(),
+                r.trainImagesPerSecond);
+    std::printf("final val acc %.3f, val loss %.4f%s\n", last.valAcc, last.valLoss,
+                r.stoppedEarly ? " (stopped early)" : "");
+    if (!r.skipped.empty()) std::printf("skipped %zu unreadable photo(s), listed in %s\n", r.skipped.size(), r.cardPath.c_str());
+    std::printf("model written to %s\nrun card: %s\n", r.bundlePath.c_str(), r.cardPath.c_str());
+    return kOk;
+}
+
+const CommandRegistrar registrar{
+    "train", "Train a classifier on the project's labelled photos", [](CLI::App& sub) {
+        auto a = std::make_shared<TrainArgs>();
+        auto& o = a->options;
+        sub.add_option("PROJECT", a->project, "Project folder")->required();
+        sub.add_option("--arch", o.arch, "resnet18 | resnet34 | resnet50")->capture_default_str();
+        sub.add_option("--weights", o.weightsPath, "Pretrained weights: a .pth file, a model-zoo name, or none")
+            ->capture_default_str();
+        sub.add_option("--mode", o.mode, "linear-probe | partial | full")->capture_default_str();
+        sub.add_option("--epochs", o.epochs, "Epochs")->capture_default_str();
+        sub.add_option("--size", o.imageSize, "Crop size in pixels fed to the network")->capture_default_str();
+        sub.add_option("--batch", o.batchSize, "Batch size (halved automatically on GPU out-of-memory)")
+            ->capture_default_str();
+        sub.add_option("--lr", o.lr, "Learning rate; 0 = automatic for the mode and optimizer")->capture_default_str();
+        sub.add_option("--optimizer", o.optimizer, "adamw | sgd")->capture_default_str();
+        sub.add_option("--schedule", o.schedule, "warmup-cosine | onecycle")->capture_default_str();
+        sub.add_option("--aug", o.augmentation, "none | light | strong | archaeology")->capture_default_str();
+        sub.add_option("--mixup", o.mixupAlpha, "Mixup alpha (0 = off)")->capture_default_str();
+        sub.add_option("--label-smoothing", o.labelSmoothing, "Label smoothing")->capture_default_str();
+        sub.add_option("--patience", o.earlyStoppingPatience, "Early stopping patience in epochs (0 = off)")
+            ->capture_default_str();
+        sub.add_flag("--balanced", o.balancedSampling, "Draw every class equally often");
+        sub.add_option("--val", o.valFraction, "Validation fraction per class")->capture_default_str();
+        sub.add_option("--seed", o.seed, "Random seed")->capture_default_str();
+        sub.add_option("--device", o.device, "auto | cpu | cuda")->capture_default_str();
+        sub.add_option("--threads", o.threads, "CPU threads (0 = all cores)")->capture_default_str();
+        sub.add_option("--run-name", o.runName, "Run folder name under .tessera/runs (default: time stamp)");
+        sub.add_flag("--resume", o.resume, "Continue the newest unfinished run from its last epoch checkpoint");
+        sub.add_flag("--no-cache", [a](int64_t) { a->options.persistCache = false; },
+                     "Do not keep decoded photos under .tessera/cache");
+        sub.add_option("--metrics-log", a->metricsLog, "Write steps and epochs as JSON lines to this file");
+        sub.add_flag("--quiet", a->quiet, "No progress bar");
+        return [a] { return runTrain(*a); };
+    }};
+
+}  // namespace
+}  // namespace tessera::cli
