@@ -11,7 +11,7 @@ PACKAGES=(
   # imaging, learning
   libopencv-dev libopencv-contrib-dev libtorch-dev libopenblas0-pthread
   # storage, formats, network, CLI
-  libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libzip-dev libcurl4-openssl-dev
+  libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libzip-dev libcurl4-openssl-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev xvfb xauth
   # reference scripts and test fixtures (Debian's own interpreter: /usr/bin/python3)
