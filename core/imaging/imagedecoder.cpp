@@ -1,6 +1,8 @@
 #include "core/imaging/imagedecoder.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -242,6 +244,19 @@ Expected<std::vector<uint8_t>> readFileBytes(const std::filesystem::path& path) 
     } catch (const std::exception& e) {  // bad_alloc on an absurd file, filesystem_error
         return makeError("cannot read " + path.u8string() + ": " + e.what());
     }
+}
+
+cv::Mat resizeToLongSide(const cv::Mat& src, int longSide, ResizeQuality quality) {
+    const int srcLong = std::max(src.cols, src.rows);
+    if (srcLong == longSide) return src;
+    const double scale = double(longSide) / srcLong;
+    const cv::Size size = src.cols >= src.rows
+                              ? cv::Size(longSide, std::max(1, int(std::lround(src.rows * scale))))
+                              : cv::Size(std::max(1, int(std::lround(src.cols * scale))), longSide);
+    const bool average = quality == ResizeQuality::Best ? scale < 1.0 : scale <= 0.5;
+    cv::Mat out;
+    cv::resize(src, out, size, 0, 0, average ? cv::INTER_AREA : cv::INTER_LINEAR);
+    return out;
 }
 
 }  // namespace tessera::imaging

@@ -58,6 +58,13 @@ public:
     static Status checkPixelLimit(const ImageHeader& header, int64_t maxPixels, const std::string& nameForErrors);
 };
 
+// Resizes so that the long side is exactly longSide, keeping the aspect ratio (short side at least 1).
+// Quality::Best averages (INTER_AREA) for any reduction: thumbnails a person looks at. Quality::Fast averages only
+// below half size: OpenCV 4.6's INTER_AREA at a non-integer factor takes a generic path ~5x slower than bilinear
+// (8.5 vs 1.7 ms for 640x480 RGB -> 512), and between half and full size bilinear touches every pixel anyway.
+enum class ResizeQuality { Best, Fast };
+cv::Mat resizeToLongSide(const cv::Mat& src, int longSide, ResizeQuality quality);
+
 // Reads a whole file into memory; the error names the file and the OS reason.
 Expected<std::vector<uint8_t>> readFileBytes(const std::filesystem::path& path);
 

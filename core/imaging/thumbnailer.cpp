@@ -15,16 +15,7 @@ Expected<cv::Mat> Thumbnailer::make(const std::filesystem::path& path, int longS
     auto image = ImageDecoder::decode(path, options);
     if (!image) return image.takeError();
     try {
-        const cv::Mat& src = *image;
-        const int srcLong = std::max(src.cols, src.rows);
-        if (srcLong == longSide) return src;
-        const double scale = double(longSide) / srcLong;
-        cv::Size size = src.cols >= src.rows
-                            ? cv::Size(longSide, std::max(1, int(std::lround(src.rows * scale))))
-                            : cv::Size(std::max(1, int(std::lround(src.cols * scale))), longSide);
-        cv::Mat out;
-        cv::resize(src, out, size, 0, 0, scale < 1.0 ? cv::INTER_AREA : cv::INTER_LINEAR);
-        return out;
+        return resizeToLongSide(*image, longSide, ResizeQuality::Best);
     } catch (const cv::Exception& e) {
         return makeError(path.u8string() + ": cannot make thumbnail (OpenCV: " + e.msg + ")");
     }
