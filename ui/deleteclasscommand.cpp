@@ -35,19 +35,6 @@ void DeleteClassCommand::redo() {
     document_->notifyLabelsChanged(ids);
 }
 
-void DeleteClassCommand::undo() {
-    const qint64 newId = document_->recreateClass(info_);
-    if (newId == 0) return;
-    QVector<qint64> ids;
-    ids.reserve(int(labels_.size()));
-    for (project::Label l : labels_) {
-        l.classId = newId;
-        const Status st = document_->store().restoreLabel(l.imageId, l);
-        if (!st.ok()) document_->reportError(QString::fromStdString(st.error()));
-        ids.push_back(l.imageId);
-    }
-    document_->notifyClassesChanged();
-    document_->notifyLabelsChanged(ids);
-}
+void DeleteClassCommand::undo() { document_->restoreClass(info_, labels_); }
 
 }  // namespace tessera::ui

@@ -38,19 +38,6 @@ void MergeClassesCommand::redo() {
     document_->notifyLabelsChanged(ids);
 }
 
-void MergeClassesCommand::undo() {
-    const qint64 newId = document_->recreateClass(fromInfo_);
-    if (newId == 0) return;
-    QVector<qint64> ids;
-    ids.reserve(int(fromLabels_.size()));
-    for (project::Label l : fromLabels_) {
-        l.classId = newId;
-        const Status st = document_->store().restoreLabel(l.imageId, l);
-        if (!st.ok()) document_->reportError(QString::fromStdString(st.error()));
-        ids.push_back(l.imageId);
-    }
-    document_->notifyClassesChanged();
-    document_->notifyLabelsChanged(ids);
-}
+void MergeClassesCommand::undo() { document_->restoreClass(fromInfo_, fromLabels_); }
 
 }  // namespace tessera::ui

@@ -100,6 +100,21 @@ qint64 ProjectDocument::recreateClass(const project::ClassInfo& info) {
     return *id;
 }
 
+void ProjectDocument::restoreClass(const project::ClassInfo& info, const std::vector<project::Label>& labels) {
+    const qint64 newId = recreateClass(info);
+    if (newId == 0) return;
+    QVector<qint64> ids;
+    ids.reserve(int(labels.size()));
+    for (project::Label l : labels) {
+        l.classId = newId;
+        const Status st = store_->restoreLabel(l.imageId, l);
+        if (!st.ok()) reportError(QString::fromStdString(st.error()));
+        ids.push_back(l.imageId);
+    }
+    notifyClassesChanged();
+    notifyLabelsChanged(ids);
+}
+
 void ProjectDocument::notifyLabelsChanged(const QVector<qint64>& imageIds) { emit labelsChanged(imageIds); }
 
 void ProjectDocument::notifyClassesChanged() {

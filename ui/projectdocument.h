@@ -50,6 +50,8 @@ public:
     // name, key and colour (its old id is mapped to the new one). recreateClass returns 0 after reporting an error.
     std::vector<project::Label> labelsOfClass(qint64 classId) const;
     qint64 recreateClass(const project::ClassInfo& info);
+    // The undo of removing a class (delete or merge): re-creates it and gives its images back their exact labels.
+    void restoreClass(const project::ClassInfo& info, const std::vector<project::Label>& labels);
 
     // Called by undo commands after they changed the store.
     void notifyLabelsChanged(const QVector<qint64>& imageIds);
