@@ -27,7 +27,8 @@ std::string ModelBundle::manifestToJson(const BundleManifest& m) {
     j["preprocessing"] = {{"input_size", m.preprocessing.inputSize},
                           {"mean", m.preprocessing.mean},
                           {"std", m.preprocessing.std},
-                          {"resize_policy", m.preprocessing.resizePolicy}};
+                          {"resize_policy", m.preprocessing.resizePolicy},
+                          {"canvas_size", m.preprocessing.canvasSize}};
     j["created"] = m.created;
     j["tessera_version"] = m.tesseraVersion;
     return j.dump(2);
@@ -53,7 +54,11 @@ Expected<BundleManifest> ModelBundle::manifestFromJson(const std::string& text, 
         m.preprocessing.mean = p.at("mean").get<std::array<float, 3>>();
         m.preprocessing.std = p.at("std").get<std::array<float, 3>>();
         m.preprocessing.resizePolicy = p.value("resize_policy", BundlePreprocessing::defaults().resizePolicy);
+        m.preprocessing.canvasSize = p.value("canvas_size", 0);
         if (m.preprocessing.inputSize < 16 || m.preprocessing.inputSize > 4096) return fail("implausible input size");
+        if (m.preprocessing.resizePolicy == "canvas_then_center_crop" &&
+            (m.preprocessing.canvasSize < m.preprocessing.inputSize || m.preprocessing.canvasSize > 8192))
+            return fail("canvas_size must be at least input_size for the canvas_then_center_crop policy");
         for (float s : m.preprocessing.std)
             if (!(s > 0.f)) return fail("preprocessing std must be positive");
         m.created = j.value("created", std::string());

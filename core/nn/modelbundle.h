@@ -15,7 +15,11 @@ struct BundlePreprocessing {
     int inputSize = 224;                                 // square crop fed to the network
     std::array<float, 3> mean{0.485f, 0.456f, 0.406f};   // ImageNet statistics (torchvision weights)
     std::array<float, 3> std{0.229f, 0.224f, 0.225f};
-    std::string resizePolicy = "shorter_side_then_center_crop";  // or "stretch", "pad_to_square"
+    // "shorter_side_then_center_crop" (torchvision eval), "stretch", "pad_to_square", or "canvas_then_center_crop":
+    // Tessera's trainer fits the LONG side to canvasSize with replicated-border padding (learn::Canvas::fit) and
+    // crops the centre inputSize square.
+    std::string resizePolicy = "shorter_side_then_center_crop";
+    int canvasSize = 0;  // canvas side for "canvas_then_center_crop" (0 for other policies)
 
     static BundlePreprocessing defaults() { return {}; }
 };
