@@ -16,6 +16,7 @@
 #include "core/nn/torchzipreader_torch.h"
 #include "core/nn/statedict_torch.h"
 #include "core/nn/resnet_torch.h"
+#include "core/nn/weightloader_torch.h"
 
 namespace fs = std::filesystem;
 using namespace tessera::nn;
@@ -45,13 +46,6 @@ ResNet randomResNet(Architecture arch, int64_t classes, uint64_t seed) {
     return model;
 }
 
-StateDict stateDictOf(const torch::nn::Module& model) {
-    StateDict sd;
-    for (const auto& p : model.named_parameters(true)) sd.add(p.key(), p.value().detach().clone());
-    for (const auto& b : model.named_buffers(true)) sd.add(b.key(), b.value().detach().clone());
-    return sd;
-}
-
 class OnnxTest : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -67,7 +61,7 @@ protected:
     // Exports, runs both, compares; returns the relative max difference.
     void checkAgainstTorch(Architecture arch, int64_t classes, int side) {
         ResNet model = randomResNet(arch, classes, 17);
-        const StateDict sd = stateDictOf(*model);
+        const StateDict sd = WeightLoader::stateDict(*model);
         OnnxExportOptions opt;
         opt.inputSize = side;
         for (int64_t i = 0; i < classes; ++i) opt.classNames.push_back("class" + std::to_string(i));
@@ -115,11 +109,11 @@ TEST_F(OnnxTest, ResNet50MatchesLibTorch) { checkAgainstTorch(Architecture::ResN
 
 TEST_F(OnnxTest, ConvertsWeightsFileAndInfersArchitecture) {
     ResNet model = randomResNet(Architecture::ResNet34, 6, 5);
-    const StateDict sd = stateDictOf(*model);
+    const StateDict sd = WeightLoader::stateDict(*model);
     auto arch = OnnxExporter::inferArchitecture(sd);
     ASSERT_TRUE(arch.ok()) << arch.error();
     EXPECT_EQ(*arch, Architecture::ResNet34);
-    auto r50 = OnnxExporter::inferArchitecture(stateDictOf(*ResNet(Architecture::ResNet50, 2)));
+    auto r50 = OnnxExporter::inferArchitecture(WeightLoader::stateDict(*ResNet(Architecture::ResNet50, 2)));
     ASSERT_TRUE(r50.ok()) << r50.error();
     EXPECT_EQ(*r50, Architecture::ResNet50);
 
@@ -162,7 +156,7 @@ TEST_F(OnnxTest, ExportsModelBundle) {
     ASSERT_TRUE(st.ok()) << st.error();
     auto back = TorchZipReader::readFile(pth.string());
     ASSERT_TRUE(back.ok()) << back.error();
-    const StateDict sd = stateDictOf(*model);
+    const StateDict sd = WeightLoader::stateDict(*model);
     ASSERT_EQ(back->size(), sd.size());
     for (const auto& [name, t] : sd.entries) {
         const at::Tensor* got = back->find(name);
@@ -187,7 +181,7 @@ TEST_F(OnnxTest, ExportsModelBundle) {
 
 TEST_F(OnnxTest, MismatchedWeightsAreRefused) {
     ResNet model = randomResNet(Architecture::ResNet18, 4, 1);
-    StateDict sd = stateDictOf(*model);
+    StateDict sd = WeightLoader::stateDict(*model);
     const std::string path = (dir_ / "bad.onnx").string();
     // resnet34 needs layer1.2.*, which resnet18 weights lack.
     auto wrongArch = OnnxExporter::writeFile(Architecture::ResNet34, sd, path);

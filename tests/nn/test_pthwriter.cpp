@@ -15,6 +15,7 @@
 #include "core/nn/pthwriter.h"
 #include "core/nn/statedict_torch.h"
 #include "core/nn/resnet_torch.h"
+#include "core/nn/weightloader_torch.h"
 #include "core/nn/safetensors_torch.h"
 #include "core/nn/torchzipreader_torch.h"
 
@@ -45,13 +46,6 @@ ResNet randomResNet18() {
             p.value().uniform_(0.5, 1.5);
     model->eval();
     return model;
-}
-
-StateDict stateDictOf(const torch::nn::Module& model) {
-    StateDict sd;
-    for (const auto& p : model.named_parameters(true)) sd.add(p.key(), p.value().detach().clone());
-    for (const auto& b : model.named_buffers(true)) sd.add(b.key(), b.value().detach().clone());
-    return sd;
 }
 
 // The same deterministic input on both sides: sin(0.01 i), shape (2, 3, 64, 64).
@@ -109,7 +103,7 @@ std::string readAll(const fs::path& p) {
 
 TEST_F(PthWriterTest, TorchvisionLoadsItExactly) {
     ResNet model = randomResNet18();
-    const StateDict sd = stateDictOf(*model);
+    const StateDict sd = WeightLoader::stateDict(*model);
     ASSERT_EQ(sd.size(), 122u);  // torchvision resnet18: 62 parameters + 60 BN buffers
     const fs::path pth = dir_ / "resnet18-test.pth";
     auto st = PthWriter::writeFile(sd, pth.string());
