@@ -1,0 +1,36 @@
+#!/usr/bin/python3
+"""Generates photo-like test JPEGs for the prediction benchmark: smooth random colour fields (what a camera sees
+at low frequency) plus fine grain (what makes JPEG decoding work hard), 4000x3000 by default, quality 90.
+
+usage: make_big_jpegs.py OUTDIR [--count 200] [--width 4000] [--height 3000]
+"""
+import argparse
+import os
+
+import numpy as np
+from PIL import Image
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("outdir")
+    ap.add_argument("--count", type=int, default=200)
+    ap.add_argument("--width", type=int, default=4000)
+    ap.add_argument("--height", type=int, default=3000)
+    a = ap.parse_args()
+    os.makedirs(a.outdir, exist_ok=True)
+    rng = np.random.default_rng(1)
+    for i in range(a.count):
+        path = os.path.join(a.outdir, "photo_%04d.jpg" % i)
+        if os.path.exists(path):
+            continue
+        small = Image.fromarray(rng.integers(0, 256, (12, 16, 3), dtype=np.uint8))
+        base = np.asarray(small.resize((a.width, a.height), Image.BICUBIC), dtype=np.int16)
+        grain = rng.integers(-12, 13, (a.height, a.width, 1), dtype=np.int16)
+        img = np.clip(base + grain, 0, 255).astype(np.uint8)
+        Image.fromarray(img).save(path, quality=90)
+    print("%d JPEGs in %s" % (a.count, a.outdir))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+#pragma once
+// Prediction output files (CSV with a header, or JSON lines, one record per photo): writing rows, resuming a file
+// that a killed run left behind (partial last record cut off, finished files listed), and reading records back
+// byte for byte so shard outputs merge into exactly the file one unsharded run writes. Torch-free.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/learn/predictor.h"
+#include "core/util/expected.h"
+
+namespace tessera::learn {
+
+enum class PredictionFormat { Csv, Jsonl };
+
+struct PredictionRecord {
+    std::string file;   // the file column / "file" key
+    std::string model;  // the model column / "model" key
+    std::string text;   // the record's exact bytes, newline included
+    int line = 0;       // 1-based line where it starts
+};
+
+struct PredictionFile {
+    std::string header;                     // CSV header line with its newline; empty for JSONL
+    std::vector<PredictionRecord> records;  // complete records in file order
+    int64_t completeBytes = 0;              // bytes up to the end of the last complete record
+    int64_t totalBytes = 0;                 // file size (more than completeBytes after a kill mid-record)
+};
+
+class PredictionTable {
+public:
+    // "csv" / "jsonl" (also "json", "ndjson"), or "" to choose from the extension of `out` (.jsonl/.ndjson/.json:
+    // JSONL, anything else CSV).
+    static Expected<PredictionFormat> formatFor(const std::string& name, const std::filesystem::path& out);
+
+    // CSV: file,sha256,top1,p1,...,topK,pK,unknown,error,model (ends with a newline). JSONL: empty.
+    static std::string header(PredictionFormat format, int topK);
+    // One record, newline included. Probabilities are written with 6 decimals; `model` identifies the bundle.
+    static std::string row(PredictionFormat format, const Prediction& p, int topK, const std::string& model);
+
+    // Reads an output file. A trailing incomplete record (a kill mid-write) is not in `records`; completeBytes
+    // says where it starts. Errors name the file and line.
+    static Expected<PredictionFile> read(const std::filesystem::path& file, PredictionFormat format);
+};
+
+}  // namespace tessera::learn

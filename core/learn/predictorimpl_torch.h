@@ -1,0 +1,34 @@
+#pragma once
+// Predictor's private state, shared by predictor.cpp (batched prediction) and gradcam.cpp (explanations): the loaded
+// network on its device, the bundle's preprocessing and the options. Core sources only.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "core/learn/inferencepreprocess.h"
+#include "core/learn/predictor.h"
+#include "core/nn/modelbundle.h"
+#include "core/nn/resnet_torch.h"
+
+namespace tessera::learn {
+
+struct Predictor::Impl {
+    std::filesystem::path bundlePath;
+    nn::BundleManifest manifest;
+    nn::ResNet model{nullptr};
+    PredictOptions options;
+    torch::Device device{torch::kCPU};
+    bool bf16 = false;  // bf16 autocast (CUDA with compute capability >= 8.0 only)
+    std::string deviceName;
+    InferencePreprocess prep{nn::BundlePreprocessing::defaults()};
+
+    // x: normalised float (N, 3, S, S) on the CPU. Softmax probabilities (N, classes), float, on the CPU; with TTA
+    // the mean over the 8 symmetries of the square.
+    torch::Tensor probabilities(const torch::Tensor& x);
+    // Fills top/probabilities/unknown of `p` from one row of probabilities.
+    void describe(const float* probs, Prediction& p) const;
+};
+
+}  // namespace tessera::learn
