@@ -33,6 +33,18 @@ struct ImageRecord {
     uint64_t perceptualHash = 0;  // OpenCV img_hash pHash, 64 bits
     double blur = 0.0;        // variance of the Laplacian at a normalised size; low = blurry
     std::string findId;       // several photos of one find share it; empty if unknown
+    std::string site;         // excavation site of the find; empty if unknown (schema v2)
+    std::string context;      // context / stratigraphic unit within the site; empty if unknown (schema v2)
+};
+
+// Provenance of the find an image shows: what `finds` imports set in bulk (ProjectStore::setFindInfo).
+struct FindInfo {
+    std::string findId;
+    std::string site;
+    std::string context;
+    bool operator==(const FindInfo& o) const {
+        return findId == o.findId && site == o.site && context == o.context;
+    }
 };
 
 enum class LabelSource { Manual, Imported, AcceptedPrediction };

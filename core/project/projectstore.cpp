@@ -15,7 +15,7 @@ namespace {
 
 const char* kImageColumns =
     "id, rel_path, content_hash, file_size, mtime_ns, width, height, channels, bit_depth, format, flags, error, "
-    "phash, blur, find_id";
+    "phash, blur, find_id, site, context";
 
 ImageRecord readImage(SQLite::Statement& q) {
     ImageRecord r;
@@ -34,6 +34,8 @@ ImageRecord readImage(SQLite::Statement& q) {
     r.perceptualHash = static_cast<uint64_t>(q.getColumn(12).getInt64());
     r.blur = q.getColumn(13).getDouble();
     r.findId = q.getColumn(14).getString();
+    r.site = q.getColumn(15).getString();
+    r.context = q.getColumn(16).getString();
     return r;
 }
 
@@ -191,13 +193,14 @@ public:
     explicit ImageWriter(SQLite::Database& db)
         : upsert_(db,
                   "INSERT INTO images (rel_path, content_hash, file_size, mtime_ns, width, height, channels, "
-                  "bit_depth, format, flags, error, phash, blur, find_id) "
-                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+                  "bit_depth, format, flags, error, phash, blur, find_id, site, context) "
+                  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16) "
                   "ON CONFLICT(rel_path) DO UPDATE SET content_hash = excluded.content_hash, "
                   "file_size = excluded.file_size, mtime_ns = excluded.mtime_ns, width = excluded.width, "
                   "height = excluded.height, channels = excluded.channels, bit_depth = excluded.bit_depth, "
                   "format = excluded.format, flags = excluded.flags, error = excluded.error, "
-                  "phash = excluded.phash, blur = excluded.blur, find_id = excluded.find_id"),
+                  "phash = excluded.phash, blur = excluded.blur, find_id = excluded.find_id, "
+                  "site = excluded.site, context = excluded.context"),
           // RETURNING needs SQLite 3.35; Debian 11 has 3.34, so look the id up instead.
           lookup_(db, "SELECT id FROM images WHERE rel_path = ?") {}
 
@@ -217,6 +220,8 @@ public:
         upsert_.bind(12, static_cast<int64_t>(r.perceptualHash));
         upsert_.bind(13, r.blur);
         upsert_.bind(14, r.findId);
+        upsert_.bind(15, r.site);
+        upsert_.bind(16, r.context);
         upsert_.exec();
         lookup_.reset();
         lookup_.bind(1, r.relPath);
@@ -314,6 +319,36 @@ Status ProjectStore::setFindIds(const std::vector<std::pair<int64_t, std::string
         }
         transaction.commit();
         return {};
+    });
+}
+
+Status ProjectStore::setFindInfo(const std::vector<std::pair<int64_t, FindInfo>>& infoById) {
+    return impl_->guard<Status>("setting find provenance", [&]() -> Status {
+        auto transaction = impl_->begin();
+        SQLite::Statement update(*impl_->db, "UPDATE images SET find_id = ?, site = ?, context = ? WHERE id = ?");
+        for (const auto& [id, info] : infoById) {
+            update.reset();
+            update.bind(1, info.findId);
+            update.bind(2, info.site);
+            update.bind(3, info.context);
+            update.bind(4, id);
+            if (update.exec() == 0)
+                return makeError(impl_->dbName() + ": no image with id " + std::to_string(id) + " to set its find on");
+        }
+        transaction.commit();
+        return {};
+    });
+}
+
+Expected<std::unordered_map<int64_t, FindInfo>> ProjectStore::findInfo() const {
+    using R = Expected<std::unordered_map<int64_t, FindInfo>>;
+    return impl_->guard<R>("reading find provenance", [&]() -> R {
+        SQLite::Statement q(*impl_->db, "SELECT id, find_id, site, context FROM images");
+        std::unordered_map<int64_t, FindInfo> out;
+        while (q.executeStep())
+            out.emplace(q.getColumn(0).getInt64(),
+                        FindInfo{q.getColumn(1).getString(), q.getColumn(2).getString(), q.getColumn(3).getString()});
+        return out;
     });
 }
 

@@ -25,6 +25,7 @@ struct RunRecord {
     std::string metricsJson;  // final metrics summary
     int64_t createdMs = 0;
     int64_t finishedMs = 0;
+    std::string kind = "train";  // "train", "quick model", "predict" (schema v2)
 };
 
 struct PredictionRecord {
@@ -39,7 +40,7 @@ enum class SplitKind { Train, Validation, Test };
 
 class ProjectStore {
 public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
 
     // Opens the project rooted at `root`. With create=true, makes <root>/.tessera and the database when missing.
     // Migrates older schemas forward; refuses a database from a newer Tessera with a clear message.
@@ -69,6 +70,9 @@ public:
     Status removeImages(const std::vector<int64_t>& ids);  // forgets rows (labels, splits, predictions cascade)
     Status setFlags(const std::vector<std::pair<int64_t, uint32_t>>& flagsById);
     Status setFindIds(const std::vector<std::pair<int64_t, std::string>>& findIdById);
+    // Find id, site and context of many images in one transaction (CSV or file-name pattern import).
+    Status setFindInfo(const std::vector<std::pair<int64_t, FindInfo>>& infoById);
+    Expected<std::unordered_map<int64_t, FindInfo>> findInfo() const;  // imageId -> provenance, every image
     Expected<int64_t> imageCount() const;
 
     // --- classes ---

@@ -32,6 +32,7 @@ RunRecord readRun(SQLite::Statement& q) {
     r.metricsJson = q.getColumn(6).getString();
     r.createdMs = q.getColumn(7).getInt64();
     r.finishedMs = q.getColumn(8).getInt64();
+    r.kind = q.getColumn(9).getString();
     return r;
 }
 
@@ -44,6 +45,7 @@ void bindRun(SQLite::Statement& q, const RunRecord& r) {
     q.bind(6, r.metricsJson.empty() ? std::string("{}") : r.metricsJson);
     q.bind(7, r.createdMs);
     q.bind(8, r.finishedMs);
+    q.bind(9, r.kind.empty() ? std::string("train") : r.kind);
 }
 
 }  // namespace
@@ -86,7 +88,7 @@ Expected<int64_t> ProjectStore::addRun(const RunRecord& runIn) {
         auto transaction = impl_->begin();
         SQLite::Statement insert(*impl_->db,
                                  "INSERT INTO runs (name, status, options_json, card_path, model_path, metrics_json, "
-                                 "created_ms, finished_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+                                 "created_ms, finished_ms, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
         bindRun(insert, run);
         insert.exec();
         const int64_t id = impl_->db->getLastInsertRowid();
@@ -101,10 +103,10 @@ Status ProjectStore::updateRun(const RunRecord& run) {
         SQLite::Statement update(*impl_->db,
                                  "UPDATE runs SET name = ?, status = ?, options_json = ?, card_path = ?, "
                                  "model_path = ?, metrics_json = ?, "
-                                 "created_ms = CASE WHEN ?7 = 0 THEN created_ms ELSE ?7 END, finished_ms = ? "
-                                 "WHERE id = ?");
+                                 "created_ms = CASE WHEN ?7 = 0 THEN created_ms ELSE ?7 END, finished_ms = ?8, "
+                                 "kind = ?9 WHERE id = ?10");
         bindRun(update, run);
-        update.bind(9, run.id);
+        update.bind(10, run.id);
         if (update.exec() == 0) return makeError(impl_->dbName() + ": no run with id " + std::to_string(run.id));
         transaction.commit();
         return {};
@@ -116,7 +118,7 @@ Expected<std::vector<RunRecord>> ProjectStore::runs() const {
     return impl_->guard<R>("listing runs", [&]() -> R {
         SQLite::Statement q(*impl_->db,
                             "SELECT id, name, status, options_json, card_path, model_path, metrics_json, created_ms, "
-                            "finished_ms FROM runs ORDER BY id");
+                            "finished_ms, kind FROM runs ORDER BY id");
         std::vector<RunRecord> out;
         while (q.executeStep()) out.push_back(readRun(q));
         return out;

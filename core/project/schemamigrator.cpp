@@ -82,12 +82,21 @@ CREATE TABLE settings (
 );
 )sql";
 
+// Version 2: find provenance (site, context / stratigraphic unit) beside find_id, and the kind of a run ("train",
+// "quick model", "predict") so that predictions of a quick model can be told from those of a trained network.
+const char* kSchemaV2 = R"sql(
+ALTER TABLE images ADD COLUMN site TEXT NOT NULL DEFAULT '';
+ALTER TABLE images ADD COLUMN context TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'train';
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& SchemaMigrator::migrations() {
     static const std::vector<Migration> steps = {
         {1, kSchemaV1},
-        // {2, "ALTER TABLE images ADD COLUMN ...;"},  -- the next schema change goes here
+        {2, kSchemaV2},
+        // {3, "ALTER TABLE ...;"},  -- the next schema change goes here
     };
     return steps;
 }

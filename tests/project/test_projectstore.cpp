@@ -102,7 +102,7 @@ TEST(ProjectStore, MigratesAnEmptyVersion0Database) {
     }
     auto store = ProjectStore::open(dir.path());
     ASSERT_TRUE(store.ok()) << store.error();
-    EXPECT_EQ(store->schemaVersion(), 1);
+    EXPECT_EQ(store->schemaVersion(), ProjectStore::kSchemaVersion);
     EXPECT_TRUE(store->upsertImage(record("x.png")).ok());
     EXPECT_TRUE(store->addClass("bowl").ok());
 }
@@ -118,15 +118,16 @@ TEST(ProjectStore, MigrationMechanismAddsALaterStepAndKeepsData) {
     {
         SQLite::Database db(dbPath, SQLite::OPEN_READWRITE);
         std::vector<Migration> steps = SchemaMigrator::migrations();
-        steps.push_back({2, "ALTER TABLE images ADD COLUMN note TEXT NOT NULL DEFAULT 'v2';"});
+        const int next = SchemaMigrator::latestVersion() + 1;
+        steps.push_back({next, "ALTER TABLE images ADD COLUMN note TEXT NOT NULL DEFAULT 'later';"});
         ASSERT_TRUE(SchemaMigrator::migrate(db, dbPath, steps).ok());
-        EXPECT_EQ(SchemaMigrator::userVersion(db), 2);
-        EXPECT_EQ(db.execAndGet("SELECT note FROM images WHERE id = " + std::to_string(id)).getString(), "v2");
+        EXPECT_EQ(SchemaMigrator::userVersion(db), next);
+        EXPECT_EQ(db.execAndGet("SELECT note FROM images WHERE id = " + std::to_string(id)).getString(), "later");
         // Running again is a no-op.
         ASSERT_TRUE(SchemaMigrator::migrate(db, dbPath, steps).ok());
-        EXPECT_EQ(SchemaMigrator::userVersion(db), 2);
+        EXPECT_EQ(SchemaMigrator::userVersion(db), next);
     }
-    // This build only knows version 1: the v2 database is refused, not damaged.
+    // This build does not know the added step: the newer database is refused, not damaged.
     auto store = ProjectStore::open(dir.path());
     ASSERT_FALSE(store.ok());
     EXPECT_NE(store.error().find("newer Tessera"), std::string::npos) << store.error();
