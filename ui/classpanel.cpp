@@ -1,5 +1,6 @@
 #include "ui/classpanel.h"
 
+#include <QColorDialog>
 #include <QHeaderView>
 #include <QInputDialog>
 #include <QLabel>
@@ -10,6 +11,7 @@
 #include <QVBoxLayout>
 
 #include "ui/addclasscommand.h"
+#include "ui/classappearancecommand.h"
 #include "ui/deleteclasscommand.h"
 #include "ui/imagelistmodel.h"
 #include "ui/mergeclassescommand.h"
@@ -68,12 +70,20 @@ ClassPanel::ClassPanel(ProjectDocument* document, ImageListModel* images, QWidge
     buttons->addWidget(rename_, 0, 1);
     buttons->addWidget(merge_, 1, 0);
     buttons->addWidget(delete_, 1, 1);
+    key_ = new QPushButton(tr("Key…"), this);
+    key_->setToolTip(tr("Choose the key (1–9) that labels photos with this class"));
+    color_ = new QPushButton(tr("Colour…"), this);
+    color_->setToolTip(tr("Choose the colour this class is shown in"));
+    buttons->addWidget(key_, 2, 0);
+    buttons->addWidget(color_, 2, 1);
     layout->addLayout(buttons);
 
     connect(add_, &QPushButton::clicked, this, &ClassPanel::onAdd);
     connect(rename_, &QPushButton::clicked, this, &ClassPanel::onRename);
     connect(merge_, &QPushButton::clicked, this, &ClassPanel::onMerge);
     connect(delete_, &QPushButton::clicked, this, &ClassPanel::onDelete);
+    connect(key_, &QPushButton::clicked, this, &ClassPanel::onKey);
+    connect(color_, &QPushButton::clicked, this, &ClassPanel::onColor);
     connect(tree_, &QTreeWidget::currentItemChanged, this, &ClassPanel::updateButtons);
     connect(tree_, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem* item) {
         emit classActivated(item->data(0, kIdRole).toLongLong());
@@ -120,6 +130,40 @@ void ClassPanel::updateButtons() {
     rename_->setEnabled(open && has);
     merge_->setEnabled(open && has && document_->classes().size() > 1);
     delete_->setEnabled(open && has);
+    key_->setEnabled(open && has);
+    color_->setEnabled(open && has);
+}
+
+bool ClassPanel::setClassKey(qint64 classId, int key) {
+    const auto info = document_->classById(classId);
+    if (!info || key < 0 || key > 9 || info->key == key) return false;
+    document_->undoStack()->push(new ClassAppearanceCommand(document_, classId, key, QString()));
+    return document_->classById(classId).has_value() && document_->classById(classId)->key == key;
+}
+
+bool ClassPanel::setClassColor(qint64 classId, const QColor& color) {
+    if (!document_->classById(classId) || !color.isValid()) return false;
+    document_->undoStack()->push(new ClassAppearanceCommand(document_, classId, -1, color.name()));
+    return true;
+}
+
+void ClassPanel::onKey() {
+    const auto info = document_->classById(currentClassId());
+    if (!info) return;
+    bool ok = false;
+    const int key = QInputDialog::getInt(this, tr("Class Key"),
+                                         tr("Key for “%1” (1–9, 0 for none). A key used by another class moves "
+                                            "to this one.").arg(QString::fromStdString(info->name)),
+                                         info->key, 0, 9, 1, &ok);
+    if (ok) setClassKey(info->id, key);
+}
+
+void ClassPanel::onColor() {
+    const auto info = document_->classById(currentClassId());
+    if (!info) return;
+    const QColor color = QColorDialog::getColor(QColor(QString::fromStdString(info->color)), this,
+                                                tr("Colour of “%1”").arg(QString::fromStdString(info->name)));
+    if (color.isValid()) setClassColor(info->id, color);
 }
 
 bool ClassPanel::addClass(const QString& name) {

@@ -1,8 +1,9 @@
 #pragma once
 // The class list beside the grid: colour, shortcut key, name and image count of each class, with add / rename /
-// merge / delete. Every edit goes onto the document's undo stack. Activating a class filters the grid to it.
+// merge / delete, shortcut key and colour. Every edit goes onto the document's undo stack. Activating a class filters the grid to it.
 #include <QWidget>
 
+class QColor;
 class QPushButton;
 class QTreeWidget;
 
@@ -24,6 +25,8 @@ public:
     bool renameClass(qint64 classId, const QString& newName);
     bool mergeClass(qint64 fromClassId, qint64 intoClassId);
     bool deleteClass(qint64 classId);
+    bool setClassKey(qint64 classId, int key);  // 0..9; a key taken from another class moves here
+    bool setClassColor(qint64 classId, const QColor& color);
 
 signals:
     void classActivated(qint64 classId);  // double-click: show only this class
@@ -35,11 +38,13 @@ private:
     void onRename();
     void onMerge();
     void onDelete();
+    void onKey();
+    void onColor();
 
     ProjectDocument* document_;
     ImageListModel* images_;
     QTreeWidget* tree_;
-    QPushButton *add_, *rename_, *merge_, *delete_;
+    QPushButton *add_, *rename_, *merge_, *delete_, *key_, *color_;
 };
 
 }  // namespace tessera::ui

@@ -19,6 +19,8 @@
 #include <QMimeData>
 #include <QProgressBar>
 #include <QSettings>
+#include <QStandardPaths>
+#include <QtConcurrent>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QThread>
@@ -26,13 +28,17 @@
 #include <QToolButton>
 #include <QUndoStack>
 
+#include "core/demo/demogenerator.h"
+#include "core/learn/deviceinfo.h"
 #include "ui/datasetview.h"
 #include "ui/imagelistmodel.h"
 #include "ui/projectdocument.h"
 #include "ui/recentprojects.h"
+#include "ui/reviewview.h"
 #include "ui/statisticsview.h"
 #include "ui/systemcheckdialog.h"
 #include "ui/thumbnailprovider.h"
+#include "ui/trainview.h"
 #include "ui/welcomepage.h"
 
 // Q_INIT_RESOURCE must be used outside a namespace; tessera_ui is a static library, so its resources need it.
@@ -69,7 +75,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     statistics_ = new StatisticsView(document_, images_, stack_);
     stack_->addWidget(welcome_);
     stack_->addWidget(dataset_);
+    train_ = new TrainView(document_, stack_);
+    review_ = new ReviewView(document_, thumbnails_, stack_);
     stack_->addWidget(statistics_);
+    stack_->addWidget(train_);
+    stack_->addWidget(review_);
     setCentralWidget(stack_);
 
     createActions();
@@ -78,10 +88,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 
     connect(welcome_, &WelcomePage::openFolderRequested, this, &MainWindow::openFolderDialog);
     connect(welcome_, &WelcomePage::openRecentRequested, this, &MainWindow::openInteractive);
+    connect(welcome_, &WelcomePage::openDemoRequested, this, &MainWindow::openDemo);
     connect(statistics_, &StatisticsView::selectImagesRequested, this, [this](const QVector<qint64>& ids) {
         setMode(Mode::Dataset);
         dataset_->selectImages(ids);
     });
+    connect(train_, &TrainView::selectImageRequested, this, &MainWindow::showInDataset);
+    connect(train_, &TrainView::activeModelChanged, review_, &ReviewView::reloadModel);
     connect(document_, &ProjectDocument::scanStarted, this, &MainWindow::onScanStarted);
     connect(document_, &ProjectDocument::scanProgress, this, &MainWindow::onScanProgress);
     connect(document_, &ProjectDocument::scanFinished, this, &MainWindow::onScanFinished);
@@ -133,10 +146,18 @@ void MainWindow::createActions() {
     statisticsMode_ = new QAction(QIcon(QStringLiteral(":/icons/mode-statistics.svg")), tr("Statistics"), modeGroup_);
     statisticsMode_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_2));
     statisticsMode_->setToolTip(tr("Image sizes, class balance and data health (Ctrl+2)"));
-    for (QAction* a : {datasetMode_, statisticsMode_}) a->setCheckable(true);
+    trainMode_ = new QAction(QIcon(QStringLiteral(":/icons/mode-train.svg")), tr("Train"), modeGroup_);
+    trainMode_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_3));
+    trainMode_->setToolTip(tr("Train a classifier on the labelled photos (Ctrl+3)"));
+    reviewMode_ = new QAction(QIcon(QStringLiteral(":/icons/mode-review.svg")), tr("Review"), modeGroup_);
+    reviewMode_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_4));
+    reviewMode_->setToolTip(tr("Classify new photos and accept or correct the calls (Ctrl+4)"));
+    for (QAction* a : {datasetMode_, statisticsMode_, trainMode_, reviewMode_}) a->setCheckable(true);
     datasetMode_->setChecked(true);
     connect(datasetMode_, &QAction::triggered, this, [this] { setMode(Mode::Dataset); });
     connect(statisticsMode_, &QAction::triggered, this, [this] { setMode(Mode::Statistics); });
+    connect(trainMode_, &QAction::triggered, this, [this] { setMode(Mode::Train); });
+    connect(reviewMode_, &QAction::triggered, this, [this] { setMode(Mode::Review); });
 
     modeBar_ = new QToolBar(tr("Modes"), this);
     modeBar_->setObjectName(QStringLiteral("modeBar"));
@@ -146,6 +167,8 @@ void MainWindow::createActions() {
     modeBar_->setIconSize(QSize(32, 32));
     modeBar_->addAction(datasetMode_);
     modeBar_->addAction(statisticsMode_);
+    modeBar_->addAction(trainMode_);
+    modeBar_->addAction(reviewMode_);
     modeBar_->setContextMenuPolicy(Qt::PreventContextMenu);
     modeBar_->setStyleSheet(QStringLiteral("QToolBar#modeBar { spacing: 6px; padding: 6px 2px; }"
                                            "QToolBar#modeBar QToolButton { min-width: 72px; padding: 6px 2px; }"));
@@ -170,6 +193,8 @@ void MainWindow::createMenus() {
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(datasetMode_);
     view->addAction(statisticsMode_);
+    view->addAction(trainMode_);
+    view->addAction(reviewMode_);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);
@@ -200,8 +225,7 @@ void MainWindow::createStatusBar() {
 
     countsLabel_ = new QLabel(this);
     deviceLabel_ = new QLabel(this);
-    // Training device detection arrives with training; until then the truthful answer is the CPU.
-    deviceLabel_->setText(tr("CPU · %n thread(s)", nullptr, QThread::idealThreadCount()));
+    deviceLabel_->setText(QString::fromStdString(learn::deviceInfo().summary()));
     deviceLabel_->setToolTip(tr("The device Tessera computes on. See Help ▸ System Check for details."));
     statusBar()->addPermanentWidget(scanBox_);
     statusBar()->addPermanentWidget(countsLabel_);
@@ -222,8 +246,39 @@ bool MainWindow::openProject(const QString& folder, QString* error) {
     setMode(Mode::Dataset);
     updateTitle();
     updateActions();
+    train_->projectChanged();
+    review_->reloadModel();
     document_->startScan();
     return true;
+}
+
+QString MainWindow::demoFolder() {
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/demo");
+}
+
+void MainWindow::openDemo() {
+    const QString folder = demoFolder();
+    // Generated once; afterwards the demo opens like any project (its labels and runs are kept).
+    if (QFileInfo::exists(folder + QStringLiteral("/.tessera"))) {
+        openInteractive(folder);
+        return;
+    }
+    welcome_->setDemoBusy(true, tr("Making 160 demo photos…"));
+    auto* watcher = new QFutureWatcher<QString>(this);
+    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, folder] {
+        const QString error = watcher->result();
+        watcher->deleteLater();
+        welcome_->setDemoBusy(false);
+        if (!error.isEmpty()) {
+            QMessageBox::warning(this, tr("Cannot Make the Demo Project"), error);
+            return;
+        }
+        openInteractive(folder);
+    });
+    watcher->setFuture(QtConcurrent::run([folder]() -> QString {
+        auto report = demo::DemoGenerator::generate(folder.toStdString());
+        return report.ok() ? QString() : QString::fromStdString(report.error());
+    }));
 }
 
 void MainWindow::openInteractive(const QString& folder) {
@@ -240,7 +295,11 @@ void MainWindow::openFolderDialog() {
 }
 
 void MainWindow::closeProject() {
+    // A running training or classification belongs to this project: stop and join it first.
+    train_->shutdown();
+    review_->cancelPrediction();
     document_->close();
+    train_->projectChanged();
     thumbnails_->setCacheDir(QString());
     stack_->setCurrentWidget(welcome_);
     welcome_->refreshRecent();
@@ -254,6 +313,15 @@ void MainWindow::setMode(Mode mode) {
     if (mode == Mode::Statistics) {
         statisticsMode_->setChecked(true);
         stack_->setCurrentWidget(statistics_);
+    } else if (mode == Mode::Train) {
+        trainMode_->setChecked(true);
+        train_->setPreviewImage(selectedImagePath());
+        stack_->setCurrentWidget(train_);
+    } else if (mode == Mode::Review) {
+        reviewMode_->setChecked(true);
+        if (!review_->hasModel()) review_->reloadModel();
+        stack_->setCurrentWidget(review_);
+        review_->listView()->setFocus();
     } else {
         datasetMode_->setChecked(true);
         stack_->setCurrentWidget(dataset_);
@@ -262,7 +330,25 @@ void MainWindow::setMode(Mode mode) {
 }
 
 MainWindow::Mode MainWindow::mode() const {
-    return stack_->currentWidget() == statistics_ ? Mode::Statistics : Mode::Dataset;
+    if (stack_->currentWidget() == statistics_) return Mode::Statistics;
+    if (stack_->currentWidget() == train_) return Mode::Train;
+    if (stack_->currentWidget() == review_) return Mode::Review;
+    return Mode::Dataset;
+}
+
+void MainWindow::showInDataset(qint64 imageId) {
+    setMode(Mode::Dataset);
+    dataset_->selectImages({imageId});
+}
+
+QString MainWindow::selectedImagePath() const {
+    if (!document_->isOpen()) return {};
+    QVector<qint64> ids = dataset_->selectedImageIds();
+    if (ids.isEmpty() && images_->rowCount() > 0) ids << images_->record(0).id;
+    if (ids.isEmpty()) return {};
+    auto record = document_->store().image(ids.front());
+    if (!record.ok()) return {};
+    return QString::fromStdString((document_->store().root() / record->relPath).string());
 }
 
 void MainWindow::rebuildRecentMenu() {
@@ -301,6 +387,8 @@ void MainWindow::updateActions() {
     modeBar_->setVisible(open);
     datasetMode_->setEnabled(open);
     statisticsMode_->setEnabled(open);
+    trainMode_->setEnabled(open);
+    reviewMode_->setEnabled(open);
 }
 
 void MainWindow::onScanStarted() {
@@ -352,7 +440,9 @@ void MainWindow::showShortcuts() {
            "<tr><td><b>0</b></td><td>remove the label of the selected images</td></tr>"
            "<tr><td><b>Ctrl+A</b></td><td>select all shown images</td></tr>"
            "<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>undo / redo</td></tr>"
-           "<tr><td><b>Ctrl+1 / Ctrl+2</b></td><td>Dataset / Statistics mode</td></tr>"
+           "<tr><td><b>Ctrl+1 … Ctrl+4</b></td><td>Dataset / Statistics / Train / Review mode</td></tr>"
+           "<tr><td><b>Enter</b></td><td>Review: accept the model's call as the label</td></tr>"
+           "<tr><td><b>Space</b></td><td>Review: skip to the next photo</td></tr>"
            "<tr><td><b>Ctrl+O</b></td><td>open a folder</td></tr>"
            "<tr><td><b>F5</b></td><td>rescan the folder</td></tr>"
            "<tr><td><b>Wheel / drag</b></td><td>zoom / pan in the viewer</td></tr></table>"));
@@ -362,6 +452,9 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
     document_->cancelScan();
+    // Training and prediction threads are joined here, while the document they read is still alive.
+    train_->shutdown();
+    review_->shutdown();
     QMainWindow::closeEvent(event);
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// The one Tessera window: a mode bar on the left (Dataset, Statistics), the welcome page while no project is open,
+// The one Tessera window: a mode bar on the left (Dataset, Statistics, Train, Review), the welcome page while no project is open,
 // menus, and a status bar with the device, the project's counts and the progress of a running scan.
 #include <QMainWindow>
 
@@ -17,20 +17,24 @@ namespace tessera::ui {
 class DatasetView;
 class ImageListModel;
 class ProjectDocument;
+class ReviewView;
 class StatisticsView;
 class ThumbnailProvider;
+class TrainView;
 class WelcomePage;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    enum class Mode { Dataset, Statistics };
+    enum class Mode { Dataset, Statistics, Train, Review };
 
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
 
     // Opens (or creates) the project in `folder` and starts a scan. On failure shows nothing when `error` is given.
     bool openProject(const QString& folder, QString* error = nullptr);
+    // Where the demo project is generated on first use (a user-writable application data folder).
+    static QString demoFolder();
     void closeProject();
     void setMode(Mode mode);
     Mode mode() const;
@@ -40,6 +44,8 @@ public:
     ThumbnailProvider* thumbnails() const { return thumbnails_; }
     DatasetView* datasetView() const { return dataset_; }
     StatisticsView* statisticsView() const { return statistics_; }
+    TrainView* trainView() const { return train_; }
+    ReviewView* reviewView() const { return review_; }
     QString countsText() const;
 
 protected:
@@ -63,6 +69,9 @@ private:
     void showAbout();
     void showSystemCheck();
     void showShortcuts();
+    void showInDataset(qint64 imageId);
+    void openDemo();
+    QString selectedImagePath() const;
 
     ProjectDocument* document_;
     ThumbnailProvider* thumbnails_;
@@ -71,9 +80,11 @@ private:
     WelcomePage* welcome_;
     DatasetView* dataset_;
     StatisticsView* statistics_;
+    TrainView* train_;
+    ReviewView* review_;
     QToolBar* modeBar_;
     QActionGroup* modeGroup_;
-    QAction *datasetMode_, *statisticsMode_;
+    QAction *datasetMode_, *statisticsMode_, *trainMode_, *reviewMode_;
     QAction *openAction_, *rescanAction_, *closeAction_, *quitAction_, *undoAction_, *redoAction_;
     QMenu* recentMenu_;
     QLabel* countsLabel_;

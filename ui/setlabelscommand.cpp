@@ -7,8 +7,8 @@
 namespace tessera::ui {
 
 SetLabelsCommand::SetLabelsCommand(ProjectDocument* document, QVector<qint64> imageIds, qint64 classId,
-                                   QUndoCommand* parent)
-    : QUndoCommand(parent), document_(document), imageIds_(std::move(imageIds)), classId_(classId) {
+                                   project::LabelSource source, QUndoCommand* parent)
+    : QUndoCommand(parent), document_(document), imageIds_(std::move(imageIds)), source_(source), classId_(classId) {
     const auto cls = document_->classById(classId);
     const QString what = classId == 0 ? QCoreApplication::translate("SetLabelsCommand", "Clear label")
                                       : QCoreApplication::translate("SetLabelsCommand", "Label as %1")
@@ -24,7 +24,7 @@ void SetLabelsCommand::redo() {
     previous_.clear();
     if (classId_ != 0) {
         const std::vector<int64_t> ids(imageIds_.begin(), imageIds_.end());
-        auto prev = store.setLabels(ids, document_->resolveClassId(classId_));
+        auto prev = store.setLabels(ids, document_->resolveClassId(classId_), source_);
         if (!prev.ok()) {
             document_->reportError(QString::fromStdString(prev.error()));
             setObsolete(true);

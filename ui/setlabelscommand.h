@@ -16,8 +16,9 @@ class ProjectDocument;
 class SetLabelsCommand : public QUndoCommand {
 public:
     // classId 0 clears the labels.
+    // `source` records how the label came about (Review mode's Enter stores AcceptedPrediction).
     SetLabelsCommand(ProjectDocument* document, QVector<qint64> imageIds, qint64 classId,
-                     QUndoCommand* parent = nullptr);
+                     project::LabelSource source = project::LabelSource::Manual, QUndoCommand* parent = nullptr);
 
     void redo() override;
     void undo() override;
@@ -25,6 +26,7 @@ public:
 private:
     ProjectDocument* document_;
     QVector<qint64> imageIds_;
+    project::LabelSource source_;
     qint64 classId_;  // as given; resolved through ProjectDocument::resolveClassId when applied
     std::vector<std::optional<project::Label>> previous_;
 };

@@ -14,6 +14,7 @@
 
 #include <opencv2/core/utility.hpp>
 
+#include "core/learn/deviceinfo.h"
 #include "ui/projectdocument.h"
 
 namespace tessera::ui {
@@ -30,8 +31,10 @@ QString SystemCheckDialog::report(const ProjectDocument* document) {
     line(QObject::tr("OpenCV"), QString::fromStdString(cv::getVersionString()));
     line(QObject::tr("Operating system"), QSysInfo::prettyProductName());
     line(QObject::tr("CPU architecture"), QSysInfo::currentCpuArchitecture());
-    line(QObject::tr("CPU threads"), QString::number(QThread::idealThreadCount()));
-    line(QObject::tr("GPU / CUDA"), QObject::tr("not checked by this build (device detection is not available yet)"));
+    // The compute side (LibTorch, CUDA or the exact reason it is unusable, GPUs, cuDNN) comes from the core's probe.
+    lines << QString();
+    lines << QString::fromStdString(learn::deviceInfo().report()).trimmed().split(QLatin1Char('\n'));
+    lines << QString();
     if (document && document->isOpen()) {
         line(QObject::tr("Project folder"), document->rootPath());
         line(QObject::tr("Project schema"), QString::number(document->store().schemaVersion()));

@@ -51,6 +51,15 @@ WelcomePage::WelcomePage(QWidget* parent) : QWidget(parent) {
     quiet.setColor(QPalette::WindowText, quiet.color(QPalette::PlaceholderText));
     hint->setPalette(quiet);
     layout->addWidget(hint);
+    demo_ = new QPushButton(tr("Open the demo project"), column);
+    demo_->setToolTip(tr("160 generated photos of pottery sherds in four decoration classes, with a few planted "
+                         "problems, to try every mode without your own photos"));
+    layout->addWidget(demo_, 0, Qt::AlignCenter);
+    demoStatus_ = new QLabel(column);
+    demoStatus_->setAlignment(Qt::AlignCenter);
+    demoStatus_->setWordWrap(true);
+    demoStatus_->hide();
+    layout->addWidget(demoStatus_);
 
     layout->addSpacing(12);
     recentTitle_ = new QLabel(tr("<b>Recent projects</b>"), column);
@@ -71,6 +80,7 @@ WelcomePage::WelcomePage(QWidget* parent) : QWidget(parent) {
     outer->addStretch(2);
 
     connect(open, &QPushButton::clicked, this, &WelcomePage::openFolderRequested);
+    connect(demo_, &QPushButton::clicked, this, &WelcomePage::openDemoRequested);
     connect(recent_, &QListWidget::itemActivated, this,
             [this](QListWidgetItem* item) { emit openRecentRequested(item->data(Qt::UserRole).toString()); });
     refreshRecent();
@@ -87,6 +97,16 @@ void WelcomePage::refreshRecent() {
     }
     recent_->setVisible(!paths.isEmpty());
     recentTitle_->setVisible(!paths.isEmpty());
+}
+
+}  // namespace tessera::ui
+
+namespace tessera::ui {
+
+void WelcomePage::setDemoBusy(bool busy, const QString& message) {
+    demo_->setEnabled(!busy);
+    demoStatus_->setText(message);
+    demoStatus_->setVisible(!message.isEmpty());
 }
 
 }  // namespace tessera::ui

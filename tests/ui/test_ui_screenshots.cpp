@@ -1,5 +1,5 @@
-// Screenshots of the welcome page, Dataset and Statistics modes over a generated demo-like project, for looking at
-// the GUI without a display. PNGs go to $TESSERA_SCREENSHOT_DIR when set (e.g. docs/screenshots), else a temp dir.
+// Screenshots of the welcome page and the four modes (Dataset, Statistics, Train after a tiny run, Review of the
+// unlabelled photos) over a generated demo-like project, for looking at the GUI without a display. PNGs go to $TESSERA_SCREENSHOT_DIR when set (e.g. docs/screenshots), else a temp dir.
 #include <gtest/gtest.h>
 
 #include <QFileInfo>
@@ -13,8 +13,11 @@
 #include "ui/imageviewer.h"
 #include "ui/mainwindow.h"
 #include "ui/projectdocument.h"
+#include "ui/reviewmodel.h"
+#include "ui/reviewview.h"
 #include "ui/statisticsview.h"
 #include "ui/thumbnailprovider.h"
+#include "ui/trainview.h"
 #include "uitestsupport.h"
 
 using namespace tessera;
@@ -78,6 +81,37 @@ TEST(UiScreenshots, DatasetAndStatisticsModes) {
     while (window.statisticsView()->isComputing()) ASSERT_TRUE(updated.wait(20000));
     QTest::qWait(100);
     save(&window, out + QStringLiteral("/statistics.png"));
+
+    // Train mode after a tiny run (small images, two epochs, random start): plots, confusion, runs, gallery.
+    window.setMode(MainWindow::Mode::Train);
+    learn::TrainOptions o = learn::TrainOptions::defaults();
+    o.epochs = 3;
+    o.imageSize = 48;
+    o.batchSize = 8;
+    o.augmentation = "light";
+    o.device = "cpu";
+    o.threads = 2;
+    QSignalSpy trained(window.trainView(), &TrainView::trainingFinished);
+    QSignalSpy gallery(window.trainView(), &TrainView::misclassifiedReady);
+    QSignalSpy ready(window.reviewView(), &ReviewView::modelReady);
+    ASSERT_TRUE(window.trainView()->startTraining(o));
+    ASSERT_TRUE(trained.wait(90000));
+    ASSERT_TRUE(trained.front()[0].toBool()) << trained.front()[1].toString().toStdString();
+    ASSERT_TRUE(gallery.count() > 0 || gallery.wait(30000));
+    QTest::qWait(200);
+    save(&window, out + QStringLiteral("/train.png"));
+
+    // Review mode: the unlabelled photos classified, the least certain one selected.
+    ASSERT_TRUE(ready.count() > 0 || ready.wait(20000));
+    window.setMode(MainWindow::Mode::Review);
+    QSignalSpy predicted(window.reviewView(), &ReviewView::predictionFinished);
+    ASSERT_TRUE(window.reviewView()->predictUnlabelled());
+    ASSERT_TRUE(predicted.wait(30000));
+    ASSERT_GT(window.reviewView()->model()->rowCount(), 0);
+    window.reviewView()->setCurrentRow(0);
+    for (int i = 0; i < 100 && window.thumbnails()->pendingCount() > 0; ++i) QTest::qWait(50);
+    QTest::qWait(300);
+    save(&window, out + QStringLiteral("/review.png"));
     std::printf("screenshots in %s\n", qPrintable(out));
 }
 

@@ -1,0 +1,163 @@
+// Review mode end to end: after a tiny training in Train mode, classifying the unlabelled photos fills the grid
+// least confident first and stores the predictions; Enter accepts the call as the label (source
+// AcceptedPrediction) through the undo stack, 1-9 corrects, Space skips; Grad-CAM and CSV export work; a folder
+// outside the project is refused with an explanation.
+#include <gtest/gtest.h>
+
+#include <QDir>
+#include <QFile>
+#include <QListView>
+#include <QSignalSpy>
+#include <QTest>
+#include <QUndoStack>
+
+#include "ui/mainwindow.h"
+#include "ui/projectdocument.h"
+#include "ui/reviewmodel.h"
+#include "ui/reviewview.h"
+#include "ui/trainview.h"
+#include "uitestsupport.h"
+
+using namespace tessera;
+using namespace tessera::ui;
+
+namespace {
+
+class UiReview : public ::testing::Test {
+protected:
+    void SetUp() override {
+        uitest::ensureApplication();
+        uitest::writeSmallProject(dir.path());
+        window = std::make_unique<MainWindow>();
+        window->show();
+        QSignalSpy scanned(window->document(), &ProjectDocument::scanFinished);
+        ASSERT_TRUE(window->openProject(QString::fromStdString(dir.path().string())));
+        ASSERT_TRUE(scanned.wait(30000));
+
+        learn::TrainOptions o = learn::TrainOptions::defaults();
+        o.epochs = 1;
+        o.imageSize = 32;
+        o.batchSize = 4;
+        o.augmentation = "none";
+        o.device = "cpu";
+        o.threads = 2;
+        QSignalSpy trained(window->trainView(), &TrainView::trainingFinished);
+        QSignalSpy ready(window->reviewView(), &ReviewView::modelReady);
+        ASSERT_TRUE(window->trainView()->startTraining(o));
+        ASSERT_TRUE(trained.wait(60000));
+        ASSERT_TRUE(trained.front()[0].toBool()) << trained.front()[1].toString().toStdString();
+        // The first finished run becomes the active model; Review opens it on its worker.
+        ASSERT_TRUE(ready.count() > 0 || ready.wait(20000));
+        ASSERT_TRUE(ready.back()[0].toBool());
+        window->setMode(MainWindow::Mode::Review);
+        review = window->reviewView();
+    }
+
+    void classifyUnlabelled() {
+        QSignalSpy done(review, &ReviewView::predictionFinished);
+        ASSERT_TRUE(review->predictUnlabelled());
+        ASSERT_TRUE(done.wait(30000));
+        ASSERT_TRUE(done.front()[0].toBool()) << done.front()[1].toString().toStdString();
+    }
+
+    uitest::TempDir dir{"review"};
+    std::unique_ptr<MainWindow> window;
+    ReviewView* review = nullptr;
+};
+
+TEST_F(UiReview, PredictsSortedAcceptsWithEnterAndUndoRestores) {
+    ASSERT_TRUE(review->hasModel());
+    classifyUnlabelled();
+    ReviewModel* model = review->model();
+    ASSERT_EQ(model->rowCount(), 6);  // the six photos in the project root have no label
+    for (int r = 1; r < model->rowCount(); ++r)
+        EXPECT_LE(model->item(r - 1).confidence, model->item(r).confidence) << "row " << r;
+    for (int r = 0; r < model->rowCount(); ++r) {
+        EXPECT_TRUE(model->item(r).error.isEmpty());
+        EXPECT_EQ(model->item(r).topClasses.size(), 3);
+    }
+
+    // The predictions were stored under the run of the active model.
+    auto& store = window->document()->store();
+    auto runs = store.runs();
+    ASSERT_TRUE(runs.ok());
+    ASSERT_EQ(runs->size(), 1u);
+    auto stored = store.predictions(runs->front().id);
+    ASSERT_TRUE(stored.ok());
+    EXPECT_EQ(stored->size(), 6u);
+
+    // Enter on the least certain photo: its label is the predicted class, marked as an accepted prediction.
+    review->setCurrentRow(0);
+    const ReviewItem first = model->item(0);
+    QTest::keyClick(review->listView(), Qt::Key_Return);
+    auto label = store.label(first.imageId);
+    ASSERT_TRUE(label.ok());
+    ASSERT_TRUE(label->has_value());
+    EXPECT_EQ((*label)->source, project::LabelSource::AcceptedPrediction);
+    const auto cls = window->document()->classById((*label)->classId);
+    ASSERT_TRUE(cls.has_value());
+    EXPECT_EQ(QString::fromStdString(cls->name), first.topClasses.front());
+    EXPECT_TRUE(model->index(0).data(ReviewModel::LabelledRole).toBool());
+    EXPECT_EQ(review->currentRow(), 1) << "accepting moves on to the next photo";
+
+    window->document()->undoStack()->undo();
+    label = store.label(first.imageId);
+    ASSERT_TRUE(label.ok());
+    EXPECT_FALSE(label->has_value());
+    EXPECT_FALSE(model->index(0).data(ReviewModel::LabelledRole).toBool());
+
+    // Space skips without labelling; a digit key corrects to the class with that key (a manual label).
+    review->setCurrentRow(2);
+    const qint64 skipped = model->item(2).imageId;
+    QTest::keyClick(review->listView(), Qt::Key_Space);
+    EXPECT_EQ(review->currentRow(), 3);
+    EXPECT_FALSE(store.label(skipped)->has_value());
+    const qint64 corrected = model->item(3).imageId;
+    const auto keyOne = window->document()->classByKey(1);
+    ASSERT_TRUE(keyOne.has_value());
+    QTest::keyClick(review->listView(), Qt::Key_1);
+    label = store.label(corrected);
+    ASSERT_TRUE(label.ok() && label->has_value());
+    EXPECT_EQ((*label)->classId, keyOne->id);
+    EXPECT_EQ((*label)->source, project::LabelSource::Manual);
+}
+
+TEST_F(UiReview, GradCamOverlayAndCsvExport) {
+    classifyUnlabelled();
+    review->setCurrentRow(0);
+    QSignalSpy cam(review, &ReviewView::gradCamUpdated);
+    review->setShowGradCam(true);
+    ASSERT_TRUE(cam.wait(20000));
+    EXPECT_TRUE(review->gradCamShown());
+
+    const QString csv = QString::fromStdString((dir.path() / "predictions.csv").string());
+    QString error;
+    ASSERT_TRUE(review->exportCsv(csv, &error)) << error.toStdString();
+    QFile f(csv);
+    ASSERT_TRUE(f.open(QIODevice::ReadOnly | QIODevice::Text));
+    const QStringList lines = QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    ASSERT_EQ(lines.size(), 7);
+    EXPECT_TRUE(lines[0].startsWith(QStringLiteral("file,prediction,confidence")));
+    EXPECT_TRUE(lines[1].startsWith(review->model()->item(0).relPath + QLatin1Char(',')));
+}
+
+TEST_F(UiReview, FolderOfNewFindsMustBeInsideTheProject) {
+    uitest::TempDir outside("outside");
+    QString why;
+    EXPECT_FALSE(review->predictFolder(QString::fromStdString(outside.path().string()), &why));
+    EXPECT_TRUE(why.contains(QStringLiteral("outside the project folder"))) << why.toStdString();
+
+    // A sub-folder of new finds inside the project: scanned in, then classified.
+    const auto finds = dir.path() / "new finds";
+    std::filesystem::create_directories(finds);
+    std::filesystem::copy_file(dir.path() / "amphora" / "find_00.jpg", finds / "sherd a.jpg");
+    std::filesystem::copy_file(dir.path() / "find_15.jpg", finds / "sherd b.jpg");
+    QSignalSpy done(review, &ReviewView::predictionFinished);
+    ASSERT_TRUE(review->predictFolder(QString::fromStdString(finds.string()), &why)) << why.toStdString();
+    ASSERT_TRUE(done.wait(60000));
+    ASSERT_TRUE(done.front()[0].toBool()) << done.front()[1].toString().toStdString();
+    ASSERT_EQ(review->model()->rowCount(), 2);
+    for (int r = 0; r < 2; ++r) EXPECT_TRUE(review->model()->item(r).relPath.startsWith(QStringLiteral("new finds/")));
+}
+
+}  // namespace

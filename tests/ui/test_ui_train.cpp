@@ -1,0 +1,179 @@
+// Train mode end to end on a generated 20-photo project with a tiny network (resnet18 at 32 px, random start):
+// a run emits plot points and finishes with metrics and a run record; Stop cancels within a second; closing the
+// window while training joins the worker thread cleanly.
+#include <gtest/gtest.h>
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTest>
+
+#include "core/learn/deviceinfo.h"
+#include "ui/mainwindow.h"
+#include "ui/projectdocument.h"
+#include "ui/systemcheckdialog.h"
+#include "ui/trainform.h"
+#include "ui/trainingcharts.h"
+#include "ui/trainresults.h"
+#include "ui/trainview.h"
+#include "uitestsupport.h"
+
+using namespace tessera;
+using namespace tessera::ui;
+
+namespace {
+
+learn::TrainOptions tiny(int epochs) {
+    learn::TrainOptions o = learn::TrainOptions::defaults();
+    o.arch = "resnet18";
+    o.weightsPath = "none";
+    o.mode = "full";
+    o.epochs = epochs;
+    o.imageSize = 32;
+    o.batchSize = 4;
+    o.augmentation = "light";
+    o.device = "cpu";
+    o.threads = 2;
+    return o;
+}
+
+class UiTrain : public ::testing::Test {
+protected:
+    void SetUp() override {
+        uitest::ensureApplication();
+        uitest::writeSmallProject(dir.path());
+        window = std::make_unique<MainWindow>();
+        window->show();
+        QSignalSpy finished(window->document(), &ProjectDocument::scanFinished);
+        ASSERT_TRUE(window->openProject(QString::fromStdString(dir.path().string())));
+        ASSERT_TRUE(finished.wait(30000));
+        window->setMode(MainWindow::Mode::Train);
+        ASSERT_EQ(window->mode(), MainWindow::Mode::Train);
+    }
+
+    uitest::TempDir dir{"train"};
+    std::unique_ptr<MainWindow> window;
+};
+
+TEST_F(UiTrain, TinyRunPlotsAndFinishesWithMetricsAndActiveModel) {
+    TrainView* view = window->trainView();
+    QSignalSpy finished(view, &TrainView::trainingFinished);
+    ASSERT_TRUE(view->startTraining(tiny(2)));
+    EXPECT_TRUE(view->isTraining());
+    EXPECT_FALSE(view->startTraining(tiny(2))) << "a second run must wait for the first";
+    ASSERT_TRUE(finished.wait(60000));
+    ASSERT_TRUE(finished.front()[0].toBool()) << finished.front()[1].toString().toStdString();
+    EXPECT_FALSE(view->isTraining());
+
+    // 11 training photos at batch 4: a few steps per epoch reach the plots, and one validation point per epoch.
+    EXPECT_GE(view->charts()->stepPoints(), 2);
+    EXPECT_EQ(view->charts()->epochPoints(), 2);
+    EXPECT_EQ(view->lastResult().history.size(), 2u);
+    EXPECT_EQ(view->lastResult().classNames.size(), 3u);
+
+    // The run is listed from the store, its confusion matrix is shown, and it became the active model.
+    EXPECT_EQ(view->results()->runCount(), 1);
+    EXPECT_EQ(view->results()->confusionClasses(), 3);
+    const QString active = view->results()->activeModel();
+    ASSERT_FALSE(active.isEmpty());
+    EXPECT_TRUE(std::filesystem::exists(window->document()->store().dataDir() / active.toStdString()));
+    EXPECT_TRUE(view->statusText().startsWith(QStringLiteral("Finished")));
+
+    // The misclassified gallery is computed off the GUI thread with the new model (it may well be empty).
+    QSignalSpy gallery(view, &TrainView::misclassifiedReady);
+    ASSERT_TRUE(gallery.count() > 0 || gallery.wait(30000));
+    EXPECT_EQ(gallery.front()[0].toInt(), view->results()->misclassifiedCount());
+}
+
+TEST_F(UiTrain, StopCancelsWithinASecond) {
+    TrainView* view = window->trainView();
+    QSignalSpy finished(view, &TrainView::trainingFinished);
+    ASSERT_TRUE(view->startTraining(tiny(200)));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view->charts()->stepPoints() > 0; }, 60000));
+    QElapsedTimer clock;
+    clock.start();
+    view->stopTraining();
+    ASSERT_TRUE(finished.wait(5000));
+    EXPECT_LT(clock.elapsed(), 1000);
+    EXPECT_FALSE(finished.front()[0].toBool());
+    EXPECT_FALSE(view->isTraining());
+    auto runs = window->document()->store().runs();
+    ASSERT_TRUE(runs.ok());
+    ASSERT_EQ(runs->size(), 1u);
+    EXPECT_EQ(runs->front().status, "cancelled");
+    // Another run can start after a stop.
+    ASSERT_TRUE(view->startTraining(tiny(1)));
+    finished.clear();
+    ASSERT_TRUE(finished.wait(60000));
+    EXPECT_TRUE(finished.front()[0].toBool()) << finished.front()[1].toString().toStdString();
+}
+
+TEST_F(UiTrain, PauseHoldsTheStepsAndResumeContinues) {
+    TrainView* view = window->trainView();
+    QSignalSpy finished(view, &TrainView::trainingFinished);
+    ASSERT_TRUE(view->startTraining(tiny(200)));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view->charts()->stepPoints() > 0; }, 60000));
+    view->setPaused(true);
+    QTest::qWait(300);  // a step that was running when pausing may still arrive
+    const int held = view->charts()->stepPoints();
+    QTest::qWait(700);
+    EXPECT_EQ(view->charts()->stepPoints(), held);
+    view->setPaused(false);
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view->charts()->stepPoints() > held; }, 10000));
+    view->stopTraining();
+    ASSERT_TRUE(finished.wait(5000));
+}
+
+TEST_F(UiTrain, ClosingTheWindowDuringTrainingShutsDownCleanly) {
+    TrainView* view = window->trainView();
+    ASSERT_TRUE(view->startTraining(tiny(200)));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view->charts()->stepPoints() > 0; }, 60000));
+    QElapsedTimer clock;
+    clock.start();
+    EXPECT_TRUE(window->close());
+    EXPECT_LT(clock.elapsed(), 2000);
+    EXPECT_FALSE(view->isTraining());
+    window.reset();  // destroys the views and the threads; must neither hang nor crash
+    SUCCEED();
+}
+
+TEST(UiTrainForm, ExplainsModesAndBuildsOptions) {
+    uitest::ensureApplication();
+    TrainForm form;
+    for (const char* mode : {"linear-probe", "partial", "full"})
+        EXPECT_GT(TrainForm::modeExplanation(QString::fromLatin1(mode)).size(), 40) << mode;
+    learn::TrainOptions o = tiny(3);
+    o.mode = "linear-probe";
+    o.lr = 0.0;
+    form.setOptions(o);
+    const learn::TrainOptions back = form.options();
+    EXPECT_EQ(back.mode, "linear-probe");
+    EXPECT_EQ(back.epochs, 3);
+    EXPECT_EQ(back.imageSize, 32);
+    EXPECT_EQ(back.batchSize, 4);
+    EXPECT_EQ(back.lr, 0.0);  // automatic: the trainer picks Trainer::defaultLr
+    EXPECT_TRUE(learn::Trainer::validate(back).ok());
+}
+
+TEST(UiTrainForm, AugmentationPreviewShowsVariationsOfThePhoto) {
+    uitest::ensureApplication();
+    uitest::TempDir dir("augment");
+    const auto images = uitest::writeSmallProject(dir.path());
+    TrainForm form;
+    QSignalSpy updated(&form, &TrainForm::previewUpdated);
+    form.setPreviewImage(QString::fromStdString((dir.path() / images.front().relPath).string()));
+    ASSERT_TRUE(updated.wait(20000));
+    EXPECT_EQ(form.previewCount(), TrainForm::kPreviewCount);
+}
+
+TEST(UiSystemCheck, ReportsTheComputeDevice) {
+    uitest::ensureApplication();
+    const QString report = SystemCheckDialog::report(nullptr);
+    const auto& info = learn::deviceInfo();
+    EXPECT_TRUE(report.contains(QString::fromStdString(info.torchVersion))) << report.toStdString();
+    if (!info.cudaAvailable) {
+        EXPECT_TRUE(report.contains(QString::fromStdString(info.cudaUnavailableReason))) << report.toStdString();
+    }
+    EXPECT_FALSE(report.contains(QStringLiteral("not checked by this build")));
+}
+
+}  // namespace

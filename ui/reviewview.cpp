@@ -1,0 +1,500 @@
+#include "ui/reviewview.h"
+
+#include <QCheckBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QImageReader>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QListView>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSlider>
+#include <QSplitter>
+#include <QVBoxLayout>
+#include <QtConcurrent>
+
+#include "ui/projectdocument.h"
+#include "ui/reviewmodel.h"
+#include "ui/setlabelscommand.h"
+
+namespace tessera::ui {
+
+namespace {
+
+constexpr int kViewerSide = 640;
+
+QString csvField(const QString& s) {
+    if (!s.contains(QLatin1Char(',')) && !s.contains(QLatin1Char('"')) && !s.contains(QLatin1Char('\n'))) return s;
+    QString q = s;
+    q.replace(QLatin1String("\""), QLatin1String("\"\""));
+    return QLatin1Char('"') + q + QLatin1Char('"');
+}
+
+}  // namespace
+
+ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails, QWidget* parent)
+    : QWidget(parent), document_(document), thumbnails_(thumbnails) {
+    model_ = new ReviewModel(document_, thumbnails_, this);
+
+    modelLabel_ = new QLabel(this);
+    modelLabel_->setWordWrap(true);
+    predictUnlabelled_ = new QPushButton(tr("Classify Unlabelled Photos"), this);
+    predictFolder_ = new QPushButton(tr("Classify a Folder of New Finds…"), this);
+    predictFolder_->setToolTip(tr("The folder must be inside the project folder; its photos are added to the project"));
+    cancel_ = new QPushButton(tr("Cancel"), this);
+    export_ = new QPushButton(tr("Export CSV…"), this);
+    progress_ = new QProgressBar(this);
+    progress_->setMaximumWidth(220);
+    progress_->hide();
+    threshold_ = new QSlider(Qt::Horizontal, this);
+    threshold_->setRange(0, 100);
+    threshold_->setValue(50);
+    threshold_->setMaximumWidth(160);
+    threshold_->setToolTip(tr("Calls less certain than this are marked “unknown?”"));
+    thresholdLabel_ = new QLabel(this);
+    status_ = new QLabel(tr("Enter accepts the call · 1–9 picks another class · Space skips · Ctrl+Z undoes"), this);
+
+    auto* top = new QHBoxLayout;
+    top->addWidget(predictUnlabelled_);
+    top->addWidget(predictFolder_);
+    top->addWidget(cancel_);
+    top->addWidget(progress_);
+    top->addStretch();
+    top->addWidget(thresholdLabel_);
+    top->addWidget(threshold_);
+    top->addWidget(export_);
+
+    list_ = new QListView(this);
+    list_->setModel(model_);
+    list_->setViewMode(QListView::IconMode);
+    list_->setIconSize(QSize(112, 112));
+    list_->setGridSize(QSize(150, 190));
+    list_->setResizeMode(QListView::Adjust);
+    list_->setMovement(QListView::Static);
+    list_->setUniformItemSizes(true);
+    list_->setWordWrap(true);
+    list_->setSelectionMode(QAbstractItemView::SingleSelection);
+    list_->installEventFilter(this);
+
+    auto* side = new QWidget(this);
+    auto* sideLayout = new QVBoxLayout(side);
+    sideLayout->setContentsMargins(0, 0, 0, 0);
+    image_ = new QLabel(side);
+    image_->setAlignment(Qt::AlignCenter);
+    image_->setMinimumSize(280, 280);
+    image_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);
+    gradCamToggle_ = new QCheckBox(tr("Show what the model looked at (Grad-CAM)"), side);
+    facts_ = new QLabel(side);
+    facts_->setWordWrap(true);
+    facts_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    sideLayout->addWidget(image_, 1);
+    sideLayout->addWidget(gradCamToggle_);
+    sideLayout->addWidget(facts_);
+
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    split->addWidget(list_);
+    split->addWidget(side);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(modelLabel_);
+    layout->addLayout(top);
+    layout->addWidget(split, 1);
+    layout->addWidget(status_);
+
+    worker_ = new PredictWorker;
+    worker_->moveToThread(&thread_);
+    thread_.setObjectName(QStringLiteral("tessera-predict"));
+    thread_.start();
+    connect(worker_, &PredictWorker::modelOpened, this,
+            [this](bool ok, const QString& message, const QStringList& names) {
+                modelOk_ = ok;
+                classNames_ = names;
+                modelLabel_->setText(ok ? tr("<b>Model:</b> %1 — %n class(es): %2 · computing on %3", nullptr,
+                                             names.size())
+                                              .arg(QFileInfo(activeModelPath()).dir().dirName(),
+                                                   names.join(QStringLiteral(", ")), message)
+                                        : tr("<b>The active model cannot be used:</b> %1").arg(message.toHtmlEscaped()));
+                updateButtons();
+                emit modelReady(ok);
+            });
+    connect(worker_, &PredictWorker::results, model_, &ReviewModel::addItems);
+    connect(worker_, &PredictWorker::progress, this, [this](qint64 done, qint64 total) {
+        progress_->setRange(0, int(std::max<qint64>(1, total)));
+        progress_->setValue(int(done));
+        progress_->setFormat(tr("%1 of %2").arg(done).arg(total));
+    });
+    connect(worker_, &PredictWorker::finished, this, [this](bool ok, const QString& message) {
+        predicting_ = false;
+        progress_->hide();
+        status_->setText(message);
+        updateButtons();
+        if (currentRow() < 0 && model_->rowCount() > 0) setCurrentRow(0);
+        emit predictionFinished(ok, message);
+    });
+    connect(worker_, &PredictWorker::gradCamReady, this,
+            [this](qint64 imageId, const QImage& overlay, const QString& caption) {
+                if (imageId != shownId_ || !gradCamToggle_->isChecked()) return;
+                gradCam_ = overlay;
+                if (overlay.isNull()) status_->setText(caption);
+                else facts_->setText(facts_->text() + QStringLiteral("<br><i>%1</i>").arg(caption.toHtmlEscaped()));
+                showImage();
+                emit gradCamUpdated();
+            });
+
+    connect(predictUnlabelled_, &QPushButton::clicked, this, [this] { predictUnlabelled(); });
+    connect(predictFolder_, &QPushButton::clicked, this, [this] {
+        const QString folder = QFileDialog::getExistingDirectory(this, tr("Folder of New Finds"), document_->rootPath());
+        if (folder.isEmpty()) return;
+        QString why;
+        if (!predictFolder(folder, &why)) QMessageBox::information(this, tr("Cannot Classify This Folder"), why);
+    });
+    connect(cancel_, &QPushButton::clicked, this, &ReviewView::cancelPrediction);
+    connect(export_, &QPushButton::clicked, this, [this] {
+        const QString file = QFileDialog::getSaveFileName(this, tr("Export Predictions"),
+                                                          document_->rootPath() + QStringLiteral("/predictions.csv"),
+                                                          tr("CSV files (*.csv)"));
+        QString error;
+        if (!file.isEmpty() && !exportCsv(file, &error)) QMessageBox::warning(this, tr("Export Failed"), error);
+    });
+    connect(threshold_, &QSlider::valueChanged, this, [this](int v) {
+        thresholdLabel_->setText(tr("Unknown below %1 %").arg(v));
+        model_->setUnknownThreshold(v / 100.0);
+    });
+    thresholdLabel_->setText(tr("Unknown below %1 %").arg(threshold_->value()));
+    connect(gradCamToggle_, &QCheckBox::toggled, this, &ReviewView::setShowGradCam);
+    connect(list_->selectionModel(), &QItemSelectionModel::currentChanged, this, &ReviewView::onCurrentChanged);
+    connect(model_, &QAbstractItemModel::dataChanged, this, [this](const QModelIndex& a, const QModelIndex& b) {
+        const int row = currentRow();
+        if (row >= a.row() && row <= b.row()) onCurrentChanged();
+    });
+    connect(&photo_, &QFutureWatcher<QImage>::finished, this, [this] {
+        photoImage_ = photo_.result();
+        showImage();
+    });
+    connect(document_, &ProjectDocument::closed, this, [this] {
+        cancelPrediction();
+        model_->clear();
+        modelOk_ = false;
+        updateButtons();
+    });
+    updateButtons();
+}
+
+ReviewView::~ReviewView() { shutdown(); }
+
+void ReviewView::shutdown() {
+    if (worker_) worker_->cancel();
+    if (thread_.isRunning()) {
+        thread_.quit();
+        thread_.wait();
+    }
+    delete worker_;
+    worker_ = nullptr;
+    photo_.waitForFinished();
+}
+
+QString ReviewView::activeModelPath() const {
+    if (!document_->isOpen()) return {};
+    auto value = document_->store().setting("active_model");
+    if (!value.ok() || !*value || (*value)->empty()) return {};
+    return QString::fromStdString((document_->store().dataDir() / **value).string());
+}
+
+void ReviewView::reloadModel() {
+    const QString path = activeModelPath();
+    modelOk_ = false;
+    if (path.isEmpty()) {
+        modelLabel_->setText(tr("<b>No model yet.</b> Train one in Train mode; the first finished run becomes the "
+                                "model used here (another can be chosen in the runs list)."));
+        updateButtons();
+        return;
+    }
+    modelLabel_->setText(tr("Opening the model…"));
+    PredictWorker* worker = worker_;
+    QMetaObject::invokeMethod(worker, [worker, path] { worker->openModel(path); }, Qt::QueuedConnection);
+}
+
+qint64 ReviewView::runIdForModel(const QString& modelPath) const {
+    auto runs = document_->store().runs();
+    if (!runs.ok()) return 0;
+    const std::filesystem::path abs = modelPath.toStdString();
+    for (const auto& r : *runs)
+        if (!r.modelPath.empty() && document_->store().dataDir() / r.modelPath == abs) return r.id;
+    return 0;
+}
+
+bool ReviewView::predictUnlabelled() {
+    if (!modelOk_ || predicting_ || !document_->isOpen()) return false;
+    auto images = document_->store().images();
+    auto labels = document_->store().classByImage();
+    if (!images.ok() || !labels.ok()) return false;
+    QVector<ReviewItem> items;
+    for (const auto& im : *images) {
+        if (labels->count(im.id) || (im.flags & (project::FlagUnreadable | project::FlagMissing))) continue;
+        ReviewItem it;
+        it.imageId = im.id;
+        it.relPath = QString::fromStdString(im.relPath);
+        it.absPath = QString::fromStdString((document_->store().root() / im.relPath).string());
+        it.contentHash = QString::fromStdString(im.contentHash);
+        items << it;
+    }
+    if (items.isEmpty()) {
+        status_->setText(tr("Every photo of the project has a label; nothing to classify."));
+        return false;
+    }
+    startPrediction(items);
+    return true;
+}
+
+bool ReviewView::predictFolder(const QString& folder, QString* why) {
+    const QString root = QDir(document_->rootPath()).canonicalPath();
+    const QString dir = QDir(folder).canonicalPath();
+    const QString rel = QDir(root).relativeFilePath(dir);
+    if (!modelOk_ || predicting_) {
+        if (why) *why = tr("Wait until the model is ready and no classification is running.");
+        return false;
+    }
+    if (dir.isEmpty() || rel.startsWith(QLatin1String("..")) || QDir::isAbsolutePath(rel)) {
+        if (why)
+            *why = tr("“%1” is outside the project folder “%2”.\n\nTessera never copies or moves photos. Copy the "
+                      "new finds into a sub-folder of the project folder (for example “%2/new finds”), then choose "
+                      "that sub-folder here.")
+                       .arg(QDir::toNativeSeparators(folder), QDir::toNativeSeparators(root));
+        return false;
+    }
+    // The folder's photos enter the project through a scan; classify them when it ends.
+    pendingFolder_ = rel == QLatin1String(".") ? QString() : rel;
+    auto conn = std::make_shared<QMetaObject::Connection>();
+    *conn = connect(document_, &ProjectDocument::scanFinished, this, [this, conn](bool ok, const QString& summary) {
+        disconnect(*conn);
+        if (!ok) {
+            status_->setText(summary);
+            return;
+        }
+        auto images = document_->store().images();
+        if (!images.ok()) return;
+        const std::string prefix = pendingFolder_.isEmpty() ? std::string() : pendingFolder_.toStdString() + "/";
+        QVector<ReviewItem> items;
+        for (const auto& im : *images) {
+            if (im.relPath.compare(0, prefix.size(), prefix) != 0) continue;
+            if (im.flags & (project::FlagUnreadable | project::FlagMissing)) continue;
+            ReviewItem it;
+            it.imageId = im.id;
+            it.relPath = QString::fromStdString(im.relPath);
+            it.absPath = QString::fromStdString((document_->store().root() / im.relPath).string());
+            it.contentHash = QString::fromStdString(im.contentHash);
+            items << it;
+        }
+        if (items.isEmpty()) status_->setText(tr("No readable photos in that folder."));
+        else startPrediction(items);
+    });
+    status_->setText(tr("Adding the photos of “%1” to the project…").arg(pendingFolder_));
+    if (!document_->isScanning()) document_->startScan();
+    return true;
+}
+
+void ReviewView::startPrediction(QVector<ReviewItem> items) {
+    PredictRequest request;
+    request.root = document_->rootPath();
+    request.items = std::move(items);
+    request.runId = runIdForModel(activeModelPath());
+    for (const auto& c : document_->classes()) request.classIdByName.insert(QString::fromStdString(c.name), c.id);
+    model_->clear();
+    predicting_ = true;
+    progress_->setRange(0, request.items.size());
+    progress_->setValue(0);
+    progress_->setTextVisible(true);
+    progress_->show();
+    status_->setText(tr("Classifying %n photo(s)…", nullptr, request.items.size()));
+    updateButtons();
+    PredictWorker* worker = worker_;
+    QMetaObject::invokeMethod(worker, [worker, request] { worker->predict(request); }, Qt::QueuedConnection);
+}
+
+void ReviewView::cancelPrediction() {
+    if (worker_ && predicting_) worker_->cancel();
+}
+
+void ReviewView::updateButtons() {
+    const bool open = document_->isOpen();
+    predictUnlabelled_->setEnabled(open && modelOk_ && !predicting_);
+    predictFolder_->setEnabled(open && modelOk_ && !predicting_);
+    cancel_->setVisible(predicting_);
+    export_->setEnabled(model_->rowCount() > 0 && !predicting_);
+    gradCamToggle_->setEnabled(modelOk_);
+}
+
+int ReviewView::currentRow() const { return list_->currentIndex().isValid() ? list_->currentIndex().row() : -1; }
+
+void ReviewView::setCurrentRow(int row) {
+    if (row < 0 || row >= model_->rowCount()) return;
+    const QModelIndex index = model_->index(row);
+    list_->setCurrentIndex(index);
+    list_->scrollTo(index);
+}
+
+void ReviewView::moveToNext() {
+    // The next row that still needs a decision; wraps to the start once.
+    const int n = model_->rowCount();
+    const int from = currentRow();
+    for (int k = 1; k <= n; ++k) {
+        const int r = (from + k) % n;
+        if (!model_->index(r).data(ReviewModel::LabelledRole).toBool()) {
+            setCurrentRow(r);
+            return;
+        }
+    }
+    setCurrentRow(std::min(from + 1, n - 1));
+}
+
+bool ReviewView::acceptCurrent() {
+    const int row = currentRow();
+    if (row < 0) return false;
+    const ReviewItem& it = model_->item(row);
+    if (it.topClasses.isEmpty()) return false;
+    qint64 classId = 0;
+    for (const auto& c : document_->classes())
+        if (QString::fromStdString(c.name) == it.topClasses.front()) classId = c.id;
+    if (classId == 0) {
+        status_->setText(tr("The project has no class “%1” any more; pick one with its key.").arg(it.topClasses.front()));
+        return false;
+    }
+    document_->undoStack()->push(
+        new SetLabelsCommand(document_, {it.imageId}, classId, project::LabelSource::AcceptedPrediction));
+    moveToNext();
+    return true;
+}
+
+bool ReviewView::correctCurrent(int key) {
+    const int row = currentRow();
+    const auto cls = document_->classByKey(key);
+    if (row < 0 || !cls) return false;
+    document_->undoStack()->push(new SetLabelsCommand(document_, {model_->item(row).imageId}, cls->id));
+    moveToNext();
+    return true;
+}
+
+void ReviewView::skipCurrent() { setCurrentRow(std::min(currentRow() + 1, model_->rowCount() - 1)); }
+
+bool ReviewView::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == list_ && event->type() == QEvent::KeyPress) {
+        auto* key = static_cast<QKeyEvent*>(event);
+        if (key->modifiers() & (Qt::ControlModifier | Qt::AltModifier | Qt::MetaModifier)) return false;
+        switch (key->key()) {
+        case Qt::Key_Return:
+        case Qt::Key_Enter: acceptCurrent(); return true;
+        case Qt::Key_Space: skipCurrent(); return true;
+        default:
+            if (key->key() >= Qt::Key_1 && key->key() <= Qt::Key_9) {
+                correctCurrent(key->key() - Qt::Key_0);
+                return true;
+            }
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+void ReviewView::onCurrentChanged() {
+    const int row = currentRow();
+    if (row < 0) return;
+    const ReviewItem& it = model_->item(row);
+    QStringList lines;
+    lines << QStringLiteral("<b>%1</b>").arg(it.relPath.toHtmlEscaped());
+    if (!it.error.isEmpty()) lines << it.error.toHtmlEscaped();
+    for (int i = 0; i < it.topClasses.size(); ++i)
+        lines << QStringLiteral("%1. %2 — %3 %").arg(i + 1).arg(it.topClasses[i].toHtmlEscaped())
+                     .arg(100.0 * it.topProbs[i], 0, 'f', 1);
+    QStringList keys;
+    for (const auto& c : document_->classes())
+        if (c.key > 0) keys << QStringLiteral("%1 %2").arg(c.key).arg(QString::fromStdString(c.name).toHtmlEscaped());
+    lines << tr("<small>Enter: accept · %1 · Space: skip</small>").arg(keys.join(QStringLiteral(" · ")));
+    facts_->setText(lines.join(QStringLiteral("<br>")));
+    if (it.imageId == shownId_) return;
+    shownId_ = it.imageId;
+    gradCam_ = QImage();
+    photoImage_ = QImage();
+    showImage();
+    const QString path = it.absPath;
+    photo_.setFuture(QtConcurrent::run([path] {
+        QImageReader reader(path);
+        reader.setAutoTransform(true);
+        const QSize size = reader.size();
+        if (size.isValid() && std::max(size.width(), size.height()) > kViewerSide)
+            reader.setScaledSize(size.scaled(kViewerSide, kViewerSide, Qt::KeepAspectRatio));
+        return reader.read();
+    }));
+    if (gradCamToggle_->isChecked() && modelOk_) {
+        PredictWorker* worker = worker_;
+        const qint64 id = it.imageId;
+        QMetaObject::invokeMethod(worker, [worker, id, path] { worker->gradCam(id, path); }, Qt::QueuedConnection);
+    }
+}
+
+void ReviewView::setShowGradCam(bool on) {
+    if (gradCamToggle_->isChecked() != on) {
+        gradCamToggle_->setChecked(on);  // re-enters through toggled
+        return;
+    }
+    gradCam_ = QImage();
+    if (on && shownId_ && modelOk_) {
+        const int row = model_->rowOf(shownId_);
+        if (row >= 0) {
+            PredictWorker* worker = worker_;
+            const qint64 id = shownId_;
+            const QString path = model_->item(row).absPath;
+            QMetaObject::invokeMethod(worker, [worker, id, path] { worker->gradCam(id, path); }, Qt::QueuedConnection);
+        }
+    }
+    showImage();
+}
+
+void ReviewView::showImage() {
+    const QImage& img = (gradCamToggle_->isChecked() && !gradCam_.isNull()) ? gradCam_ : photoImage_;
+    if (img.isNull()) {
+        image_->setPixmap(QPixmap());
+        image_->setText(shownId_ ? tr("Loading…") : tr("Classify photos, then pick one to see it here."));
+        return;
+    }
+    image_->setPixmap(QPixmap::fromImage(img.scaled(image_->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+}
+
+bool ReviewView::exportCsv(const QString& file, QString* error) const {
+    QSaveFile out(file);
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Text)) {
+        if (error) *error = tr("Cannot write %1: %2").arg(file, out.errorString());
+        return false;
+    }
+    QString text = QStringLiteral("file,prediction,confidence,second,second_p,third,third_p,unknown,label,error\n");
+    for (int r = 0; r < model_->rowCount(); ++r) {
+        const ReviewItem& it = model_->item(r);
+        const QModelIndex index = model_->index(r);
+        QStringList f;
+        f << csvField(it.relPath);
+        for (int i = 0; i < 3; ++i) {
+            f << (i < it.topClasses.size() ? csvField(it.topClasses[i]) : QString());
+            f << (i < it.topProbs.size() ? QString::number(double(it.topProbs[i]), 'f', 4) : QString());
+        }
+        f << (index.data(ReviewModel::UnknownRole).toBool() ? QStringLiteral("yes") : QStringLiteral("no"));
+        QString label;
+        if (document_->isOpen())
+            if (auto l = document_->store().label(it.imageId); l.ok() && *l)
+                if (auto c = document_->classById((*l)->classId)) label = QString::fromStdString(c->name);
+        f << csvField(label) << csvField(it.error);
+        text += f.join(QLatin1Char(',')) + QLatin1Char('\n');
+    }
+    out.write(text.toUtf8());
+    if (!out.commit()) {
+        if (error) *error = tr("Cannot write %1: %2").arg(file, out.errorString());
+        return false;
+    }
+    return true;
+}
+
+}  // namespace tessera::ui

@@ -1,0 +1,409 @@
+#include "ui/trainform.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLocale>
+#include <QPointer>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+#include <QtConcurrent>
+
+#include <chrono>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "core/learn/augmentpreset.h"
+#include "core/learn/deviceinfo.h"
+#include "core/nn/weightscache.h"
+
+namespace tessera::ui {
+
+namespace {
+
+QImage toQImage(const cv::Mat& rgb) {
+    return QImage(rgb.data, rgb.cols, rgb.rows, int(rgb.step), QImage::Format_RGB888).copy();
+}
+
+QString megabytes(int64_t bytes) { return QLocale().formattedDataSize(bytes, 0); }
+
+}  // namespace
+
+QString TrainForm::modeExplanation(const QString& mode) {
+    if (mode == QLatin1String("linear-probe"))
+        return tr("Keeps the pretrained network as it is and only learns the final choice between your classes. "
+                  "Fastest; works with a few dozen photos per class.");
+    if (mode == QLatin1String("partial"))
+        return tr("Also adapts the last part of the network to your finds. A good middle way with a few hundred "
+                  "photos.");
+    return tr("Adapts the whole network to your finds. Best with many photos per class; the slowest.");
+}
+
+TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    auto* modelBox = new QGroupBox(tr("Model"), this);
+    auto* form = new QFormLayout(modelBox);
+
+    arch_ = new QComboBox(modelBox);
+    arch_->addItem(tr("ResNet-18 (small, fast)"), QStringLiteral("resnet18"));
+    arch_->addItem(tr("ResNet-34 (medium)"), QStringLiteral("resnet34"));
+    arch_->addItem(tr("ResNet-50 (large, most accurate)"), QStringLiteral("resnet50"));
+    form->addRow(tr("Network:"), arch_);
+
+    weights_ = new QComboBox(modelBox);
+    form->addRow(tr("Start from:"), weights_);
+    weightsStatus_ = new QLabel(modelBox);
+    weightsStatus_->setWordWrap(true);
+    form->addRow(QString(), weightsStatus_);
+    auto* weightButtons = new QHBoxLayout;
+    downloadButton_ = new QPushButton(tr("Download"), modelBox);
+    downloadButton_->setToolTip(tr("Fetch the pretrained weights from the official address (once; checked by SHA-256)"));
+    cancelDownload_ = new QPushButton(tr("Cancel"), modelBox);
+    useFile_ = new QPushButton(tr("Use file…"), modelBox);
+    useFile_->setToolTip(tr("Install a weights file copied from another computer (checked by SHA-256)"));
+    weightButtons->addWidget(downloadButton_);
+    weightButtons->addWidget(cancelDownload_);
+    weightButtons->addWidget(useFile_);
+    weightButtons->addStretch();
+    form->addRow(QString(), weightButtons);
+    downloadBar_ = new QProgressBar(modelBox);
+    downloadBar_->setMaximumHeight(14);
+    downloadBar_->hide();
+    cancelDownload_->hide();
+    form->addRow(QString(), downloadBar_);
+
+    mode_ = new QComboBox(modelBox);
+    mode_->addItem(tr("Linear probe"), QStringLiteral("linear-probe"));
+    mode_->addItem(tr("Partial fine-tuning"), QStringLiteral("partial"));
+    mode_->addItem(tr("Full fine-tuning"), QStringLiteral("full"));
+    form->addRow(tr("Training:"), mode_);
+    modeHelp_ = new QLabel(modelBox);
+    modeHelp_->setWordWrap(true);
+    modeHelp_->setStyleSheet(QStringLiteral("color: palette(mid);"));
+    form->addRow(QString(), modeHelp_);
+    layout->addWidget(modelBox);
+
+    auto* runBox = new QGroupBox(tr("Run"), this);
+    auto* runForm = new QFormLayout(runBox);
+    epochs_ = new QSpinBox(runBox);
+    epochs_->setRange(1, 500);
+    epochs_->setToolTip(tr("How many times the network sees every training photo"));
+    runForm->addRow(tr("Epochs:"), epochs_);
+    imageSize_ = new QSpinBox(runBox);
+    imageSize_->setRange(32, 512);
+    imageSize_->setSingleStep(32);
+    imageSize_->setSuffix(tr(" px"));
+    imageSize_->setToolTip(tr("Side of the square the photos are scaled to; larger sees more detail but is slower"));
+    runForm->addRow(tr("Image size:"), imageSize_);
+    batch_ = new QSpinBox(runBox);
+    batch_->setRange(1, 512);
+    batch_->setToolTip(tr("Photos per step; halved automatically when the GPU runs out of memory"));
+    runForm->addRow(tr("Batch size:"), batch_);
+    lr_ = new QDoubleSpinBox(runBox);
+    lr_->setDecimals(5);
+    lr_->setRange(0.0, 1.0);
+    lr_->setSingleStep(0.0001);
+    lr_->setToolTip(tr("How big each learning step is. Leave it on automatic unless you know why."));
+    runForm->addRow(tr("Learning rate:"), lr_);
+    augment_ = new QComboBox(runBox);
+    augment_->addItem(tr("None"), QStringLiteral("none"));
+    augment_->addItem(tr("Light"), QStringLiteral("light"));
+    augment_->addItem(tr("Strong"), QStringLiteral("strong"));
+    augment_->addItem(tr("Archaeology (any rotation, lighting, tilt)"), QStringLiteral("archaeology"));
+    augment_->setToolTip(tr("Random variations of the photos during training, so the model does not learn "
+                            "the camera set-up instead of the finds"));
+    runForm->addRow(tr("Variations:"), augment_);
+    seed_ = new QSpinBox(runBox);
+    seed_->setRange(0, 1 << 30);
+    seed_->setToolTip(tr("The same seed, photos and settings give the same split and the same run"));
+    runForm->addRow(tr("Seed:"), seed_);
+    device_ = new QComboBox(runBox);
+    device_->addItem(tr("Automatic"), QStringLiteral("auto"));
+    device_->addItem(tr("CPU"), QStringLiteral("cpu"));
+    device_->addItem(tr("GPU (CUDA)"), QStringLiteral("cuda"));
+    const auto& dev = learn::deviceInfo();
+    if (!dev.cudaAvailable) {
+        device_->setItemData(2, false, Qt::UserRole - 1);  // disabled item
+        device_->setItemData(2, QString::fromStdString(dev.cudaUnavailableReason), Qt::ToolTipRole);
+    }
+    device_->setToolTip(QString::fromStdString(dev.summary()));
+    runForm->addRow(tr("Device:"), device_);
+    layout->addWidget(runBox);
+
+    auto* previewBox = new QGroupBox(tr("Variations of the selected photo"), this);
+    auto* previewLayout = new QVBoxLayout(previewBox);
+    previewGrid_ = new QGridLayout;
+    previewGrid_->setSpacing(3);
+    for (int i = 0; i < kPreviewCount; ++i) {
+        auto* cell = new QLabel(previewBox);
+        cell->setFixedSize(kPreviewSize, kPreviewSize);
+        cell->setAlignment(Qt::AlignCenter);
+        cell->setStyleSheet(QStringLiteral("background: palette(base); border: 1px solid palette(mid);"));
+        previewGrid_->addWidget(cell, i / 4, i % 4);
+        previewCells_ << cell;
+    }
+    previewLayout->addLayout(previewGrid_);
+    previewNote_ = new QLabel(tr("Select a photo in Dataset mode to see what the variations do to it."), previewBox);
+    previewNote_->setWordWrap(true);
+    previewLayout->addWidget(previewNote_);
+    layout->addWidget(previewBox);
+    layout->addStretch();
+
+    setOptions(learn::TrainOptions::defaults());
+    mode_->setCurrentIndex(mode_->findData(QStringLiteral("partial")));
+    epochs_->setValue(10);
+
+    auto zoo = nn::ModelZoo::load();
+    if (zoo.ok()) zoo_ = std::move(*zoo);
+    else zooError_ = QString::fromStdString(zoo.error());
+
+    connect(arch_, &QComboBox::currentIndexChanged, this, [this] { refreshWeights(); updateLrText(); });
+    connect(weights_, &QComboBox::currentIndexChanged, this, [this] { updateWeightsStatus(); updateLrText(); });
+    connect(mode_, &QComboBox::currentIndexChanged, this, [this] {
+        modeHelp_->setText(modeExplanation(mode_->currentData().toString()));
+        updateLrText();
+    });
+    connect(augment_, &QComboBox::currentIndexChanged, this, &TrainForm::refreshPreview);
+    connect(seed_, &QSpinBox::valueChanged, this, &TrainForm::refreshPreview);
+    connect(downloadButton_, &QPushButton::clicked, this, &TrainForm::startDownload);
+    connect(cancelDownload_, &QPushButton::clicked, this, [this] { downloadCancel_.cancel(); });
+    connect(useFile_, &QPushButton::clicked, this, &TrainForm::importFile);
+    connect(&download_, &QFutureWatcher<JobResult>::finished, this, &TrainForm::onWeightsJobDone);
+    connect(&preview_, &QFutureWatcher<QVector<QImage>>::finished, this, [this] {
+        previewImages_ = preview_.result();
+        for (int i = 0; i < previewCells_.size(); ++i)
+            previewCells_[i]->setPixmap(i < previewImages_.size() ? QPixmap::fromImage(previewImages_[i]) : QPixmap());
+        if (previewAgain_) {
+            previewAgain_ = false;
+            refreshPreview();
+        }
+        emit previewUpdated();
+    });
+    modeHelp_->setText(modeExplanation(mode_->currentData().toString()));
+    refreshWeights();
+    updateLrText();
+}
+
+TrainForm::~TrainForm() {
+    downloadCancel_.cancel();
+    download_.waitForFinished();
+    preview_.waitForFinished();
+}
+
+void TrainForm::setOptions(const learn::TrainOptions& o) {
+    const auto pick = [](QComboBox* box, const std::string& value) {
+        const int i = box->findData(QString::fromStdString(value));
+        if (i >= 0) box->setCurrentIndex(i);
+    };
+    pick(arch_, o.arch);
+    pick(mode_, o.mode);
+    pick(augment_, o.augmentation);
+    pick(device_, o.device);
+    epochs_->setValue(o.epochs);
+    imageSize_->setValue(o.imageSize);
+    batch_->setValue(o.batchSize);
+    lr_->setValue(o.lr);
+    seed_->setValue(int(o.seed));
+}
+
+learn::TrainOptions TrainForm::options() const {
+    learn::TrainOptions o = learn::TrainOptions::defaults();
+    o.arch = arch_->currentData().toString().toStdString();
+    o.mode = mode_->currentData().toString().toStdString();
+    o.augmentation = augment_->currentData().toString().toStdString();
+    o.device = device_->currentData().toString().toStdString();
+    o.epochs = epochs_->value();
+    o.imageSize = imageSize_->value();
+    o.batchSize = batch_->value();
+    o.lr = lr_->value();
+    o.seed = uint64_t(seed_->value());
+    o.weightsPath = "none";
+    if (const nn::ZooEntry* e = selectedEntry()) {
+        const nn::WeightsCache cache;
+        const auto st = cache.status(*e);
+        if (st.state == nn::CacheState::Present || st.state == nn::CacheState::Verified) o.weightsPath = st.path.string();
+    }
+    return o;
+}
+
+const nn::ZooEntry* TrainForm::selectedEntry() const {
+    if (!zoo_) return nullptr;
+    const QString name = weights_->currentData().toString();
+    return name.isEmpty() ? nullptr : zoo_->find(name.toStdString());
+}
+
+void TrainForm::refreshWeights() {
+    const QString arch = arch_->currentData().toString();
+    const QSignalBlocker block(weights_);
+    weights_->clear();
+    weights_->addItem(tr("Nothing (random start)"), QString());
+    int preferred = 0;
+    if (zoo_) {
+        const nn::WeightsCache cache;
+        for (const auto& e : zoo_->entries()) {
+            if (QString::fromStdString(e.arch) != arch) continue;
+            const auto st = cache.status(e);
+            const bool have = st.state == nn::CacheState::Present || st.state == nn::CacheState::Verified;
+            QString text = tr("ImageNet pretrained: %1").arg(QString::fromStdString(e.name));
+            text += have ? tr(" (on this computer)") : tr(" (not downloaded)");
+            weights_->addItem(text, QString::fromStdString(e.name));
+            if ((have && preferred == 0) || (e.defaultForArch && preferred == 0)) preferred = weights_->count() - 1;
+        }
+    }
+    weights_->setCurrentIndex(preferred);
+    updateWeightsStatus();
+}
+
+void TrainForm::updateWeightsStatus() {
+    const nn::ZooEntry* e = selectedEntry();
+    const bool busy = download_.isRunning();
+    downloadButton_->setVisible(e != nullptr);
+    useFile_->setVisible(e != nullptr);
+    if (!zoo_) {
+        weightsStatus_->setText(tr("The list of pretrained weights was not found, so training starts from "
+                                   "scratch.\n%1").arg(zooError_));
+        return;
+    }
+    if (!e) {
+        weightsStatus_->setText(tr("Training from scratch needs many photos per class and many epochs. Pretrained "
+                                   "weights are strongly recommended."));
+        return;
+    }
+    const nn::WeightsCache cache;
+    const auto st = cache.status(*e);
+    QString text;
+    switch (st.state) {
+    case nn::CacheState::Present:
+    case nn::CacheState::Verified:
+        text = tr("Ready: %1 (%2).").arg(QString::fromStdString(st.path.filename().string()), megabytes(st.bytes));
+        break;
+    case nn::CacheState::Partial:
+        text = tr("Partly downloaded (%1 so far); Download continues where it stopped.").arg(megabytes(st.bytes));
+        break;
+    case nn::CacheState::Corrupt:
+        text = tr("The file on this computer is damaged (%1); download it again.")
+                   .arg(QString::fromStdString(st.message));
+        break;
+    case nn::CacheState::Missing:
+        text = tr("No pretrained weights for this network are on this computer yet. Download them once "
+                  "(%1, needs the internet) or use a file copied from another computer. Until then training "
+                  "starts from scratch.")
+                   .arg(e->sizeBytes > 0 ? megabytes(e->sizeBytes) : tr("size unknown"));
+        break;
+    }
+    weightsStatus_->setText(text);
+    const bool have = st.state == nn::CacheState::Present || st.state == nn::CacheState::Verified;
+    downloadButton_->setEnabled(!busy && !have);
+    useFile_->setEnabled(!busy);
+}
+
+void TrainForm::updateLrText() {
+    learn::TrainOptions o = options();
+    o.lr = 0.0;
+    lr_->setSpecialValueText(tr("automatic (%1)").arg(learn::Trainer::defaultLr(o), 0, 'g', 3));
+}
+
+void TrainForm::startDownload() {
+    const nn::ZooEntry* e = selectedEntry();
+    if (!e) return;
+    const nn::ZooEntry entry = *e;
+    runWeightsJob(tr("Downloading"), [entry](const JobContext& ctx) { return nn::WeightsCache().download(entry, ctx); });
+}
+
+void TrainForm::importFile() {
+    const nn::ZooEntry* e = selectedEntry();
+    if (!e) return;
+    const QString file = QFileDialog::getOpenFileName(
+        this, tr("Use a Weights File"), QString(),
+        tr("PyTorch weights (%1 *.pth *.safetensors);;All files (*)").arg(QString::fromStdString(e->fileName)));
+    if (file.isEmpty()) return;
+    const nn::ZooEntry entry = *e;
+    const std::filesystem::path path = file.toStdString();
+    runWeightsJob(tr("Checking"),
+                  [entry, path](const JobContext& ctx) { return nn::WeightsCache().importFile(entry, path, ctx); });
+}
+
+void TrainForm::runWeightsJob(const QString& what,
+                              std::function<Expected<std::filesystem::path>(const JobContext&)> job) {
+    if (download_.isRunning()) return;
+    downloadCancel_ = CancelToken();
+    downloadBar_->setRange(0, 0);
+    downloadBar_->setFormat(what + QStringLiteral(" %p%"));
+    downloadBar_->show();
+    cancelDownload_->show();
+    downloadButton_->setEnabled(false);
+    useFile_->setEnabled(false);
+    JobContext ctx;
+    ctx.cancel = downloadCancel_;
+    // Progress arrives on the download thread: forward at most ten updates a second to the bar.
+    QPointer<QProgressBar> bar = downloadBar_;
+    auto last = std::make_shared<std::chrono::steady_clock::time_point>();
+    ctx.onProgress = [bar, last](const Progress& p) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - *last < std::chrono::milliseconds(100) && p.done < p.total) return;
+        *last = now;
+        const int permille = p.total > 0 ? int(1000 * p.done / p.total) : -1;
+        QMetaObject::invokeMethod(bar, [bar, permille] {
+            if (!bar) return;
+            if (permille < 0) bar->setRange(0, 0);
+            else bar->setRange(0, 1000), bar->setValue(permille);
+        }, Qt::QueuedConnection);
+    };
+    download_.setFuture(QtConcurrent::run([job, ctx]() {
+        auto r = job(ctx);
+        return r.ok() ? JobResult{QString(), QString::fromStdString(r->string())}
+                      : JobResult{QString::fromStdString(r.error()), QString()};
+    }));
+}
+
+void TrainForm::onWeightsJobDone() {
+    downloadBar_->hide();
+    cancelDownload_->hide();
+    const JobResult r = download_.result();
+    const QString keep = weights_->currentData().toString();
+    refreshWeights();
+    const int i = weights_->findData(keep);
+    if (i >= 0) weights_->setCurrentIndex(i);
+    if (!r.error.isEmpty()) weightsStatus_->setText(weightsStatus_->text() + QStringLiteral("\n") + r.error);
+}
+
+void TrainForm::setPreviewImage(const QString& absolutePath) {
+    if (absolutePath == previewPath_) return;
+    previewPath_ = absolutePath;
+    refreshPreview();
+}
+
+void TrainForm::refreshPreview() {
+    if (previewPath_.isEmpty()) return;
+    if (preview_.isRunning()) {
+        previewAgain_ = true;  // one more pass with the newest settings when this one ends
+        return;
+    }
+    const auto preset = learn::parseAugmentPreset(augment_->currentData().toString().toStdString());
+    if (!preset.ok()) return;
+    previewNote_->setText(tr("What the network may see of %1 during training.").arg(QFileInfo(previewPath_).fileName()));
+    const std::string path = previewPath_.toStdString();
+    const learn::AugmentPreset p = *preset;
+    const uint64_t seed = uint64_t(seed_->value());
+    preview_.setFuture(QtConcurrent::run([path, p, seed]() {
+        QVector<QImage> out;
+        cv::Mat bgr = cv::imread(path, cv::IMREAD_REDUCED_COLOR_2);
+        if (bgr.empty()) return out;
+        cv::Mat rgb;
+        cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
+        auto views = learn::augmentPreviews(rgb, kPreviewCount, p, seed, kPreviewSize);
+        if (!views.ok()) return out;
+        for (const cv::Mat& v : *views) out << toQImage(v);
+        return out;
+    }));
+}
+
+}  // namespace tessera::ui

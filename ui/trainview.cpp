@@ -1,0 +1,292 @@
+#include "ui/trainview.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QVBoxLayout>
+#include <QtConcurrent>
+
+#include <filesystem>
+
+#include "core/learn/predictor.h"
+#include "ui/projectdocument.h"
+#include "ui/trainform.h"
+#include "ui/trainingcharts.h"
+#include "ui/trainworker.h"
+
+namespace tessera::ui {
+
+namespace {
+
+QString duration(double seconds) {
+    const int s = int(seconds + 0.5);
+    if (s >= 3600) return QObject::tr("%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60);
+    if (s >= 60) return QObject::tr("%1 min %2 s").arg(s / 60).arg(s % 60);
+    return QObject::tr("%1 s").arg(s);
+}
+
+constexpr int kMaxMisclassified = 60;
+
+}  // namespace
+
+TrainView::TrainView(ProjectDocument* document, QWidget* parent) : QWidget(parent), document_(document) {
+    form_ = new TrainForm(this);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(form_);
+    scroll->setWidgetResizable(true);
+    scroll->setMinimumWidth(form_->sizeHint().width() + 24);
+    scroll->setFrameShape(QFrame::NoFrame);
+
+    start_ = new QPushButton(QIcon(QStringLiteral(":/icons/train-start.svg")), tr("Start Training"), this);
+    start_->setDefault(true);
+    pause_ = new QPushButton(tr("Pause"), this);
+    pause_->setCheckable(true);
+    stop_ = new QPushButton(tr("Stop"), this);
+    stop_->setToolTip(tr("Stop after the current step; the last finished epoch is kept for a resume"));
+    progress_ = new QProgressBar(this);
+    progress_->setRange(0, 1000);
+    progress_->setValue(0);
+    progress_->setTextVisible(false);
+    eta_ = new QLabel(this);
+    status_ = new QLabel(tr("Label some photos in Dataset mode, then start a training."), this);
+    status_->setWordWrap(true);
+
+    auto* controls = new QHBoxLayout;
+    controls->addWidget(start_);
+    controls->addWidget(pause_);
+    controls->addWidget(stop_);
+    controls->addWidget(progress_, 1);
+    controls->addWidget(eta_);
+
+    charts_ = new TrainingCharts(this);
+    results_ = new TrainResults(document_, this);
+    auto* split = new QSplitter(Qt::Vertical, this);
+    split->addWidget(charts_);
+    split->addWidget(results_);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+
+    auto* right = new QVBoxLayout;
+    right->addLayout(controls);
+    right->addWidget(status_);
+    right->addWidget(split, 1);
+    auto* layout = new QHBoxLayout(this);
+    layout->addWidget(scroll);
+    layout->addLayout(right, 1);
+
+    connect(start_, &QPushButton::clicked, this, [this] { startTraining(); });
+    connect(pause_, &QPushButton::toggled, this, &TrainView::setPaused);
+    connect(stop_, &QPushButton::clicked, this, &TrainView::stopTraining);
+    connect(results_, &TrainResults::imageActivated, this, &TrainView::selectImageRequested);
+    connect(results_, &TrainResults::activeModelChanged, this, &TrainView::activeModelChanged);
+    connect(&misclassified_, &QFutureWatcher<QVector<Misclassified>>::finished, this, [this] {
+        const auto items = misclassified_.result();
+        results_->showMisclassified(items);
+        emit misclassifiedReady(items.size());
+    });
+    updateButtons();
+}
+
+TrainView::~TrainView() { shutdown(); }
+
+void TrainView::shutdown() {
+    misclassifiedCancel_.cancel();
+    if (worker_) worker_->cancel();
+    if (thread_.isRunning()) {
+        thread_.quit();
+        thread_.wait();
+    }
+    delete worker_;
+    worker_ = nullptr;
+    misclassified_.waitForFinished();
+    training_ = false;
+}
+
+bool TrainView::startTraining() { return startTraining(form_->options()); }
+
+bool TrainView::startTraining(const learn::TrainOptions& requested) {
+    if (training_ || !document_->isOpen()) return false;
+    learn::TrainOptions options = requested;
+    // "All cores" would starve the GUI thread on small machines: the window keeps one core for itself.
+    if (options.threads == 0) options.threads = std::max(1, QThread::idealThreadCount() - 1);
+    if (const Status st = learn::Trainer::validate(options); !st.ok()) {
+        status_->setText(QString::fromStdString(st.error()));
+        return false;
+    }
+    if (!worker_) {
+        worker_ = new TrainWorker;
+        worker_->moveToThread(&thread_);
+        connect(worker_, &TrainWorker::steps, this, &TrainView::onSteps);
+        connect(worker_, &TrainWorker::epoch, this, &TrainView::onEpoch);
+        connect(worker_, &TrainWorker::message, this, [this](const QString& text) { status_->setText(text); });
+        connect(worker_, &TrainWorker::finished, this, &TrainView::onFinished);
+    }
+    if (!thread_.isRunning()) {
+        thread_.setObjectName(QStringLiteral("tessera-train"));
+        thread_.start();
+    }
+    misclassifiedCancel_.cancel();
+    results_->showMisclassified({});
+    charts_->clear();
+    training_ = true;
+    epochs_ = options.epochs;
+    progress_->setValue(0);
+    eta_->clear();
+    pause_->setChecked(false);
+    status_->setText(tr("Preparing the photos…"));
+    clock_.start();
+    updateButtons();
+    TrainWorker* worker = worker_;
+    const QString root = document_->rootPath();
+    QMetaObject::invokeMethod(worker, [worker, root, options] { worker->train(root, options); }, Qt::QueuedConnection);
+    emit trainingStarted();
+    return true;
+}
+
+void TrainView::setPaused(bool paused) {
+    if (!worker_ || !training_) return;
+    worker_->setPaused(paused);
+    pause_->setText(paused ? tr("Resume") : tr("Pause"));
+    if (paused) status_->setText(tr("Paused. Resume continues from the same step."));
+}
+
+void TrainView::stopTraining() {
+    if (!worker_ || !training_) return;
+    worker_->cancel();
+    status_->setText(tr("Stopping…"));
+    stop_->setEnabled(false);
+}
+
+void TrainView::onSteps(const StepBatch& batch) {
+    if (!training_) return;
+    charts_->addSteps(batch);
+    const double total = double(std::max(1, epochs_)) * std::max(1, batch.stepsPerEpoch);
+    const double done = double(batch.epoch) * std::max(1, batch.stepsPerEpoch) + batch.step + 1;
+    const double fraction = std::min(1.0, done / total);
+    progress_->setValue(int(1000 * fraction));
+    const double elapsed = clock_.elapsed() / 1000.0;
+    if (fraction > 0.0)
+        eta_->setText(tr("epoch %1 of %2 · %3 left").arg(batch.epoch + 1).arg(epochs_)
+                          .arg(duration(elapsed * (1.0 - fraction) / fraction)));
+    if (!worker_->isPaused())
+        status_->setText(tr("Training: loss %1, %2 images/s")
+                             .arg(batch.loss.last(), 0, 'f', 3)
+                             .arg(batch.imagesPerSecond.last(), 0, 'f', 1));
+}
+
+void TrainView::onEpoch(const learn::EpochInfo& e) {
+    charts_->addEpoch(e);
+    status_->setText(tr("Epoch %1 of %2: validation accuracy %3 %, loss %4%5")
+                         .arg(e.epoch + 1).arg(e.epochs)
+                         .arg(100.0 * e.valAcc, 0, 'f', 1)
+                         .arg(e.valLoss, 0, 'f', 3)
+                         .arg(e.best ? tr(" (best so far)") : QString()));
+}
+
+void TrainView::onFinished(bool ok, const QString& error, const learn::TrainResult& result) {
+    if (!training_) return;  // shut down meanwhile (project closed): nothing to show
+    training_ = false;
+    pause_->setChecked(false);
+    updateButtons();
+    results_->reloadRuns();
+    QString message;
+    if (ok) {
+        lastResult_ = result;
+        progress_->setValue(1000);
+        eta_->setText(tr("done in %1").arg(duration(result.seconds)));
+        const auto& last = result.history.empty() ? learn::EpochInfo{} : result.history.back();
+        message = tr("Finished: %1 training and %2 validation photos, validation accuracy %3 %.")
+                      .arg(result.trainImages).arg(result.valImages).arg(100.0 * last.valAcc, 0, 'f', 1);
+        if (!result.skipped.empty()) message += tr(" %n photo(s) could not be read and were left out.", nullptr,
+                                                   int(result.skipped.size()));
+        // The first model of a project becomes the one Review mode uses; later ones are chosen in the runs list.
+        if (results_->activeModel().isEmpty() && document_->isOpen()) {
+            std::error_code ec;
+            const auto rel = std::filesystem::relative(result.bundlePath, document_->store().dataDir(), ec);
+            if (!ec) results_->setActiveModel(QString::fromStdString(rel.generic_string()));
+        }
+        if (!result.history.empty())
+            results_->showMetrics(result.classNames, last.precision, last.recall, last.confusion);
+        findMisclassified(result);
+    } else {
+        eta_->clear();
+        message = error.contains(QLatin1String("cancel")) ? tr("Stopped. The last finished epoch is kept.")
+                                                          : tr("Training failed: %1").arg(error);
+    }
+    status_->setText(message);
+    emit trainingFinished(ok, ok ? message : error);
+}
+
+void TrainView::findMisclassified(const learn::TrainResult& result) {
+    if (!document_->isOpen() || result.bundlePath.empty()) return;
+    // Gather on the GUI thread (its store); the network runs on a pool thread with no store access.
+    auto& store = document_->store();
+    auto splits = store.splits(0);
+    auto labels = store.classByImage();
+    auto images = store.images();
+    if (!splits.ok() || !labels.ok() || !images.ok()) return;
+    QHash<qint64, QString> className;
+    for (const auto& c : document_->classes()) className.insert(c.id, QString::fromStdString(c.name));
+    struct Item {
+        qint64 id;
+        QString path, trueClass;
+    };
+    QVector<Item> items;
+    for (const auto& im : *images) {
+        auto s = splits->find(im.id);
+        auto l = labels->find(im.id);
+        if (s == splits->end() || s->second != project::SplitKind::Validation || l == labels->end()) continue;
+        items.push_back({im.id, QString::fromStdString((store.root() / im.relPath).string()),
+                         className.value(l->second)});
+    }
+    misclassifiedCancel_ = CancelToken();
+    JobContext ctx;
+    ctx.cancel = misclassifiedCancel_;
+    const std::filesystem::path bundle = result.bundlePath;
+    misclassified_.setFuture(QtConcurrent::run([bundle, items, ctx]() {
+        QVector<Misclassified> out;
+        learn::PredictOptions options = learn::PredictOptions::defaults();
+        options.hashFiles = false;
+        options.threads = 2;  // leave the other cores to the GUI and the thumbnails
+        auto predictor = learn::Predictor::open(bundle, options);
+        if (!predictor.ok()) return out;
+        std::vector<std::filesystem::path> files;
+        for (const auto& it : items) files.push_back(it.path.toStdString());
+        size_t i = 0;
+        predictor->predict(files, [&](const learn::Prediction& p) {
+            const Item& it = items[int(i++)];
+            if (!p.error.empty() || p.top.empty() || out.size() >= kMaxMisclassified) return;
+            const QString predicted = QString::fromStdString(p.top.front().className);
+            if (predicted == it.trueClass) return;
+            Misclassified m{it.id, it.path, it.trueClass, predicted, p.top.front().probability, {}};
+            QImage image(it.path);
+            if (!image.isNull()) m.thumbnail = image.scaled(72, 72, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+            out.push_back(m);
+        }, ctx);
+        return out;
+    }));
+}
+
+void TrainView::updateButtons() {
+    start_->setEnabled(!training_ && document_->isOpen());
+    pause_->setEnabled(training_);
+    stop_->setEnabled(training_);
+    form_->setEnabled(!training_);
+    if (!training_) pause_->setText(tr("Pause"));
+}
+
+void TrainView::setPreviewImage(const QString& absolutePath) { form_->setPreviewImage(absolutePath); }
+
+void TrainView::projectChanged() {
+    results_->reloadRuns();
+    results_->showMisclassified({});
+    charts_->clear();
+    updateButtons();
+}
+
+QString TrainView::statusText() const { return status_->text(); }
+
+}  // namespace tessera::ui

@@ -1,0 +1,81 @@
+#pragma once
+// Train mode: the form on the left, Start / Pause / Stop with a progress bar and ETA, the live charts, and below
+// them the runs with the selected run's confusion matrix, per-class precision/recall and misclassified photos.
+// Training runs on a TrainWorker in this view's own QThread; closing the view cancels and joins it.
+#include <QElapsedTimer>
+#include <QFutureWatcher>
+#include <QThread>
+#include <QWidget>
+
+#include "core/learn/trainer.h"
+#include "core/util/jobcontext.h"
+#include "ui/trainresults.h"
+
+class QLabel;
+class QProgressBar;
+class QPushButton;
+
+namespace tessera::ui {
+
+class ProjectDocument;
+class TrainForm;
+class TrainingCharts;
+class TrainWorker;
+struct StepBatch;
+
+class TrainView : public QWidget {
+    Q_OBJECT
+public:
+    explicit TrainView(ProjectDocument* document, QWidget* parent = nullptr);
+    ~TrainView() override;  // cancels a running training and waits for the thread
+
+    // Starts a run with the form's options, or with `options` (tests, benchmark). False while one is running or
+    // when no project is open / the options are invalid (the reason goes to the status line).
+    bool startTraining();
+    bool startTraining(const learn::TrainOptions& options);
+    void setPaused(bool paused);
+    void stopTraining();
+    void shutdown();  // cancel and join; safe to call twice
+    bool isTraining() const { return training_; }
+
+    void setPreviewImage(const QString& absolutePath);
+    void projectChanged();  // a project was opened or closed: reload the runs
+
+    TrainForm* form() const { return form_; }
+    TrainingCharts* charts() const { return charts_; }
+    TrainResults* results() const { return results_; }
+    QString statusText() const;
+    const learn::TrainResult& lastResult() const { return lastResult_; }
+
+signals:
+    void trainingStarted();
+    void trainingFinished(bool ok, const QString& message);
+    void misclassifiedReady(int count);
+    void selectImageRequested(qint64 imageId);
+    void activeModelChanged(const QString& modelPath);
+
+private:
+    void onSteps(const StepBatch& batch);
+    void onEpoch(const learn::EpochInfo& info);
+    void onFinished(bool ok, const QString& error, const learn::TrainResult& result);
+    void findMisclassified(const learn::TrainResult& result);
+    void updateButtons();
+
+    ProjectDocument* document_;
+    TrainForm* form_;
+    TrainingCharts* charts_;
+    TrainResults* results_;
+    QPushButton *start_, *pause_, *stop_;
+    QProgressBar* progress_;
+    QLabel *status_, *eta_;
+    QThread thread_;
+    TrainWorker* worker_ = nullptr;
+    bool training_ = false;
+    int epochs_ = 0;
+    QElapsedTimer clock_;
+    learn::TrainResult lastResult_;
+    QFutureWatcher<QVector<Misclassified>> misclassified_;
+    CancelToken misclassifiedCancel_;
+};
+
+}  // namespace tessera::ui
