@@ -69,7 +69,7 @@ int runEvaluate(EvalArgs& a) {
 const CommandRegistrar registrar{
     "evaluate", "Score a trained model on a project's labelled photos", [](CLI::App& sub) {
         auto a = std::make_shared<EvalArgs>();
-        sub.add_option("MODEL", a->model, "Model file written by 'train' (model.tsm)")->required();
+        sub.add_option("MODEL", a->model, "Model bundle written by 'train' (<project>/.tessera/runs/<run>/model.tessera-model)")->required();
         sub.add_option("PROJECT", a->project, "Project folder")->required();
         sub.add_option("--subset", a->options.subset, "auto | validation | all")->capture_default_str();
         sub.add_option("--device", a->options.device, "auto | cpu | cuda")->capture_default_str();

@@ -115,7 +115,7 @@ const CommandRegistrar registrar{
         auto& o = a->options;
         sub.add_option("PROJECT", a->project, "Project folder")->required();
         sub.add_option("--arch", o.arch, "resnet18 | resnet34 | resnet50")->capture_default_str();
-        sub.add_option("--weights", o.weightsPath, "Pretrained weights: a .pth file, a model-zoo name, or none")
+        sub.add_option("--weights", o.weightsPath, "Pretrained weights: a .pth / .safetensors / .tessera-model file, a model-zoo name, or none")
             ->capture_default_str();
         sub.add_option("--mode", o.mode, "linear-probe | partial | full")->capture_default_str();
         sub.add_option("--epochs", o.epochs, "Epochs")->capture_default_str();
@@ -127,6 +127,8 @@ const CommandRegistrar registrar{
         sub.add_option("--schedule", o.schedule, "warmup-cosine | onecycle")->capture_default_str();
         sub.add_option("--aug", o.augmentation, "none | light | strong | archaeology")->capture_default_str();
         sub.add_option("--mixup", o.mixupAlpha, "Mixup alpha (0 = off)")->capture_default_str();
+        sub.add_option("--cutmix", o.cutmixAlpha,
+                       "CutMix alpha (0 = off; with --mixup, one or the other per batch)")->capture_default_str();
         sub.add_option("--label-smoothing", o.labelSmoothing, "Label smoothing")->capture_default_str();
         sub.add_option("--patience", o.earlyStoppingPatience, "Early stopping patience in epochs (0 = off)")
             ->capture_default_str();

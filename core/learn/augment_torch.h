@@ -13,6 +13,16 @@
 
 namespace tessera::learn {
 
+// Mixup or CutMix for one batch: image i is blended with image perm[i]; the loss is
+// lambda * CE(y) + (1 - lambda) * CE(y[perm]). For CutMix, lambda is the share of the image NOT pasted over, so it
+// equals 1 - (pasted box area / image area) exactly.
+struct MixPlan {
+    enum class Kind { None, Mixup, Cutmix } kind = Kind::None;
+    double lambda = 1.0;
+    std::vector<int64_t> perm;
+    int64_t y0 = 0, y1 = 0, x0 = 0, x1 = 0;  // CutMix box, [y0, y1) x [x0, x1) in output pixels
+};
+
 class BatchAugmenter {
 public:
     BatchAugmenter(AugmentConfig config, int outputSize);
@@ -28,6 +38,16 @@ public:
     int outputSize() const { return size_; }
 
     static torch::Tensor normalizeImageNet(const torch::Tensor& x01);
+
+    // Validation / inference input: the centre size x size square of the canvas (torchvision's CenterCrop offset,
+    // round((C - size) / 2) half-to-even), normalised. The predictor crops a freshly fitted canvas the same way.
+    static torch::Tensor centerCrop(const torch::Tensor& canvas, int size);
+
+    // Draws mixup / CutMix for a batch of `batch` images of side `size` from `seed` (Beta(alpha, alpha) weight, a
+    // seeded pairing; with both alphas > 0 one or the other with even odds). Both alphas 0: Kind::None.
+    static MixPlan planMix(double mixupAlpha, double cutmixAlpha, int64_t batch, int64_t size, uint64_t seed);
+    // Applies a plan to normalised images (B, 3, S, S); returns a new tensor.
+    static torch::Tensor applyMix(const torch::Tensor& x, const MixPlan& plan);
 
 private:
     struct ImageParams;

@@ -35,7 +35,74 @@ torch::Tensor perImage(const std::vector<double>& v, const torch::Tensor& like) 
     return torch::tensor(f).to(like.device()).view({-1, 1, 1, 1});
 }
 
+double gammaSample(SplitRng& rng, double shape) {  // Marsaglia-Tsang, shape > 0
+    if (shape < 1.0) return gammaSample(rng, shape + 1.0) * std::pow(std::max(rng.uniform(), 1e-12), 1.0 / shape);
+    const double d = shape - 1.0 / 3.0, c = 1.0 / std::sqrt(9.0 * d);
+    for (;;) {
+        const double u1 = std::max(rng.uniform(), 1e-12), u2 = rng.uniform();
+        const double n = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+        double v = 1.0 + c * n;
+        if (v <= 0) continue;
+        v = v * v * v;
+        const double u = std::max(rng.uniform(), 1e-12);
+        if (std::log(u) < 0.5 * n * n + d - d * v + d * std::log(v)) return d * v;
+    }
+}
+
+double betaSample(SplitRng& rng, double alpha) {
+    const double g1 = gammaSample(rng, alpha), g2 = gammaSample(rng, alpha);
+    return g1 / (g1 + g2);
+}
+
 }  // namespace
+
+MixPlan BatchAugmenter::planMix(double mixupAlpha, double cutmixAlpha, int64_t batch, int64_t size, uint64_t seed) {
+    MixPlan plan;
+    if (mixupAlpha <= 0 && cutmixAlpha <= 0) return plan;
+    SplitRng rng(seed);
+    bool cut = cutmixAlpha > 0;
+    if (mixupAlpha > 0 && cutmixAlpha > 0) cut = rng.uniform() < 0.5;  // timm's switch_prob 0.5
+    plan.kind = cut ? MixPlan::Kind::Cutmix : MixPlan::Kind::Mixup;
+    plan.lambda = betaSample(rng, cut ? cutmixAlpha : mixupAlpha);
+    plan.perm.resize(size_t(batch));
+    for (size_t i = 0; i < plan.perm.size(); ++i) plan.perm[i] = int64_t(i);
+    rng.shuffle(plan.perm);
+    if (cut) {
+        // timm's rand_bbox: a box of side S*sqrt(1 - lambda) centred anywhere, clipped to the image; lambda is then
+        // corrected to the area actually kept.
+        const double r = std::sqrt(1.0 - plan.lambda);
+        const int64_t ch = int64_t(double(size) * r), cw = int64_t(double(size) * r);
+        const int64_t cy = int64_t(rng.below(uint64_t(size))), cx = int64_t(rng.below(uint64_t(size)));
+        plan.y0 = std::clamp<int64_t>(cy - ch / 2, 0, size), plan.y1 = std::clamp<int64_t>(cy + ch / 2, 0, size);
+        plan.x0 = std::clamp<int64_t>(cx - cw / 2, 0, size), plan.x1 = std::clamp<int64_t>(cx + cw / 2, 0, size);
+        plan.lambda = 1.0 - double((plan.y1 - plan.y0) * (plan.x1 - plan.x0)) / double(size * size);
+    }
+    return plan;
+}
+
+torch::Tensor BatchAugmenter::applyMix(const torch::Tensor& x, const MixPlan& plan) {
+    torch::NoGradGuard noGrad;
+    if (plan.kind == MixPlan::Kind::None) return x;
+    auto perm = torch::tensor(plan.perm, torch::kLong).to(x.device());
+    if (plan.kind == MixPlan::Kind::Mixup) return x * plan.lambda + x.index_select(0, perm) * (1.0 - plan.lambda);
+    auto out = x.clone();
+    if (plan.y1 > plan.y0 && plan.x1 > plan.x0) {
+        auto region = [&](const torch::Tensor& t) {
+            return t.narrow(2, plan.y0, plan.y1 - plan.y0).narrow(3, plan.x0, plan.x1 - plan.x0);
+        };
+        region(out).copy_(region(x.index_select(0, perm)));
+    }
+    return out;
+}
+
+torch::Tensor BatchAugmenter::centerCrop(const torch::Tensor& canvas, int size) {
+    torch::NoGradGuard noGrad;
+    // torchvision's CenterCrop offset, int(round(d / 2)) with round-half-to-even, as InferencePreprocess uses.
+    const int64_t C = canvas.size(2), S = std::min<int64_t>(size, C), d = C - S;
+    const int64_t off = d % 2 == 0 ? d / 2 : ((d / 2) % 2 == 0 ? d / 2 : d / 2 + 1);
+    auto x = canvas.narrow(2, off, S).narrow(3, off, S).to(torch::kFloat).div_(255.0);
+    return normalizeImageNet(x);
+}
 
 BatchAugmenter::BatchAugmenter(AugmentConfig config, int outputSize) : config_(config), size_(outputSize) {}
 

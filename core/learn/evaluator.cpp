@@ -4,8 +4,8 @@
 #include <thread>
 
 #include "core/learn/imagecache_torch.h"
-#include "core/learn/modelfile_torch.h"
 #include "core/learn/trainloop_torch.h"
+#include "core/nn/modelbundle_torch.h"
 #include "core/project/projectstore.h"
 
 namespace tessera::learn {
@@ -20,8 +20,9 @@ Expected<EvaluationReport> Evaluator::evaluate(const std::filesystem::path& mode
         const bool cuda = options.device == "cuda" || (options.device == "auto" && torch::cuda::is_available());
         if (cuda && !torch::cuda::is_available()) return makeError("--device cuda: no CUDA device is available");
         const torch::Device device = cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-        auto loaded = ModelFile::load(modelFile);
+        auto loaded = nn::ModelBundleIO::load(modelFile.string());
         if (!loaded) return loaded.takeError();
+        const auto& pre = loaded->manifest.preprocessing;
         auto store = project::ProjectStore::open(projectRoot, false);
         if (!store) return store.takeError();
         auto images = store->images();
@@ -34,7 +35,7 @@ Expected<EvaluationReport> Evaluator::evaluate(const std::filesystem::path& mode
         if (!splits) return splits.takeError();
 
         EvaluationReport rep;
-        rep.classNames = loaded->meta.classNames;
+        rep.classNames = loaded->manifest.classNames;
         bool haveVal = false;
         for (const auto& [id, kind] : *splits) haveVal = haveVal || kind == project::SplitKind::Validation;
         if (options.subset == "validation" && !haveVal)
@@ -65,7 +66,9 @@ Expected<EvaluationReport> Evaluator::evaluate(const std::filesystem::path& mode
             target.push_back(m->second);
         }
         ImageCacheOptions co;
-        co.canvas = loaded->meta.canvas;
+        // Tessera's own bundles say canvas_then_center_crop with the trainer's canvas: the cache then gives exactly
+        // the validation input. Other policies are approximated by the canvas the trainer would use for that crop.
+        co.canvas = pre.canvasSize > 0 ? pre.canvasSize : ImageCache::canvasForCrop(pre.inputSize);
         auto cached = ImageCache(store->dataDir() / "cache", co).load(req, ctx);
         if (!cached) return cached.takeError();
         for (const auto& f : cached->failures) rep.skipped.push_back(f);
@@ -77,7 +80,7 @@ Expected<EvaluationReport> Evaluator::evaluate(const std::filesystem::path& mode
         for (size_t i = 0; i < req.size(); ++i)
             if (cached->ok[i]) data.valIndex.push_back(int64_t(i));
         loaded->model->to(device);
-        auto r = TrainLoop::evaluate(loaded->model, data, data.valIndex, device, loaded->meta.imageSize,
+        auto r = TrainLoop::evaluate(loaded->model, data, data.valIndex, device, pre.inputSize,
                                      std::max(1, options.batchSize));
         rep.images = int64_t(data.valIndex.size());
         rep.accuracy = r.accuracy;

@@ -1,5 +1,5 @@
 #pragma once
-// Scores a trained model file on a project's labelled photos (all of them, or the validation split the trainer
+// Scores a trained model bundle (.tessera-model) on a project's labelled photos (all of them, or the validation split the trainer
 // stored): accuracy, per-class precision/recall and the confusion matrix. Torch-free for the CLI and the UI.
 #include <cstdint>
 #include <filesystem>

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -23,28 +24,39 @@ struct Slot {
     ContentBox box{};
 };
 
-// index.json: {"canvas": C, "slots": {hash: [slot, x0, y0, x1, y1]}}; pixels.bin: slot-major CHW uint8 planes.
-std::unordered_map<std::string, Slot> readIndex(const fs::path& file, int canvas) {
-    std::unordered_map<std::string, Slot> out;
+// index.json: {"canvas": C, "data": FILE, "slots": {hash: [slot, x0, y0, x1, y1]}}; FILE (pixels.bin, or
+// pixels-<n>.bin after a compaction): slot-major CHW uint8 planes. The index names its data file so a compaction can
+// write a new file and switch to it with one atomic rename of the index.
+struct Index {
+    std::unordered_map<std::string, Slot> slots;
+    std::string data = "pixels.bin";
+};
+
+Index readIndex(const fs::path& file, int canvas) {
+    Index out;
     std::ifstream in(file);
     if (!in) return out;
     try {
         auto j = nlohmann::json::parse(in);
         if (j.value("canvas", 0) != canvas) return out;
+        const std::string data = j.value("data", std::string("pixels.bin"));
+        if (data.find('/') != std::string::npos || data.find('\\') != std::string::npos) return out;
         for (auto& [hash, v] : j.at("slots").items())
-            out[hash] = Slot{v.at(0).get<int64_t>(), {v.at(1).get<float>(), v.at(2).get<float>(),
-                                                       v.at(3).get<float>(), v.at(4).get<float>()}};
+            out.slots[hash] = Slot{v.at(0).get<int64_t>(), {v.at(1).get<float>(), v.at(2).get<float>(),
+                                                             v.at(3).get<float>(), v.at(4).get<float>()}};
+        out.data = data;
     } catch (const std::exception&) {
-        out.clear();  // a damaged index only costs a re-decode
+        out = Index{};  // a damaged index only costs a re-decode
     }
     return out;
 }
 
-Status writeIndex(const fs::path& file, int canvas, const std::unordered_map<std::string, Slot>& slots) {
+Status writeIndex(const fs::path& file, int canvas, const Index& index) {
     nlohmann::json j;
     j["canvas"] = canvas;
+    j["data"] = index.data;
     auto& s = j["slots"] = nlohmann::json::object();
-    for (const auto& [hash, slot] : slots)
+    for (const auto& [hash, slot] : index.slots)
         s[hash] = {slot.index, slot.box[0], slot.box[1], slot.box[2], slot.box[3]};
     const fs::path tmp = file.string() + ".tmp";
     {
@@ -77,13 +89,18 @@ Expected<CachedImages> ImageCache::load(const std::vector<CacheRequest>& request
     out.ok.assign(size_t(N), 0);
     uint8_t* base = out.pixels.data_ptr<uint8_t>();
 
-    const fs::path dir = directory(), indexFile = dir / "index.json", dataFile = dir / "pixels.bin";
-    std::unordered_map<std::string, Slot> index;
+    const fs::path dir = directory(), indexFile = dir / "index.json";
+    Index idx;
+    auto& index = idx.slots;
     if (options_.persist) {
         std::error_code ec;
         fs::create_directories(dir, ec);
         if (ec) return makeError("cannot create the image cache " + dir.string() + ": " + ec.message());
-        index = readIndex(indexFile, C);
+        idx = readIndex(indexFile, C);
+    }
+    const fs::path dataFile = dir / idx.data;
+    if (options_.persist) {
+        std::error_code ec;
         const auto size = fs::exists(dataFile, ec) ? fs::file_size(dataFile, ec) : 0;
         for (auto it = index.begin(); it != index.end();)  // drop slots past the end (torn append)
             it = (uint64_t(it->second.index + 1) * slotBytes > size) ? index.erase(it) : std::next(it);
@@ -169,9 +186,69 @@ Expected<CachedImages> ImageCache::load(const std::vector<CacheRequest>& request
         data.flush();
         if (!data) return makeError("cannot write the image cache " + dataFile.string());
         data.close();
-        if (auto st = writeIndex(indexFile, C, index); !st) return st.takeError();
+        if (auto st = writeIndex(indexFile, C, idx); !st) return st.takeError();
     }
     return out;
+}
+
+}  // namespace tessera::learn
+
+namespace tessera::learn {
+
+Expected<CacheCompaction> ImageCache::compact(const std::unordered_set<std::string>& keep, const JobContext& ctx,
+                                              double minDeadShare) {
+    const int C = options_.canvas;
+    const size_t slotBytes = size_t(3) * C * C;
+    const fs::path dir = directory(), indexFile = dir / "index.json";
+    CacheCompaction r;
+    std::error_code ec;
+    if (!fs::exists(indexFile, ec)) return r;
+    Index old = readIndex(indexFile, C);
+    const fs::path oldData = dir / old.data;
+    const uint64_t oldBytes = fs::exists(oldData, ec) ? fs::file_size(oldData, ec) : 0;
+    std::vector<std::pair<int64_t, std::string>> live;  // (old slot, hash), in file order: sequential reads
+    for (const auto& [hash, slot] : old.slots)
+        if (keep.count(hash) && uint64_t(slot.index + 1) * slotBytes <= oldBytes) live.emplace_back(slot.index, hash);
+    r.dropped = int64_t(old.slots.size() - live.size());
+    r.kept = int64_t(live.size());
+    if (r.dropped == 0 && oldBytes == live.size() * slotBytes) return r;
+    if (r.dropped < int64_t(std::ceil(minDeadShare * double(old.slots.size())))) {
+        r.kept = int64_t(old.slots.size()), r.dropped = 0;  // not worth rewriting the file yet
+        return r;
+    }
+    std::sort(live.begin(), live.end());
+
+    // New data file under a new name, then the index switches to it atomically, then the old file goes.
+    Index fresh;
+    int generation = 1;
+    do fresh.data = "pixels-" + std::to_string(generation++) + ".bin";
+    while (fresh.data == old.data || fs::exists(dir / fresh.data, ec));
+    const fs::path newData = dir / fresh.data;
+    {
+        std::ifstream in(oldData, std::ios::binary);
+        std::ofstream out(newData, std::ios::binary | std::ios::trunc);
+        if (!out) return makeError("cannot write the image cache " + newData.string());
+        std::vector<char> buf(slotBytes);
+        int64_t next = 0;
+        for (const auto& [slot, hash] : live) {
+            if (ctx.cancelled()) {
+                out.close();
+                fs::remove(newData, ec);
+                return makeError("cancelled while compacting the image cache");
+            }
+            in.seekg(std::streamoff(slot * int64_t(slotBytes)));
+            in.read(buf.data(), std::streamsize(slotBytes));
+            if (!in) return makeError("cannot read the image cache " + oldData.string());
+            out.write(buf.data(), std::streamsize(slotBytes));
+            fresh.slots[hash] = Slot{next++, old.slots.at(hash).box};
+        }
+        out.flush();
+        if (!out) return makeError("cannot write the image cache " + newData.string());
+    }
+    if (auto st = writeIndex(indexFile, C, fresh); !st) return st.takeError();
+    fs::remove(oldData, ec);
+    r.bytesFreed = oldBytes > live.size() * slotBytes ? oldBytes - live.size() * slotBytes : 0;
+    return r;
 }
 
 }  // namespace tessera::learn

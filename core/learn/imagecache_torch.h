@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include <torch/torch.h>
@@ -28,6 +29,11 @@ struct CachedImages {
     int64_t decoded = 0, reused = 0;
 };
 
+struct CacheCompaction {
+    int64_t kept = 0, dropped = 0;  // canvases kept / dropped (no project photo has their hash any more)
+    uint64_t bytesFreed = 0;
+};
+
 struct ImageCacheOptions {
     int canvas = 160;      // 1.25 x the 128 px crop
     unsigned threads = 0;  // decode threads; 0 = one per core
@@ -41,6 +47,12 @@ public:
     ImageCache(std::filesystem::path cacheRoot, ImageCacheOptions options = ImageCacheOptions::defaults());
 
     Expected<CachedImages> load(const std::vector<CacheRequest>& requests, const JobContext& ctx);
+
+    // Drops the canvases whose content hash is not in `keep` (photos edited or removed since they were cached),
+    // rewriting the data file; crash-safe (the index switches to the new file atomically). Nothing to drop, or
+    // fewer than minDeadShare of the canvases: the file is left as it is (kept counts all, dropped is 0).
+    Expected<CacheCompaction> compact(const std::unordered_set<std::string>& keep, const JobContext& ctx,
+                                      double minDeadShare = 0.0);
 
     std::filesystem::path directory() const;
     // Canvas side for a crop size: 1.25 x, rounded to a multiple of 8.

@@ -1,6 +1,7 @@
 #pragma once
-// A trained classifier on disk (model.tsm: a LibTorch archive holding the weights under torchvision's names and a
-// JSON header with architecture, class names and input geometry), plus loading a pretrained trunk into a new model.
+// LEGACY: model.tsm, the trained-model file of Tessera before model bundles (a LibTorch archive with the weights
+// and a JSON header). The trainer now writes bundles (core/nn/modelbundle.h); this stays only so that older .tsm
+// files can still be read (embeddingcache.cpp). Delete it when nothing reads .tsm any more.
 #include <filesystem>
 #include <string>
 #include <vector>

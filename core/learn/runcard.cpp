@@ -6,7 +6,7 @@ nlohmann::json RunCard::toJson(const TrainOptions& o) {
     return {{"arch", o.arch}, {"weights", o.weightsPath}, {"mode", o.mode}, {"epochs", o.epochs},
             {"imageSize", o.imageSize}, {"batchSize", o.batchSize}, {"lr", o.lr}, {"optimizer", o.optimizer},
             {"weightDecay", o.weightDecay}, {"schedule", o.schedule}, {"labelSmoothing", o.labelSmoothing},
-            {"mixupAlpha", o.mixupAlpha}, {"earlyStoppingPatience", o.earlyStoppingPatience},
+            {"mixupAlpha", o.mixupAlpha}, {"cutmixAlpha", o.cutmixAlpha}, {"earlyStoppingPatience", o.earlyStoppingPatience},
             {"balancedSampling", o.balancedSampling}, {"augmentation", o.augmentation}, {"seed", o.seed},
             {"device", o.device}, {"threads", o.threads}, {"valFraction", o.valFraction}};
 }

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <thread>
+#include <unordered_set>
 
 #include <torch/torch.h>
 #include <torch/version.h>
@@ -14,11 +15,12 @@
 #include "core/learn/augmentpreset.h"
 #include "core/learn/imagecache_torch.h"
 #include "core/learn/learncompat.h"
-#include "core/learn/modelfile_torch.h"
 #include "core/learn/runcard.h"
 #include "core/learn/split.h"
 #include "core/learn/trainloop_torch.h"
 #include "core/nn/architecture.h"
+#include "core/nn/modelbundle_torch.h"
+#include "core/nn/weightloader_torch.h"
 #include "core/project/projectstore.h"
 
 namespace tessera::learn {
@@ -45,6 +47,7 @@ Status Trainer::validate(const TrainOptions& o) {
     if (auto p = parseAugmentPreset(o.augmentation); !p) return p.takeError();
     if (o.schedule != "warmup-cosine" && o.schedule != "cosine" && o.schedule != "onecycle")
         return makeError("unknown schedule '" + o.schedule + "' (expected warmup-cosine or onecycle)");
+    if (o.mixupAlpha < 0 || o.cutmixAlpha < 0) return makeError("mixup and cutmix alphas must not be negative");
     if (o.epochs < 1) return makeError("epochs must be at least 1");
     if (o.imageSize < 32 || o.imageSize > 1024) return makeError("image size must be between 32 and 1024 pixels");
     if (o.batchSize < 2) return makeError("batch size must be at least 2");
@@ -70,6 +73,27 @@ std::string timeStamp() {
     return buf;
 }
 
+// Copies the trunk of a pretrained file (bundle, PyTorch zip or safetensors) into `model`; the head stays fresh.
+Expected<std::string> loadTrunk(nn::ResNet& model, const std::string& path) {
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) return makeError("--weights " + path + ": no such file");
+    auto file = nn::WeightLoader::readFile(path);
+    if (!file) {
+        const std::string& m = file.error();
+        return makeError(m.find(path) == std::string::npos ? path + ": " + m : m);
+    }
+    nn::StateDict trunk;
+    size_t head = 0;
+    for (auto& [name, t] : file->entries)
+        if (name.rfind("fc.", 0) != 0) trunk.add(name, t);
+    for (auto& [name, t] : nn::WeightLoader::stateDict(*model).entries)
+        if (name.rfind("fc.", 0) == 0) trunk.add(name, t.clone()), ++head;
+    auto report = nn::WeightLoader::load(*model, trunk, path);
+    if (!report) return report.takeError();
+    return "loaded " + std::to_string(report->loaded - head) + " pretrained tensors from " + path + " (the " +
+           std::to_string(head) + " head tensors start fresh)";
+}
+
 // The newest run folder that has a checkpoint but no finished model: what --resume continues.
 fs::path resumableRun(const fs::path& runsDir) {
     fs::path best;
@@ -77,7 +101,7 @@ fs::path resumableRun(const fs::path& runsDir) {
     std::error_code ec;
     if (!fs::is_directory(runsDir, ec)) return best;
     for (const auto& d : fs::directory_iterator(runsDir, ec)) {
-        if (!fs::exists(d.path() / "last.pt") || fs::exists(d.path() / "model.tsm")) continue;
+        if (!fs::exists(d.path() / "last.pt") || fs::exists(d.path() / Trainer::kBundleFile)) continue;
         auto t = fs::last_write_time(d.path() / "last.pt", ec);
         if (best.empty() || t > bestTime) best = d.path(), bestTime = t;
     }
@@ -135,6 +159,19 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
             return makeError("training needs labelled photos in at least two classes; " + projectRoot.string() +
                              " has " + std::to_string(used.size()));
 
+        // Model and pretrained trunk BEFORE decoding: a bad --weights file fails in a second, not after the cache.
+        // Seeded init; the head always starts fresh (the file's fc.* is replaced by the model's own before a
+        // strict load, so a trunk that does not fit is still an error naming the file).
+        torch::manual_seed(opt.seed);
+        auto arch = nn::parseArchitecture(opt.arch);
+        nn::ResNet model(*arch, int64_t(used.size()));
+        const bool pretrained = opt.weightsPath != "none" && !opt.weightsPath.empty();
+        if (pretrained) {
+            auto report = loadTrunk(model, opt.weightsPath);
+            if (!report) return report.takeError();
+            say(*report);
+        }
+
         // Decode into the cache (or read it back).
         std::vector<CacheRequest> requests;
         for (const auto* im : usable) requests.push_back({projectRoot / im->relPath, im->contentHash});
@@ -150,6 +187,22 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
                 cached->failures.front());
         say("image cache: " + std::to_string(cached->reused) + " reused, " + std::to_string(cached->decoded) +
             " decoded (" + cache.directory().string() + ")");
+
+        if (opt.persistCache) {
+            // Edited photos leave their old canvases behind: once a fifth of the cache is dead, rewrite it.
+            // (A photo without a stored hash was cached under a hash computed on the fly: then keep everything.)
+            std::unordered_set<std::string> live;
+            bool allHashed = true;
+            for (const auto& im : *images) {
+                allHashed = allHashed && !im.contentHash.empty();
+                live.insert(im.contentHash);
+            }
+            auto compacted = allHashed ? cache.compact(live, ctx, 0.2) : Expected<CacheCompaction>(CacheCompaction{});
+            if (!compacted) return compacted.takeError();
+            if (compacted->dropped > 0)
+                say("image cache: dropped " + std::to_string(compacted->dropped) + " canvas(es) of edited or removed "
+                    "photos, " + std::to_string(compacted->bytesFreed / (1024 * 1024)) + " MiB freed");
+        }
 
         TrainData data;
         std::vector<int64_t> rowOf;  // usable index -> row
@@ -222,19 +275,6 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
             store->updateRun(record);
         };
 
-        // Model: seeded init, then the pretrained trunk when given (the head always starts fresh).
-        torch::manual_seed(opt.seed);
-        auto arch = nn::parseArchitecture(opt.arch);
-        nn::ResNet model(*arch, data.numClasses());
-        const bool pretrained = opt.weightsPath != "none" && !opt.weightsPath.empty();
-        if (pretrained) {
-            auto report = ModelFile::loadBackbone(model, opt.weightsPath);
-            if (!report) {
-                finishRecord("failed");
-                return report.takeError();
-            }
-            say(*report);
-        }
         say("training " + opt.arch + " (" + opt.mode + ") on " + std::to_string(result.trainImages) + " photos, " +
             "validating on " + std::to_string(result.valImages) + ", " + std::to_string(data.numClasses()) +
             " classes, device " + deviceName);
@@ -248,20 +288,22 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         result.history = outcome->history;
         result.stoppedEarly = outcome->stoppedEarly;
         result.trainImagesPerSecond = outcome->medianImagesPerSecond;
-        // The model shipped is the one with the lowest validation loss.
-        if (!outcome->bestCheckpoint.empty())
+        // The model shipped is the epoch with the lowest monitored loss (validation loss; training loss when there
+        // is no validation set): from memory when this session saw it, else from best.pt of an earlier session.
+        if (!outcome->bestWeights.empty()) {
+            torch::NoGradGuard noGrad;
+            std::vector<torch::Tensor> target = model->parameters();  // the order TrainLoop copied them in
+            for (const auto& b : model->buffers()) target.push_back(b);
+            if (target.size() != outcome->bestWeights.size()) return makeError("training failed: best weights lost");
+            for (size_t k = 0; k < target.size(); ++k) target[k].copy_(outcome->bestWeights[k]);
+        } else if (!outcome->bestCheckpoint.empty()) {
             if (auto st = TrainLoop::loadModelWeights(model, outcome->bestCheckpoint); !st) return st.takeError();
+        }
+        model->to(torch::kCPU);
+        model->eval();
 
-        ModelMeta meta;
-        meta.arch = opt.arch;
-        meta.classNames = result.classNames;
-        meta.imageSize = opt.imageSize;
-        meta.canvas = co.canvas;
-        meta.runId = result.runId;
-        result.bundlePath = runDir / "model.tsm";
-        if (auto st = ModelFile::save(model, meta, result.bundlePath); !st) return st.takeError();
-
-        // Run card: enough to audit and to repeat the run.
+        // Run card: enough to audit and to repeat the run. Written beside the bundle and embedded in it.
+        result.bundlePath = runDir / kBundleFile;
         nlohmann::json card;
         card["run"] = result.runId;
         card["options"] = RunCard::toJson(opt);
@@ -282,9 +324,22 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         auto& hist = card["history"] = nlohmann::json::array();
         for (const auto& e : result.history) hist.push_back(RunCard::toJson(e));
         card["bestEpoch"] = outcome->bestEpoch;
+        card["shippedEpoch"] = outcome->bestEpoch;
+        card["shippedBecause"] = data.valIndex.empty() ? "lowest training loss (no validation set)"
+                                                       : "lowest validation loss";
         card["stoppedEarly"] = outcome->stoppedEarly;
         card["finalBatchSize"] = outcome->finalBatchSize;
+        card["checkpointSeconds"] = outcome->checkpointSeconds;
         card["model"] = result.bundlePath.filename().string();
+
+        nn::BundleManifest manifest;
+        manifest.arch = opt.arch;
+        manifest.classNames = result.classNames;
+        manifest.preprocessing.inputSize = opt.imageSize;
+        manifest.preprocessing.resizePolicy = "canvas_then_center_crop";
+        manifest.preprocessing.canvasSize = co.canvas;
+        if (auto st = nn::ModelBundleIO::save(result.bundlePath.string(), model, manifest, card); !st)
+            return st.takeError();
         result.cardPath = runDir / "card.json";
         {
             std::ofstream out(result.cardPath);

@@ -15,7 +15,7 @@ namespace tessera::learn {
 
 struct TrainOptions {
     std::string arch = "resnet18";
-    std::string weightsPath = "none";   // a .pth / .safetensors file, or "none" (random init)
+    std::string weightsPath = "none";   // a .pth / .safetensors / .tessera-model file, or "none" (random init)
     std::string mode = "full";           // linear-probe | partial | full
     int epochs = 10;
     int imageSize = 128;                 // crop side fed to the network
@@ -26,6 +26,8 @@ struct TrainOptions {
     std::string schedule = "warmup-cosine";  // warmup-cosine | onecycle
     double labelSmoothing = 0.1;
     double mixupAlpha = 0.0;             // > 0: mixup with Beta(alpha, alpha)
+    double cutmixAlpha = 0.0;            // > 0: cutmix with Beta(alpha, alpha); with mixup too, one or the other per
+                                         // batch (even odds, as timm), chosen from the seed
     int earlyStoppingPatience = 0;       // epochs without val-loss improvement before stopping; 0: off
     bool balancedSampling = false;       // draw each class equally often
     std::string augmentation = "strong"; // none | light | strong | archaeology
@@ -101,6 +103,9 @@ public:
     // Thread-safe: the loop waits between steps while paused (cancel still works).
     void setPaused(bool paused);
     bool paused() const;
+
+    // The file a finished run leaves in its run folder (a model bundle, see core/nn/modelbundle.h).
+    static constexpr const char* kBundleFile = "model.tessera-model";
 
     static Status validate(const TrainOptions& options);
     static double defaultLr(const TrainOptions& options);

@@ -29,20 +29,6 @@ uint64_t mixSeed(uint64_t seed, uint64_t a, uint64_t b) {  // splitmix64 over (s
     return z ^ (z >> 31);
 }
 
-double gammaSample(SplitRng& rng, double shape) {  // Marsaglia-Tsang, shape > 0
-    if (shape < 1.0) return gammaSample(rng, shape + 1.0) * std::pow(std::max(rng.uniform(), 1e-12), 1.0 / shape);
-    const double d = shape - 1.0 / 3.0, c = 1.0 / std::sqrt(9.0 * d);
-    for (;;) {
-        const double u1 = std::max(rng.uniform(), 1e-12), u2 = rng.uniform();
-        const double n = std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
-        double v = 1.0 + c * n;
-        if (v <= 0) continue;
-        v = v * v * v;
-        const double u = std::max(rng.uniform(), 1e-12);
-        if (std::log(u) < 0.5 * n * n + d - d * v + d * std::log(v)) return d * v;
-    }
-}
-
 bool isHead(const std::string& name) { return name.rfind("fc.", 0) == 0; }
 
 torch::Tensor indexTensor(const std::vector<int64_t>& rows, torch::Device device) {
@@ -69,6 +55,22 @@ Status saveAtomic(torch::serialize::OutputArchive& archive, const fs::path& file
     return {};
 }
 
+// Makes `to` a second name of `from` (replacing it atomically); a copy where the file system has no hard links.
+Status linkOrCopy(const fs::path& from, const fs::path& to) {
+    const fs::path tmp = to.string() + ".tmp";
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    fs::create_hard_link(from, tmp, ec);
+    if (ec) {
+        ec.clear();
+        fs::copy_file(from, tmp, fs::copy_options::overwrite_existing, ec);
+        if (ec) return makeError("cannot write checkpoint " + tmp.string() + ": " + ec.message());
+    }
+    fs::rename(tmp, to, ec);
+    if (ec) return makeError("cannot replace checkpoint " + to.string() + ": " + ec.message());
+    return {};
+}
+
 }  // namespace
 
 TrainLoop::TrainLoop(TrainOptions options, torch::Device device, fs::path checkpointDir)
@@ -79,14 +81,13 @@ EvalResult TrainLoop::evaluate(nn::ResNet& model, const TrainData& data, const s
     torch::NoGradGuard noGrad;
     const bool wasTraining = model->is_training();
     model->eval();
-    BatchAugmenter plain(AugmentConfig::forPreset(AugmentPreset::None), imageSize);
     ConfusionMatrix cm(int(data.numClasses()));
     double lossSum = 0.0;
     for (size_t start = 0; start < index.size(); start += size_t(batchSize)) {
         std::vector<int64_t> rows(index.begin() + long(start),
                                   index.begin() + long(std::min(index.size(), start + size_t(batchSize))));
         auto imgs = data.pixels.index_select(0, indexTensor(rows, data.pixels.device())).to(device);
-        auto x = plain.apply(imgs, boxesFor(data, rows), 0);
+        auto x = BatchAugmenter::centerCrop(imgs, imageSize);
         std::vector<int64_t> ys;
         for (auto r : rows) ys.push_back(data.labels[size_t(r)]);
         auto y = torch::tensor(ys, torch::kLong).to(device);
@@ -124,7 +125,6 @@ Expected<LoopOutcome> TrainLoop::runProbe(nn::ResNet& model, const TrainData& da
     // Frozen backbone in eval mode: one un-augmented embedding per photo, then only the head trains.
     torch::NoGradGuard noGrad;
     model->eval();
-    BatchAugmenter plain(AugmentConfig::forPreset(AugmentPreset::None), options_.imageSize);
     auto embedRows = [&](const std::vector<int64_t>& rows) -> Expected<torch::Tensor> {
         std::vector<torch::Tensor> parts;
         for (size_t s = 0; s < rows.size(); s += size_t(options_.batchSize)) {
@@ -132,7 +132,7 @@ Expected<LoopOutcome> TrainLoop::runProbe(nn::ResNet& model, const TrainData& da
             std::vector<int64_t> b(rows.begin() + long(s),
                                    rows.begin() + long(std::min(rows.size(), s + size_t(options_.batchSize))));
             auto imgs = data.pixels.index_select(0, indexTensor(b, data.pixels.device())).to(device_);
-            parts.push_back(model->embed(plain.apply(imgs, boxesFor(data, b), 0)).to(torch::kFloat));
+            parts.push_back(model->embed(BatchAugmenter::centerCrop(imgs, options_.imageSize)).to(torch::kFloat));
             ctx.report({"embed", int64_t(s + b.size()), int64_t(rows.size()), {}});
         }
         if (parts.empty()) return torch::zeros({0, model->embeddingDim()}, torch::kFloat).to(device_);
@@ -336,18 +336,15 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                     std::vector<int64_t> ys;
                     for (auto r : rows) ys.push_back(data.labels[size_t(r)]);
                     auto y = torch::tensor(ys, torch::kLong).to(device_);
-                    // Mixup: a seeded Beta(a, a) weight and a seeded pairing inside the batch.
-                    double lam = 1.0;
+                    // Mixup / CutMix: a seeded Beta(a, a) weight, box and pairing inside the batch.
+                    const MixPlan mix = BatchAugmenter::planMix(
+                        options_.mixupAlpha, options_.cutmixAlpha, int64_t(rows.size()), options_.imageSize,
+                        mixSeed(options_.seed, uint64_t(epoch), uint64_t(step) + 0x51ED));
+                    const double lam = mix.lambda;
                     torch::Tensor perm;
-                    if (options_.mixupAlpha > 0) {
-                        SplitRng mr(mixSeed(options_.seed, uint64_t(epoch), uint64_t(step) + 0x51ED));
-                        const double g1 = gammaSample(mr, options_.mixupAlpha), g2 = gammaSample(mr, options_.mixupAlpha);
-                        lam = g1 / (g1 + g2);
-                        std::vector<int64_t> p(rows.size());
-                        for (size_t i = 0; i < p.size(); ++i) p[i] = int64_t(i);
-                        mr.shuffle(p);
-                        perm = torch::tensor(p, torch::kLong).to(device_);
-                        x = x * lam + x.index_select(0, perm) * (1.0 - lam);
+                    if (mix.kind != MixPlan::Kind::None) {
+                        perm = torch::tensor(mix.perm, torch::kLong).to(device_);
+                        x = BatchAugmenter::applyMix(x, mix);
                     }
                     for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
                     torch::Tensor logits;
@@ -417,9 +414,20 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
             }
             out.history.push_back(e);
 
-            // Checkpoint before telling the observer, so a cancel from onEpoch keeps this epoch.
+            if (e.best) {
+                // Keep the best weights in memory (a copy of ~45 MB for ResNet-18, milliseconds): the bundle is written
+                // from them at the end, with no re-read of a checkpoint.
+                torch::NoGradGuard noGrad;
+                out.bestWeights.clear();
+                for (const auto& t : model->parameters()) out.bestWeights.push_back(t.detach().cpu().clone());
+                for (const auto& t : model->buffers()) out.bestWeights.push_back(t.detach().cpu().clone());
+            }
+
+            // Checkpoint before telling the observer, so a cancel from onEpoch keeps this epoch. best.pt is the same
+            // file as last.pt of the best epoch (a hard link, else a file copy): never serialised twice.
             if (!lastFile.empty() && ((epoch + 1) % std::max(1, options_.checkpointEvery) == 0 ||
                                       epoch + 1 == options_.epochs || e.best)) {
+                const auto c0 = Clock::now();
                 torch::serialize::OutputArchive archive, m, o;
                 model->save(m);
                 optimizer->save(o);
@@ -433,13 +441,10 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                 archive.write("meta", c10::IValue(meta.dump()));
                 if (auto st = saveAtomic(archive, lastFile); !st) return st.takeError();
                 if (e.best) {
-                    torch::serialize::OutputArchive bestArchive, bm;
-                    model->save(bm);
-                    bestArchive.write("model", bm);
-                    bestArchive.write("meta", c10::IValue(meta.dump()));
-                    if (auto st = saveAtomic(bestArchive, bestFile); !st) return st.takeError();
+                    if (auto st = linkOrCopy(lastFile, bestFile); !st) return st.takeError();
                     out.bestCheckpoint = bestFile;
                 }
+                out.checkpointSeconds += std::chrono::duration<double>(Clock::now() - c0).count();
             }
             if (observer) observer->onEpoch(e);
             if (options_.earlyStoppingPatience > 0 && sinceBest >= options_.earlyStoppingPatience &&

@@ -24,6 +24,10 @@ struct LoopOutcome {
     double medianImagesPerSecond = 0.0;
     int finalBatchSize = 0;
     std::filesystem::path bestCheckpoint;  // model weights at the lowest val loss (empty without checkpoints)
+    // The best epoch's parameters and buffers (registration order, CPU copies) when this session saw it; empty
+    // when the best epoch was trained before a resume (then read bestCheckpoint).
+    std::vector<torch::Tensor> bestWeights;
+    double checkpointSeconds = 0.0;        // time spent writing checkpoints
 };
 
 struct EvalResult {
@@ -41,7 +45,8 @@ public:
     Expected<LoopOutcome> run(nn::ResNet& model, const TrainData& data, bool pretrained, TrainObserver* observer,
                               const JobContext& ctx, const std::atomic<bool>* paused = nullptr);
 
-    // Loss (no smoothing), accuracy and confusion on rows `index` of data, un-augmented (whole canvas resized).
+    // Loss (no smoothing), accuracy and confusion on rows `index` of data, un-augmented: the centre crop of the canvas
+    // (BatchAugmenter::centerCrop), exactly what a bundle's "canvas_then_center_crop" preprocessing gives.
     static EvalResult evaluate(nn::ResNet& model, const TrainData& data, const std::vector<int64_t>& index,
                                torch::Device device, int imageSize, int batchSize);
 

@@ -119,3 +119,55 @@ TEST(Augment, PreviewsAreDeterministicRgbImages) {
     EXPECT_FALSE(parseAugmentPreset("wild").ok());
     EXPECT_EQ(*parseAugmentPreset("Archaeology"), AugmentPreset::Archaeology);
 }
+
+TEST(Augment, CenterCropTakesTheMiddleOfTheCanvas) {
+    auto canvas = randomCanvas(2, 20, 5);
+    auto out = BatchAugmenter::centerCrop(canvas, 15);  // offset (20 - 15) / 2 = 2
+    ASSERT_EQ(out.sizes(), (std::vector<int64_t>{2, 3, 15, 15}));
+    auto expected = BatchAugmenter::normalizeImageNet(canvas.narrow(2, 2, 15).narrow(3, 2, 15).to(torch::kFloat) / 255.0);
+    EXPECT_LT((out - expected).abs().max().item<float>(), 1e-5f);
+}
+
+TEST(Augment, CutmixLabelWeightEqualsTheUnpastedArea) {
+    // Image i is filled with the value i, so after CutMix the share of pixels that still hold i is the area kept.
+    const int64_t B = 6, S = 16;
+    auto x = torch::arange(B, torch::kFloat).view({B, 1, 1, 1}).expand({B, 3, S, S}).contiguous();
+    int cutmixBatches = 0, mixupBatches = 0;
+    for (uint64_t seed = 1; seed <= 40; ++seed) {
+        const MixPlan plan = BatchAugmenter::planMix(0.0, 1.0, B, S, seed);
+        ASSERT_EQ(plan.kind, MixPlan::Kind::Cutmix);
+        auto mixed = BatchAugmenter::applyMix(x, plan);
+        for (int64_t i = 0; i < B; ++i) {
+            if (plan.perm[size_t(i)] == i) continue;  // pasted onto itself: nothing to measure
+            const double kept = mixed[i].eq(float(i)).to(torch::kDouble).mean().item<double>();
+            EXPECT_NEAR(kept, plan.lambda, 1e-9) << "seed " << seed << " image " << i;
+            const double pasted = mixed[i].eq(float(plan.perm[size_t(i)])).to(torch::kDouble).mean().item<double>();
+            EXPECT_NEAR(pasted, 1.0 - plan.lambda, 1e-9);
+        }
+        ++cutmixBatches;
+    }
+    EXPECT_EQ(cutmixBatches, 40);
+    // Both on: one or the other per batch, reproducibly under the seed.
+    for (uint64_t seed = 1; seed <= 40; ++seed) {
+        const MixPlan a = BatchAugmenter::planMix(0.4, 1.0, B, S, seed), b = BatchAugmenter::planMix(0.4, 1.0, B, S, seed);
+        EXPECT_EQ(a.kind, b.kind);
+        EXPECT_EQ(a.lambda, b.lambda);
+        EXPECT_EQ(a.perm, b.perm);
+        if (a.kind == MixPlan::Kind::Mixup) {
+            ++mixupBatches;
+            auto m = BatchAugmenter::applyMix(x, a);
+            EXPECT_NEAR(m[0][0][0][0].item<double>(), a.lambda * 0 + (1 - a.lambda) * double(a.perm[0]), 1e-5);
+        }
+    }
+    EXPECT_GT(mixupBatches, 5);
+    EXPECT_LT(mixupBatches, 35);
+    EXPECT_EQ(BatchAugmenter::planMix(0, 0, B, S, 1).kind, MixPlan::Kind::None);
+}
+
+TEST(Augment, CenterCropRoundsTheOffsetLikeTorchvision) {
+    auto canvas = randomCanvas(1, 24, 6);
+    // d = 24 - 17 = 7: round(3.5) = 4 (half to even), as torchvision's CenterCrop and the predictor.
+    auto out = BatchAugmenter::centerCrop(canvas, 17);
+    auto expected = BatchAugmenter::normalizeImageNet(canvas.narrow(2, 4, 17).narrow(3, 4, 17).to(torch::kFloat) / 255.0);
+    EXPECT_LT((out - expected).abs().max().item<float>(), 1e-5f);
+}

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <unordered_set>
 
 #include "core/learn/imagecache_torch.h"
 #include "core/util/sha256.h"
@@ -94,4 +95,45 @@ TEST(ImageCache, CancelStopsDecoding) {
 TEST(ImageCache, CanvasIsAboutAQuarterLargerThanTheCrop) {
     EXPECT_EQ(ImageCache::canvasForCrop(128), 160);
     EXPECT_EQ(ImageCache::canvasForCrop(224), 280);
+}
+
+TEST(ImageCache, CompactionDropsCanvasesNoPhotoHasAndKeepsTheRest) {
+    test::TempDir dir("cache-compact");
+    test::writeSynthFolder(dir.path / "photos", 3, 2, 12);
+    auto req = requestsFor(dir.path / "photos");
+    for (auto& r : req) r.contentHash = *tessera::util::sha256File(r.path);
+    ImageCacheOptions o;
+    o.canvas = 32;
+    ImageCache cache(dir.path / "cache", o);
+    auto first = cache.load(req, JobContext{});
+    ASSERT_TRUE(first.ok()) << first.error();
+    const uint64_t slot = 3 * 32 * 32;
+    EXPECT_EQ(fs::file_size(cache.directory() / "pixels.bin"), 6 * slot);
+
+    // Two photos were edited (their old hashes are gone from the project).
+    std::unordered_set<std::string> live;
+    for (size_t i = 2; i < req.size(); ++i) live.insert(req[i].contentHash);
+    auto lazy = cache.compact(live, JobContext{}, 0.5);  // 2 of 6 dead is below half: left alone
+    ASSERT_TRUE(lazy.ok()) << lazy.error();
+    EXPECT_EQ(lazy->dropped, 0);
+    EXPECT_TRUE(fs::exists(cache.directory() / "pixels.bin"));
+    auto c = cache.compact(live, JobContext{});
+    ASSERT_TRUE(c.ok()) << c.error();
+    EXPECT_EQ(c->dropped, 2);
+    EXPECT_EQ(c->kept, 4);
+    EXPECT_EQ(c->bytesFreed, 2 * slot);
+    EXPECT_FALSE(fs::exists(cache.directory() / "pixels.bin"));
+    EXPECT_EQ(fs::file_size(cache.directory() / "pixels-1.bin"), 4 * slot);
+
+    // The kept canvases come back unchanged without decoding; the dropped ones are decoded again and appended.
+    auto again = cache.load(req, JobContext{});
+    ASSERT_TRUE(again.ok()) << again.error();
+    EXPECT_EQ(again->reused, 4);
+    EXPECT_EQ(again->decoded, 2);
+    EXPECT_TRUE(torch::equal(again->pixels, first->pixels));
+    EXPECT_EQ(fs::file_size(cache.directory() / "pixels-1.bin"), 6 * slot);
+    auto nothing = cache.compact(live, JobContext{});  // the re-decoded two are dead again: 2 dropped
+    ASSERT_TRUE(nothing.ok());
+    EXPECT_EQ(nothing->dropped, 2);
+    EXPECT_TRUE(fs::exists(cache.directory() / "pixels-2.bin"));
 }

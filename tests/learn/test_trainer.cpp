@@ -1,13 +1,15 @@
-// Trainer on a real project folder: store -> split -> cache -> loop -> model file, run card and run record.
+// Trainer on a real project folder: store -> split -> cache -> loop -> model bundle, run card and run record.
 #include <gtest/gtest.h>
 
 #include <fstream>
 
 #include <nlohmann/json.hpp>
 
-#include "core/learn/modelfile_torch.h"
+#include "core/learn/evaluator.h"
 #include "core/learn/trainer.h"
+#include "core/nn/modelbundle_torch.h"
 #include "core/project/projectstore.h"
+#include "core/learn/imagecache_torch.h"
 #include "core/util/sha256.h"
 #include "learn/synthdata.h"
 
@@ -78,10 +80,19 @@ TEST(Trainer, TrainsAProjectAndWritesModelCardAndRun) {
     EXPECT_TRUE(fs::exists(r->runDir / "last.pt"));
     EXPECT_TRUE(obs.contains("18 decoded"));
 
-    auto model = ModelFile::load(r->bundlePath);
+    EXPECT_EQ(r->bundlePath, r->runDir / "model.tessera-model");
+    auto model = nn::ModelBundleIO::load(r->bundlePath.string());
     ASSERT_TRUE(model.ok()) << model.error();
-    EXPECT_EQ(model->meta.classNames, (std::vector<std::string>{"disc", "bar", "stripes"}));
-    EXPECT_EQ(model->meta.imageSize, 32);
+    EXPECT_EQ(model->manifest.classNames, (std::vector<std::string>{"disc", "bar", "stripes"}));
+    EXPECT_EQ(model->manifest.arch, "resnet18");
+    EXPECT_EQ(model->manifest.preprocessing.inputSize, 32);
+    EXPECT_EQ(model->manifest.preprocessing.resizePolicy, "canvas_then_center_crop");
+    EXPECT_EQ(model->manifest.preprocessing.canvasSize, ImageCache::canvasForCrop(32));
+    EXPECT_FLOAT_EQ(model->manifest.preprocessing.mean[0], 0.485f);
+    EXPECT_EQ(model->runcard["run"], "first");
+    EXPECT_EQ(model->runcard["dataset"].size(), 18u);
+    // best.pt is last.pt of the best epoch, not a second serialisation.
+    EXPECT_TRUE(fs::exists(r->runDir / "best.pt"));
 
     std::ifstream in(r->cardPath);
     auto card = nlohmann::json::parse(in);
@@ -95,7 +106,7 @@ TEST(Trainer, TrainsAProjectAndWritesModelCardAndRun) {
     ASSERT_TRUE(runs.ok());
     ASSERT_EQ(runs->size(), 1u);
     EXPECT_EQ((*runs)[0].status, "finished");
-    EXPECT_EQ((*runs)[0].modelPath, "runs/first/model.tsm");
+    EXPECT_EQ((*runs)[0].modelPath, "runs/first/model.tessera-model");
     EXPECT_EQ(store->splits()->size(), 18u);
 
     // Second run: every photo comes from the cache.
@@ -148,4 +159,63 @@ TEST(Trainer, CancelledRunIsRecordedAndResumable) {
     EXPECT_TRUE(obs.contains("resuming"));
     EXPECT_EQ(obs.epochs, 2);
     EXPECT_EQ(resumed->history.size(), 3u);
+}
+
+TEST(Trainer, BadWeightsFailBeforeAnyPhotoIsDecoded) {
+    test::TempDir dir("trainer3");
+    makeProject(dir.path, 4, 2);
+    const fs::path bad = dir.path / "broken.pth";
+    std::ofstream(bad) << "PK this is not a checkpoint";
+    auto o = quick();
+    o.weightsPath = bad.string();
+    auto r = Trainer(o).train(dir.path, nullptr, JobContext{});
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().find(bad.string()), std::string::npos) << r.error();
+    EXPECT_FALSE(fs::exists(dir.path / ".tessera" / "cache" / std::to_string(ImageCache::canvasForCrop(32))));
+
+    o.weightsPath = (dir.path / "absent.safetensors").string();
+    r = Trainer(o).train(dir.path, nullptr, JobContext{});
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().find("absent.safetensors"), std::string::npos) << r.error();
+}
+
+TEST(Trainer, FineTunesFromAnEarlierBundleAndShipsTheBestEpoch) {
+    test::TempDir dir("trainer4");
+    makeProject(dir.path, 5, 2);
+    auto o = quick();
+    o.epochs = 1;
+    o.runName = "base";
+    auto base = Trainer(o).train(dir.path, nullptr, JobContext{});
+    ASSERT_TRUE(base.ok()) << base.error();
+
+    Messages obs;
+    o = quick();
+    o.epochs = 3;
+    o.runName = "tuned";
+    o.weightsPath = base->bundlePath.string();
+    o.mode = "partial";
+    o.cutmixAlpha = 1.0;
+    o.mixupAlpha = 0.2;
+    auto tuned = Trainer(o).train(dir.path, &obs, JobContext{});
+    ASSERT_TRUE(tuned.ok()) << tuned.error();
+    EXPECT_TRUE(obs.contains("pretrained tensors from " + base->bundlePath.string())) << obs.lines.front();
+
+    // The bundle holds the weights of the epoch with the lowest validation loss: its validation loss, recomputed
+    // from the file, is that epoch's.
+    auto bundle = nn::ModelBundleIO::load(tuned->bundlePath.string());
+    ASSERT_TRUE(bundle.ok()) << bundle.error();
+    const int best = bundle->runcard["shippedEpoch"].get<int>();
+    ASSERT_GE(best, 0);
+    double lowest = 1e9;
+    for (const auto& e : tuned->history) lowest = std::min(lowest, e.valLoss);
+    EXPECT_DOUBLE_EQ(tuned->history[size_t(best)].valLoss, lowest);
+    EvaluateOptions eo;
+    eo.subset = "validation";
+    eo.device = "cpu";
+    eo.threads = 1;
+    auto rep = Evaluator::evaluate(tuned->bundlePath, dir.path, eo, JobContext{});
+    ASSERT_TRUE(rep.ok()) << rep.error();
+    EXPECT_EQ(rep->images, tuned->valImages);
+    EXPECT_NEAR(rep->loss, lowest, 1e-4);
+    EXPECT_EQ(bundle->runcard["options"]["cutmixAlpha"].get<double>(), 1.0);
 }

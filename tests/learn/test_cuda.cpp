@@ -1,0 +1,171 @@
+// The CUDA paths of the trainer (label gpu; built only against a CUDA LibTorch): augmentation on the GPU equals the
+// CPU's, bf16 autocast forward, fp16 with the loss scaler, channels_last, and batch halving on out-of-memory. Every
+// test FAILS when no CUDA device is usable: a gpu run that silently tested nothing would look like a pass.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+#include "core/learn/augment_torch.h"
+#include "core/learn/learncompat.h"
+#include "core/learn/lossscaler_torch.h"
+#include "core/learn/trainloop_torch.h"
+#include "core/nn/torchcompat.h"
+#include "learn/synthdata_torch.h"
+
+using namespace tessera;
+using namespace tessera::learn;
+
+namespace {
+
+class Cuda : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_TRUE(torch::cuda::is_available()) << "no CUDA device is available to LibTorch: the gpu tests need one";
+    }
+    const torch::Device gpu{torch::kCUDA};
+};
+
+struct MessageObserver : TrainObserver {
+    std::vector<std::string> lines;
+    void onMessage(const std::string& m) override { lines.push_back(m); }
+};
+
+}  // namespace
+
+TEST_F(Cuda, AugmentationOnTheGpuEqualsTheCpu) {
+    torch::manual_seed(3);
+    auto canvas = torch::randint(0, 256, {6, 3, 80, 80}, torch::kLong).to(torch::kUInt8);
+    std::vector<ContentBox> boxes(6, ContentBox{-0.9f, -0.6f, 0.9f, 0.7f});
+    for (auto preset : {AugmentPreset::None, AugmentPreset::Strong, AugmentPreset::Archaeology}) {
+        BatchAugmenter aug(AugmentConfig::forPreset(preset), 64);
+        auto cpu = aug.apply(canvas, boxes, 1234);
+        auto cuda = aug.apply(canvas.to(gpu), boxes, 1234).cpu();
+        ASSERT_EQ(cuda.sizes(), cpu.sizes());
+        // Normalised units (1/255 of the range is ~0.017): differences are float rounding in grid_sample and blur.
+        EXPECT_LT((cuda - cpu).abs().max().item<float>(), 2e-3f) << augmentPresetName(preset);
+    }
+    auto cpuCrop = BatchAugmenter::centerCrop(canvas, 64);
+    auto gpuCrop = BatchAugmenter::centerCrop(canvas.to(gpu), 64).cpu();
+    EXPECT_LT((gpuCrop - cpuCrop).abs().max().item<float>(), 1e-5f);
+}
+
+TEST_F(Cuda, Bf16AutocastForwardIsCloseToFp32) {
+    torch::manual_seed(1);
+    nn::ResNet model(nn::Architecture::ResNet18, 5);
+    model->to(gpu);
+    model->eval();
+    torch::NoGradGuard noGrad;
+    auto x = torch::randn({4, 3, 64, 64}).to(gpu);
+    auto ref = model->forward(x).to(torch::kFloat);
+    torch::Tensor low;
+    {
+        nn::compat::AutocastGuard autocast(c10::DeviceType::CUDA, at::kBFloat16);
+        low = model->forward(x);
+    }
+    EXPECT_EQ(low.scalar_type(), at::kBFloat16);
+    const float scale = ref.abs().max().item<float>();
+    EXPECT_LT((low.to(torch::kFloat) - ref).abs().max().item<float>(), 0.05f * scale + 1e-3f);
+    EXPECT_FALSE(nn::compat::isAutocastEnabled(c10::DeviceType::CUDA));  // the guard restored the state
+}
+
+TEST_F(Cuda, Fp16WithLossScalerStepsAndSkipsOverflow) {
+    torch::manual_seed(2);
+    nn::ResNet model(nn::Architecture::ResNet18, 3);
+    model->to(gpu);
+    model->train();
+    torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(1e-3));
+    LossScalerOptions so;
+    so.initScale = 1024.0;
+    LossScaler scaler(so);
+    auto x = torch::randn({8, 3, 64, 64}).to(gpu);
+    auto y = torch::tensor(std::vector<int64_t>{0, 1, 2, 0, 1, 2, 0, 1}, torch::kLong).to(gpu);
+    auto before = model->parameters()[0].detach().clone();
+
+    auto fp16Loss = [&] {
+        nn::compat::AutocastGuard autocast(c10::DeviceType::CUDA, at::kHalf);
+        auto logits = model->forward(x);
+        EXPECT_EQ(logits.scalar_type(), at::kHalf);
+        return torch::nn::functional::cross_entropy(logits.to(torch::kFloat), y);
+    };
+    opt.zero_grad();
+    auto loss = fp16Loss();
+    scaler.scale(loss).backward();
+    EXPECT_TRUE(scaler.step(opt));
+    EXPECT_TRUE(std::isfinite(loss.item<double>()));
+    EXPECT_FALSE(torch::equal(before, model->parameters()[0].detach()));
+    EXPECT_EQ(scaler.scaleValue(), 1024.0);
+
+    // An inf gradient: the step is skipped, the weights stay, the scale backs off.
+    auto kept = model->parameters()[0].detach().clone();
+    opt.zero_grad();
+    loss = fp16Loss();
+    scaler.scale(loss).backward();
+    model->parameters()[0].mutable_grad().fill_(std::numeric_limits<float>::infinity());
+    EXPECT_FALSE(scaler.step(opt));
+    EXPECT_TRUE(torch::equal(kept, model->parameters()[0].detach()));
+    EXPECT_EQ(scaler.scaleValue(), 512.0);
+    EXPECT_EQ(scaler.skippedSteps(), 1);
+}
+
+TEST_F(Cuda, ChannelsLastGivesTheSameLogits) {
+    torch::manual_seed(4);
+    nn::ResNet model(nn::Architecture::ResNet18, 4);
+    model->to(gpu);
+    model->eval();
+    torch::NoGradGuard noGrad;
+    auto x = torch::randn({2, 3, 64, 64}).to(gpu);
+    auto ref = model->forward(x);
+    for (auto& p : model->parameters())
+        if (p.dim() == 4) p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
+    auto cl = model->forward(x.contiguous(at::MemoryFormat::ChannelsLast));
+    EXPECT_TRUE(model->parameters()[0].is_contiguous(at::MemoryFormat::ChannelsLast));
+    EXPECT_LT((cl - ref).abs().max().item<float>(), 1e-3f * (ref.abs().max().item<float>() + 1.f));
+}
+
+TEST_F(Cuda, TrainLoopLearnsOnTheGpu) {
+    auto data = test::synthTrainData(12, 40, 7);
+    TrainOptions o;
+    o.epochs = 3;
+    o.imageSize = 32;
+    o.batchSize = 8;
+    o.augmentation = "light";
+    o.cutmixAlpha = 1.0;
+    o.mixupAlpha = 0.2;
+    torch::manual_seed(5);
+    nn::ResNet model(nn::Architecture::ResNet18, data.numClasses());
+    TrainLoop loop(o, gpu, {});
+    auto out = loop.run(model, data, false, nullptr, JobContext{});
+    ASSERT_TRUE(out.ok()) << out.error();
+    ASSERT_EQ(out->history.size(), 3u);
+    for (const auto& e : out->history) EXPECT_TRUE(std::isfinite(e.trainLoss) && std::isfinite(e.valLoss));
+    EXPECT_FALSE(out->bestWeights.empty());
+}
+
+TEST_F(Cuda, OutOfMemoryHalvesTheBatchAndGoesOn) {
+    // A batch far beyond any GPU's memory at this size (about 130 MB of activations per 512 px image in training:
+    // 2,048 of them need some 260 GB), so the first step runs out of memory for real, on an H100 and an H200 alike.
+    const int canvas = 520, size = 512, n = 2048;
+    TrainData data;
+    data.pixels = torch::randint(0, 256, {n, 3, canvas, canvas}, torch::kLong).to(torch::kUInt8);
+    data.boxes.assign(n, Canvas::fullBox());
+    for (int i = 0; i < n; ++i) data.labels.push_back(i % 2), data.trainIndex.push_back(i);
+    data.classNames = {"a", "b"};
+    TrainOptions o;
+    o.epochs = 1;
+    o.imageSize = size;
+    o.batchSize = n;
+    o.augmentation = "none";
+    torch::manual_seed(6);
+    nn::ResNet model(nn::Architecture::ResNet18, 2);
+    MessageObserver obs;
+    TrainLoop loop(o, gpu, {});
+    auto out = loop.run(model, data, false, &obs, JobContext{});
+    ASSERT_TRUE(out.ok()) << out.error();
+    EXPECT_LT(out->finalBatchSize, n);
+    bool told = false;
+    for (const auto& l : obs.lines) told = told || l.find("batch size halved") != std::string::npos;
+    EXPECT_TRUE(told);
+    ASSERT_EQ(out->history.size(), 1u);
+    EXPECT_TRUE(std::isfinite(out->history[0].trainLoss));
+}
