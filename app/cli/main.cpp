@@ -1,10 +1,13 @@
 // tessera-cli: the headless twin of the GUI. Sub-commands register themselves (see command.h).
 #include <exception>
+#include <functional>
 #include <iostream>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "app/cli/command.h"
+#include "core/learn/deviceinfo.h"
 
 namespace tessera::cli {
 std::vector<CommandInfo>& commandRegistry() {
@@ -13,10 +16,24 @@ std::vector<CommandInfo>& commandRegistry() {
 }
 }  // namespace tessera::cli
 
+namespace {
+// Computed only when --version is given: the device probe loads the NVIDIA driver, which other commands may not need.
+std::string versionText() {
+    const tessera::learn::DeviceInfo& d = tessera::learn::deviceInfo();
+    std::string cuda = "none (CPU-only LibTorch build)";
+    if (d.torchHasCuda)
+        cuda = d.torchCudaVersion +
+               (d.cudaAvailable ? " (GPU usable)" : " (unavailable: " + d.cudaUnavailableReason + ")");
+    return std::string("tessera-cli ") + TESSERA_VERSION + "\nLibTorch: " + d.torchVersion +
+           (d.torchHasCuda ? " (CUDA build)" : " (CPU-only build)") + "\nCUDA:     " + cuda +
+           "\ncuDNN:    " + (d.cudnnVersion.empty() ? std::string("none") : d.cudnnVersion);
+}
+}  // namespace
+
 int main(int argc, char** argv) {
     using namespace tessera::cli;
     CLI::App app{"tessera-cli: image classifiers for archaeological finds, headless"};
-    app.set_version_flag("--version", std::string("tessera-cli ") + TESSERA_VERSION);
+    app.set_version_flag("--version", std::function<std::string()>(versionText));
     app.require_subcommand(1);
     std::function<int()> selected;
     for (auto& cmd : commandRegistry()) {
