@@ -14,6 +14,8 @@ PACKAGES=(
   libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libzip-dev libcurl4-openssl-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev xvfb xauth
+  # packaging: dpkg-shlibdeps computes the .deb's Depends; validators for the desktop file and AppStream metadata
+  dpkg-dev file desktop-file-utils appstream
   # reference scripts and test fixtures (Debian's own interpreter: /usr/bin/python3)
   python3 python3-torch python3-torchvision python3-numpy python3-pil python3-opencv
 )
