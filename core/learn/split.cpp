@@ -75,6 +75,12 @@ SplitResult Split::stratified(const std::vector<SplitItem>& items, const SplitOp
     return result;
 }
 
+std::string Split::groupKey(const std::string& site, const std::string& context, const std::string& findId) {
+    if (findId.empty()) return {};
+    // A unit separator cannot be typed into a site name, so distinct triples never give the same key.
+    return site + '\x1f' + context + '\x1f' + findId;
+}
+
 std::vector<int> Split::kFoldAssignment(const std::vector<SplitItem>& items, int folds, uint64_t seed) {
     std::vector<int> out(items.size(), 0);
     if (folds <= 1) return out;

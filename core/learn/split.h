@@ -33,6 +33,9 @@ public:
     static SplitResult stratified(const std::vector<SplitItem>& items, const SplitOptions& options);
     // Fold index (0..folds-1) per item, in the order of `items`; groups balanced per class across folds.
     static std::vector<int> kFoldAssignment(const std::vector<SplitItem>& items, int folds, uint64_t seed);
+    // The SplitItem::findId to use for a photo with provenance: find numbers often restart per site or context,
+    // so F12 of site A and F12 of site B are different finds. Empty when the photo has no find id.
+    static std::string groupKey(const std::string& site, const std::string& context, const std::string& findId);
 };
 
 }  // namespace tessera::learn

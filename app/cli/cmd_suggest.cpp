@@ -1,0 +1,142 @@
+// tessera-cli suggest PROJECT --weights FILE|zoo-name|bundle: "label these next". Embeds the project's photos
+// (cached under .tessera/embeddings), trains the quick model (a linear head) on the labelled ones and lists the most
+// uncertain unlabelled photos, skipping near-duplicates of ones already listed.
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "app/cli/cliutil.h"
+#include "app/cli/command.h"
+#include "core/learn/quickmodel.h"
+#include "core/nn/modelzoo.h"
+#include "core/nn/weightscache.h"
+
+namespace tessera::cli {
+namespace {
+namespace fs = std::filesystem;
+
+struct SuggestArgs {
+    std::string project;
+    std::string weights;
+    int count = 20;
+    std::string strategy = "margin";
+    double maxSimilarity = learn::SuggestOptions::defaults().maxSimilarity;
+    int size = 0;
+    std::string device = "auto";
+    bool json = false;
+    bool writePredictions = false;
+    bool quiet = false;
+};
+
+// A file (weights, bundle or trained model), else a model-zoo name resolved through the weights cache.
+Expected<fs::path> resolveModel(const std::string& w, const JobContext& ctx) {
+    std::error_code ec;
+    if (fs::is_regular_file(w, ec)) return fs::path(w);
+    auto zoo = nn::ModelZoo::load();
+    if (!zoo) return makeError("--weights " + w + ": not a file, and the model zoo could not be read: " + zoo.error());
+    const nn::ZooEntry* e = zoo->find(w);
+    if (!e) return makeError("--weights " + w + ": neither a file nor a model-zoo name (see 'tessera-cli weights list')");
+    auto path = nn::WeightsCache().download(*e, ctx);
+    if (!path) return makeError("--weights " + w + ": " + path.error());
+    return *path;
+}
+
+int runSuggest(const SuggestArgs& a) {
+    std::error_code ec;
+    if (!fs::is_directory(a.project, ec)) return userError(a.project + ": not a folder");
+    if (!fs::is_directory(fs::path(a.project) / ".tessera", ec))
+        return userError(a.project + ": not a Tessera project (no .tessera folder; run 'tessera-cli scan' first)");
+    if (a.count < 1) return userError("-n must be at least 1");
+    auto strategy = learn::parseUncertainty(a.strategy);
+    if (!strategy) return userError("--strategy: " + strategy.error());
+    if (a.device != "auto" && a.device != "cpu" && a.device != "cuda")
+        return userError("--device " + a.device + ": expected auto, cpu or cuda");
+
+    ProgressBar bar(!a.quiet);
+    CancelToken cancel;
+    JobContext ctx = bar.context(cancel);
+    auto model = resolveModel(a.weights, ctx);
+    if (!model) return userError(model.error());
+    learn::QuickModelOptions qo;
+    qo.embedding.inputSize = a.size;
+    qo.embedding.device = a.device;
+    auto qm = learn::QuickModel::open(a.project, *model, qo);
+    if (!qm) return userError(qm.error());
+    if (auto st = qm->refresh(ctx); !st) return userError(st.error());
+    learn::SuggestOptions so;
+    so.count = a.count;
+    so.strategy = *strategy;
+    so.maxSimilarity = a.maxSimilarity;
+    const auto suggestions = qm->suggest(so);
+    const auto& stats = qm->lastRefresh();
+    int64_t runId = 0;
+    if (a.writePredictions) {
+        auto id = qm->writePredictions();
+        if (!id) return userError(id.error());
+        runId = *id;
+    }
+    const auto& names = qm->classNames();
+    if (a.json) {
+        nlohmann::json j;
+        j["strategy"] = learn::uncertaintyName(*strategy);
+        j["model_key"] = qm->modelKey();
+        j["labelled"] = stats.labelled;
+        j["unlabelled"] = stats.unlabelled;
+        j["embedded"] = stats.embedded;
+        j["reused"] = stats.reused;
+        j["skipped"] = stats.skipped;
+        j["train_seconds"] = stats.trainSeconds;
+        if (runId) j["run_id"] = runId;
+        auto& list = j["suggestions"] = nlohmann::json::array();
+        for (const auto& s : suggestions)
+            list.push_back({{"file", s.relPath}, {"image_id", s.imageId}, {"uncertainty", s.uncertainty},
+                            {"guess", names[size_t(s.classIndex)]}, {"p", s.confidence},
+                            {"near_duplicate", s.nearDuplicate}});
+        std::cout << j.dump(2) << "\n";
+    } else {
+        std::printf("quick model: %lld labelled, %lld unlabelled photos; %lld embeddings computed, %lld reused; "
+                    "head trained in %.3f s\n",
+                    (long long)stats.labelled, (long long)stats.unlabelled, (long long)stats.embedded,
+                    (long long)stats.reused, stats.trainSeconds);
+        if (!stats.skipped.empty()) {
+            std::printf("skipped %zu photo(s):\n", stats.skipped.size());
+            for (const auto& s : stats.skipped) std::printf("  %s\n", s.c_str());
+        }
+        std::printf("label these next (%s):\n", learn::uncertaintyName(*strategy).c_str());
+        int rank = 0;
+        for (const auto& s : suggestions)
+            std::printf("%3d  %.3f  %-40s  guess %s (%.2f)%s\n", ++rank, s.uncertainty, s.relPath.c_str(),
+                        names[size_t(s.classIndex)].c_str(), s.confidence, s.nearDuplicate ? "  [similar]" : "");
+        if (suggestions.empty()) std::printf("  (no unlabelled photos)\n");
+        if (runId) std::printf("predictions stored as run %lld (quick model)\n", (long long)runId);
+    }
+    return kOk;
+}
+
+const CommandRegistrar registrar{
+    "suggest", "List the unlabelled photos to label next (most uncertain, diverse)", [](CLI::App& sub) {
+        auto a = std::make_shared<SuggestArgs>();
+        sub.add_option("PROJECT", a->project, "Project folder")->required();
+        sub.add_option("--weights", a->weights,
+                       "Backbone: a weights file (.pth/.safetensors), a model-zoo name, or a trained model bundle")
+            ->required();
+        sub.add_option("-n,--count", a->count, "How many photos to suggest")->capture_default_str();
+        sub.add_option("--strategy", a->strategy, "margin | entropy")->capture_default_str();
+        sub.add_option("--max-similarity", a->maxSimilarity,
+                       "Skip a photo whose embedding is more similar than this (cosine) to one already listed; 1 = off")
+            ->capture_default_str();
+        sub.add_option("--size", a->size, "Input size in pixels (0 = the model's own, 128 for weights files)")
+            ->capture_default_str();
+        sub.add_option("--device", a->device, "auto | cpu | cuda")->capture_default_str();
+        sub.add_flag("--write-predictions", a->writePredictions,
+                     "Store the quick model's predictions in the project (a run of kind 'quick model')");
+        sub.add_flag("--json", a->json, "Print JSON instead of a table");
+        sub.add_flag("--quiet", a->quiet, "No progress bar");
+        return [a] { return runSuggest(*a); };
+    }};
+
+}  // namespace
+}  // namespace tessera::cli

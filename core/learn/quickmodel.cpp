@@ -1,0 +1,242 @@
+#include "core/learn/quickmodel.h"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <unordered_map>
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "core/learn/linearprobe_torch.h"
+#include "core/project/projectstore.h"
+
+namespace tessera::learn {
+namespace fs = std::filesystem;
+
+namespace {
+double secondsSince(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+}  // namespace
+
+struct QuickModel::Impl {
+    fs::path root;
+    fs::path modelFile;
+    QuickModelOptions options;
+    EmbeddingCache cache;
+    std::unordered_map<std::string, std::vector<float>> byHash;  // every embedding seen, by content hash
+    std::vector<int64_t> classIds;
+    std::vector<std::string> classNames;
+    std::vector<QuickPrediction> predictions;
+    std::vector<float> predictedEmbeddings;  // standardised, predictions.size() * dim (for diversity)
+    QuickRefreshStats stats;
+
+    explicit Impl(EmbeddingCache c) : cache(std::move(c)) {}
+};
+
+QuickModel::QuickModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+QuickModel::QuickModel(QuickModel&&) noexcept = default;
+QuickModel& QuickModel::operator=(QuickModel&&) noexcept = default;
+QuickModel::~QuickModel() = default;
+
+Expected<QuickModel> QuickModel::open(const fs::path& projectRoot, const fs::path& weightsOrBundle,
+                                      const QuickModelOptions& options) {
+    if (options.iterations < 1) return makeError("quick model: iterations must be at least 1");
+    auto cache = EmbeddingCache::open(projectRoot, weightsOrBundle, options.embedding);
+    if (!cache) return cache.takeError();
+    auto impl = std::make_unique<Impl>(std::move(*cache));
+    impl->root = projectRoot;
+    impl->modelFile = weightsOrBundle;
+    impl->options = options;
+    return QuickModel(std::move(impl));
+}
+
+Status QuickModel::refresh(const JobContext& ctx) {
+    Impl& d = *impl_;
+    QuickRefreshStats stats;
+    at::init_num_threads();  // LibTorch on a thread it did not create (the GUI's worker)
+    auto store = project::ProjectStore::open(d.root, false);
+    if (!store) return store.takeError();
+    auto images = store->images();
+    if (!images) return images.takeError();
+    auto classes = store->classes();
+    if (!classes) return classes.takeError();
+    auto labels = store->classByImage();
+    if (!labels) return labels.takeError();
+
+    // Embed what is new (by content hash); unreadable and missing photos are listed, not embedded.
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<const project::ImageRecord*> usable;
+    std::vector<EmbeddingRequest> requests;
+    std::vector<std::string> requestHashes;
+    for (const auto& im : *images) {
+        if (im.flags & (project::FlagUnreadable | project::FlagMissing)) {
+            stats.skipped.push_back(im.relPath + ": " + (im.flags & project::FlagMissing ? "missing on disk"
+                                                                                      : "unreadable: " + im.error));
+            continue;
+        }
+        usable.push_back(&im);
+        if (!im.contentHash.empty() && d.byHash.count(im.contentHash)) continue;
+        if (std::find(requestHashes.begin(), requestHashes.end(), im.contentHash) != requestHashes.end() &&
+            !im.contentHash.empty())
+            continue;
+        requests.push_back({d.root / im.relPath, im.contentHash});
+        requestHashes.push_back(im.contentHash);
+    }
+    if (!requests.empty()) {
+        auto emb = d.cache.compute(requests, ctx);
+        if (!emb) return emb.takeError();
+        for (size_t i = 0; i < requests.size(); ++i)
+            if (emb->ok[i]) d.byHash[emb->hashes[i]].assign(emb->row(i), emb->row(i) + emb->dim);
+        stats.embedded = emb->computed;
+        stats.reused = emb->reused;
+        for (const auto& f : emb->failures) stats.skipped.push_back(f);
+    }
+    stats.embedSeconds = secondsSince(t0);
+    if (ctx.cancelled()) return makeError("cancelled");
+
+    // Rows: every usable photo with an embedding; labelled ones train, the others are predicted.
+    const auto t1 = std::chrono::steady_clock::now();
+    const int64_t D = d.cache.dim();
+    std::vector<const project::ImageRecord*> rows;
+    for (const auto* im : usable)
+        if (!im->contentHash.empty() && d.byHash.count(im->contentHash)) rows.push_back(im);
+    std::map<int64_t, int64_t> perClass;
+    for (const auto* im : rows)
+        if (auto it = labels->find(im->id); it != labels->end()) perClass[it->second]++;
+    std::vector<int64_t> classIds;
+    std::vector<std::string> classNames;
+    std::unordered_map<int64_t, int64_t> indexOf;
+    for (const auto& c : *classes)
+        if (perClass.count(c.id)) {
+            indexOf[c.id] = int64_t(classIds.size());
+            classIds.push_back(c.id);
+            classNames.push_back(c.name);
+        }
+    if (classIds.size() < 2)
+        return makeError("the quick model needs labelled photos in at least two classes; " + d.root.string() +
+                         " has " + std::to_string(classIds.size()));
+
+    try {
+        torch::NoGradGuard noGrad;
+        auto X = torch::empty({int64_t(rows.size()), D}, torch::kFloat);
+        float* x = X.data_ptr<float>();
+        for (size_t r = 0; r < rows.size(); ++r) {
+            const auto& v = d.byHash.at(rows[r]->contentHash);
+            std::copy(v.begin(), v.end(), x + r * size_t(D));
+        }
+        // Standardise each feature over all photos: a well-conditioned problem for a fixed learning rate, and
+        // centred features make cosine similarity meaningful for the diversity step (ReLU features are all >= 0).
+        auto mean = X.mean({0}, /*keepdim=*/true);
+        auto stdv = (X - mean).pow(2).mean({0}, /*keepdim=*/true).sqrt().clamp_min(1e-6);
+        X = (X - mean) / stdv;
+        std::vector<int64_t> trainRows, trainLabels, predictRows;
+        for (size_t r = 0; r < rows.size(); ++r) {
+            auto it = labels->find(rows[r]->id);
+            if (it != labels->end()) {
+                trainRows.push_back(int64_t(r));
+                trainLabels.push_back(indexOf.at(it->second));
+            } else {
+                predictRows.push_back(int64_t(r));
+            }
+        }
+        LinearProbeOptions po;
+        po.iterations = d.options.iterations;
+        po.lr = d.options.lr;
+        po.weightDecay = d.options.weightDecay;
+        po.seed = d.options.seed;
+        LinearHead head;
+        {
+            torch::AutoGradMode enable(true);
+            head = LinearProbe::train(X.index_select(0, torch::tensor(trainRows, torch::kLong)),
+                                      torch::tensor(trainLabels, torch::kLong), int64_t(classIds.size()), po);
+        }
+        std::vector<QuickPrediction> predictions;
+        std::vector<float> predicted;
+        if (!predictRows.empty()) {
+            auto Xu = X.index_select(0, torch::tensor(predictRows, torch::kLong)).contiguous();
+            auto P = torch::softmax(torch::addmm(head.bias, Xu, head.weight.t()), 1).contiguous();
+            const float* p = P.data_ptr<float>();
+            const size_t K = classIds.size();
+            for (size_t i = 0; i < predictRows.size(); ++i) {
+                QuickPrediction q;
+                q.imageId = rows[size_t(predictRows[i])]->id;
+                q.relPath = rows[size_t(predictRows[i])]->relPath;
+                q.probabilities.assign(p + i * K, p + (i + 1) * K);
+                auto best = std::max_element(q.probabilities.begin(), q.probabilities.end());
+                q.classIndex = int(best - q.probabilities.begin());
+                q.confidence = *best;
+                predictions.push_back(std::move(q));
+            }
+            predicted.assign(Xu.data_ptr<float>(), Xu.data_ptr<float>() + Xu.numel());
+        }
+        stats.finalLoss = head.finalLoss;
+        stats.labelled = int64_t(trainRows.size());
+        stats.unlabelled = int64_t(predictRows.size());
+        d.classIds = std::move(classIds);
+        d.classNames = std::move(classNames);
+        d.predictions = std::move(predictions);
+        d.predictedEmbeddings = std::move(predicted);
+    } catch (const c10::Error& e) {
+        return makeError(std::string("quick model training failed: ") + e.what_without_backtrace());
+    }
+    stats.trainSeconds = secondsSince(t1);
+    d.stats = std::move(stats);
+    return {};
+}
+
+const std::vector<int64_t>& QuickModel::classIds() const { return impl_->classIds; }
+const std::vector<std::string>& QuickModel::classNames() const { return impl_->classNames; }
+const std::vector<QuickPrediction>& QuickModel::predictions() const { return impl_->predictions; }
+const QuickRefreshStats& QuickModel::lastRefresh() const { return impl_->stats; }
+std::string QuickModel::modelKey() const { return impl_->cache.modelKey(); }
+std::string QuickModel::deviceName() const { return impl_->cache.deviceName(); }
+
+std::vector<QuickSuggestion> QuickModel::suggest(const SuggestOptions& options) const {
+    const Impl& d = *impl_;
+    const size_t K = d.classIds.size();
+    std::vector<float> probs;
+    probs.reserve(d.predictions.size() * K);
+    for (const auto& p : d.predictions) probs.insert(probs.end(), p.probabilities.begin(), p.probabilities.end());
+    std::vector<QuickSuggestion> out;
+    for (const auto& s : ActiveLearning::suggest(probs, K, d.predictedEmbeddings, size_t(d.cache.dim()), options)) {
+        const auto& p = d.predictions[s.row];
+        out.push_back({p.imageId, p.relPath, s.uncertainty, p.classIndex, p.confidence, s.nearDuplicate});
+    }
+    return out;
+}
+
+Expected<int64_t> QuickModel::writePredictions(int topK) const {
+    const Impl& d = *impl_;
+    auto store = project::ProjectStore::open(d.root, false);
+    if (!store) return store.takeError();
+    project::RunRecord run;
+    run.name = "quick model";
+    run.kind = "quick model";
+    run.status = "finished";
+    run.optionsJson = nlohmann::json{{"model", d.modelFile.string()}, {"model_key", d.cache.modelKey()},
+                                     {"labelled", d.stats.labelled}, {"iterations", d.options.iterations}}
+                          .dump();
+    run.finishedMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    auto id = store->addRun(run);
+    if (!id) return id.takeError();
+    std::vector<project::PredictionRecord> records;
+    records.reserve(d.predictions.size());
+    for (const auto& p : d.predictions) {
+        std::vector<size_t> order(p.probabilities.size());
+        for (size_t c = 0; c < order.size(); ++c) order[c] = c;
+        std::stable_sort(order.begin(), order.end(),
+                         [&](size_t a, size_t b) { return p.probabilities[a] > p.probabilities[b]; });
+        nlohmann::json top = nlohmann::json::array();
+        for (size_t k = 0; k < order.size() && int(k) < std::max(1, topK); ++k)
+            top.push_back({{"class", d.classNames[order[k]]}, {"p", p.probabilities[order[k]]}});
+        records.push_back({p.imageId, *id, d.classIds[size_t(p.classIndex)], p.confidence, top.dump()});
+    }
+    if (auto st = store->putPredictions(records); !st) return st.takeError();
+    return *id;
+}
+
+}  // namespace tessera::learn

@@ -1,0 +1,91 @@
+#pragma once
+// The "train with clicks" model: a linear head on cached embeddings (EmbeddingCache) of the labelled photos,
+// retrained in well under a second whenever labels change, predicting every unlabelled photo; active-learning
+// suggestions come from its probabilities. Torch-free (pimpl) for the GUI and the CLI. Typical use on a worker
+// thread:   auto qm = QuickModel::open(root, weights);  qm->refresh(ctx);  qm->predictions();  qm->suggest(opts);
+// One QuickModel per thread; refresh() opens its own connection to the project store.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/learn/activelearning.h"
+#include "core/learn/embeddingcache.h"
+#include "core/util/expected.h"
+#include "core/util/jobcontext.h"
+
+namespace tessera::learn {
+
+struct QuickModelOptions {
+    EmbeddingOptions embedding = EmbeddingOptions::defaults();
+    int iterations = 200;       // full-batch AdamW steps of the head (the linear probe)
+    double lr = 1e-2;
+    double weightDecay = 1e-3;
+    uint64_t seed = 42;
+    static QuickModelOptions defaults() { return QuickModelOptions{}; }
+};
+
+struct QuickPrediction {
+    int64_t imageId = 0;
+    std::string relPath;
+    int classIndex = 0;               // into QuickModel::classIds() / classNames()
+    double confidence = 0.0;          // top-1 probability
+    std::vector<float> probabilities;  // every class, classIds() order
+};
+
+struct QuickSuggestion {
+    int64_t imageId = 0;
+    std::string relPath;
+    double uncertainty = 0.0;
+    int classIndex = 0;       // the model's current guess
+    double confidence = 0.0;
+    bool nearDuplicate = false;
+};
+
+struct QuickRefreshStats {
+    int64_t labelled = 0;        // photos the head trained on
+    int64_t unlabelled = 0;      // photos predicted
+    int64_t embedded = 0;        // embeddings computed by the network in this refresh
+    int64_t reused = 0;          // embeddings read from memory or the disk cache
+    std::vector<std::string> skipped;  // unreadable photos ("path: reason")
+    double embedSeconds = 0.0;
+    double trainSeconds = 0.0;   // head training + prediction
+    double finalLoss = 0.0;
+};
+
+class QuickModel {
+public:
+    // Loads the network (see EmbeddingCache::open for the accepted files). Nothing is computed yet.
+    static Expected<QuickModel> open(const std::filesystem::path& projectRoot,
+                                     const std::filesystem::path& weightsOrBundle,
+                                     const QuickModelOptions& options = QuickModelOptions::defaults());
+    QuickModel(QuickModel&&) noexcept;
+    QuickModel& operator=(QuickModel&&) noexcept;
+    ~QuickModel();
+
+    // Reads images and labels from the store, embeds photos not seen before (cached on disk by content hash),
+    // retrains the head on the labelled ones and predicts the unlabelled ones. Needs labels in two classes.
+    Status refresh(const JobContext& ctx);
+
+    const std::vector<int64_t>& classIds() const;       // project class ids the head knows
+    const std::vector<std::string>& classNames() const;
+    const std::vector<QuickPrediction>& predictions() const;  // the unlabelled photos, ordered by relPath
+    const QuickRefreshStats& lastRefresh() const;
+    std::string modelKey() const;
+    std::string deviceName() const;
+
+    // "Label these next" among predictions(), most uncertain first, diversified by embedding similarity.
+    std::vector<QuickSuggestion> suggest(const SuggestOptions& options = SuggestOptions::defaults()) const;
+
+    // Stores predictions() in the project as a run of kind "quick model" (so the Dataset filters and Review mode
+    // can use them) and returns its run id. Each call adds a new run.
+    Expected<int64_t> writePredictions(int topK = 3) const;
+
+private:
+    struct Impl;
+    explicit QuickModel(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tessera::learn
