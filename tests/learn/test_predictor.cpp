@@ -37,11 +37,11 @@ protected:
     }
 
     // A random-weight resnet18 bundle; the head is scaled down so the softmax is not saturated.
-    fs::path makeBundle(int inputSize, int canvas, int classes = 3) {
+    fs::path makeBundle(int inputSize, int canvas, int classes = 3, double headScale = 0.02) {
         nn::ResNet net(nn::Architecture::ResNet18, classes);
         {
             torch::NoGradGuard g;
-            net->named_parameters()["fc.weight"].mul_(0.02);
+            net->named_parameters()["fc.weight"].mul_(headScale);
         }
         net->eval();
         nn::BundleManifest m;
@@ -149,7 +149,7 @@ TEST_F(PredictorTest, UnknownBelowThreshold) {
 }
 
 TEST_F(PredictorTest, TtaDiffersFromPlainAndIsInvariantToFlips) {
-    const auto bundle = makeBundle(32, 40);
+    const auto bundle = makeBundle(32, 40, 3, 0.5);  // a larger head: flips move the probabilities visibly
     // 40x40 = the canvas: no resize or padding, and the 32 px centre crop is symmetric, so flipping the photo
     // flips the network input exactly.
     const auto f = writeImage("x.png", 40, 40, 9);
@@ -174,8 +174,8 @@ TEST_F(PredictorTest, TtaDiffersFromPlainAndIsInvariantToFlips) {
         EXPECT_NEAR(t[0].probabilities[c], t[1].probabilities[c], 1e-5) << "h-flip";
         EXPECT_NEAR(t[0].probabilities[c], t[2].probabilities[c], 1e-5) << "quarter turn";
     }
-    EXPECT_GT(plainFlipDiff, 1e-4) << "the plain model must see the flip, or the invariance check is empty";
-    EXPECT_GT(ttaPlainDiff, 1e-4);
+    EXPECT_GT(plainFlipDiff, 1e-3) << "the plain model must see the flip, or the invariance check is empty";
+    EXPECT_GT(ttaPlainDiff, 1e-3);
 }
 
 TEST_F(PredictorTest, GradCamIsTheClassWeightedLayer4MapOnThePhoto) {
