@@ -119,7 +119,6 @@ Report buildReport() {
     t << pad("Tessera") << TESSERA_VERSION << '\n';
     t << pad("Executable") << executablePath() << '\n';
     t << d.report();
-    t << pad("OpenCV") << cv::getVersionString() << '\n';
 
     const LoadedBlas blas = loadedBlas();
     if (!blas.kind.empty()) {
@@ -130,6 +129,7 @@ Report buildReport() {
     } else {
         t << pad("BLAS (loaded)") << "none as a shared library (built into LibTorch)" << '\n';
     }
+    t << pad("OpenCV") << cv::getVersionString() << '\n';
 
     nlohmann::json weightsJson = nlohmann::json::array();
     std::string zooPath;

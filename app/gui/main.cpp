@@ -5,9 +5,34 @@
 #include <QIcon>
 #include <QTimer>
 
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "core/learn/deviceinfo.h"
 #include "ui/mainwindow.h"
 
+namespace {
+// --version is answered before QApplication exists, so it works without a display (ssh, CI, install checks).
+void printVersion() {
+    const tessera::learn::DeviceInfo& d = tessera::learn::deviceInfo();
+    std::string cuda = "none (CPU-only LibTorch build)";
+    if (d.torchHasCuda)
+        cuda = d.torchCudaVersion +
+               (d.cudaAvailable ? " (GPU usable)" : " (unavailable: " + d.cudaUnavailableReason + ")");
+    std::printf("tessera %s\nLibTorch: %s (%s)\nCUDA:     %s\ncuDNN:    %s\n", TESSERA_VERSION, d.torchVersion.c_str(),
+                d.torchHasCuda ? "CUDA build" : "CPU-only build", cuda.c_str(),
+                d.cudnnVersion.empty() ? "none" : d.cudnnVersion.c_str());
+}
+}  // namespace
+
 int main(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--version") == 0 || std::strcmp(argv[i], "-v") == 0) {
+            printVersion();
+            return 0;
+        }
+    }
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("Tessera"));
     QApplication::setOrganizationName(QStringLiteral("Tessera"));
