@@ -45,11 +45,14 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Debian's libtorch links libblas.so.3, which the slow reference BLAS also satisfies; OpenBLAS makes CPU training
 # several times faster (`tessera-cli doctor` says which one is loaded).
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libopenblas0-pthread")
+# Loaded as plugins, so dpkg-shlibdeps cannot see them: the SVG image format/icon engine (the icons are SVG).
+if(TESSERA_BUILD_UI)
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libqt6svg6")
+endif()
 set(CPACK_DEBIAN_COMPRESSION_TYPE "xz")
-# First line: the synopsis; CPack indents the rest and turns the empty line into " .".
+# The synopsis is CPACK_PACKAGE_DESCRIPTION_SUMMARY; CPack indents this text and turns the empty line into " .".
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-"${PROJECT_DESCRIPTION}
-Tessera turns folders of find photos (pottery sherds, vessels, roof tiles,
+"Tessera turns folders of find photos (pottery sherds, vessels, roof tiles,
 coins) into a trained image classifier, then labels new finds in batches.
 It browses a project as a thumbnail grid, shows resolution statistics and
 data-health warnings, labels with the keyboard, fine-tunes ImageNet ResNets

@@ -33,7 +33,7 @@ check_deb() {
   deb=$(realpath -m "$1")
   [[ -f "$deb" ]] || fail "no package file $deb"
   echo "build-deb: checking $deb ($(du -h "$deb" | cut -f1))"
-  dpkg-deb --info "$deb" | sed -n '/Package:/,$p'
+  dpkg-deb --field "$deb"
   local depends
   depends=$(dpkg-deb --field "$deb" Depends)
   [[ "$depends" == *libtorch* ]] || fail "Depends lacks libtorch (was dpkg-shlibdeps run?): $depends"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Quick start, step 2: configure, build and run every test (labels unit, ui, slow, and gpu when an NVIDIA GPU is
-# present). Extra arguments go to ctest, e.g. `-L unit`. Needs the packages from install-deps.sh.
+# present), then package the build as a .deb and check an install of it in a temporary root (no rebuild; set
+# TESSERA_SKIP_PACKAGE=1 to skip). Extra arguments go to ctest, e.g. `-L unit`. Needs the packages from
+# install-deps.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -23,3 +25,6 @@ else
   gpu_args=(-LE gpu)
 fi
 ctest --preset default "${gpu_args[@]}" "$@"
+if [[ "${TESSERA_SKIP_PACKAGE:-0}" != 1 ]]; then
+  bash packaging/build-deb.sh --from build
+fi
