@@ -22,6 +22,8 @@ struct Predictor::Impl {
     torch::Device device{torch::kCPU};
     bool bf16 = false;  // bf16 autocast (CUDA with compute capability >= 8.0 only)
     std::string deviceName;
+    int torchThreads = 1;    // LibTorch intra-op threads
+    int decodeThreads = 1;   // decode pool size
     InferencePreprocess prep{nn::BundlePreprocessing::defaults()};
 
     // x: normalised float (N, 3, S, S) on the CPU. Softmax probabilities (N, classes), float, on the CPU; with TTA
