@@ -73,7 +73,7 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
     list_->setModel(model_);
     list_->setViewMode(QListView::IconMode);
     list_->setIconSize(QSize(112, 112));
-    list_->setGridSize(QSize(150, 190));
+    list_->setGridSize(QSize(176, 196));
     list_->setResizeMode(QListView::Adjust);
     list_->setMovement(QListView::Static);
     list_->setUniformItemSizes(true);

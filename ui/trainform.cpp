@@ -166,9 +166,13 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
     else zooError_ = QString::fromStdString(zoo.error());
 
     connect(arch_, &QComboBox::currentIndexChanged, this, [this] { refreshWeights(); updateLrText(); });
-    connect(weights_, &QComboBox::currentIndexChanged, this, [this] { updateWeightsStatus(); updateLrText(); });
+    connect(weights_, &QComboBox::currentIndexChanged, this, [this] {
+        updateWeightsStatus();
+        updateLrText();
+        updateModeHelp();
+    });
     connect(mode_, &QComboBox::currentIndexChanged, this, [this] {
-        modeHelp_->setText(modeExplanation(mode_->currentData().toString()));
+        updateModeHelp();
         updateLrText();
     });
     connect(augment_, &QComboBox::currentIndexChanged, this, &TrainForm::refreshPreview);
@@ -187,10 +191,19 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
         }
         emit previewUpdated();
     });
-    modeHelp_->setText(modeExplanation(mode_->currentData().toString()));
     refreshWeights();
+    updateModeHelp();
     updateLrText();
 }
+
+void TrainForm::updateModeHelp() {
+    QString text = modeExplanation(mode_->currentData().toString());
+    if (mode_->currentData().toString() == QLatin1String("linear-probe") && options().weightsPath == "none")
+        text += QStringLiteral("\n") + tr("This needs pretrained weights: download them above (or use a file) first.");
+    modeHelp_->setText(text);
+}
+
+QString TrainForm::modeHint() const { return modeHelp_->text(); }
 
 TrainForm::~TrainForm() {
     downloadCancel_.cancel();
@@ -293,10 +306,11 @@ void TrainForm::updateWeightsStatus() {
                    .arg(QString::fromStdString(st.message));
         break;
     case nn::CacheState::Missing:
+        // First run: say plainly that nothing is here yet and what each choice means.
         text = tr("No pretrained weights for this network are on this computer yet. Download them once "
-                  "(%1, needs the internet) or use a file copied from another computer. Until then training "
+                  "(%1needs the internet) or use a file copied from another computer. Until then training "
                   "starts from scratch.")
-                   .arg(e->sizeBytes > 0 ? megabytes(e->sizeBytes) : tr("size unknown"));
+                   .arg(e->sizeBytes > 0 ? megabytes(e->sizeBytes) + QStringLiteral(", ") : QString());
         break;
     }
     weightsStatus_->setText(text);

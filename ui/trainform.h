@@ -38,6 +38,7 @@ public:
     void setPreviewImage(const QString& absolutePath);    // the photo the augmentation preview shows
     bool isDownloading() const { return download_.isRunning(); }
     int previewCount() const { return previewImages_.size(); }
+    QString modeHint() const;  // the explanation shown under the mode, with any warning
 
     // Plain-language explanation of a fine-tuning mode, for archaeologists rather than ML people.
     static QString modeExplanation(const QString& mode);
@@ -53,6 +54,7 @@ private:
     void refreshWeights();
     void updateWeightsStatus();
     void updateLrText();
+    void updateModeHelp();
     void startDownload();
     void importFile();
     void runWeightsJob(const QString& what, std::function<Expected<std::filesystem::path>(const JobContext&)> job);

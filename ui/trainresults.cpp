@@ -96,9 +96,10 @@ TrainResults::TrainResults(ProjectDocument* document, QWidget* parent) : QWidget
     split->addWidget(perClass_);
     split->addWidget(right);
     split->setStretchFactor(0, 2);
-    split->setStretchFactor(1, 2);
-    split->setStretchFactor(2, 1);
+    split->setStretchFactor(1, 3);
+    split->setStretchFactor(2, 2);
     split->setStretchFactor(3, 2);
+    split->setSizes({220, 300, 230, 260});
     layout->addWidget(split);
 
     connect(runs_, &QTreeWidget::currentItemChanged, this, &TrainResults::onRunSelected);
@@ -215,7 +216,7 @@ void TrainResults::showMetrics(const std::vector<std::string>& classNames, const
     for (int i = 0; i < n; ++i) ticker->addTick(i, name(i));
     confusion_->xAxis->setTicker(ticker);
     confusion_->yAxis->setTicker(ticker);
-    confusion_->xAxis->setTickLabelRotation(n > 4 ? 40 : 0);
+    confusion_->xAxis->setTickLabelRotation(n > 3 ? 35 : 0);
     for (int t = 0; t < n; ++t)
         for (int p = 0; p < n && p < int(confusion[size_t(t)].size()); ++p) {
             auto* text = new QCPItemText(confusion_);

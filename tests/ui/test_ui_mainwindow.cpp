@@ -64,7 +64,9 @@ TEST_F(UiMainWindow, OpensAProjectAndShowsCounts) {
     const QString report = SystemCheckDialog::report(window->document());
     EXPECT_TRUE(report.contains(QStringLiteral(TESSERA_VERSION)));
     EXPECT_TRUE(report.contains(QStringLiteral("OpenCV")));
-    EXPECT_TRUE(report.contains(QStringLiteral("not checked")));
+    // The compute device comes from the core's probe: LibTorch and whether CUDA can be used (or why not).
+    EXPECT_TRUE(report.contains(QStringLiteral("LibTorch")));
+    EXPECT_TRUE(report.contains(QStringLiteral("CUDA available")));
 
     window->closeProject();
     EXPECT_FALSE(window->document()->isOpen());

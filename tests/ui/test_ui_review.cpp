@@ -40,7 +40,7 @@ protected:
         o.batchSize = 4;
         o.augmentation = "none";
         o.device = "cpu";
-        o.threads = 2;
+        o.threads = 1;
         QSignalSpy trained(window->trainView(), &TrainView::trainingFinished);
         QSignalSpy ready(window->reviewView(), &ReviewView::modelReady);
         ASSERT_TRUE(window->trainView()->startTraining(o));

@@ -90,7 +90,7 @@ TEST(UiScreenshots, DatasetAndStatisticsModes) {
     o.batchSize = 8;
     o.augmentation = "light";
     o.device = "cpu";
-    o.threads = 2;
+    o.threads = 1;
     QSignalSpy trained(window.trainView(), &TrainView::trainingFinished);
     QSignalSpy gallery(window.trainView(), &TrainView::misclassifiedReady);
     QSignalSpy ready(window.reviewView(), &ReviewView::modelReady);

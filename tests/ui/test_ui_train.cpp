@@ -32,7 +32,7 @@ learn::TrainOptions tiny(int epochs) {
     o.batchSize = 4;
     o.augmentation = "light";
     o.device = "cpu";
-    o.threads = 2;
+    o.threads = 1;
     return o;
 }
 
@@ -142,16 +142,24 @@ TEST(UiTrainForm, ExplainsModesAndBuildsOptions) {
     for (const char* mode : {"linear-probe", "partial", "full"})
         EXPECT_GT(TrainForm::modeExplanation(QString::fromLatin1(mode)).size(), 40) << mode;
     learn::TrainOptions o = tiny(3);
-    o.mode = "linear-probe";
+    o.mode = "partial";
     o.lr = 0.0;
     form.setOptions(o);
     const learn::TrainOptions back = form.options();
-    EXPECT_EQ(back.mode, "linear-probe");
+    EXPECT_EQ(back.mode, "partial");
     EXPECT_EQ(back.epochs, 3);
     EXPECT_EQ(back.imageSize, 32);
     EXPECT_EQ(back.batchSize, 4);
     EXPECT_EQ(back.lr, 0.0);  // automatic: the trainer picks Trainer::defaultLr
     EXPECT_TRUE(learn::Trainer::validate(back).ok());
+
+    // A linear probe needs pretrained weights: with none on this computer the form says so in plain words.
+    o.mode = "linear-probe";
+    form.setOptions(o);
+    if (form.options().weightsPath == "none") {
+        EXPECT_FALSE(learn::Trainer::validate(form.options()).ok());
+        EXPECT_TRUE(form.modeHint().contains(QStringLiteral("pretrained weights"))) << form.modeHint().toStdString();
+    }
 }
 
 TEST(UiTrainForm, AugmentationPreviewShowsVariationsOfThePhoto) {
