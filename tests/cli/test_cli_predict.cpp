@@ -51,11 +51,18 @@ protected:
                              ("tessera-cli-predict-" + std::to_string(rd()) + "-" +
                               std::to_string(std::chrono::steady_clock::now().time_since_epoch().count())));
         fs::create_directories(*root_ / "photos" / "sub");
-        const std::string cmd = quote(TESSERA_PYTHON) + " " +
-                                quote(std::string(TESSERA_SOURCE_DIR) + "/bench/predict/make_bundle.py") + " " +
-                                quote((*root_ / "m.tessera-model").string()) +
-                                " --input-size 32 --policy canvas_then_center_crop --canvas 40 --head-scale 0.02";
-        ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+        // ctest runs every case in its own process: the bundle (a Python + torch start, seconds) is made once per
+        // build tree beside tessera-cli, written to a .part and renamed so parallel cases never see half a file.
+        model_ = new fs::path(fs::path(TESSERA_CLI_PATH).parent_path() / "test-fixture-resnet18-32.tessera-model");
+        if (!fs::exists(*model_)) {
+            const auto part = fs::path(root_->string() + ".part.tessera-model");
+            const std::string cmd = quote(TESSERA_PYTHON) + " " +
+                                    quote(std::string(TESSERA_SOURCE_DIR) + "/bench/predict/make_bundle.py") + " " +
+                                    quote(part.string()) +
+                                    " --input-size 32 --policy canvas_then_center_crop --canvas 40 --head-scale 0.02";
+            ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+            fs::rename(part, *model_);
+        }
         const char* names[] = {"b.png", "a.jpg", "sub/c.png", "d, with comma.png", "e.jpg", "sub/f.jpg", "g.png"};
         unsigned seed = 1;
         for (const char* n : names) {
@@ -70,6 +77,7 @@ protected:
         std::error_code ec;
         fs::remove_all(*root_, ec);
         delete root_;
+        delete model_;
     }
     void SetUp() override {
         dir_ = *root_ / ::testing::UnitTest::GetInstance()->current_test_info()->name();
@@ -88,13 +96,15 @@ protected:
         r.err = slurp(err);
         return r;
     }
-    std::string model() const { return (*root_ / "m.tessera-model").string(); }
+    std::string model() const { return model_->string(); }
     std::string photos() const { return (*root_ / "photos").string(); }
 
     static fs::path* root_;
+    static fs::path* model_;
     fs::path dir_;
 };
 fs::path* CliPredictTest::root_ = nullptr;
+fs::path* CliPredictTest::model_ = nullptr;
 
 TEST_F(CliPredictTest, CsvIsSortedAndReportsTheBadFile) {
     const auto out = (dir_ / "p.csv").string();
