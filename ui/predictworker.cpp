@@ -77,6 +77,7 @@ void PredictWorker::predict(const PredictRequest& request) {
                                    {QStringLiteral("p"), double(c.probability)}});
         }
         item.confidence = p.top.empty() ? 0.f : p.top.front().probability;
+        item.probabilities = QVector<float>(p.probabilities.begin(), p.probabilities.end());
         if (request.runId > 0 && !p.top.empty()) {
             project::PredictionRecord r;
             r.imageId = item.imageId;

@@ -25,6 +25,7 @@ struct ReviewItem {
     QStringList topClasses;   // best first, at most three
     QVector<float> topProbs;
     float confidence = 0.f;   // top-1 probability
+    QVector<float> probabilities;  // every class, in the model's order (for "label these next")
     QString error;            // why the photo could not be classified
 };
 

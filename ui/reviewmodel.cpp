@@ -103,6 +103,29 @@ int ReviewModel::rowOf(qint64 imageId) const {
     return -1;
 }
 
+void ReviewModel::moveToTop(const QVector<qint64>& imageIds) {
+    beginResetModel();
+    QVector<ReviewItem> top, rest;
+    QHash<qint64, int> rank;
+    for (int i = 0; i < imageIds.size(); ++i) rank.insert(imageIds[i], i);
+    top.resize(imageIds.size());
+    QVector<bool> filled(imageIds.size(), false);
+    for (const ReviewItem& it : rows_) {
+        const auto r = rank.constFind(it.imageId);
+        if (r == rank.constEnd()) {
+            rest << it;
+        } else {
+            top[*r] = it;
+            filled[*r] = true;
+        }
+    }
+    rows_.clear();
+    for (int i = 0; i < top.size(); ++i)
+        if (filled[i]) rows_ << top[i];
+    rows_ << rest;
+    endResetModel();
+}
+
 void ReviewModel::setUnknownThreshold(double threshold) {
     threshold_ = threshold;
     if (!rows_.isEmpty()) emit dataChanged(index(0), index(rows_.size() - 1));

@@ -28,6 +28,8 @@ public:
     int rowOf(qint64 imageId) const;
     const QVector<ReviewItem>& items() const { return rows_; }
 
+    // "Label these next": moves these image ids to the top in the given order (the rest keep confidence order).
+    void moveToTop(const QVector<qint64>& imageIds);
     void setUnknownThreshold(double threshold);  // 0..1
     double unknownThreshold() const { return threshold_; }
     void refreshLabels(const QVector<qint64>& imageIds);  // re-read these images' labels from the store

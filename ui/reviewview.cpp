@@ -18,6 +18,7 @@
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
+#include "core/learn/activelearning.h"
 #include "ui/projectdocument.h"
 #include "ui/reviewmodel.h"
 #include "ui/setlabelscommand.h"
@@ -48,6 +49,9 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
     predictFolder_->setToolTip(tr("The folder must be inside the project folder; its photos are added to the project"));
     cancel_ = new QPushButton(tr("Cancel"), this);
     export_ = new QPushButton(tr("Export CSV…"), this);
+    suggest_ = new QPushButton(tr("Label These Next"), this);
+    suggest_->setToolTip(tr("Put first the photos where the model hesitates most between two classes: labelling "
+                            "those teaches it most"));
     progress_ = new QProgressBar(this);
     progress_->setMaximumWidth(220);
     progress_->hide();
@@ -64,6 +68,7 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
     top->addWidget(predictFolder_);
     top->addWidget(cancel_);
     top->addWidget(progress_);
+    top->addWidget(suggest_);
     top->addStretch();
     top->addWidget(thresholdLabel_);
     top->addWidget(threshold_);
@@ -156,6 +161,7 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
         if (!predictFolder(folder, &why)) QMessageBox::information(this, tr("Cannot Classify This Folder"), why);
     });
     connect(cancel_, &QPushButton::clicked, this, &ReviewView::cancelPrediction);
+    connect(suggest_, &QPushButton::clicked, this, [this] { suggestNext(); });
     connect(export_, &QPushButton::clicked, this, [this] {
         const QString file = QFileDialog::getSaveFileName(this, tr("Export Predictions"),
                                                           document_->rootPath() + QStringLiteral("/predictions.csv"),
@@ -328,6 +334,7 @@ void ReviewView::updateButtons() {
     predictFolder_->setEnabled(open && modelOk_ && !predicting_);
     cancel_->setVisible(predicting_);
     export_->setEnabled(model_->rowCount() > 0 && !predicting_);
+    suggest_->setEnabled(model_->rowCount() > 1 && !predicting_);
     gradCamToggle_->setEnabled(modelOk_);
 }
 
@@ -463,6 +470,32 @@ void ReviewView::showImage() {
         return;
     }
     image_->setPixmap(QPixmap::fromImage(img.scaled(image_->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+}
+
+int ReviewView::suggestNext(int count) {
+    // Only rows still unlabelled and classified with the full probability vector take part.
+    QVector<qint64> ids;
+    std::vector<float> probs;
+    size_t classes = 0;
+    for (int r = 0; r < model_->rowCount(); ++r) {
+        const ReviewItem& it = model_->item(r);
+        if (it.probabilities.isEmpty() || model_->index(r).data(ReviewModel::LabelledRole).toBool()) continue;
+        if (classes == 0) classes = size_t(it.probabilities.size());
+        if (size_t(it.probabilities.size()) != classes) continue;
+        ids << it.imageId;
+        probs.insert(probs.end(), it.probabilities.begin(), it.probabilities.end());
+    }
+    if (ids.isEmpty() || classes < 2) return 0;
+    learn::SuggestOptions options = learn::SuggestOptions::defaults();
+    options.count = count;
+    const auto picks = learn::ActiveLearning::suggest(probs, classes, {}, 0, options);
+    QVector<qint64> order;
+    for (const auto& s : picks) order << ids[int(s.row)];
+    model_->moveToTop(order);
+    setCurrentRow(0);
+    status_->setText(tr("The %n photo(s) the model hesitates most on are first: labelling them helps it most.",
+                        nullptr, order.size()));
+    return order.size();
 }
 
 bool ReviewView::exportCsv(const QString& file, QString* error) const {

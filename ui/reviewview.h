@@ -45,6 +45,8 @@ public:
     bool correctCurrent(int key);
     void skipCurrent();
     bool exportCsv(const QString& file, QString* error = nullptr) const;
+    // Active learning: the photos whose labels would teach the model most (the two best classes closest), first.
+    int suggestNext(int count = 20);
     void setShowGradCam(bool on);
 
     ReviewModel* model() const { return model_; }
@@ -74,7 +76,7 @@ private:
     ReviewModel* model_;
     QListView* list_;
     QLabel *modelLabel_, *status_, *image_, *facts_, *thresholdLabel_;
-    QPushButton *predictUnlabelled_, *predictFolder_, *cancel_, *export_;
+    QPushButton *predictUnlabelled_, *predictFolder_, *cancel_, *export_, *suggest_;
     QProgressBar* progress_;
     QSlider* threshold_;
     QCheckBox* gradCamToggle_;

@@ -11,6 +11,7 @@
 #include <QTest>
 #include <QUndoStack>
 
+#include "core/learn/activelearning.h"
 #include "ui/mainwindow.h"
 #include "ui/projectdocument.h"
 #include "ui/reviewmodel.h"
@@ -139,6 +140,22 @@ TEST_F(UiReview, GradCamOverlayAndCsvExport) {
     ASSERT_EQ(lines.size(), 7);
     EXPECT_TRUE(lines[0].startsWith(QStringLiteral("file,prediction,confidence")));
     EXPECT_TRUE(lines[1].startsWith(review->model()->item(0).relPath + QLatin1Char(',')));
+}
+
+TEST_F(UiReview, LabelTheseNextPutsTheMostHesitantCallsFirst) {
+    classifyUnlabelled();
+    ReviewModel* model = review->model();
+    ASSERT_EQ(model->rowCount(), 6);
+    const auto marginOf = [&](int row) {
+        const ReviewItem& it = model->item(row);
+        return learn::ActiveLearning::margin(it.probabilities.constData(), size_t(it.probabilities.size()));
+    };
+    ASSERT_EQ(review->suggestNext(3), 3);
+    ASSERT_EQ(model->rowCount(), 6);
+    EXPECT_EQ(review->currentRow(), 0);
+    // The three moved up are the three with the highest margin uncertainty, most uncertain first.
+    for (int r = 1; r < 3; ++r) EXPECT_GE(marginOf(r - 1), marginOf(r));
+    for (int r = 3; r < 6; ++r) EXPECT_GE(marginOf(2), marginOf(r));
 }
 
 TEST_F(UiReview, FolderOfNewFindsMustBeInsideTheProject) {
