@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
     auto pixels = torch::randint(0, 256, {batch * 4, 3, canvas, canvas}, torch::kLong).to(torch::kUInt8);
     std::vector<learn::ContentBox> boxes(size_t(batch), learn::Canvas::fullBox());
     learn::BatchAugmenter aug(learn::AugmentConfig::forPreset(learn::AugmentPreset::Strong), size);
-    std::vector<int64_t> labels(size_t(batch));
+    std::vector<int64_t> labels(static_cast<size_t>(batch), 0);
     for (int i = 0; i < batch; ++i) labels[size_t(i)] = i % 4;
     auto y = torch::tensor(labels, torch::kLong);
 

@@ -81,6 +81,9 @@ EvalResult TrainLoop::evaluate(nn::ResNet& model, const TrainData& data, const s
     torch::NoGradGuard noGrad;
     const bool wasTraining = model->is_training();
     model->eval();
+    bool channelsLast = false;
+    for (const auto& p : model->parameters())
+        if (p.dim() == 4) { channelsLast = p.is_contiguous(at::MemoryFormat::ChannelsLast); break; }
     ConfusionMatrix cm(int(data.numClasses()));
     double lossSum = 0.0;
     for (size_t start = 0; start < index.size(); start += size_t(batchSize)) {
@@ -88,6 +91,7 @@ EvalResult TrainLoop::evaluate(nn::ResNet& model, const TrainData& data, const s
                                   index.begin() + long(std::min(index.size(), start + size_t(batchSize))));
         auto imgs = data.pixels.index_select(0, indexTensor(rows, data.pixels.device())).to(device);
         auto x = BatchAugmenter::centerCrop(imgs, imageSize);
+        if (channelsLast) x = x.contiguous(at::MemoryFormat::ChannelsLast);
         std::vector<int64_t> ys;
         for (auto r : rows) ys.push_back(data.labels[size_t(r)]);
         auto y = torch::tensor(ys, torch::kLong).to(device);
@@ -227,11 +231,15 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
         LossScalerOptions so;
         so.enabled = cuda && !bf16;
         LossScaler scaler(so);
-        if (cuda) {
-            at::globalContext().setBenchmarkCuDNN(true);
+        if (cuda) at::globalContext().setBenchmarkCuDNN(true);
+        // channels_last on the CPU too: oneDNN's NHWC convolutions made a ResNet-18 step 1.3-1.6x faster on this
+        // 2-core machine (bench_train_step, docs/BENCHMARKS.md). Set again after a resume (loading replaces the data).
+        auto toChannelsLast = [&] {
+            torch::NoGradGuard noGrad;
             for (auto& p : model->parameters())
                 if (p.dim() == 4) p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
-        }
+        };
+        toChannelsLast();
 
         auto pixels = data.pixels.to(device_);  // the whole uint8 set lives on the training device
         const auto augPreset = parseAugmentPreset(options_.augmentation);
@@ -280,6 +288,7 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
         }
         if (!bestFile.empty() && fs::exists(bestFile)) out.bestCheckpoint = bestFile;
 
+        toChannelsLast();
         std::vector<double> epochIps;
         for (const auto& h : out.history) epochIps.push_back(h.imagesPerSecond);
         const auto runStart = Clock::now();
@@ -332,7 +341,7 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                 try {
                     auto imgs = pixels.index_select(0, indexTensor(rows, device_));
                     auto x = aug.apply(imgs, boxesFor(data, rows), mixSeed(options_.seed, uint64_t(epoch), uint64_t(step) + 1));
-                    if (cuda) x = x.contiguous(at::MemoryFormat::ChannelsLast);
+                    x = x.contiguous(at::MemoryFormat::ChannelsLast);
                     std::vector<int64_t> ys;
                     for (auto r : rows) ys.push_back(data.labels[size_t(r)]);
                     auto y = torch::tensor(ys, torch::kLong).to(device_);
@@ -456,7 +465,10 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                 break;
             }
         }
-        for (auto& p : model->parameters()) p.set_requires_grad(true);
+        for (auto& p : model->parameters()) {
+            p.set_requires_grad(true);
+            if (p.dim() == 4) p.set_data(p.data().contiguous());  // hand the model back in the standard layout
+        }
         if (!epochIps.empty()) {
             std::sort(epochIps.begin(), epochIps.end());
             out.medianImagesPerSecond = epochIps[epochIps.size() / 2];
