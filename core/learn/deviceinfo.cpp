@@ -145,7 +145,7 @@ const DeviceInfo& deviceInfo() {
 
 std::string DeviceInfo::summary() const {
     if (cudaAvailable && !gpus.empty()) return gpus.front().name + " (CUDA)";
-    return "CPU · " + std::to_string(cpuThreads) + " threads";
+    return "CPU · " + std::to_string(cpuThreads) + (cpuThreads == 1 ? " thread" : " threads");
 }
 
 std::string DeviceInfo::report() const {
