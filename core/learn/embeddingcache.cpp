@@ -11,7 +11,6 @@
 #include "core/learn/augment_torch.h"
 #include "core/learn/imagecache_torch.h"
 #include "core/learn/learncompat.h"
-#include "core/learn/modelfile_torch.h"
 #include "core/nn/modelbundle.h"
 #include "core/nn/modelbundle_torch.h"
 #include "core/nn/weightloader_torch.h"
@@ -103,14 +102,7 @@ Status EmbeddingCache::Impl::load() {
     if (!fs::is_regular_file(modelFile, ec)) return makeError(name + ": no such model or weights file");
     try {
         int defaultSize = 128;
-        if (modelFile.extension() == ".tsm") {
-            auto m = ModelFile::load(modelFile);
-            if (!m) return m.takeError();
-            model = m->model;
-            arch = m->meta.arch;
-            defaultSize = m->meta.imageSize;
-            canvas = m->meta.canvas;
-        } else if (auto manifest = nn::ModelBundle::readManifest(name); manifest) {
+        if (auto manifest = nn::ModelBundle::readManifest(name); manifest) {
             auto b = nn::ModelBundleIO::load(name);
             if (!b) return b.takeError();
             model = b->model;

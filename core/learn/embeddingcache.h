@@ -14,7 +14,7 @@
 namespace tessera::learn {
 
 struct EmbeddingOptions {
-    // Crop side fed to the network. 0: the model's own (a trained bundle or model.tsm records it); for a plain
+    // Crop side fed to the network. 0: the model's own (a trained bundle records it); for a plain
     // weights file 128, the trainer's default, so the decoded canvases in .tessera/cache are shared with training.
     int inputSize = 0;
     int batchSize = 32;
@@ -42,7 +42,7 @@ struct Embeddings {
 
 class EmbeddingCache {
 public:
-    // modelFile: a model bundle (.tessera-model), a trainer model (model.tsm), or a ResNet weights file (.pth or
+    // modelFile: a model bundle (.tessera-model), or a ResNet weights file (.pth or
     // .safetensors, torchvision names). Loads the network once; errors name the file.
     static Expected<EmbeddingCache> open(const std::filesystem::path& projectRoot,
                                          const std::filesystem::path& modelFile,

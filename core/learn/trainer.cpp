@@ -213,7 +213,8 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
             keep.push_back(int64_t(i));
             data.boxes.push_back(cached->boxes[i]);
             data.labels.push_back(classIndex.at(labels->at(usable[i]->id)));
-            items.push_back({usable[i]->id, data.labels.back(), usable[i]->findId});
+            items.push_back({usable[i]->id, data.labels.back(),
+                             Split::groupKey(usable[i]->site, usable[i]->context, usable[i]->findId)});
         }
         data.pixels = keep.size() == usable.size() ? cached->pixels
                                                    : cached->pixels.index_select(0, torch::tensor(keep, torch::kLong));
