@@ -23,8 +23,8 @@ struct PredictOptions {
     double unknownBelow = 0.0;  // top-1 probability below this: the result is marked unknown
     int batchSize = 32;
     std::string device = "auto";  // auto | cpu | cuda
-    int threads = 0;              // LibTorch CPU threads; 0: automatic (CPU: half the cores, CUDA: all)
-    int decodeThreads = 0;        // decoding threads; 0: automatic (CPU: the cores LibTorch leaves, CUDA: all)
+    int threads = 0;              // LibTorch CPU threads; 0: all cores
+    int decodeThreads = 0;        // decoding threads; 0: all cores (they alternate with the network)
     bool hashFiles = true;        // compute each file's SHA-256 (written to outputs; resume and provenance use it)
     static PredictOptions defaults() { return PredictOptions{}; }
 };
