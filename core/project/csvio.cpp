@@ -17,33 +17,7 @@ namespace tessera::project {
 
 namespace {
 
-std::string trimmed(const std::string& s) {
-    size_t b = 0, e = s.size();
-    while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-    while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-    return s.substr(b, e - b);
-}
-
-std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
-bool isFileHeader(const std::string& h) {
-    return h == "file" || h == "filename" || h == "file_name" || h == "path" || h == "image" || h == "rel_path";
-}
 bool isLabelHeader(const std::string& h) { return h == "label" || h == "class" || h == "category"; }
-
-// Makes the CSV's file column comparable with the store's rel_path: '/' separators, no "./", and absolute paths
-// inside the project made relative.
-std::string normalisePath(std::string file, const fs::path& root) {
-    for (char& c : file)
-        if (c == '\\') c = '/';
-    const std::string rootText = root.generic_string() + "/";
-    if (file.compare(0, rootText.size(), rootText) == 0) file.erase(0, rootText.size());
-    while (file.compare(0, 2, "./") == 0) file.erase(0, 2);
-    return file;
-}
 
 }  // namespace
 
@@ -80,8 +54,8 @@ Expected<CsvImportReport> importLabelsCsv(ProjectStore& store, const fs::path& c
         const auto& header = parsed.records.front().fields;
         int f = -1, l = -1;
         for (size_t c = 0; c < header.size(); ++c) {
-            const std::string h = lower(trimmed(header[c]));
-            if (f < 0 && isFileHeader(h)) f = int(c);
+            const std::string h = CsvReader::lowerAscii(CsvReader::trim(header[c]));
+            if (f < 0 && CsvReader::isFileHeader(h)) f = int(c);
             else if (l < 0 && isLabelHeader(h)) l = int(c);
         }
         if (f >= 0 && l >= 0) {
@@ -101,8 +75,8 @@ Expected<CsvImportReport> importLabelsCsv(ProjectStore& store, const fs::path& c
                                       std::to_string(record.fields.size()) + " column(s)");
             continue;
         }
-        const std::string file = normalisePath(trimmed(record.fields[fileCol]), store.root());
-        const std::string label = trimmed(record.fields[labelCol]);
+        const std::string file = CsvReader::projectRelative(CsvReader::trim(record.fields[fileCol]), store.root());
+        const std::string label = CsvReader::trim(record.fields[labelCol]);
         if (file.empty()) {
             report.problems.push_back(where(record.line) + "empty file name");
             continue;

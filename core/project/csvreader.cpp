@@ -1,5 +1,7 @@
 #include "core/project/csvreader.h"
 
+#include <cctype>
+
 namespace tessera::project {
 
 CsvParseResult CsvReader::parse(const std::string& textIn) {
@@ -86,6 +88,31 @@ std::string CsvReader::quote(const std::string& field) {
     }
     out += '"';
     return out;
+}
+
+std::string CsvReader::trim(const std::string& s) {
+    size_t b = 0, e = s.size();
+    while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+    while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+    return s.substr(b, e - b);
+}
+
+std::string CsvReader::lowerAscii(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+bool CsvReader::isFileHeader(const std::string& h) {
+    return h == "file" || h == "filename" || h == "file_name" || h == "path" || h == "image" || h == "rel_path";
+}
+
+std::string CsvReader::projectRelative(std::string file, const std::filesystem::path& root) {
+    for (char& c : file)
+        if (c == '\\') c = '/';
+    const std::string rootText = root.generic_string() + "/";
+    if (file.compare(0, rootText.size(), rootText) == 0) file.erase(0, rootText.size());
+    while (file.compare(0, 2, "./") == 0) file.erase(0, 2);
+    return file;
 }
 
 }  // namespace tessera::project

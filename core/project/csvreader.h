@@ -2,6 +2,7 @@
 // RFC 4180 CSV parsing for label import: quoted fields with embedded commas, quotes ("") and line breaks; CRLF or
 // LF records; a leading UTF-8 byte-order mark (Excel writes one) is dropped. Each record keeps the line it starts
 // on so problems can be reported as "file:line: reason".
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,14 @@ public:
     static CsvParseResult parse(const std::string& text);
     // Quotes a field when RFC 4180 requires it (comma, quote, CR/LF) or when spaces at its ends would be lost.
     static std::string quote(const std::string& field);
+
+    // Helpers shared by the CSV importers (labels, find provenance).
+    static std::string trim(const std::string& s);        // ASCII white space at both ends
+    static std::string lowerAscii(std::string s);
+    static bool isFileHeader(const std::string& lowered);  // file, filename, file_name, path, image, rel_path
+    // Makes a CSV file cell comparable with the store's rel_path: '/' separators, no "./", and absolute paths inside
+    // the project made relative.
+    static std::string projectRelative(std::string file, const std::filesystem::path& root);
 };
 
 }  // namespace tessera::project

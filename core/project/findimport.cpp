@@ -16,38 +16,15 @@ namespace tessera::project {
 
 namespace {
 
-std::string trimmed(const std::string& s) {
-    size_t b = 0, e = s.size();
-    while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
-    while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
-    return s.substr(b, e - b);
-}
-
-std::string lower(std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-}
-
 enum Column { kFile, kFind, kSite, kContext, kColumns };
 
 int columnOf(const std::string& h) {
-    if (h == "file" || h == "filename" || h == "file_name" || h == "path" || h == "image" || h == "rel_path")
-        return kFile;
+    if (CsvReader::isFileHeader(h)) return kFile;
     if (h == "find_id" || h == "find" || h == "findid" || h == "find id" || h == "id") return kFind;
     if (h == "site") return kSite;
     if (h == "context" || h == "unit" || h == "su" || h == "stratigraphic_unit" || h == "stratigraphic unit")
         return kContext;
     return -1;
-}
-
-// Same matching as the label CSV: '/' separators, no "./", absolute paths inside the project made relative.
-std::string normalisePath(std::string file, const fs::path& root) {
-    for (char& c : file)
-        if (c == '\\') c = '/';
-    const std::string rootText = root.generic_string() + "/";
-    if (file.compare(0, rootText.size(), rootText) == 0) file.erase(0, rootText.size());
-    while (file.compare(0, 2, "./") == 0) file.erase(0, 2);
-    return file;
 }
 
 FindInfo infoOf(const ImageRecord& r) { return FindInfo{r.findId, r.site, r.context}; }
@@ -93,7 +70,7 @@ Expected<FindImportReport> FindImport::fromCsv(const ProjectStore& store, const 
         int found[kColumns] = {-1, -1, -1, -1};
         const auto& header = parsed.records.front().fields;
         for (size_t c = 0; c < header.size(); ++c) {
-            const int k = columnOf(lower(trimmed(header[c])));
+            const int k = columnOf(CsvReader::lowerAscii(CsvReader::trim(header[c])));
             if (k >= 0 && found[k] < 0) found[k] = int(c);
         }
         const bool anyField = found[kFind] >= 0 || found[kSite] >= 0 || found[kContext] >= 0;
@@ -112,9 +89,10 @@ Expected<FindImportReport> FindImport::fromCsv(const ProjectStore& store, const 
     for (size_t r = first; r < parsed.records.size(); ++r) {
         const CsvRecord& rec = parsed.records[r];
         ++report.rows;
-        const std::string file = col[kFile] < int(rec.fields.size())
-                                     ? normalisePath(trimmed(rec.fields[size_t(col[kFile])]), store.root())
-                                     : std::string();
+        const std::string file =
+            col[kFile] < int(rec.fields.size())
+                ? CsvReader::projectRelative(CsvReader::trim(rec.fields[size_t(col[kFile])]), store.root())
+                : std::string();
         if (file.empty()) {
             report.problems.push_back(where(rec.line) + "no file name");
             continue;
@@ -141,7 +119,7 @@ Expected<FindImportReport> FindImport::fromCsv(const ProjectStore& store, const 
         FindInfo info = infoOf(image);
         auto cell = [&](int k, std::string& target) {
             if (col[k] < 0) return;  // column absent: keep the stored value
-            target = col[k] < int(rec.fields.size()) ? trimmed(rec.fields[size_t(col[k])]) : std::string();
+            target = col[k] < int(rec.fields.size()) ? CsvReader::trim(rec.fields[size_t(col[k])]) : std::string();
         };
         cell(kFind, info.findId);
         cell(kSite, info.site);
