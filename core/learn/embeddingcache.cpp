@@ -9,11 +9,13 @@
 #include <torch/torch.h>
 
 #include "core/learn/augment_torch.h"
+#include "core/learn/devicechoice_torch.h"
 #include "core/learn/imagecache_torch.h"
 #include "core/learn/learncompat.h"
 #include "core/nn/modelbundle.h"
 #include "core/nn/modelbundle_torch.h"
 #include "core/nn/weightloader_torch.h"
+#include "core/util/atomicfile.h"
 #include "core/util/sha256.h"
 
 namespace tessera::learn {
@@ -62,16 +64,7 @@ Status writeIndex(const fs::path& file, const Index& index, const std::string& k
     j["model_key"] = key;
     auto& s = j["slots"] = nlohmann::json::object();
     for (const auto& [hash, slot] : index.slots) s[hash] = slot;
-    const fs::path tmp = file.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << j.dump();
-        if (!out) return makeError("cannot write " + tmp.string());
-    }
-    std::error_code ec;
-    fs::rename(tmp, file, ec);  // atomic: a killed run leaves the old index, never a torn one
-    if (ec) return makeError("cannot replace " + file.string() + ": " + ec.message());
-    return {};
+    return util::writeFileAtomically(file, j.dump());  // a killed run leaves the old index, never a torn one
 }
 
 }  // namespace
@@ -137,9 +130,9 @@ Status EmbeddingCache::Impl::load() {
         if (options.inputSize > 0 && options.inputSize != defaultSize && !centreCrop) canvas = 0;
         inputSize = options.inputSize > 0 ? options.inputSize : defaultSize;
         if (canvas <= 0) canvas = ImageCache::canvasForCrop(inputSize);
-        const bool cuda = options.device == "cuda" || (options.device == "auto" && torch::cuda::is_available());
-        if (cuda && !torch::cuda::is_available()) return makeError("device cuda: no CUDA device is available");
-        if (cuda) {
+        auto chosen = chooseDevice(options.device);
+        if (!chosen) return chosen.takeError();
+        if (chosen->is_cuda()) {
             device = torch::Device(torch::kCUDA);
             deviceName = "cuda: " + compat::cudaDeviceName();
         }

@@ -3,6 +3,7 @@
 #include <map>
 #include <thread>
 
+#include "core/learn/devicechoice_torch.h"
 #include "core/learn/imagecache_torch.h"
 #include "core/learn/trainloop_torch.h"
 #include "core/nn/modelbundle_torch.h"
@@ -17,9 +18,9 @@ Expected<EvaluationReport> Evaluator::evaluate(const std::filesystem::path& mode
         at::init_num_threads();
         at::set_num_threads(options.threads > 0 ? options.threads
                                                 : int(std::max(1u, std::thread::hardware_concurrency())));
-        const bool cuda = options.device == "cuda" || (options.device == "auto" && torch::cuda::is_available());
-        if (cuda && !torch::cuda::is_available()) return makeError("--device cuda: no CUDA device is available");
-        const torch::Device device = cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+        auto chosen = chooseDevice(options.device);
+        if (!chosen) return chosen.takeError();
+        const torch::Device device = *chosen;
         auto loaded = nn::ModelBundleIO::load(modelFile.string());
         if (!loaded) return loaded.takeError();
         const auto& pre = loaded->manifest.preprocessing;

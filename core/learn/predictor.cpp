@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/imaging/imagedecoder.h"
+#include "core/learn/devicechoice_torch.h"
 #include "core/learn/learncompat.h"
 #include "core/learn/predictorimpl_torch.h"
 #include "core/nn/modelbundle_torch.h"
@@ -107,14 +108,12 @@ Expected<Predictor> Predictor::open(const fs::path& bundle, const PredictOptions
     try {
         if (options.topK < 1) return makeError("top-k must be at least 1");
         if (options.batchSize < 1) return makeError("batch size must be at least 1");
-        if (options.device != "auto" && options.device != "cpu" && options.device != "cuda")
-            return makeError("unknown device '" + options.device + "' (expected auto, cpu or cuda)");
         auto impl = std::make_unique<Impl>();
         impl->bundlePath = bundle;
         impl->options = options;
-        const bool cuda = options.device == "cuda" || (options.device == "auto" && torch::cuda::is_available());
-        if (cuda && !torch::cuda::is_available())
-            return makeError("--device cuda: no CUDA device is available to LibTorch " TORCH_VERSION);
+        auto chosen = chooseDevice(options.device);
+        if (!chosen) return chosen.takeError();
+        const bool cuda = chosen->is_cuda();
         // Every core for the network AND every core for the decoders: they alternate (decode batch k+1 while the
         // network runs batch k), so on an idle 2-core machine this beat a 1 + 1 split by 1.24x (19.5 vs 15.7 images/s,
         // 3 interleaved runs, docs/BENCHMARKS.md). Under heavy load from other programs the split can win; --threads

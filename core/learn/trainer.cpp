@@ -13,6 +13,7 @@
 #include <torch/version.h>
 
 #include "core/learn/augmentpreset.h"
+#include "core/learn/devicechoice_torch.h"
 #include "core/learn/imagecache_torch.h"
 #include "core/learn/learncompat.h"
 #include "core/learn/runcard.h"
@@ -120,10 +121,10 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         at::init_num_threads();
         const int threads = opt.threads > 0 ? opt.threads : int(std::max(1u, std::thread::hardware_concurrency()));
         at::set_num_threads(threads);
-        const bool cuda = opt.device == "cuda" || (opt.device == "auto" && torch::cuda::is_available());
-        if (cuda && !torch::cuda::is_available())
-            return makeError("--device cuda: no CUDA device is available to LibTorch " TORCH_VERSION);
-        const torch::Device device = cuda ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+        auto chosen = chooseDevice(opt.device);
+        if (!chosen) return chosen.takeError();
+        const torch::Device device = *chosen;
+        const bool cuda = device.is_cuda();
         const std::string deviceName = cuda ? "cuda: " + compat::cudaDeviceName()
                                             : "cpu (" + std::to_string(threads) + " threads)";
 
@@ -318,9 +319,14 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
                                            ? "validation" : "train"}});
         }
         card["skipped"] = result.skipped;
-        card["software"] = {{"tessera", TESSERA_VERSION}, {"libtorch", TORCH_VERSION},
-                            {"cuda", torch::cuda::is_available() ? "available" : "not available"},
-                            {"cudnn", torch::cuda::cudnn_is_available() ? "available" : "not available"}};
+        const DeviceInfo& info = deviceInfo();
+        card["software"] = {{"tessera", TESSERA_VERSION},
+                            {"libtorch", info.torchVersion},
+                            {"libtorch_build", info.torchHasCuda ? "cuda " + info.torchCudaVersion : "cpu"},
+                            {"cuda_driver", info.driverVersion},
+                            {"cudnn", info.cudnnVersion},
+                            {"cuda_available", info.cudaAvailable},
+                            {"cuda_unavailable_reason", info.cudaAvailable ? "" : info.cudaUnavailableReason}};
         card["device"] = deviceName;
         auto& hist = card["history"] = nlohmann::json::array();
         for (const auto& e : result.history) hist.push_back(RunCard::toJson(e));
