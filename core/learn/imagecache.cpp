@@ -11,6 +11,7 @@
 
 #include "core/imaging/imagedecoder.h"
 #include "core/learn/imagecache_torch.h"
+#include "core/util/atomicfile.h"
 #include "core/util/sha256.h"
 #include "core/util/threadpool.h"
 
@@ -58,16 +59,7 @@ Status writeIndex(const fs::path& file, int canvas, const Index& index) {
     auto& s = j["slots"] = nlohmann::json::object();
     for (const auto& [hash, slot] : index.slots)
         s[hash] = {slot.index, slot.box[0], slot.box[1], slot.box[2], slot.box[3]};
-    const fs::path tmp = file.string() + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << j.dump();
-        if (!out) return makeError("cannot write " + tmp.string());
-    }
-    std::error_code ec;
-    fs::rename(tmp, file, ec);  // atomic: a killed run leaves the old index, never a torn one
-    if (ec) return makeError("cannot replace " + file.string() + ": " + ec.message());
-    return {};
+    return util::writeFileAtomically(file, j.dump());  // a killed run leaves the old index, never a torn one
 }
 
 }  // namespace
