@@ -13,37 +13,21 @@
 
 #include "core/project/projectstore.h"
 
+#include "tests/cli/clitest.h"
+
 namespace fs = std::filesystem;
 using namespace tessera;
 
 namespace {
 
-struct Result {
-    int rc = -1;
-    std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-std::string quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
+using tessera::clitest::quote;
+using tessera::clitest::Result;
+using tessera::clitest::slurp;
 
 class CliTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::random_device rd;
-        dir_ = fs::temp_directory_path() /
-               ("tessera-cli-test-" + std::to_string(rd()) + "-" +
-                std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-        fs::create_directories(dir_);
+        dir_ = tessera::clitest::makeTempDir("tessera-cli-test");
     }
     void TearDown() override {
         std::error_code ec;
@@ -51,16 +35,7 @@ protected:
     }
 
     Result run(const std::vector<std::string>& args) {
-        std::string cmd = quote(TESSERA_CLI_PATH);
-        for (const auto& a : args) cmd += " " + quote(a);
-        const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-        cmd += " >" + quote(out.string()) + " 2>" + quote(err.string()) + " </dev/null";
-        const int status = std::system(cmd.c_str());
-        Result r;
-        r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        r.out = slurp(out);
-        r.err = slurp(err);
-        return r;
+        return tessera::clitest::runCli(args, dir_);
     }
 
     fs::path dir_;

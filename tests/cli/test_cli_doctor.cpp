@@ -14,36 +14,20 @@
 
 #include "core/learn/deviceinfo.h"
 
+#include "tests/cli/clitest.h"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-    int rc = -1;
-    std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-std::string quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
+using tessera::clitest::quote;
+using tessera::clitest::Result;
+using tessera::clitest::slurp;
 
 class CliDoctorTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::random_device rd;
-        dir_ = fs::temp_directory_path() /
-               ("tessera-doctor-test-" + std::to_string(rd()) + "-" +
-                std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-        fs::create_directories(dir_);
+        dir_ = tessera::clitest::makeTempDir("tessera-doctor-test");
     }
     void TearDown() override {
         std::error_code ec;
@@ -52,17 +36,7 @@ protected:
 
     // `env` is a prefix of VAR=value assignments for the child only.
     Result run(const std::vector<std::string>& args, const std::string& env = "") {
-        std::string cmd = env.empty() ? std::string() : "env " + env + " ";
-        cmd += quote(TESSERA_CLI_PATH);
-        for (const auto& a : args) cmd += " " + quote(a);
-        const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-        cmd += " >" + quote(out.string()) + " 2>" + quote(err.string()) + " </dev/null";
-        const int status = std::system(cmd.c_str());
-        Result r;
-        r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        r.out = slurp(out);
-        r.err = slurp(err);
-        return r;
+        return tessera::clitest::runCli(args, dir_, env);
     }
 
     nlohmann::json doctorJson() {
@@ -120,7 +94,9 @@ TEST_F(CliDoctorTest, JsonAgreesWithTheCoreProbe) {
     EXPECT_EQ(j.at("tessera_version"), TESSERA_VERSION);
     EXPECT_EQ(j.at("torch_version"), d.torchVersion);
     EXPECT_EQ(j.at("cuda_available").get<bool>(), j.at("cuda_unavailable_reason").get<std::string>().empty());
-    if (!j.at("torch_has_cuda").get<bool>()) EXPECT_FALSE(j.at("cuda_available").get<bool>());
+    if (!j.at("torch_has_cuda").get<bool>()) {
+        EXPECT_FALSE(j.at("cuda_available").get<bool>());
+    }
     EXPECT_FALSE(j.at("opencv_version").get<std::string>().empty());
     // Run from the build tree inside the source tree: the zoo is found (models/zoo.json above the executable).
     EXPECT_TRUE(contains(j.at("zoo").get<std::string>(), "zoo.json")) << j.dump(2);
@@ -132,7 +108,7 @@ TEST_F(CliDoctorTest, JsonAgreesWithTheCoreProbe) {
 TEST_F(CliDoctorTest, RequireGpuFailsWithTheReasonExactlyWhenCudaIsUnusable) {
     const nlohmann::json j = doctorJson();
     const bool cuda = j.at("cuda_available").get<bool>();
-    for (const std::vector<std::string> args : {std::vector<std::string>{"doctor", "--require-gpu"},
+    for (const std::vector<std::string>& args : {std::vector<std::string>{"doctor", "--require-gpu"},
                                                 std::vector<std::string>{"doctor", "--device", "cuda"}}) {
         const Result r = run(args);
         if (cuda) {

@@ -16,37 +16,21 @@
 
 #include "core/project/projectstore.h"
 
+#include "tests/cli/clitest.h"
+
 namespace fs = std::filesystem;
 using namespace tessera;
 
 namespace {
 
-struct Result {
-    int rc = -1;
-    std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-std::string quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
+using tessera::clitest::quote;
+using tessera::clitest::Result;
+using tessera::clitest::slurp;
 
 class FewShotCli : public ::testing::Test {
 protected:
     void SetUp() override {
-        std::random_device rd;
-        dir_ = fs::temp_directory_path() /
-               ("tessera-cli-fewshot-" + std::to_string(rd()) + "-" +
-                std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-        fs::create_directories(dir_);
+        dir_ = tessera::clitest::makeTempDir("tessera-cli-fewshot");
         demo_ = (dir_ / "demo").string();
         ASSERT_EQ(run({"make-demo", demo_, "--per-class", "4", "--seed", "3"}).rc, 0);
         ASSERT_EQ(run({"scan", demo_}).rc, 0);
@@ -56,20 +40,9 @@ protected:
         fs::remove_all(dir_, ec);
     }
     Result run(const std::vector<std::string>& args) {
-        std::string cmd = quote(TESSERA_CLI_PATH);
-        for (const auto& a : args) cmd += " " + quote(a);
-        return shell(cmd);
+        return tessera::clitest::runCli(args, dir_);
     }
-    Result shell(std::string cmd) {
-        const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-        cmd += " >" + quote(out.string()) + " 2>" + quote(err.string()) + " </dev/null";
-        const int status = std::system(cmd.c_str());
-        Result r;
-        r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        r.out = slurp(out);
-        r.err = slurp(err);
-        return r;
-    }
+    Result shell(const std::string& cmd) { return tessera::clitest::runShell(cmd, dir_); }
     project::ProjectStore store() { return project::ProjectStore::open(demo_, false).value(); }
 
     fs::path dir_;
@@ -190,8 +163,11 @@ TEST_F(FewShotCli, SuggestExportFindsAndImageFolder) {
     int files = 0;
     for (const auto& e : fs::recursive_directory_iterator(out)) files += e.is_regular_file();
     EXPECT_EQ(files, 8);
-    for (const auto& im : store().images().value())
-        if (!unlabelled.count(im.relPath)) EXPECT_TRUE(fs::is_regular_file(out / im.relPath)) << im.relPath;
+    for (const auto& im : store().images().value()) {
+        if (!unlabelled.count(im.relPath)) {
+            EXPECT_TRUE(fs::is_regular_file(out / im.relPath)) << im.relPath;
+        }
+    }
     r = run({"export-imagefolder", demo_, out.string(), "--quiet"});
     EXPECT_EQ(r.rc, 1);
     EXPECT_NE(r.err.find("already exists"), std::string::npos) << r.err;

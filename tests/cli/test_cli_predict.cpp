@@ -14,27 +14,15 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "tests/cli/clitest.h"
+
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-    int rc = -1;
-    std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-std::string quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
+using tessera::clitest::quote;
+using tessera::clitest::Result;
+using tessera::clitest::slurp;
 
 std::vector<std::string> lines(const std::string& text) {
     std::vector<std::string> out;
@@ -46,10 +34,7 @@ std::vector<std::string> lines(const std::string& text) {
 class CliPredictTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
-        std::random_device rd;
-        root_ = new fs::path(fs::temp_directory_path() /
-                             ("tessera-cli-predict-" + std::to_string(rd()) + "-" +
-                              std::to_string(std::chrono::steady_clock::now().time_since_epoch().count())));
+        root_ = new fs::path(tessera::clitest::makeTempDir("tessera-cli-predict"));
         fs::create_directories(*root_ / "photos" / "sub");
         // ctest runs every case in its own process: the bundle (a Python + torch start, seconds) is made once per
         // build tree beside tessera-cli, written to a .part and renamed so parallel cases never see half a file.
@@ -85,16 +70,7 @@ protected:
     }
 
     Result run(const std::vector<std::string>& args) {
-        std::string cmd = quote(TESSERA_CLI_PATH);
-        for (const auto& a : args) cmd += " " + quote(a);
-        const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-        cmd += " >" + quote(out.string()) + " 2>" + quote(err.string()) + " </dev/null";
-        const int status = std::system(cmd.c_str());
-        Result r;
-        r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        r.out = slurp(out);
-        r.err = slurp(err);
-        return r;
+        return tessera::clitest::runCli(args, dir_);
     }
     std::string model() const { return model_->string(); }
     std::string photos() const { return (*root_ / "photos").string(); }

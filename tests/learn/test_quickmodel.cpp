@@ -134,9 +134,11 @@ TEST(QuickModel, LearnsFromFewLabelsSuggestsAndStoresPredictions) {
 
     auto suggestions = qm->suggest([] { SuggestOptions o; o.count = 5; return o; }());
     ASSERT_EQ(suggestions.size(), 5u);
-    for (size_t i = 1; i < suggestions.size(); ++i)
-        if (!suggestions[i].nearDuplicate && !suggestions[i - 1].nearDuplicate)
+    for (size_t i = 1; i < suggestions.size(); ++i) {
+        if (!suggestions[i].nearDuplicate && !suggestions[i - 1].nearDuplicate) {
             EXPECT_LE(suggestions[i].uncertainty, suggestions[i - 1].uncertainty);
+        }
+    }
     for (const auto& s : suggestions)
         EXPECT_NE(std::find(unlabelled.begin(), unlabelled.end(), s.imageId), unlabelled.end());
 

@@ -38,8 +38,9 @@ void save(QWidget* widget, const QString& file) {
     ASSERT_FALSE(image.isNull());
     ASSERT_TRUE(image.save(file, "PNG", 9)) << file.toStdString();
     // Screenshots are committed under docs/: keep each below 200 KB with a 256-colour palette when needed.
-    if (QFileInfo(file).size() > 200 * 1024)
+    if (QFileInfo(file).size() > 200 * 1024) {
         ASSERT_TRUE(image.convertToFormat(QImage::Format_Indexed8, Qt::DiffuseDither).save(file, "PNG", 9));
+    }
     EXPECT_GT(QFileInfo(file).size(), 10000) << file.toStdString();
 }
 
