@@ -6,6 +6,8 @@
 #include <iostream>
 
 #include "app/cli/command.h"
+#include "core/nn/modelzoo.h"
+#include "core/nn/weightscache.h"
 
 namespace tessera::cli {
 
@@ -56,6 +58,18 @@ JobContext ProgressBar::context(const CancelToken& cancel) {
 int userError(const std::string& message) {
     std::cerr << "tessera-cli: error: " << message << "\n";
     return kUserError;
+}
+
+Expected<std::filesystem::path> resolveWeightsFile(const std::string& w, const JobContext& ctx) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(w, ec)) return std::filesystem::path(w);
+    auto zoo = nn::ModelZoo::load();
+    if (!zoo) return makeError("--weights " + w + ": not a file, and the model zoo could not be read: " + zoo.error());
+    const nn::ZooEntry* e = zoo->find(w);
+    if (!e) return makeError("--weights " + w + ": neither a file nor a model-zoo name (see 'tessera-cli weights list')");
+    auto path = nn::WeightsCache().download(*e, ctx);
+    if (!path) return makeError("--weights " + w + ": " + path.error());
+    return *path;
 }
 
 }  // namespace tessera::cli

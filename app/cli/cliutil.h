@@ -3,9 +3,11 @@
 // seconds), and error printing that keeps the user-error / internal-error exit codes honest.
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <mutex>
 #include <string>
 
+#include "core/util/expected.h"
 #include "core/util/jobcontext.h"
 
 namespace tessera::cli {
@@ -28,5 +30,9 @@ private:
 
 // Prints "tessera-cli: error: <message>" to stderr and returns kUserError.
 int userError(const std::string& message);
+
+// A --weights argument: an existing file as it is, else a model-zoo name fetched through the weights cache
+// (downloaded and hash-checked when missing). Errors name the argument.
+Expected<std::filesystem::path> resolveWeightsFile(const std::string& weights, const JobContext& ctx);
 
 }  // namespace tessera::cli

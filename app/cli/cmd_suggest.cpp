@@ -11,8 +11,6 @@
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
 #include "core/learn/quickmodel.h"
-#include "core/nn/modelzoo.h"
-#include "core/nn/weightscache.h"
 
 namespace tessera::cli {
 namespace {
@@ -31,19 +29,6 @@ struct SuggestArgs {
     bool quiet = false;
 };
 
-// A file (weights, bundle or trained model), else a model-zoo name resolved through the weights cache.
-Expected<fs::path> resolveModel(const std::string& w, const JobContext& ctx) {
-    std::error_code ec;
-    if (fs::is_regular_file(w, ec)) return fs::path(w);
-    auto zoo = nn::ModelZoo::load();
-    if (!zoo) return makeError("--weights " + w + ": not a file, and the model zoo could not be read: " + zoo.error());
-    const nn::ZooEntry* e = zoo->find(w);
-    if (!e) return makeError("--weights " + w + ": neither a file nor a model-zoo name (see 'tessera-cli weights list')");
-    auto path = nn::WeightsCache().download(*e, ctx);
-    if (!path) return makeError("--weights " + w + ": " + path.error());
-    return *path;
-}
-
 int runSuggest(const SuggestArgs& a) {
     std::error_code ec;
     if (!fs::is_directory(a.project, ec)) return userError(a.project + ": not a folder");
@@ -58,7 +43,7 @@ int runSuggest(const SuggestArgs& a) {
     ProgressBar bar(!a.quiet);
     CancelToken cancel;
     JobContext ctx = bar.context(cancel);
-    auto model = resolveModel(a.weights, ctx);
+    auto model = resolveWeightsFile(a.weights, ctx);
     if (!model) return userError(model.error());
     learn::QuickModelOptions qo;
     qo.embedding.inputSize = a.size;

@@ -10,8 +10,6 @@
 #include "app/cli/command.h"
 #include "core/learn/runcard.h"
 #include "core/learn/trainer.h"
-#include "core/nn/modelzoo.h"
-#include "core/nn/weightscache.h"
 
 namespace tessera::cli {
 namespace {
@@ -52,17 +50,11 @@ private:
     std::ofstream* log_;
 };
 
-// --weights: "none", an existing file, or a model-zoo name resolved through the weights cache.
+// --weights: "none" (random initialisation), else a file or a model-zoo name (resolveWeightsFile).
 Expected<std::string> resolveWeights(const std::string& w, const JobContext& ctx) {
     if (w.empty() || w == "none") return std::string("none");
-    std::error_code ec;
-    if (fs::is_regular_file(w, ec)) return w;
-    auto zoo = nn::ModelZoo::load();
-    if (!zoo) return makeError("--weights " + w + ": not a file, and the model zoo could not be read: " + zoo.error());
-    const nn::ZooEntry* e = zoo->find(w);
-    if (!e) return makeError("--weights " + w + ": neither a file nor a model-zoo name (see 'tessera-cli weights list')");
-    auto path = nn::WeightsCache().download(*e, ctx);
-    if (!path) return makeError("--weights " + w + ": " + path.error());
+    auto path = resolveWeightsFile(w, ctx);
+    if (!path) return path.takeError();
     return path->string();
 }
 
