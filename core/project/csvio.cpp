@@ -22,12 +22,9 @@ bool isLabelHeader(const std::string& h) { return h == "label" || h == "class" |
 }  // namespace
 
 Expected<CsvImportReport> importLabelsCsv(ProjectStore& store, const fs::path& csvPath, LabelSource source) {
-    std::ifstream in(csvPath, std::ios::binary);
-    if (!in) return makeError("cannot read '" + csvPath.string() + "': " + std::strerror(errno));
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    if (in.bad()) return makeError("cannot read '" + csvPath.string() + "': read error");
-    const CsvParseResult parsed = CsvReader::parse(buffer.str());
+    auto file = CsvReader::parseFile(csvPath);
+    if (!file) return file.takeError();
+    const CsvParseResult& parsed = *file;
     const std::string name = csvPath.filename().string();
     auto where = [&](int line) { return name + ":" + std::to_string(line) + ": "; };
 

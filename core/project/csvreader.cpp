@@ -1,6 +1,10 @@
 #include "core/project/csvreader.h"
 
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 
 namespace tessera::project {
 
@@ -88,6 +92,15 @@ std::string CsvReader::quote(const std::string& field) {
     }
     out += '"';
     return out;
+}
+
+Expected<CsvParseResult> CsvReader::parseFile(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return makeError("cannot read '" + path.string() + "': " + std::strerror(errno));
+    std::ostringstream buffer;
+    buffer << in.rdbuf();
+    if (in.bad()) return makeError("cannot read '" + path.string() + "': read error");
+    return parse(buffer.str());
 }
 
 std::string CsvReader::trim(const std::string& s) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/util/expected.h"
+
 namespace tessera::project {
 
 struct CsvRecord {
@@ -21,6 +23,8 @@ struct CsvParseResult {
 class CsvReader {
 public:
     static CsvParseResult parse(const std::string& text);
+    // Reads and parses a whole file; an unreadable file is an error naming it.
+    static Expected<CsvParseResult> parseFile(const std::filesystem::path& path);
     // Quotes a field when RFC 4180 requires it (comma, quote, CR/LF) or when spaces at its ends would be lost.
     static std::string quote(const std::string& field);
 

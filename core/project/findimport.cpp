@@ -1,11 +1,6 @@
 #include "core/project/findimport.h"
 
 #include <algorithm>
-#include <cctype>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <sstream>
 #include <unordered_map>
 
 #include "core/project/csvreader.h"
@@ -42,12 +37,9 @@ void finish(FindImportReport& report, const std::vector<ImageRecord>& images,
 }  // namespace
 
 Expected<FindImportReport> FindImport::fromCsv(const ProjectStore& store, const fs::path& csvPath) {
-    std::ifstream in(csvPath, std::ios::binary);
-    if (!in) return makeError("cannot read '" + csvPath.string() + "': " + std::strerror(errno));
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    if (in.bad()) return makeError("cannot read '" + csvPath.string() + "': read error");
-    const CsvParseResult parsed = CsvReader::parse(buffer.str());
+    auto file = CsvReader::parseFile(csvPath);
+    if (!file) return file.takeError();
+    const CsvParseResult& parsed = *file;
     const std::string name = csvPath.filename().string();
     auto where = [&](int line) { return name + ":" + std::to_string(line) + ": "; };
 
