@@ -30,6 +30,8 @@ bool ProjectDocument::open(const QString& root, QString* error) {
     classRemap_.clear();
     auto classes = store_->classes();
     classes_ = classes.ok() ? QVector<project::ClassInfo>(classes->begin(), classes->end()) : QVector<project::ClassInfo>{};
+    auto latest = store_->latestPredictionRun();
+    predictionRun_ = latest.ok() ? *latest : 0;
     emit opened();
     return true;
 }
@@ -41,7 +43,13 @@ void ProjectDocument::close() {
     store_.reset();
     classes_.clear();
     classRemap_.clear();
+    predictionRun_ = 0;
     emit closed();
+}
+
+void ProjectDocument::setPredictionRun(qint64 runId) {
+    predictionRun_ = runId;
+    emit predictionsChanged(runId);
 }
 
 QString ProjectDocument::rootPath() const {

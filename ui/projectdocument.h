@@ -58,6 +58,12 @@ public:
     void notifyClassesChanged();
     void reportError(const QString& message);
 
+    // The predictions the views show (Dataset filters and sort, Review): a run id in the store, 0 for none.
+    // On open it is the newest run with stored predictions; whoever writes new predictions (the Review mode's
+    // prediction worker, the quick model) calls setPredictionRun, also with the same id after rewriting that run.
+    qint64 predictionRun() const { return predictionRun_; }
+    void setPredictionRun(qint64 runId);  // always emits predictionsChanged
+
     // Scanning.
     bool isScanning() const { return scanning_; }
     void startScan();
@@ -69,6 +75,7 @@ signals:
     void labelsChanged(const QVector<qint64>& imageIds);
     void classesChanged();
     void imagesChanged();  // the image rows changed (after a scan): models reload
+    void predictionsChanged(qint64 runId);  // the prediction run changed or was rewritten
     void errorOccurred(const QString& message);
     void scanStarted();
     void scanProgress(const QString& stage, qint64 done, qint64 total, const QString& message);
@@ -86,6 +93,7 @@ private:
     ScanWorker* scanWorker_ = nullptr;
     CancelToken scanCancel_;
     bool scanning_ = false;
+    qint64 predictionRun_ = 0;
 };
 
 }  // namespace tessera::ui

@@ -207,7 +207,7 @@ std::vector<QuickSuggestion> QuickModel::suggest(const SuggestOptions& options) 
     return out;
 }
 
-Expected<int64_t> QuickModel::writePredictions(int topK) const {
+Expected<int64_t> QuickModel::writePredictions(int topK, int64_t replaceRunId) const {
     const Impl& d = *impl_;
     auto store = project::ProjectStore::open(d.root, false);
     if (!store) return store.takeError();
@@ -221,8 +221,15 @@ Expected<int64_t> QuickModel::writePredictions(int topK) const {
     run.finishedMs = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    auto id = store->addRun(run);
-    if (!id) return id.takeError();
+    Expected<int64_t> id = replaceRunId;
+    if (replaceRunId != 0) {
+        run.id = replaceRunId;
+        run.createdMs = 0;  // keep the creation time
+        if (auto st = store->updateRun(run); !st) return st.takeError();
+    } else {
+        id = store->addRun(run);
+        if (!id) return id.takeError();
+    }
     std::vector<project::PredictionRecord> records;
     records.reserve(d.predictions.size());
     for (const auto& p : d.predictions) {
@@ -235,7 +242,8 @@ Expected<int64_t> QuickModel::writePredictions(int topK) const {
             top.push_back({{"class", d.classNames[order[k]]}, {"p", p.probabilities[order[k]]}});
         records.push_back({p.imageId, *id, d.classIds[size_t(p.classIndex)], p.confidence, top.dump()});
     }
-    if (auto st = store->putPredictions(records); !st) return st.takeError();
+    if (auto st = replaceRunId != 0 ? store->replacePredictions(*id, records) : store->putPredictions(records); !st)
+        return st.takeError();
     return *id;
 }
 

@@ -79,8 +79,9 @@ public:
     std::vector<QuickSuggestion> suggest(const SuggestOptions& options = SuggestOptions::defaults()) const;
 
     // Stores predictions() in the project as a run of kind "quick model" (so the Dataset filters and Review mode
-    // can use them) and returns its run id. Each call adds a new run.
-    Expected<int64_t> writePredictions(int topK = 3) const;
+    // can use them) and returns its run id. With replaceRunId 0 each call adds a new run; otherwise that run (which
+    // must exist) is updated and its predictions replaced, so the GUI's refresh-after-every-label keeps one run.
+    Expected<int64_t> writePredictions(int topK = 3, int64_t replaceRunId = 0) const;
 
 private:
     struct Impl;

@@ -115,6 +115,11 @@ public:
     // Replaces per (image, run). classId 0 stores "no class"; a class removed later reads back as 0.
     Status putPredictions(const std::vector<PredictionRecord>& predictions);
     Expected<std::vector<PredictionRecord>> predictions(int64_t runId) const;
+    // Makes `predictions` the whole set of run `runId` (older rows of that run are removed) in one transaction:
+    // the GUI's quick model rewrites one run after each refresh instead of piling up runs.
+    Status replacePredictions(int64_t runId, const std::vector<PredictionRecord>& predictions);
+    // The newest run (highest id) that has stored predictions; 0 when none has.
+    Expected<int64_t> latestPredictionRun() const;
 
     // --- key/value settings kept with the project ---
     Status setSetting(const std::string& key, const std::string& value);

@@ -125,24 +125,55 @@ Expected<std::vector<RunRecord>> ProjectStore::runs() const {
     });
 }
 
+namespace {
+void insertPredictions(SQLite::Database& db, const std::vector<PredictionRecord>& predictions) {
+    SQLite::Statement insert(db,
+                             "INSERT OR REPLACE INTO predictions (image_id, run_id, class_id, confidence, top_json) "
+                             "VALUES (?, ?, ?, ?, ?)");
+    for (const PredictionRecord& p : predictions) {
+        insert.reset();
+        insert.bind(1, p.imageId);
+        insert.bind(2, p.runId);
+        if (p.classId == 0) insert.bind(3);  // NULL: no class (e.g. removed since)
+        else insert.bind(3, p.classId);
+        insert.bind(4, p.confidence);
+        insert.bind(5, p.topJson.empty() ? std::string("[]") : p.topJson);
+        insert.exec();
+    }
+}
+}  // namespace
+
 Status ProjectStore::putPredictions(const std::vector<PredictionRecord>& predictions) {
     return impl_->guard<Status>("storing predictions", [&]() -> Status {
         auto transaction = impl_->begin();
-        SQLite::Statement insert(*impl_->db,
-                                 "INSERT OR REPLACE INTO predictions (image_id, run_id, class_id, confidence, top_json) "
-                                 "VALUES (?, ?, ?, ?, ?)");
-        for (const PredictionRecord& p : predictions) {
-            insert.reset();
-            insert.bind(1, p.imageId);
-            insert.bind(2, p.runId);
-            if (p.classId == 0) insert.bind(3);  // NULL: no class (e.g. removed since)
-            else insert.bind(3, p.classId);
-            insert.bind(4, p.confidence);
-            insert.bind(5, p.topJson.empty() ? std::string("[]") : p.topJson);
-            insert.exec();
-        }
+        insertPredictions(*impl_->db, predictions);
         transaction.commit();
         return {};
+    });
+}
+
+Status ProjectStore::replacePredictions(int64_t runId, const std::vector<PredictionRecord>& predictions) {
+    return impl_->guard<Status>("replacing predictions", [&]() -> Status {
+        for (const PredictionRecord& p : predictions)
+            if (p.runId != runId)
+                return makeError(impl_->dbName() + ": a prediction for run " + std::to_string(p.runId) +
+                                 " given while replacing run " + std::to_string(runId));
+        auto transaction = impl_->begin();
+        SQLite::Statement erase(*impl_->db, "DELETE FROM predictions WHERE run_id = ?");
+        erase.bind(1, runId);
+        erase.exec();
+        insertPredictions(*impl_->db, predictions);
+        transaction.commit();
+        return {};
+    });
+}
+
+Expected<int64_t> ProjectStore::latestPredictionRun() const {
+    using R = Expected<int64_t>;
+    return impl_->guard<R>("finding the latest predictions", [&]() -> R {
+        SQLite::Statement q(*impl_->db, "SELECT MAX(run_id) FROM predictions");
+        if (!q.executeStep() || q.getColumn(0).isNull()) return int64_t(0);
+        return q.getColumn(0).getInt64();
     });
 }
 

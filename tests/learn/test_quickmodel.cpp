@@ -168,6 +168,24 @@ TEST(QuickModel, LearnsFromFewLabelsSuggestsAndStoresPredictions) {
     EXPECT_NE(stored.front().classId, 0);
     EXPECT_NE(stored.front().topJson.find("\"p\""), std::string::npos);
 
+    // Rewriting the same run (what the GUI does after every refresh) keeps one run with the current set.
+    {
+        auto st = project::ProjectStore::open(root, false);
+        const auto& s = suggestions.back();
+        const std::string cls = s.relPath.substr(0, s.relPath.find('/'));
+        int64_t classId = 0;
+        for (const auto& c : st->classes().value()) if (c.name == cls) classId = c.id;
+        ASSERT_TRUE(st->setLabel(s.imageId, classId).ok());
+    }
+    ASSERT_TRUE(qm->refresh(JobContext{}).ok());
+    const size_t runsBefore = store->runs().value().size();
+    auto again = qm->writePredictions(2, *runId);
+    ASSERT_TRUE(again.ok()) << again.error();
+    EXPECT_EQ(*again, *runId);
+    EXPECT_EQ(store->runs().value().size(), runsBefore);
+    EXPECT_EQ(store->predictions(*runId).value().size(), 10u);
+    EXPECT_FALSE(qm->writePredictions(2, 987654).ok());  // no such run
+
     // A new session reuses the embeddings written to disk.
     auto fresh = QuickModel::open(root, weights, smallOptions());
     ASSERT_TRUE(fresh.ok());

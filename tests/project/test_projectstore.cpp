@@ -371,6 +371,35 @@ TEST(ProjectStore, SplitsRunsPredictionsAndSettings) {
     EXPECT_FALSE(store.putPredictions({{i1, 777, cls, 0.1, "[]"}}).ok());  // no such run: foreign key
 }
 
+TEST(ProjectStore, ReplacePredictionsRewritesOneRunAndLatestRunFindsIt) {
+    TempDir dir;
+    ProjectStore store = openStore(dir.path());
+    const int64_t i1 = store.upsertImage(record("1.jpg")).value();
+    const int64_t i2 = store.upsertImage(record("2.jpg")).value();
+    const int64_t cls = store.addClass("a").value();
+    EXPECT_EQ(store.latestPredictionRun().value(), 0);
+    const int64_t first = store.addRun(RunRecord{}).value();
+    const int64_t second = store.addRun(RunRecord{}).value();
+    ASSERT_TRUE(store.putPredictions({{i1, first, cls, 0.5, "[]"}}).ok());
+    EXPECT_EQ(store.latestPredictionRun().value(), first);  // `second` has no predictions yet
+
+    ASSERT_TRUE(store.putPredictions({{i1, second, cls, 0.6, "[]"}, {i2, second, cls, 0.7, "[]"}}).ok());
+    ASSERT_TRUE(store.replacePredictions(second, {{i2, second, 0, 0.9, "[]"}}).ok());
+    auto now = store.predictions(second).value();
+    ASSERT_EQ(now.size(), 1u);  // i1's row of the run is gone
+    EXPECT_EQ(now[0].imageId, i2);
+    EXPECT_EQ(now[0].classId, 0);
+    EXPECT_DOUBLE_EQ(now[0].confidence, 0.9);
+    EXPECT_EQ(store.predictions(first).value().size(), 1u);  // other runs untouched
+    EXPECT_EQ(store.latestPredictionRun().value(), second);
+
+    // A row of another run is refused and nothing changes.
+    EXPECT_FALSE(store.replacePredictions(second, {{i1, first, cls, 0.1, "[]"}}).ok());
+    EXPECT_EQ(store.predictions(second).value().size(), 1u);
+    ASSERT_TRUE(store.replacePredictions(second, {}).ok());
+    EXPECT_EQ(store.latestPredictionRun().value(), first);
+}
+
 TEST(ProjectStore, LabelSourceStrings) {
     for (LabelSource s : {LabelSource::Manual, LabelSource::Imported, LabelSource::AcceptedPrediction}) {
         LabelSource back = LabelSource::Manual;
