@@ -128,6 +128,10 @@ const CommandRegistrar registrar{
         sub.add_option("--val", o.valFraction, "Validation fraction per class")->capture_default_str();
         sub.add_option("--seed", o.seed, "Random seed")->capture_default_str();
         sub.add_option("--device", o.device, "auto | cpu | cuda")->capture_default_str();
+        sub.add_option("--precision", o.precision,
+                       "auto | fp32 | bf16 | fp16 (auto: bf16 on GPUs and CPUs that have it, fp16 on older GPUs, "
+                       "else fp32)")
+            ->capture_default_str();
         sub.add_option("--threads", o.threads, "CPU threads (0 = all cores)")->capture_default_str();
         sub.add_option("--run-name", o.runName, "Run folder name under .tessera/runs (default: time stamp)");
         sub.add_flag("--resume", o.resume, "Continue the newest unfinished run from its last epoch checkpoint");

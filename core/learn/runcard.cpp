@@ -8,7 +8,7 @@ nlohmann::json RunCard::toJson(const TrainOptions& o) {
             {"weightDecay", o.weightDecay}, {"schedule", o.schedule}, {"labelSmoothing", o.labelSmoothing},
             {"mixupAlpha", o.mixupAlpha}, {"cutmixAlpha", o.cutmixAlpha}, {"earlyStoppingPatience", o.earlyStoppingPatience},
             {"balancedSampling", o.balancedSampling}, {"augmentation", o.augmentation}, {"seed", o.seed},
-            {"device", o.device}, {"threads", o.threads}, {"valFraction", o.valFraction}};
+            {"device", o.device}, {"precision", o.precision}, {"threads", o.threads}, {"valFraction", o.valFraction}};
 }
 
 nlohmann::json RunCard::toJson(const EpochInfo& e) {

@@ -45,6 +45,10 @@ Status Trainer::validate(const TrainOptions& o) {
         return makeError("unknown optimizer '" + o.optimizer + "' (expected adamw or sgd)");
     if (o.device != "auto" && o.device != "cpu" && o.device != "cuda")
         return makeError("unknown device '" + o.device + "' (expected auto, cpu or cuda)");
+    if (o.precision != "auto" && o.precision != "fp32" && o.precision != "bf16" && o.precision != "fp16")
+        return makeError("unknown precision '" + o.precision + "' (expected auto, fp32, bf16 or fp16)");
+    if (o.precision == "fp16" && o.device == "cpu")
+        return makeError("precision fp16 needs a CUDA GPU; on the CPU use bf16 or fp32");
     if (auto p = parseAugmentPreset(o.augmentation); !p) return p.takeError();
     if (o.schedule != "warmup-cosine" && o.schedule != "cosine" && o.schedule != "onecycle")
         return makeError("unknown schedule '" + o.schedule + "' (expected warmup-cosine or onecycle)");
@@ -289,6 +293,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         }
         result.history = outcome->history;
         result.stoppedEarly = outcome->stoppedEarly;
+        result.precision = outcome->precision;
         result.trainImagesPerSecond = outcome->medianImagesPerSecond;
         // The model shipped is the epoch with the lowest monitored loss (validation loss; training loss when there
         // is no validation set): from memory when this session saw it, else from best.pt of an earlier session.
@@ -328,6 +333,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
                             {"cuda_available", info.cudaAvailable},
                             {"cuda_unavailable_reason", info.cudaAvailable ? "" : info.cudaUnavailableReason}};
         card["device"] = deviceName;
+        card["precision"] = outcome->precision;
         auto& hist = card["history"] = nlohmann::json::array();
         for (const auto& e : result.history) hist.push_back(RunCard::toJson(e));
         card["bestEpoch"] = outcome->bestEpoch;

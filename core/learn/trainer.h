@@ -33,6 +33,10 @@ struct TrainOptions {
     std::string augmentation = "strong"; // none | light | strong | archaeology
     uint64_t seed = 42;
     std::string device = "auto";         // auto | cpu | cuda
+    std::string precision = "auto";      // auto | fp32 | bf16 | fp16: the forward/backward compute type under
+                                         // autocast (weights and optimiser stay fp32). auto: CUDA bf16 where the GPU
+                                         // has it else fp16 with loss scaling; CPU bf16 where the CPU has native bf16
+                                         // (AVX-512 BF16 / AMX), else fp32. fp16 is CUDA only.
     int threads = 0;                     // CPU intra-op threads; 0: all cores
     double valFraction = 0.2;
     bool resume = false;                 // continue the newest unfinished run with the same options
@@ -85,6 +89,7 @@ struct TrainResult {
     double trainImagesPerSecond = 0.0;  // median over epochs
     double seconds = 0.0;
     std::string device;
+    std::string precision;              // what the run computed in: "fp32", "bf16" or "fp16 (loss scaling)"
     bool stoppedEarly = false;
 };
 

@@ -28,6 +28,7 @@ struct LoopOutcome {
     // when the best epoch was trained before a resume (then read bestCheckpoint).
     std::vector<torch::Tensor> bestWeights;
     double checkpointSeconds = 0.0;        // time spent writing checkpoints
+    std::string precision = "fp32";        // the compute type used: "fp32", "bf16", "fp16 (loss scaling)"
 };
 
 struct EvalResult {
