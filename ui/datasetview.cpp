@@ -1,6 +1,8 @@
 #include "ui/datasetview.h"
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QDateTime>
 #include <QHBoxLayout>
 #include <QItemSelectionModel>
 #include <QKeyEvent>
@@ -8,8 +10,12 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QScrollBar>
+#include <QLocale>
 #include <QSlider>
+#include <QSpinBox>
 #include <QSplitter>
+#include <QStandardItemModel>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -27,6 +33,25 @@ namespace tessera::ui {
 namespace {
 // Filter combo entries carry (kind, classId) packed as kind * 2^40 + classId.
 constexpr qint64 kKindShift = qint64(1) << 40;
+
+QString needsPredictionsTip() {
+    return DatasetView::tr("Needs predictions: train a model (Train) or classify photos (Review) first.");
+}
+
+// Greys out (and explains) combo entries that mean nothing without predictions.
+void enableComboItem(QComboBox* combo, int i, bool enabled) {
+    auto* model = qobject_cast<QStandardItemModel*>(combo->model());
+    if (QStandardItem* item = model ? model->item(i) : nullptr) item->setEnabled(enabled);
+    combo->setItemData(i, enabled ? QVariant() : QVariant(needsPredictionsTip()), Qt::ToolTipRole);
+}
+
+QString ageText(qint64 thenMs, qint64 nowMs) {
+    const qint64 minutes = std::max<qint64>(0, nowMs - thenMs) / 60000;
+    if (minutes < 1) return DatasetView::tr("just now");
+    if (minutes < 60) return DatasetView::tr("%1 min ago").arg(minutes);
+    if (minutes < 24 * 60) return DatasetView::tr("%1 h ago").arg(minutes / 60);
+    return DatasetView::tr("on %1").arg(QLocale().toString(QDateTime::fromMSecsSinceEpoch(thenMs).date(), QLocale::ShortFormat));
+}
 }  // namespace
 
 DatasetView::DatasetView(ProjectDocument* document, ImageListModel* images, QWidget* parent)
@@ -47,6 +72,15 @@ DatasetView::DatasetView(ProjectDocument* document, ImageListModel* images, QWid
     sort_->addItem(tr("Sort by class"), int(ImageFilterProxyModel::SortKey::Class));
     sort_->addItem(tr("Sort by file size"), int(ImageFilterProxyModel::SortKey::FileSize));
     sort_->addItem(tr("Sort by resolution"), int(ImageFilterProxyModel::SortKey::Resolution));
+    sort_->addItem(tr("Least confident first"), int(ImageFilterProxyModel::SortKey::Confidence));
+    confidenceCheck_ = new QCheckBox(tr("Only confidence below"), this);
+    confidenceSpin_ = new QSpinBox(this);
+    confidenceSpin_->setRange(1, 100);
+    confidenceSpin_->setValue(60);
+    confidenceSpin_->setSuffix(tr(" %"));
+    confidenceSpin_->setToolTip(tr("Show only the photos the model is this unsure about (its top class probability)"));
+    predictionInfo_ = new QLabel(this);
+    predictionInfo_->setContentsMargins(8, 0, 6, 2);
     size_ = new QSlider(Qt::Horizontal, this);
     size_->setRange(80, 192);
     size_->setValue(136);
@@ -56,12 +90,15 @@ DatasetView::DatasetView(ProjectDocument* document, ImageListModel* images, QWid
     QPalette quiet = summary_->palette();
     quiet.setColor(QPalette::WindowText, quiet.color(QPalette::PlaceholderText));
     summary_->setPalette(quiet);
+    predictionInfo_->setPalette(quiet);
 
     auto* bar = new QHBoxLayout;
     bar->setContentsMargins(6, 6, 6, 2);
     bar->addWidget(search_);
     bar->addWidget(filter_);
     bar->addWidget(sort_);
+    bar->addWidget(confidenceCheck_);
+    bar->addWidget(confidenceSpin_);
     bar->addStretch(1);
     bar->addWidget(summary_);
     bar->addSpacing(12);
@@ -99,6 +136,7 @@ DatasetView::DatasetView(ProjectDocument* document, ImageListModel* images, QWid
     gridLayout->setContentsMargins(0, 0, 0, 0);
     gridLayout->setSpacing(0);
     gridLayout->addLayout(bar);
+    gridLayout->addWidget(predictionInfo_);
     gridLayout->addWidget(list_, 1);
 
     auto* splitter = new QSplitter(Qt::Horizontal, this);
@@ -119,6 +157,8 @@ DatasetView::DatasetView(ProjectDocument* document, ImageListModel* images, QWid
     connect(sort_, qOverload<int>(&QComboBox::activated), this, [this] {
         proxy_->setSortKey(ImageFilterProxyModel::SortKey(sort_->currentData().toInt()));
     });
+    connect(confidenceCheck_, &QCheckBox::toggled, this, &DatasetView::applyConfidenceBound);
+    connect(confidenceSpin_, qOverload<int>(&QSpinBox::valueChanged), this, &DatasetView::applyConfidenceBound);
     connect(size_, &QSlider::valueChanged, this, [this](int side) {
         delegate_->setCellSize(side);
         list_->setGridSize(delegate_->cellSize());
@@ -140,6 +180,15 @@ DatasetView::DatasetView(ProjectDocument* document, ImageListModel* images, QWid
     connect(images_, &QAbstractItemModel::modelReset, this, [this] { viewer_->setIndex(QModelIndex()); });
     connect(document_, &ProjectDocument::classesChanged, this, &DatasetView::rebuildFilterCombo);
     connect(document_, &ProjectDocument::opened, this, &DatasetView::rebuildFilterCombo);
+    connect(document_, &ProjectDocument::predictionsChanged, this, [this](qint64 runId) {
+        signalledRun_ = runId;
+        signalledMs_ = QDateTime::currentMSecsSinceEpoch();
+    });
+    connect(images_, &ImageListModel::predictionsReloaded, this, &DatasetView::onPredictionsReloaded);
+    predictionAge_ = new QTimer(this);
+    predictionAge_->setInterval(30000);
+    connect(predictionAge_, &QTimer::timeout, this, &DatasetView::renderPredictionInfo);
+    predictionAge_->start();
     connect(classes_, &ClassPanel::classActivated, this, [this](qint64 classId) {
         const int i = filter_->findData(qint64(ImageFilterProxyModel::Filter::Class) * kKindShift + classId);
         if (i >= 0) {
@@ -148,6 +197,8 @@ DatasetView::DatasetView(ProjectDocument* document, ImageListModel* images, QWid
         }
     });
     rebuildFilterCombo();
+    updatePredictionInfo();
+    applyConfidenceBound();
     updateSummary();
 }
 
@@ -159,12 +210,95 @@ void DatasetView::rebuildFilterCombo() {
     filter_->addItem(tr("Unlabelled"), qint64(F::Unlabelled) * kKindShift);
     filter_->addItem(tr("Labelled"), qint64(F::Labelled) * kKindShift);
     filter_->addItem(tr("With warnings"), qint64(F::Flagged) * kKindShift);
+    filter_->addItem(tr("Model disagrees with label"), qint64(F::Disagrees) * kKindShift);
     if (!document_->classes().isEmpty()) filter_->insertSeparator(filter_->count());
     for (const auto& c : document_->classes())
         filter_->addItem(tr("Class: %1").arg(QString::fromStdString(c.name)), qint64(F::Class) * kKindShift + c.id);
+    if (!document_->classes().isEmpty()) filter_->insertSeparator(filter_->count());
+    for (const auto& c : document_->classes())
+        filter_->addItem(tr("Predicted as: %1").arg(QString::fromStdString(c.name)),
+                         qint64(F::PredictedAs) * kKindShift + c.id);
     const int i = filter_->findData(current);
     filter_->setCurrentIndex(i >= 0 ? i : 0);
+    updatePredictionControls();
     applyFilterCombo();  // a deleted class falls back to "All images"
+}
+
+void DatasetView::onPredictionsReloaded() {
+    updatePredictionControls();
+    updatePredictionInfo();
+}
+
+void DatasetView::updatePredictionControls() {
+    const bool have = images_->predictedCount() > 0;
+    for (int i = 0; i < filter_->count(); ++i) {
+        const QVariant data = filter_->itemData(i);
+        if (!data.isValid()) continue;  // separators
+        const auto kind = ImageFilterProxyModel::Filter(data.toLongLong() / kKindShift);
+        if (ImageFilterProxyModel::needsPredictions(kind)) enableComboItem(filter_, i, have);
+    }
+    for (int i = 0; i < sort_->count(); ++i)
+        if (ImageFilterProxyModel::needsPredictions(ImageFilterProxyModel::SortKey(sort_->itemData(i).toInt())))
+            enableComboItem(sort_, i, have);
+    confidenceCheck_->setEnabled(have);
+    confidenceSpin_->setEnabled(have);
+    confidenceCheck_->setToolTip(have ? tr("Show only the photos the model is unsure about") : needsPredictionsTip());
+    if (have) return;
+    // Predictions went away (closed project, cleared run): fall back to entries that still mean something.
+    const auto filterKind = ImageFilterProxyModel::Filter(filter_->currentData().toLongLong() / kKindShift);
+    if (ImageFilterProxyModel::needsPredictions(filterKind)) {
+        filter_->setCurrentIndex(0);
+        applyFilterCombo();
+    }
+    if (ImageFilterProxyModel::needsPredictions(ImageFilterProxyModel::SortKey(sort_->currentData().toInt()))) {
+        sort_->setCurrentIndex(0);
+        proxy_->setSortKey(ImageFilterProxyModel::SortKey::Name);
+    }
+    confidenceCheck_->setChecked(false);
+}
+
+void DatasetView::applyConfidenceBound() {
+    proxy_->setConfidenceBelow(confidenceCheck_->isChecked() ? std::optional<double>(confidenceSpin_->value() / 100.0)
+                                                             : std::nullopt);
+    updateSummary();
+}
+
+void DatasetView::updatePredictionInfo() {
+    predictionSource_.clear();
+    predictionTimeMs_ = 0;
+    const qint64 runId = images_->predictionRunId();
+    if (document_->isOpen() && runId != 0 && images_->predictedCount() > 0) {
+        auto runs = document_->store().runs();
+        if (!runs.ok()) return document_->reportError(QString::fromStdString(runs.error()));
+        predictionSource_ = tr("run %1").arg(runId);
+        for (const auto& run : *runs) {
+            if (run.id != runId) continue;
+            const QString name = QString::fromStdString(run.name);
+            if (run.kind == "quick model")
+                predictionSource_ = tr("quick model");
+            else if (run.kind == "predict")
+                predictionSource_ = name.isEmpty() ? tr("classifying photos") : tr("classifying photos (%1)").arg(name);
+            else
+                predictionSource_ = name.isEmpty() ? tr("a trained model") : tr("trained model “%1”").arg(name);
+            predictionTimeMs_ = run.finishedMs > 0 ? run.finishedMs : run.createdMs;
+        }
+        if (signalledRun_ == runId) predictionTimeMs_ = std::max(predictionTimeMs_, signalledMs_);
+    }
+    renderPredictionInfo();
+}
+
+void DatasetView::renderPredictionInfo() {
+    predictionInfo_->setText(predictionSourceText());
+}
+
+QString DatasetView::predictionSourceText() const {
+    if (predictionSource_.isEmpty())
+        return tr("No predictions yet: train a model (Train) or classify photos (Review)");
+    QString text = tr("Predictions from %1").arg(predictionSource_);
+    if (predictionTimeMs_ > 0) text += tr(", %1").arg(ageText(predictionTimeMs_, QDateTime::currentMSecsSinceEpoch()));
+    const int n = images_->predictedCount();
+    if (n < images_->rowCount()) text += tr(" · %1 of %2 photos").arg(n).arg(images_->rowCount());
+    return text;
 }
 
 void DatasetView::applyFilterCombo() {
@@ -206,6 +340,7 @@ bool DatasetView::assignClassToSelection(qint64 classId) {
 void DatasetView::selectImages(const QVector<qint64>& imageIds) {
     // Clear filters so that none of the requested images is hidden.
     search_->clear();
+    confidenceCheck_->setChecked(false);
     filter_->setCurrentIndex(0);
     applyFilterCombo();
     QItemSelection selection;

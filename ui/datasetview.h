@@ -1,14 +1,19 @@
 #pragma once
 // Dataset mode: the class panel, the thumbnail grid with its filter bar, and the viewer pane. Keys 1-9 label the
 // selected images with the class of that key (multi-selection = bulk assign), 0 clears; each is one undo step.
+// The filter bar also filters and sorts by the document's predictions (predicted class, disagreement with the label,
+// a confidence bound, least confident first) and says where those predictions come from.
 #include <QVector>
 #include <QWidget>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
 class QListView;
 class QSlider;
+class QSpinBox;
+class QTimer;
 
 namespace tessera::ui {
 
@@ -28,6 +33,11 @@ public:
     ImageFilterProxyModel* proxy() const { return proxy_; }
     ClassPanel* classPanel() const { return classes_; }
     ImageViewer* viewer() const { return viewer_; }
+    QComboBox* filterCombo() const { return filter_; }
+    QComboBox* sortCombo() const { return sort_; }
+    QCheckBox* confidenceCheck() const { return confidenceCheck_; }
+    QSpinBox* confidenceSpin() const { return confidenceSpin_; }  // percent
+    QString predictionSourceText() const;  // the line under the filter bar
 
     QVector<qint64> selectedImageIds() const;
     // Labels the selection (classId 0 clears). Returns false when nothing is selected.
@@ -43,6 +53,11 @@ private:
     void applyFilterCombo();
     void onCurrentChanged();
     void updateSummary();
+    void onPredictionsReloaded();
+    void updatePredictionControls();  // enables the prediction entries, or falls back when there are none
+    void updatePredictionInfo();      // re-reads the run the predictions come from
+    void renderPredictionInfo();      // only the text (the age changes while the window is open)
+    void applyConfidenceBound();
 
     ProjectDocument* document_;
     ImageListModel* images_;
@@ -54,6 +69,14 @@ private:
     QLineEdit* search_;
     QComboBox* filter_;
     QComboBox* sort_;
+    QCheckBox* confidenceCheck_;
+    QSpinBox* confidenceSpin_;
+    QLabel* predictionInfo_;
+    QTimer* predictionAge_;
+    QString predictionSource_;   // "the quick model", ...; empty when there are no predictions
+    qint64 predictionTimeMs_ = 0;  // when the shown predictions were written (epoch ms), 0 unknown
+    qint64 signalledRun_ = 0;      // the run of the last predictionsChanged and when it came: a quick model
+    qint64 signalledMs_ = 0;       // rewrites its run without a new finish time
     QSlider* size_;
     QLabel* summary_;
 };

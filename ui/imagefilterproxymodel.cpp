@@ -11,10 +11,21 @@ ImageFilterProxyModel::ImageFilterProxyModel(QObject* parent) : QSortFilterProxy
     sort(0, Qt::AscendingOrder);
 }
 
+void ImageFilterProxyModel::setSourceModel(QAbstractItemModel* sourceModel) {
+    images_ = qobject_cast<const ImageListModel*>(sourceModel);
+    QSortFilterProxyModel::setSourceModel(sourceModel);
+}
+
 void ImageFilterProxyModel::setFilter(Filter filter, qint64 classId) {
     if (filter == filter_ && classId == classId_) return;
     filter_ = filter;
     classId_ = classId;
+    invalidateFilter();
+}
+
+void ImageFilterProxyModel::setConfidenceBelow(std::optional<double> bound) {
+    if (bound == confidenceBelow_) return;
+    confidenceBelow_ = bound;
     invalidateFilter();
 }
 
@@ -31,26 +42,58 @@ void ImageFilterProxyModel::setSortKey(SortKey key, Qt::SortOrder order) {
     sort(0, order);
 }
 
+ImageFilterProxyModel::RowFacts ImageFilterProxyModel::factsOf(const QModelIndex& index) const {
+    RowFacts f;
+    if (images_) {
+        const int row = index.row();
+        f.classId = images_->classIdAt(row);
+        f.predictedClassId = images_->predictedClassIdAt(row);
+        f.confidence = images_->confidenceAt(row);
+        f.flags = images_->record(row).flags;
+        return f;
+    }
+    f.classId = index.data(ImageListModel::ClassIdRole).toLongLong();
+    const QVariant confidence = index.data(ImageListModel::ConfidenceRole);
+    if (confidence.isValid()) {
+        f.confidence = confidence.toFloat();
+        f.predictedClassId = index.data(ImageListModel::PredictedClassIdRole).toLongLong();
+    }
+    f.flags = index.data(ImageListModel::FlagsRole).toUInt();
+    return f;
+}
+
+QString ImageFilterProxyModel::relPathOf(const QModelIndex& index) const {
+    return images_ ? images_->relPathAt(index.row()) : index.data(ImageListModel::RelPathRole).toString();
+}
+
 bool ImageFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const {
     const QModelIndex index = sourceModel()->index(sourceRow, 0, sourceParent);
-    const qint64 classId = index.data(ImageListModel::ClassIdRole).toLongLong();
+    const RowFacts f = factsOf(index);
+    const bool predicted = f.confidence >= 0.f;
     switch (filter_) {
     case Filter::All: break;
     case Filter::Class:
-        if (classId != classId_) return false;
+        if (f.classId != classId_) return false;
         break;
     case Filter::Unlabelled:
-        if (classId != 0) return false;
+        if (f.classId != 0) return false;
         break;
     case Filter::Labelled:
-        if (classId == 0) return false;
+        if (f.classId == 0) return false;
         break;
     case Filter::Flagged:
-        if (!(index.data(ImageListModel::FlagsRole).toUInt() & ImageListModel::kWarningFlags)) return false;
+        if (!(f.flags & ImageListModel::kWarningFlags)) return false;
+        break;
+    case Filter::PredictedAs:
+        if (!predicted || f.predictedClassId != classId_) return false;
+        break;
+    case Filter::Disagrees:
+        // A prediction of a since-removed class (0) is no opinion about the label, so it is not a disagreement.
+        if (f.classId == 0 || !predicted || f.predictedClassId == 0 || f.predictedClassId == f.classId) return false;
         break;
     }
-    if (!search_.isEmpty() && !index.data(ImageListModel::RelPathRole).toString().contains(search_, Qt::CaseInsensitive))
-        return false;
+    if (confidenceBelow_ && (!predicted || double(f.confidence) >= *confidenceBelow_)) return false;
+    if (!search_.isEmpty() && !relPathOf(index).contains(search_, Qt::CaseInsensitive)) return false;
     return true;
 }
 
@@ -76,6 +119,13 @@ bool ImageFilterProxyModel::lessThan(const QModelIndex& left, const QModelIndex&
         const qint64 a = qint64(left.data(ImageListModel::WidthRole).toInt()) * left.data(ImageListModel::HeightRole).toInt();
         const qint64 b = qint64(right.data(ImageListModel::WidthRole).toInt()) * right.data(ImageListModel::HeightRole).toInt();
         return a == b ? byName() : a < b;
+    }
+    case SortKey::Confidence: {
+        const float a = factsOf(left).confidence;
+        const float b = factsOf(right).confidence;
+        if (a == b) return byName();
+        if (a < 0.f || b < 0.f) return b < 0.f;  // without a prediction: after all predicted images
+        return a < b;
     }
     }
     return byName();

@@ -18,6 +18,7 @@ ImageListModel::ImageListModel(ProjectDocument* document, ThumbnailProvider* thu
     connect(document_, &ProjectDocument::imagesChanged, this, &ImageListModel::reload);
     connect(document_, &ProjectDocument::opened, this, &ImageListModel::reload);
     connect(document_, &ProjectDocument::closed, this, &ImageListModel::reload);
+    connect(document_, &ProjectDocument::predictionsChanged, this, &ImageListModel::onPredictionsChanged);
     connect(thumbnails_, &ThumbnailProvider::thumbnailReady, this, &ImageListModel::onThumbnailDone);
     connect(thumbnails_, &ThumbnailProvider::thumbnailFailed, this, [this](const QString& hash, const QString&) {
         failedThumbnails_.insert(hash);
@@ -59,6 +60,12 @@ QVariant ImageListModel::data(const QModelIndex& index, int role) const {
         const QStringList flags = flagNames(r.flags);
         if (!flags.isEmpty()) tip += QLatin1Char('\n') + tr("Warnings: %1").arg(flags.join(QStringLiteral(", ")));
         if (!r.error.empty()) tip += QLatin1Char('\n') + QString::fromStdString(r.error);
+        if (row.confidence >= 0.f) {
+            const auto predicted = document_->classById(row.predictedClassId);
+            tip += QLatin1Char('\n') + tr("Model says: %1 (%2 %)")
+                                            .arg(predicted ? QString::fromStdString(predicted->name) : tr("a removed class"))
+                                            .arg(qRound(row.confidence * 100.f));
+        }
         return tip;
     }
     case IdRole: return qlonglong(r.id);
@@ -80,6 +87,19 @@ QVariant ImageListModel::data(const QModelIndex& index, int role) const {
     case FormatRole: return QString::fromStdString(r.format);
     case ErrorRole: return QString::fromStdString(r.error);
     case ContentHashRole: return row.hash;
+    case PredictedClassIdRole:
+        return row.confidence >= 0.f ? QVariant(qlonglong(row.predictedClassId)) : QVariant();
+    case PredictedClassNameRole: {
+        if (row.confidence < 0.f) return {};
+        const auto cls = document_->classById(row.predictedClassId);
+        return cls ? QString::fromStdString(cls->name) : QString();
+    }
+    case PredictedClassColorRole: {
+        if (row.confidence < 0.f) return {};
+        const auto cls = document_->classById(row.predictedClassId);
+        return cls ? QColor(QString::fromStdString(cls->color)) : QColor();
+    }
+    case ConfidenceRole: return row.confidence >= 0.f ? QVariant(double(row.confidence)) : QVariant();
     case ThumbnailStateRole:
         if ((r.flags & project::FlagUnreadable) || failedThumbnails_.contains(row.hash)) return int(ThumbnailFailed);
         return int(thumbnails_->isCached(row.hash) ? ThumbnailReady : ThumbnailPending);
@@ -96,6 +116,9 @@ QHash<int, QByteArray> ImageListModel::roleNames() const {
     names.insert(WidthRole, "width");
     names.insert(HeightRole, "height");
     names.insert(FileSizeRole, "fileSize");
+    names.insert(PredictedClassIdRole, "predictedClassId");
+    names.insert(PredictedClassNameRole, "predictedClassName");
+    names.insert(ConfidenceRole, "confidence");
     return names;
 }
 
@@ -106,6 +129,8 @@ void ImageListModel::reload() {
     rowsByHash_.clear();
     failedThumbnails_.clear();
     root_.clear();
+    predictionRun_ = 0;
+    predictedCount_ = 0;
     if (document_->isOpen()) {
         root_ = document_->rootPath();
         auto images = document_->store().images();
@@ -128,9 +153,11 @@ void ImageListModel::reload() {
                 if (!row.hash.isEmpty()) rowsByHash_.insert(row.hash, index);
                 rows_.push_back(std::move(row));
             }
+            readPredictions();  // inside the reset: no per-row signals needed
         }
     }
     endResetModel();
+    emit predictionsReloaded();
     recount();
 }
 
@@ -199,7 +226,57 @@ void ImageListModel::onLabelsChanged(const QVector<qint64>& imageIds) {
 
 void ImageListModel::onClassesChanged() {
     if (rows_.empty()) return;
-    emit dataChanged(index(0), index(int(rows_.size()) - 1), {ClassNameRole, ClassColorRole, Qt::ToolTipRole});
+    forgetRemovedPredictedClasses();
+    emit dataChanged(index(0), index(int(rows_.size()) - 1),
+                     {ClassNameRole, ClassColorRole, PredictedClassIdRole, PredictedClassNameRole,
+                      PredictedClassColorRole, Qt::ToolTipRole});
+}
+
+void ImageListModel::forgetRemovedPredictedClasses() {
+    // The store reads a prediction of a since-removed class back as class 0; do the same in memory so that
+    // "Predicted as" and "disagrees" never match a class id that no longer exists (or is reused after undo).
+    QSet<qint64> known;
+    for (const auto& c : document_->classes()) known.insert(c.id);
+    for (Row& row : rows_)
+        if (row.predictedClassId != 0 && !known.contains(row.predictedClassId)) row.predictedClassId = 0;
+}
+
+QVector<int> ImageListModel::readPredictions() {
+    QVector<int> changed;
+    predictionRun_ = document_->isOpen() ? document_->predictionRun() : 0;
+    QHash<qint64, Prediction> byImage;
+    if (predictionRun_ != 0) {
+        auto predictions = document_->store().predictions(predictionRun_);
+        if (!predictions.ok()) {
+            document_->reportError(QString::fromStdString(predictions.error()));
+        } else {
+            byImage.reserve(int(predictions->size()));
+            for (const auto& p : *predictions)
+                byImage.insert(p.imageId, Prediction{p.classId, float(std::clamp(p.confidence, 0.0, 1.0))});
+        }
+    }
+    predictedCount_ = 0;
+    for (size_t i = 0; i < rows_.size(); ++i) {
+        Row& row = rows_[i];
+        const auto it = byImage.constFind(row.record.id);
+        const Prediction p = it == byImage.cend() ? Prediction{} : *it;
+        if (p.confidence >= 0.f) ++predictedCount_;
+        if (p.classId == row.predictedClassId && p.confidence == row.confidence) continue;
+        row.predictedClassId = p.classId;
+        row.confidence = p.confidence;
+        changed.push_back(int(i));
+    }
+    forgetRemovedPredictedClasses();
+    return changed;
+}
+
+void ImageListModel::onPredictionsChanged() {
+    // Rewrite the rows in place and signal only those that changed: the grid keeps its selection and scroll
+    // position while the quick model refreshes its predictions every few labels.
+    const QVector<int> changed = readPredictions();
+    emitRowsChanged(changed, {PredictedClassIdRole, PredictedClassNameRole, PredictedClassColorRole, ConfidenceRole,
+                              Qt::ToolTipRole});
+    emit predictionsReloaded();
 }
 
 void ImageListModel::onThumbnailDone(const QString& hash) {

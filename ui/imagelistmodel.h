@@ -1,7 +1,8 @@
 #pragma once
 // Thin list model over the project's image records for the thumbnail grid. Holds the records (not pixels), answers
 // custom roles for cheap filtering and sorting, and asks the ThumbnailProvider for a thumbnail only when a view
-// paints a row (Qt::DecorationRole). Rows whose file is missing on disk are not shown.
+// paints a row (Qt::DecorationRole). Rows whose file is missing on disk are not shown. The predictions of the
+// document's prediction run are held per row in memory too, so filtering and sorting by them never touches SQL.
 #include <QAbstractListModel>
 #include <QHash>
 #include <QMultiHash>
@@ -40,6 +41,11 @@ public:
         ErrorRole,       // why the image is unreadable
         ContentHashRole,
         ThumbnailStateRole,  // ThumbnailState; does not request a decode
+        // Predictions of ProjectDocument::predictionRun(); each is an invalid QVariant when the image has none.
+        PredictedClassIdRole,     // 0 when the predicted class was removed since
+        PredictedClassNameRole,   // follows renames; empty when the class was removed
+        PredictedClassColorRole,  // QColor of the predicted class
+        ConfidenceRole,           // double, top-1 probability in [0, 1]
     };
     enum ThumbnailState { ThumbnailPending, ThumbnailReady, ThumbnailFailed };
 
@@ -57,6 +63,13 @@ public:
     int rowForId(qint64 imageId) const { return rowById_.value(imageId, -1); }
     const project::ImageRecord& record(int row) const { return rows_[size_t(row)].record; }
     qint64 classIdAt(int row) const { return rows_[size_t(row)].classId; }
+    const QString& relPathAt(int row) const { return rows_[size_t(row)].relPath; }
+    // Prediction of a row without a QVariant (the filter proxy sorts 100,000 rows with these).
+    bool hasPredictionAt(int row) const { return rows_[size_t(row)].confidence >= 0.f; }
+    qint64 predictedClassIdAt(int row) const { return rows_[size_t(row)].predictedClassId; }
+    float confidenceAt(int row) const { return rows_[size_t(row)].confidence; }  // -1 without a prediction
+    qint64 predictionRunId() const { return predictionRun_; }  // the run the prediction roles come from; 0 = none
+    int predictedCount() const { return predictedCount_; }     // shown rows that have a prediction
     Counts counts() const { return counts_; }
     QHash<qint64, int> classCounts() const;  // classId -> images
     // Snapshots for core statistics (copied so a worker thread can use them while the model changes).
@@ -70,16 +83,27 @@ public:
 
 signals:
     void countsChanged();
+    void predictionsReloaded();  // after the prediction roles were re-read (open, new or rewritten run, rescan)
 
 private:
     struct Row {
         project::ImageRecord record;
         QString relPath, fileName, hash;
         qint64 classId = 0;
+        qint64 predictedClassId = 0;
+        float confidence = -1.f;  // -1: no prediction
+    };
+    struct Prediction {
+        qint64 classId = 0;
+        float confidence = -1.f;
     };
 
     void onLabelsChanged(const QVector<qint64>& imageIds);
     void onClassesChanged();
+    void onPredictionsChanged();
+    // Reads the prediction run into rows_; returns the rows whose prediction changed. Reports store errors.
+    QVector<int> readPredictions();
+    void forgetRemovedPredictedClasses();
     void onThumbnailDone(const QString& hash);
     void recount();
     void emitRowsChanged(const QVector<int>& rows, const QVector<int>& roles);
@@ -92,6 +116,8 @@ private:
     QMultiHash<QString, int> rowsByHash_;
     QSet<QString> failedThumbnails_;
     Counts counts_;
+    qint64 predictionRun_ = 0;
+    int predictedCount_ = 0;
 };
 
 }  // namespace tessera::ui

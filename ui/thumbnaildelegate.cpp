@@ -133,6 +133,27 @@ void ThumbnailDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opt
         }
     }
 
+    // Prediction: a small pill in the top left corner, a dot in the predicted class colour and the confidence.
+    // Kept small and apart from the label frame so that "what I said" and "what the model says" never blur.
+    const QVariant confidence = index.data(ImageListModel::ConfidenceRole);
+    if (confidence.isValid()) {
+        QFont f = option.font;
+        f.setPointSizeF(f.pointSizeF() * 0.75);
+        const QFontMetrics fm(f);
+        const QString text = QStringLiteral("%1%").arg(qRound(confidence.toDouble() * 100));
+        const int h = fm.height() + 2;
+        const QRect pill(pictureRect.left() + 3, pictureRect.top() + 3, h + fm.horizontalAdvance(text) + 6, h);
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(QColor(0, 0, 0, 150));
+        painter->drawRoundedRect(pill, h / 2.0, h / 2.0);
+        const QColor predicted = index.data(ImageListModel::PredictedClassColorRole).value<QColor>();
+        painter->setPen(QPen(Qt::white, 1));
+        painter->setBrush(predicted.isValid() ? predicted : QColor(Qt::gray));
+        painter->drawEllipse(QRectF(pill.left() + 3, pill.top() + 3, h - 6, h - 6));
+        painter->setFont(f);
+        painter->drawText(pill.adjusted(h - 1, 0, -3, 0), Qt::AlignCenter, text);
+    }
+
     // Caption: the file name, elided in the middle so that numbered names stay distinguishable.
     const QRect textRect(cell.left() + 2, area.bottom() + 3, cell.width() - 4, cell.bottom() - area.bottom() - 3);
     painter->setFont(option.font);

@@ -1,7 +1,8 @@
 #pragma once
 // Paints one cell of the image grid: the thumbnail (or a placeholder while it decodes), a frame and badge in the
-// class colour, warning badges for health flags, and the file name. Fixed cell size so the view can use uniform
-// item sizes and stay smooth with 100,000 images.
+// class colour, warning badges for health flags, the model's prediction (a dot in the predicted class colour and the
+// confidence) and the file name. Fixed cell size so the view can use uniform item sizes and stay smooth with 100,000
+// images.
 #include <QStyledItemDelegate>
 
 namespace tessera::ui {
