@@ -52,6 +52,8 @@ private:
         uint flags = 0;
     };
     RowFacts factsOf(const QModelIndex& sourceIndex) const;
+    bool dependsOnPredictions() const;
+    void refilter();
     QString relPathOf(const QModelIndex& sourceIndex) const;
 
     const ImageListModel* images_ = nullptr;  // the source when it is an ImageListModel: the fast path
@@ -60,6 +62,7 @@ private:
     std::optional<double> confidenceBelow_;
     QString search_;
     SortKey sortKey_ = SortKey::Name;
+    bool pausedDynamic_ = false;  // dynamic sort/filter is off while the source re-reads its predictions
 };
 
 }  // namespace tessera::ui

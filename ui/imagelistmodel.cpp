@@ -273,6 +273,7 @@ QVector<int> ImageListModel::readPredictions() {
 void ImageListModel::onPredictionsChanged() {
     // Rewrite the rows in place and signal only those that changed: the grid keeps its selection and scroll
     // position while the quick model refreshes its predictions every few labels.
+    emit predictionsAboutToBeReloaded();
     const QVector<int> changed = readPredictions();
     emitRowsChanged(changed, {PredictedClassIdRole, PredictedClassNameRole, PredictedClassColorRole, ConfidenceRole,
                               Qt::ToolTipRole});

@@ -83,7 +83,10 @@ public:
 
 signals:
     void countsChanged();
-    void predictionsReloaded();  // after the prediction roles were re-read (open, new or rewritten run, rescan)
+    // Around an in-place re-read of the prediction roles (new or rewritten run): the dataChanged signals come
+    // between the two, so that a sorting proxy can re-sort once instead of moving rows one by one.
+    void predictionsAboutToBeReloaded();
+    void predictionsReloaded();  // also after a reset that re-read them (open, rescan)
 
 private:
     struct Row {

@@ -429,18 +429,28 @@ TEST(UiPredictionFilterLarge, HundredThousandRowsFilterAndSortFast) {
 
     ImageFilterProxyModel proxy;
     proxy.setSourceModel(&model);
+    ASSERT_EQ(proxy.rowCount(), kImages);
+    timer.restart();
+    proxy.setSortKey(ImageFilterProxyModel::SortKey::FileSize);
+    ASSERT_EQ(proxy.rowCount(), kImages);
+    const qint64 sortBySizeMs = timer.elapsed();
+    // rowCount() inside each timing: the proxy builds its mapping lazily.
     timer.restart();
     proxy.setSortKey(ImageFilterProxyModel::SortKey::Confidence);
-    const qint64 sortAllMs = timer.elapsed();
     ASSERT_EQ(proxy.rowCount(), kImages);
+    const qint64 sortAllMs = timer.elapsed();
 
     timer.restart();
     proxy.setFilter(F::Disagrees);
-    proxy.setConfidenceBelow(0.6);
+    const int disagreeing = proxy.rowCount();
     const qint64 filterMs = timer.elapsed();
+    timer.restart();
+    proxy.setConfidenceBelow(0.6);
+    const int shownRows = proxy.rowCount();
+    const qint64 boundMs = timer.elapsed();
+    EXPECT_LT(shownRows, disagreeing);
 
     // Exact order check over every shown row: confidence ascending, ties by name (= source row).
-    const int shownRows = proxy.rowCount();
     ASSERT_GT(shownRows, 1000);
     int previousRow = -1;
     float previous = -1.f;
@@ -462,17 +472,32 @@ TEST(UiPredictionFilterLarge, HundredThousandRowsFilterAndSortFast) {
     QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
     timer.restart();
     document.setPredictionRun(runId);
+    const int afterRefresh = proxy.rowCount();
     const qint64 refreshMs = timer.elapsed();
     EXPECT_EQ(resets.count(), 0);
+    EXPECT_GT(afterRefresh, 0);
     for (int r = 0; r < proxy.rowCount(); ++r)
         ASSERT_LT(model.confidenceAt(proxy.mapToSource(proxy.index(r, 0)).row()), 0.6f);
 
-    std::printf("100k rows: model reload %lld ms, sort all by confidence %lld ms, filter disagrees+below 0.6 "
-                "%lld ms (%d shown), rewritten run refresh %lld ms\n",
-                reloadMs, sortAllMs, filterMs, shownRows, refreshMs);
-    EXPECT_LT(sortAllMs, 2000);
-    EXPECT_LT(filterMs, 2000);
-    EXPECT_LT(refreshMs, 5000);
+    // Plain filters keep the one-pass rebuild too: "Unlabelled" hides two thirds of the rows, interleaved.
+    timer.restart();
+    proxy.setConfidenceBelow(std::nullopt);
+    proxy.setFilter(F::Unlabelled);
+    const int unlabelled = proxy.rowCount();
+    const qint64 unlabelledMs = timer.elapsed();
+    EXPECT_EQ(unlabelled, (kImages + 2) / 3);
+
+    std::printf("100k rows: sort by file size (for comparison) %lld ms\n", sortBySizeMs);
+    std::printf("100k rows: model reload (with predictions) %lld ms; sort all by confidence %lld ms; filter disagrees "
+                "%lld ms (%d shown); + confidence below 0.6 %lld ms (%d shown); rewritten run refresh (re-read, "
+                "re-filter, re-sort) %lld ms; unlabelled %lld ms\n",
+                reloadMs, sortAllMs, filterMs, disagreeing, boundMs, shownRows, refreshMs, unlabelledMs);
+    // Generous bounds (a loaded 2-core CI machine); the target on a desktop is well under 300 ms each.
+    EXPECT_LT(sortAllMs, 1500);
+    EXPECT_LT(filterMs, 1500);
+    EXPECT_LT(boundMs, 1500);
+    EXPECT_LT(unlabelledMs, 1500);
+    EXPECT_LT(refreshMs, 3000);
 }
 
 }  // namespace
