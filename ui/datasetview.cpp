@@ -97,8 +97,6 @@ DatasetView::DatasetView(ProjectDocument* document, ImageListModel* images, QWid
     bar->addWidget(search_);
     bar->addWidget(filter_);
     bar->addWidget(sort_);
-    bar->addWidget(confidenceCheck_);
-    bar->addWidget(confidenceSpin_);
     bar->addStretch(1);
     bar->addWidget(summary_);
     bar->addSpacing(12);
@@ -136,7 +134,13 @@ DatasetView::DatasetView(ProjectDocument* document, ImageListModel* images, QWid
     gridLayout->setContentsMargins(0, 0, 0, 0);
     gridLayout->setSpacing(0);
     gridLayout->addLayout(bar);
-    gridLayout->addWidget(predictionInfo_);
+    // Second row: where the predictions come from and the confidence bound, which only means something with them.
+    auto* predictionBar = new QHBoxLayout;
+    predictionBar->setContentsMargins(0, 0, 6, 2);
+    predictionBar->addWidget(predictionInfo_, 1);
+    predictionBar->addWidget(confidenceCheck_);
+    predictionBar->addWidget(confidenceSpin_);
+    gridLayout->addLayout(predictionBar);
     gridLayout->addWidget(list_, 1);
 
     auto* splitter = new QSplitter(Qt::Horizontal, this);
@@ -218,7 +222,8 @@ void DatasetView::rebuildFilterCombo() {
     for (const auto& c : document_->classes())
         filter_->addItem(tr("Predicted as: %1").arg(QString::fromStdString(c.name)),
                          qint64(F::PredictedAs) * kKindShift + c.id);
-    const int i = filter_->findData(current);
+    // An invalid `current` (first build) would match a separator, which carries no data: start at "All images".
+    const int i = current.isValid() ? filter_->findData(current) : -1;
     filter_->setCurrentIndex(i >= 0 ? i : 0);
     updatePredictionControls();
     applyFilterCombo();  // a deleted class falls back to "All images"

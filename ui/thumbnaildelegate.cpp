@@ -149,7 +149,7 @@ void ThumbnailDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opt
         const QColor predicted = index.data(ImageListModel::PredictedClassColorRole).value<QColor>();
         painter->setPen(QPen(Qt::white, 1));
         painter->setBrush(predicted.isValid() ? predicted : QColor(Qt::gray));
-        painter->drawEllipse(QRectF(pill.left() + 3, pill.top() + 3, h - 6, h - 6));
+        painter->drawEllipse(QRectF(pill.left() + 2.5, pill.top() + 2.5, h - 5, h - 5));
         painter->setFont(f);
         painter->drawText(pill.adjusted(h - 1, 0, -3, 0), Qt::AlignCenter, text);
     }

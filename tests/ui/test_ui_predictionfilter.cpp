@@ -314,6 +314,7 @@ TEST_F(UiPredictionFilter, FilterBarOffersPredictionEntriesOnlyWithPredictions) 
     EXPECT_TRUE(view.confidenceCheck()->isEnabled());
     EXPECT_TRUE(view.predictionSourceText().startsWith(QStringLiteral("Predictions from quick model")))
         << view.predictionSourceText().toStdString();
+    EXPECT_EQ(filter->currentText(), QStringLiteral("All images"));
 
     // Disagreements, least confident first, then fix one with the keyboard: it leaves the list.
     filter->setCurrentIndex(disagrees);
