@@ -93,6 +93,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         setMode(Mode::Dataset);
         dataset_->selectImages(ids);
     });
+    connect(review_, &ReviewView::selectImagesRequested, this, [this](const QVector<qint64>& ids) {
+        setMode(Mode::Dataset);
+        dataset_->selectImages(ids);
+    });
     connect(train_, &TrainView::selectImageRequested, this, &MainWindow::showInDataset);
     connect(train_, &TrainView::activeModelChanged, review_, &ReviewView::reloadModel);
     connect(document_, &ProjectDocument::scanStarted, this, &MainWindow::onScanStarted);

@@ -27,6 +27,8 @@ struct ReviewItem {
     float confidence = 0.f;   // top-1 probability
     QVector<float> probabilities;  // every class, in the model's order (for "label these next")
     QString error;            // why the photo could not be classified
+    int suggestRank = 0;      // 1-based place in "label these next"; 0 when not suggested
+    bool nearDuplicate = false;  // suggested only to fill the list: similar to an earlier suggestion
 };
 
 struct PredictRequest {

@@ -10,6 +10,15 @@
 
 namespace tessera::ui {
 
+namespace {
+
+bool lessCertainFirst(const ReviewItem& a, const ReviewItem& b) {
+    if (a.error.isEmpty() != b.error.isEmpty()) return !a.error.isEmpty();  // unreadable first: they need a look
+    return a.confidence < b.confidence;
+}
+
+}  // namespace
+
 ReviewModel::ReviewModel(ProjectDocument* document, ThumbnailProvider* thumbnails, QObject* parent)
     : QAbstractListModel(parent), document_(document), thumbnails_(thumbnails) {
     connect(thumbnails_, &ThumbnailProvider::thumbnailReady, this, [this](const QString& hash) {
@@ -36,6 +45,8 @@ QVariant ReviewModel::data(const QModelIndex& index, int role) const {
         } else if (unknown) {
             lines << tr("unknown?");
         }
+        if (it.suggestRank > 0)
+            lines << (it.nearDuplicate ? tr("next #%1 (similar to one above)") : tr("next #%1")).arg(it.suggestRank);
         for (int i = 0; i < it.topClasses.size(); ++i)
             lines << QStringLiteral("%1 %2 %").arg(it.topClasses[i]).arg(100.0 * it.topProbs[i], 0, 'f', 0);
         return lines.join(QLatin1Char('\n'));
@@ -76,18 +87,27 @@ void ReviewModel::addItems(const QVector<ReviewItem>& items) {
     if (items.isEmpty()) return;
     // Results arrive in batches while the user may already be working on the top rows: insert each at its sorted
     // place (rows keep their selection) instead of resetting.
-    const auto less = [](const ReviewItem& a, const ReviewItem& b) {
-        if (a.error.isEmpty() != b.error.isEmpty()) return !a.error.isEmpty();  // unreadable first: they need a look
-        return a.confidence < b.confidence;
-    };
     for (const ReviewItem& it : items) {
-        const auto pos = std::upper_bound(rows_.begin(), rows_.end(), it, less);
+        const auto pos = std::upper_bound(rows_.begin(), rows_.end(), it, lessCertainFirst);
         const int row = int(pos - rows_.begin());
         beginInsertRows(QModelIndex(), row, row);
         rows_.insert(row, it);
         endInsertRows();
         readLabel(it.imageId);
     }
+}
+
+void ReviewModel::setItems(QVector<ReviewItem> items) {
+    std::stable_sort(items.begin(), items.end(), lessCertainFirst);
+    beginResetModel();
+    rows_ = std::move(items);
+    labelOf_.clear();
+    // One query for every label instead of one per row: a refresh may bring thousands of rows.
+    if (document_->isOpen())
+        if (auto labels = document_->store().classByImage(); labels.ok())
+            for (const ReviewItem& it : rows_)
+                if (auto l = labels->find(it.imageId); l != labels->end()) labelOf_.insert(it.imageId, l->second);
+    endResetModel();
 }
 
 void ReviewModel::readLabel(qint64 imageId) {
@@ -103,16 +123,18 @@ int ReviewModel::rowOf(qint64 imageId) const {
     return -1;
 }
 
-void ReviewModel::moveToTop(const QVector<qint64>& imageIds) {
+void ReviewModel::moveToTop(const QVector<qint64>& imageIds, const QSet<qint64>& nearDuplicates) {
     beginResetModel();
     QVector<ReviewItem> top, rest;
     QHash<qint64, int> rank;
     for (int i = 0; i < imageIds.size(); ++i) rank.insert(imageIds[i], i);
     top.resize(imageIds.size());
     QVector<bool> filled(imageIds.size(), false);
-    for (const ReviewItem& it : rows_) {
+    for (ReviewItem& it : rows_) {
         const auto r = rank.constFind(it.imageId);
         if (r == rank.constEnd()) {
+            it.suggestRank = 0;
+            it.nearDuplicate = false;
             rest << it;
         } else {
             top[*r] = it;
@@ -120,8 +142,12 @@ void ReviewModel::moveToTop(const QVector<qint64>& imageIds) {
         }
     }
     rows_.clear();
-    for (int i = 0; i < top.size(); ++i)
-        if (filled[i]) rows_ << top[i];
+    for (int i = 0; i < top.size(); ++i) {
+        if (!filled[i]) continue;
+        top[i].suggestRank = rows_.size() + 1;
+        top[i].nearDuplicate = nearDuplicates.contains(top[i].imageId);
+        rows_ << top[i];
+    }
     rows_ << rest;
     endResetModel();
 }

@@ -3,6 +3,7 @@
 // probabilities, whether the photo now carries a label (and which), and an "unknown" mark below the threshold.
 #include <QAbstractListModel>
 #include <QHash>
+#include <QSet>
 #include <QVector>
 
 #include "ui/predictworker.h"
@@ -24,12 +25,15 @@ public:
 
     void clear();
     void addItems(const QVector<ReviewItem>& items);  // keeps the rows sorted by confidence, lowest first
+    // Replaces every row at once (the quick model's refreshed predictions), sorted like addItems.
+    void setItems(QVector<ReviewItem> items);
     const ReviewItem& item(int row) const { return rows_[row]; }
     int rowOf(qint64 imageId) const;
     const QVector<ReviewItem>& items() const { return rows_; }
 
-    // "Label these next": moves these image ids to the top in the given order (the rest keep confidence order).
-    void moveToTop(const QVector<qint64>& imageIds);
+    // "Label these next": moves these image ids to the top in the given order (the rest keep confidence order)
+    // and marks them with their rank; `nearDuplicates` are marked as only similar to an earlier suggestion.
+    void moveToTop(const QVector<qint64>& imageIds, const QSet<qint64>& nearDuplicates = {});
     void setUnknownThreshold(double threshold);  // 0..1
     double unknownThreshold() const { return threshold_; }
     void refreshLabels(const QVector<qint64>& imageIds);  // re-read these images' labels from the store

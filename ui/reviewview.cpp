@@ -1,6 +1,7 @@
 #include "ui/reviewview.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -18,7 +19,6 @@
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
-#include "core/learn/activelearning.h"
 #include "ui/projectdocument.h"
 #include "ui/reviewmodel.h"
 #include "ui/setlabelscommand.h"
@@ -62,13 +62,24 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
     threshold_->setToolTip(tr("Calls less certain than this are marked “unknown?”"));
     thresholdLabel_ = new QLabel(this);
     status_ = new QLabel(tr("Enter accepts the call · 1–9 picks another class · Space skips · Ctrl+Z undoes"), this);
+    status_->setWordWrap(true);
+    source_ = new QComboBox(this);
+    source_->addItem(tr("Quick model (updates as you label)"));
+    source_->addItem(tr("Trained model"));
+    source_->setToolTip(tr("Quick model: a small classifier on top of the network's features, retrained about a "
+                           "second after you label, so its calls follow your labelling.\nTrained model: the model "
+                           "trained in Train mode; classify photos with it explicitly."));
+    showSuggested_ = new QPushButton(tr("Select in Dataset"), this);
+    showSuggested_->setToolTip(tr("Select the suggested photos in the Dataset grid, to label them there"));
 
     auto* top = new QHBoxLayout;
+    top->addWidget(source_);
     top->addWidget(predictUnlabelled_);
     top->addWidget(predictFolder_);
     top->addWidget(cancel_);
     top->addWidget(progress_);
     top->addWidget(suggest_);
+    top->addWidget(showSuggested_);
     top->addStretch();
     top->addWidget(thresholdLabel_);
     top->addWidget(threshold_);
@@ -137,6 +148,8 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
     });
     connect(worker_, &PredictWorker::finished, this, [this](bool ok, const QString& message) {
         predicting_ = false;
+        // Stored predictions become the ones the Dataset filters show (also when some photos failed).
+        if (predictRun_ > 0 && document_->isOpen()) document_->setPredictionRun(predictRun_);
         progress_->hide();
         status_->setText(message);
         updateButtons();
@@ -162,6 +175,28 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
     });
     connect(cancel_, &QPushButton::clicked, this, &ReviewView::cancelPrediction);
     connect(suggest_, &QPushButton::clicked, this, [this] { suggestNext(); });
+    connect(showSuggested_, &QPushButton::clicked, this, &ReviewView::selectSuggestedInDataset);
+    connect(source_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
+        suggestOrder_ = false;
+        suggested_.clear();
+        model_->clear();
+        if (source() == Source::QuickModel) {
+            gradCamToggle_->setChecked(false);
+            loadQuickPredictions();
+            if (const qint64 run = quickRunId(); run > 0) document_->setPredictionRun(run);
+            status_->setText(quick_.message.isEmpty() ? tr("Quick model: waiting for its first refresh…")
+                                                      : quick_.message);
+        } else {
+            // The trained model's stored calls (if it classified before) go back to the Dataset filters.
+            const qint64 run = document_->isOpen() ? runIdForModel(activeModelPath()) : 0;
+            if (run > 0)
+                if (auto stored = document_->store().predictions(run); stored.ok() && !stored->empty())
+                    document_->setPredictionRun(run);
+            status_->setText(tr("Classify the unlabelled photos (or a folder of new finds) with the trained model to "
+                                "review its calls."));
+        }
+        updateButtons();
+    });
     connect(export_, &QPushButton::clicked, this, [this] {
         const QString file = QFileDialog::getSaveFileName(this, tr("Export Predictions"),
                                                           document_->rootPath() + QStringLiteral("/predictions.csv"),
@@ -188,14 +223,43 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
         cancelPrediction();
         model_->clear();
         modelOk_ = false;
+        suggested_.clear();
+        suggestOrder_ = false;
+        configureQuickModel();  // no project: cancels a running refresh and stops the worker's timer
         updateButtons();
     });
+
+    quickWorker_ = new QuickModelWorker;
+    quickWorker_->moveToThread(&quickThread_);
+    // Deleted on its own thread as the thread ends (its debounce timer belongs to that thread).
+    connect(&quickThread_, &QThread::finished, quickWorker_, &QObject::deleteLater);
+    quickThread_.setObjectName(QStringLiteral("tessera-quickmodel"));
+    quickThread_.start();
+    // Every change that alters what the head learns or predicts: labels, classes, the image rows after a scan.
+    QuickModelWorker* quick = quickWorker_;
+    const auto changed = [quick] { quick->labelsChanged(); };
+    connect(document_, &ProjectDocument::labelsChanged, quickWorker_, changed);
+    connect(document_, &ProjectDocument::classesChanged, quickWorker_, changed);
+    connect(document_, &ProjectDocument::imagesChanged, quickWorker_, changed);
+    connect(quickWorker_, &QuickModelWorker::refreshStarted, this, [this](const QString& root) {
+        if (!document_->isOpen() || root != document_->rootPath()) return;
+        quickRefreshing_ = true;
+        if (source() == Source::QuickModel) status_->setText(tr("Quick model: learning from your labels…"));
+        emit quickRefreshStarted();
+    });
+    connect(quickWorker_, &QuickModelWorker::refreshed, this, &ReviewView::onQuickRefreshed);
     updateButtons();
 }
 
 ReviewView::~ReviewView() { shutdown(); }
 
 void ReviewView::shutdown() {
+    quickCancel_.cancel();
+    if (quickThread_.isRunning()) {
+        quickThread_.quit();  // after the refresh in progress, which the cancel cuts short
+        quickThread_.wait();
+    }
+    quickWorker_ = nullptr;  // deleted by the thread's finished signal
     if (worker_) worker_->cancel();
     if (thread_.isRunning()) {
         thread_.quit();
@@ -215,6 +279,12 @@ QString ReviewView::activeModelPath() const {
 
 void ReviewView::reloadModel() {
     const QString path = activeModelPath();
+    configureQuickModel();
+    if (source() == Source::QuickModel && document_->isOpen()) {
+        // The calls stored by the last session show at once; the refresh replaces them a moment later.
+        loadQuickPredictions();
+        if (const qint64 run = quickRunId(); run > 0) document_->setPredictionRun(run);
+    }
     modelOk_ = false;
     if (path.isEmpty()) {
         modelLabel_->setText(tr("<b>No model yet.</b> Train one in Train mode; the first finished run becomes the "
@@ -238,6 +308,7 @@ qint64 ReviewView::runIdForModel(const QString& modelPath) const {
 
 bool ReviewView::predictUnlabelled() {
     if (!modelOk_ || predicting_ || !document_->isOpen()) return false;
+    setSource(Source::TrainedModel);  // asking the trained model to classify means reviewing its calls
     auto images = document_->store().images();
     auto labels = document_->store().classByImage();
     if (!images.ok() || !labels.ok()) return false;
@@ -275,6 +346,7 @@ bool ReviewView::predictFolder(const QString& folder, QString* why) {
                        .arg(QDir::toNativeSeparators(folder), QDir::toNativeSeparators(root));
         return false;
     }
+    setSource(Source::TrainedModel);
     // The folder's photos enter the project through a scan; classify them when it ends.
     pendingFolder_ = rel == QLatin1String(".") ? QString() : rel;
     auto conn = std::make_shared<QMetaObject::Connection>();
@@ -311,6 +383,7 @@ void ReviewView::startPrediction(QVector<ReviewItem> items) {
     request.root = document_->rootPath();
     request.items = std::move(items);
     request.runId = runIdForModel(activeModelPath());
+    predictRun_ = request.runId;
     for (const auto& c : document_->classes()) request.classIdByName.insert(QString::fromStdString(c.name), c.id);
     model_->clear();
     predicting_ = true;
@@ -334,8 +407,11 @@ void ReviewView::updateButtons() {
     predictFolder_->setEnabled(open && modelOk_ && !predicting_);
     cancel_->setVisible(predicting_);
     export_->setEnabled(model_->rowCount() > 0 && !predicting_);
-    suggest_->setEnabled(model_->rowCount() > 1 && !predicting_);
-    gradCamToggle_->setEnabled(modelOk_);
+    const bool quickSuggestions = quick_.ok && !quick_.suggestions.isEmpty();
+    suggest_->setEnabled(open && (quickSuggestions || (model_->rowCount() > 1 && !predicting_)));
+    showSuggested_->setEnabled(open && !suggested_.isEmpty());
+    // Grad-CAM explains the trained network's own call; the quick model's head has no such map.
+    gradCamToggle_->setEnabled(modelOk_ && source() == Source::TrainedModel);
 }
 
 int ReviewView::currentRow() const { return list_->currentIndex().isValid() ? list_->currentIndex().row() : -1; }
@@ -437,7 +513,7 @@ void ReviewView::onCurrentChanged() {
             reader.setScaledSize(size.scaled(kViewerSide, kViewerSide, Qt::KeepAspectRatio));
         return reader.read();
     }));
-    if (gradCamToggle_->isChecked() && modelOk_) {
+    if (gradCamToggle_->isChecked() && modelOk_ && source() == Source::TrainedModel) {
         PredictWorker* worker = worker_;
         const qint64 id = it.imageId;
         QMetaObject::invokeMethod(worker, [worker, id, path] { worker->gradCam(id, path); }, Qt::QueuedConnection);
@@ -470,32 +546,6 @@ void ReviewView::showImage() {
         return;
     }
     image_->setPixmap(QPixmap::fromImage(img.scaled(image_->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation)));
-}
-
-int ReviewView::suggestNext(int count) {
-    // Only rows still unlabelled and classified with the full probability vector take part.
-    QVector<qint64> ids;
-    std::vector<float> probs;
-    size_t classes = 0;
-    for (int r = 0; r < model_->rowCount(); ++r) {
-        const ReviewItem& it = model_->item(r);
-        if (it.probabilities.isEmpty() || model_->index(r).data(ReviewModel::LabelledRole).toBool()) continue;
-        if (classes == 0) classes = size_t(it.probabilities.size());
-        if (size_t(it.probabilities.size()) != classes) continue;
-        ids << it.imageId;
-        probs.insert(probs.end(), it.probabilities.begin(), it.probabilities.end());
-    }
-    if (ids.isEmpty() || classes < 2) return 0;
-    learn::SuggestOptions options = learn::SuggestOptions::defaults();
-    options.count = count;
-    const auto picks = learn::ActiveLearning::suggest(probs, classes, {}, 0, options);
-    QVector<qint64> order;
-    for (const auto& s : picks) order << ids[int(s.row)];
-    model_->moveToTop(order);
-    setCurrentRow(0);
-    status_->setText(tr("The %n photo(s) the model hesitates most on are first: labelling them helps it most.",
-                        nullptr, order.size()));
-    return order.size();
 }
 
 bool ReviewView::exportCsv(const QString& file, QString* error) const {

@@ -1,16 +1,19 @@
 #pragma once
-// Review mode: classify the project's unlabelled photos (or a folder of new finds inside the project) with the
-// active model, then go through the calls least certain first: Enter accepts the prediction as the label (marked
-// as an accepted prediction in the store), 1-9 corrects it, Space skips; all through the undo stack. A Grad-CAM
-// overlay shows what drove a call; the predictions export to CSV.
+// Review mode: go through calls on the unlabelled photos least certain first: Enter accepts the prediction as the
+// label (marked as an accepted prediction in the store), 1-9 corrects it, Space skips; all through the undo stack.
+// Two sources: the quick model (a linear head on cached embeddings, retrained on a QuickModelWorker thread about a
+// second after labels change, so its calls follow the labelling) or the active trained model (classify the
+// unlabelled photos or a folder of new finds; a Grad-CAM overlay shows what drove a call). CSV export of the calls.
 #include <QFutureWatcher>
 #include <QImage>
 #include <QThread>
 #include <QWidget>
 
 #include "ui/predictworker.h"
+#include "ui/quickmodelworker.h"
 
 class QCheckBox;
+class QComboBox;
 class QLabel;
 class QListView;
 class QProgressBar;
@@ -27,7 +30,11 @@ class ReviewView : public QWidget {
     Q_OBJECT
 public:
     ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails, QWidget* parent = nullptr);
-    ~ReviewView() override;  // cancels and joins the prediction thread
+    ~ReviewView() override;  // cancels and joins the prediction and quick-model threads
+
+    enum class Source { QuickModel, TrainedModel };
+    Source source() const;
+    void setSource(Source source);
 
     // The store's active model (bundle path relative to <root>/.tessera); empty when none.
     QString activeModelPath() const;
@@ -48,6 +55,13 @@ public:
     // Active learning: the photos whose labels would teach the model most (the two best classes closest), first.
     int suggestNext(int count = 20);
     void setShowGradCam(bool on);
+    // Asks for "label these next" to be selected in the Dataset grid (MainWindow switches mode).
+    bool selectSuggestedInDataset();
+
+    // The quick model: its last result (suggestions of the last refresh) and whether a refresh runs now.
+    const QuickModelResult& quickResult() const { return quick_; }
+    bool isQuickRefreshing() const { return quickRefreshing_; }
+    QString statusText() const;
 
     ReviewModel* model() const { return model_; }
     QListView* listView() const { return list_; }
@@ -59,6 +73,9 @@ signals:
     void modelReady(bool ok);
     void predictionFinished(bool ok, const QString& message);
     void gradCamUpdated();
+    void quickRefreshStarted();
+    void quickModelUpdated(const tessera::ui::QuickModelResult& result);
+    void selectImagesRequested(const QVector<qint64>& imageIds);
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
@@ -70,13 +87,20 @@ private:
     void updateButtons();
     void moveToNext();
     qint64 runIdForModel(const QString& modelPath) const;
+    void configureQuickModel();
+    void onQuickRefreshed(const QuickModelResult& result);
+    qint64 quickRunId() const;
+    void loadQuickPredictions();
+    QVector<QuickSuggestionItem> currentQuickSuggestions() const;
+    void applySuggestionOrder(const QVector<QuickSuggestionItem>& suggestions);
 
     ProjectDocument* document_;
     ThumbnailProvider* thumbnails_;
     ReviewModel* model_;
     QListView* list_;
     QLabel *modelLabel_, *status_, *image_, *facts_, *thresholdLabel_;
-    QPushButton *predictUnlabelled_, *predictFolder_, *cancel_, *export_, *suggest_;
+    QPushButton *predictUnlabelled_, *predictFolder_, *cancel_, *export_, *suggest_, *showSuggested_;
+    QComboBox* source_;
     QProgressBar* progress_;
     QSlider* threshold_;
     QCheckBox* gradCamToggle_;
@@ -89,6 +113,16 @@ private:
     QImage photoImage_, gradCam_;
     qint64 shownId_ = 0;
     QString pendingFolder_;
+    qint64 predictRun_ = 0;  // the run the trained-model predictions are stored under
+
+    QThread quickThread_;
+    QuickModelWorker* quickWorker_ = nullptr;
+    CancelToken quickCancel_;
+    QuickModelResult quick_;
+    QString quickRoot_, quickBundle_;  // what the worker was last configured with
+    bool quickRefreshing_ = false;
+    bool suggestOrder_ = false;  // "label these next" was asked in quick mode: keep that order across refreshes
+    QVector<qint64> suggested_;
 };
 
 }  // namespace tessera::ui

@@ -16,6 +16,7 @@
 #include "ui/projectdocument.h"
 #include "ui/reviewmodel.h"
 #include "ui/reviewview.h"
+#include "ui/setlabelscommand.h"
 #include "ui/trainview.h"
 #include "uitestsupport.h"
 
@@ -78,14 +79,20 @@ TEST_F(UiReview, PredictsSortedAcceptsWithEnterAndUndoRestores) {
         EXPECT_EQ(model->item(r).topClasses.size(), 3);
     }
 
-    // The predictions were stored under the run of the active model.
+    // The predictions were stored under the run of the active model (the quick model keeps a run of its own), and
+    // the Dataset filters now read that run.
     auto& store = window->document()->store();
     auto runs = store.runs();
     ASSERT_TRUE(runs.ok());
-    ASSERT_EQ(runs->size(), 1u);
-    auto stored = store.predictions(runs->front().id);
+    std::vector<project::RunRecord> trainRuns;
+    for (const auto& r : *runs)
+        if (r.kind == "train") trainRuns.push_back(r);
+    ASSERT_EQ(trainRuns.size(), 1u);
+    auto stored = store.predictions(trainRuns.front().id);
     ASSERT_TRUE(stored.ok());
     EXPECT_EQ(stored->size(), 6u);
+    EXPECT_EQ(window->document()->predictionRun(), trainRuns.front().id);
+    EXPECT_EQ(review->source(), ReviewView::Source::TrainedModel);
 
     // Enter on the least certain photo: its label is the predicted class, marked as an accepted prediction.
     review->setCurrentRow(0);
@@ -142,8 +149,41 @@ TEST_F(UiReview, GradCamOverlayAndCsvExport) {
     EXPECT_TRUE(lines[1].startsWith(review->model()->item(0).relPath + QLatin1Char(',')));
 }
 
-TEST_F(UiReview, LabelTheseNextPutsTheMostHesitantCallsFirst) {
+TEST_F(UiReview, LabelTheseNextPutsTheQuickModelsPicksFirst) {
     classifyUnlabelled();
+    // The quick model (on the trained model's embeddings) refreshes in the background; its diversified picks
+    // order the trained model's calls too.
+    ASSERT_TRUE(QTest::qWaitFor([&] { return review->quickResult().ok; }, 30000))
+        << review->quickResult().message.toStdString();
+    ReviewModel* model = review->model();
+    ASSERT_EQ(model->rowCount(), 6);
+    const auto picks = review->quickResult().suggestions;
+    ASSERT_GE(picks.size(), 3);
+    ASSERT_EQ(review->suggestNext(3), 3);
+    ASSERT_EQ(model->rowCount(), 6);
+    EXPECT_EQ(review->currentRow(), 0);
+    for (int r = 0; r < 3; ++r) {
+        EXPECT_EQ(model->item(r).imageId, picks[r].imageId) << "row " << r;
+        EXPECT_EQ(model->item(r).suggestRank, r + 1);
+    }
+    // The rest keep the trained model's order, least confident first.
+    for (int r = 4; r < 6; ++r) EXPECT_LE(model->item(r - 1).confidence, model->item(r).confidence);
+}
+
+TEST_F(UiReview, LabelTheseNextFallsBackToTheTrainedModelsMargins) {
+    // With labels in one class only the quick model cannot run; the trained model's margins rank the calls.
+    classifyUnlabelled();
+    const qint64 keep = window->document()->classByKey(1)->id;
+    QVector<qint64> others;
+    for (const auto& [image, cls] : window->document()->store().classByImage().value())
+        if (cls != keep) others << image;
+    window->document()->undoStack()->push(new SetLabelsCommand(window->document(), others, 0));
+    ASSERT_TRUE(QTest::qWaitFor(
+        [&] {
+            const auto& r = review->quickResult();
+            return !r.ok && r.message.contains(QStringLiteral("two classes"));
+        },
+        30000));
     ReviewModel* model = review->model();
     ASSERT_EQ(model->rowCount(), 6);
     const auto marginOf = [&](int row) {

@@ -1,0 +1,185 @@
+#include "ui/quickmodelworker.h"
+
+#include <QFileInfo>
+#include <QThread>
+#include <QTimer>
+
+#include <set>
+
+#include "core/learn/quickmodel.h"
+#include "core/nn/modelzoo.h"
+#include "core/nn/weightscache.h"
+#include "core/project/projectstore.h"
+
+namespace tessera::ui {
+
+namespace {
+
+// Which network embeds the photos. The active trained bundle comes first: its features were fine-tuned on this
+// project's finds, so a linear head on them separates the project's classes far better than generic features, and
+// it is the model the user chose. Without one, ImageNet weights already in the weights cache (resnet18 first: the
+// cheapest to run on every new photo); nothing is downloaded from here, the download is a deliberate act in Train
+// mode. Returns an empty path when neither exists.
+QString chooseBackbone(const QString& bundle) {
+    if (!bundle.isEmpty() && QFileInfo::exists(bundle)) return bundle;
+    auto zoo = nn::ModelZoo::load();
+    if (!zoo) return {};
+    const nn::WeightsCache cache;
+    const auto present = [&](const nn::ZooEntry& e) {
+        const auto state = cache.status(e).state;
+        return state == nn::CacheState::Present || state == nn::CacheState::Verified;
+    };
+    if (const nn::ZooEntry* e = zoo->find("resnet18"); e && present(*e))
+        return QString::fromStdString(cache.pathFor(*e).string());
+    for (const auto& e : zoo->entries())
+        if (e.defaultForArch && present(e)) return QString::fromStdString(cache.pathFor(e).string());
+    return {};
+}
+
+}  // namespace
+
+QuickModelWorker::QuickModelWorker() {
+    qRegisterMetaType<QuickModelResult>();
+    debounce_ = new QTimer(this);  // a child: moves to the worker thread with its parent
+    debounce_->setSingleShot(true);
+    connect(debounce_, &QTimer::timeout, this, &QuickModelWorker::refresh);
+}
+
+QuickModelWorker::~QuickModelWorker() = default;
+
+void QuickModelWorker::configure(const QString& root, const QString& bundlePath, CancelToken cancel) {
+    cancel_ = cancel;
+    if (root != root_ || bundlePath != bundle_) {
+        model_.reset();  // another project or backbone: the old embeddings and head do not apply
+        backboneName_.clear();
+    }
+    root_ = root;
+    bundle_ = bundlePath;
+    debounce_->stop();
+    if (!root_.isEmpty()) debounce_->start(0);
+}
+
+void QuickModelWorker::labelsChanged() {
+    if (!root_.isEmpty()) debounce_->start(kDebounceMs);
+}
+
+bool QuickModelWorker::ensureModel(QString* why) {
+    if (model_) return true;
+    const QString backbone = chooseBackbone(bundle_);
+    if (backbone.isEmpty()) {
+        *why = tr("Quick suggestions need a trained model or downloaded pretrained weights (Train mode).");
+        return false;
+    }
+    learn::QuickModelOptions options = learn::QuickModelOptions::defaults();
+    options.embedding.threads = std::max(1, QThread::idealThreadCount() - 1);  // one core stays with the GUI
+    auto qm = learn::QuickModel::open(root_.toStdString(), backbone.toStdString(), options);
+    if (!qm) {
+        *why = tr("The quick model cannot use %1: %2").arg(backbone, QString::fromStdString(qm.error()));
+        return false;
+    }
+    model_ = std::make_unique<learn::QuickModel>(std::move(*qm));
+    backboneName_ = QFileInfo(backbone).fileName();
+    return true;
+}
+
+void QuickModelWorker::refresh() {
+    if (root_.isEmpty() || cancel_.isCancelled()) return;
+    QuickModelResult result;
+    result.root = root_;
+
+    // The cheap check first: a head needs two classes, and opening the network is not free.
+    auto store = project::ProjectStore::open(root_.toStdString(), false);
+    if (!store) {
+        result.message = QString::fromStdString(store.error());
+        emit refreshed(result);
+        return;
+    }
+    auto labels = store->classByImage();
+    std::set<int64_t> classes;
+    if (labels)
+        for (const auto& [image, cls] : *labels) classes.insert(cls);
+    if (classes.size() < 2) {
+        result.runId = clearStoredPredictions(*store);  // old calls from a head that no longer applies would mislead
+        result.message = tr("Quick model idle: label photos in at least two classes (%n class(es) labelled so far).",
+                            nullptr, int(classes.size()));
+        emit refreshed(result);
+        return;
+    }
+    QString why;
+    if (!ensureModel(&why)) {
+        result.message = why;
+        emit refreshed(result);
+        return;
+    }
+
+    emit refreshStarted(root_);
+    JobContext ctx;
+    ctx.cancel = cancel_;
+    const Status st = model_->refresh(ctx);
+    if (cancel_.isCancelled()) return;  // closed or reconfigured: nobody waits for this result
+    if (!st) {
+        result.message = tr("Quick model: %1").arg(QString::fromStdString(st.error()));
+        emit refreshed(result);
+        return;
+    }
+    const auto& stats = model_->lastRefresh();
+    result.labelled = stats.labelled;
+    result.predicted = stats.unlabelled;
+    result.embedded = stats.embedded;
+    result.skipped = qint64(stats.skipped.size());
+    result.seconds = stats.embedSeconds + stats.trainSeconds;
+    QString error;
+    result.runId = storePredictions(*store, &error);
+    if (result.runId == 0) {
+        result.message = tr("Quick model: the predictions could not be stored: %1").arg(error);
+        emit refreshed(result);
+        return;
+    }
+    learn::SuggestOptions so = learn::SuggestOptions::defaults();
+    so.count = kSuggestions;
+    for (const auto& s : model_->suggest(so)) result.suggestions.push_back({s.imageId, s.uncertainty, s.nearDuplicate});
+    result.ok = true;
+    result.message = tr("Quick model (%1): learned from %n labelled photo(s) in %2 s; ", nullptr, int(result.labelled))
+                         .arg(backboneName_)
+                         .arg(result.seconds, 0, 'f', result.seconds < 10 ? 1 : 0) +
+                     tr("%n photo(s) predicted", nullptr, int(result.predicted));
+    if (result.embedded > 0) result.message += tr(" (%n new photo(s) embedded)", nullptr, int(result.embedded));
+    if (result.skipped > 0) result.message += tr("; %n unreadable photo(s) skipped", nullptr, int(result.skipped));
+    emit refreshed(result);
+}
+
+qint64 QuickModelWorker::storePredictions(project::ProjectStore& store, QString* error) {
+    // The run remembered in the project is rewritten; when it is gone (or was never made) a new one is added.
+    qint64 remembered = 0;
+    if (auto value = store.setting(kRunSetting); value && *value)
+        remembered = QString::fromStdString(**value).toLongLong();
+    if (remembered != 0) {
+        bool exists = false;
+        if (auto runs = store.runs())
+            for (const auto& r : *runs) exists |= r.id == remembered && r.kind == "quick model";
+        if (!exists) remembered = 0;
+    }
+    auto id = model_->writePredictions(3, remembered);
+    if (!id) {
+        *error = QString::fromStdString(id.error());
+        return 0;
+    }
+    if (*id != remembered) {
+        if (auto st = store.setSetting(kRunSetting, std::to_string(*id)); !st) {
+            *error = QString::fromStdString(st.error());
+            return 0;
+        }
+    }
+    return *id;
+}
+
+qint64 QuickModelWorker::clearStoredPredictions(project::ProjectStore& store) {
+    auto value = store.setting(kRunSetting);
+    if (!value || !*value) return 0;
+    const qint64 run = QString::fromStdString(**value).toLongLong();
+    auto existing = store.predictions(run);
+    if (!existing || existing->empty()) return 0;
+    return store.replacePredictions(run, {}) ? run : 0;
+}
+
+}  // namespace tessera::ui

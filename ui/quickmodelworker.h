@@ -1,0 +1,76 @@
+#pragma once
+// The "train with clicks" quick model (learn::QuickModel) on a worker thread: ReviewView moves it to its own
+// QThread and forwards label changes; the worker debounces them, refreshes the linear head one refresh at a time,
+// rewrites ONE "quick model" prediction run in the store and reports stats and "label these next" suggestions.
+#include <QMetaType>
+#include <QObject>
+#include <QString>
+#include <QVector>
+
+#include <memory>
+
+#include "core/util/jobcontext.h"
+
+class QTimer;
+
+namespace tessera::learn {
+class QuickModel;
+}
+namespace tessera::project {
+class ProjectStore;
+}
+
+namespace tessera::ui {
+
+struct QuickSuggestionItem {
+    qint64 imageId = 0;
+    double uncertainty = 0.0;
+    bool nearDuplicate = false;  // only there to fill the list: similar to an earlier suggestion
+};
+
+struct QuickModelResult {
+    QString root;              // the project it belongs to (results of a closed project are ignored)
+    bool ok = false;           // predictions were refreshed and stored
+    QString message;           // one status line for the Review mode
+    qint64 runId = 0;          // the rewritten "quick model" run; 0 when nothing was stored
+    qint64 labelled = 0, predicted = 0, embedded = 0, skipped = 0;
+    double seconds = 0.0;      // embedding + head training + prediction
+    QVector<QuickSuggestionItem> suggestions;  // most informative first
+};
+
+class QuickModelWorker : public QObject {
+    Q_OBJECT
+public:
+    static constexpr int kDebounceMs = 1000;  // a burst of key presses gives one refresh
+    static constexpr int kSuggestions = 20;
+    static constexpr const char* kRunSetting = "quick_model_run";  // store setting: the run the GUI rewrites
+
+    QuickModelWorker();
+    ~QuickModelWorker() override;
+
+    // Run on the worker thread (invoke queued). configure() drops the model when the project or the trained
+    // bundle changed and refreshes soon; an empty root stops all work. `cancel` aborts refreshes of this
+    // configuration (the GUI cancels it before configuring again and on shutdown).
+    void configure(const QString& root, const QString& bundlePath, tessera::CancelToken cancel);
+    void labelsChanged();  // (re)starts the debounce timer; changes during a refresh give one more refresh after it
+
+signals:
+    void refreshStarted(const QString& root);
+    void refreshed(const tessera::ui::QuickModelResult& result);
+
+private:
+    void refresh();
+    bool ensureModel(QString* why);
+    qint64 storePredictions(project::ProjectStore& store, QString* error);  // returns the run id, 0 on failure
+    qint64 clearStoredPredictions(project::ProjectStore& store);          // returns the emptied run, 0 for none
+
+    QTimer* debounce_;
+    QString root_, bundle_;
+    CancelToken cancel_;
+    std::unique_ptr<learn::QuickModel> model_;
+    QString backboneName_;
+};
+
+}  // namespace tessera::ui
+
+Q_DECLARE_METATYPE(tessera::ui::QuickModelResult)
