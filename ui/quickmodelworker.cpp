@@ -1,9 +1,12 @@
 #include "ui/quickmodelworker.h"
 
+#include <QDir>
 #include <QFileInfo>
 #include <QThread>
 #include <QTimer>
 
+#include <chrono>
+#include <memory>
 #include <set>
 
 #include "core/learn/quickmodel.h"
@@ -20,8 +23,14 @@ namespace {
 // it is the model the user chose. Without one, ImageNet weights already in the weights cache (resnet18 first: the
 // cheapest to run on every new photo); nothing is downloaded from here, the download is a deliberate act in Train
 // mode. Returns an empty path when neither exists.
-QString chooseBackbone(const QString& bundle) {
-    if (!bundle.isEmpty() && QFileInfo::exists(bundle)) return bundle;
+struct Backbone {
+    QString path;
+    QString label;  // for the status line
+};
+
+Backbone chooseBackbone(const QString& bundle) {
+    if (!bundle.isEmpty() && QFileInfo::exists(bundle))
+        return {bundle, QuickModelWorker::tr("features of the trained model %1").arg(QFileInfo(bundle).dir().dirName())};
     auto zoo = nn::ModelZoo::load();
     if (!zoo) return {};
     const nn::WeightsCache cache;
@@ -29,10 +38,13 @@ QString chooseBackbone(const QString& bundle) {
         const auto state = cache.status(e).state;
         return state == nn::CacheState::Present || state == nn::CacheState::Verified;
     };
-    if (const nn::ZooEntry* e = zoo->find("resnet18"); e && present(*e))
-        return QString::fromStdString(cache.pathFor(*e).string());
+    const auto use = [&](const nn::ZooEntry& e) {
+        return Backbone{QString::fromStdString(cache.pathFor(e).string()),
+                        QuickModelWorker::tr("ImageNet %1 features").arg(QString::fromStdString(e.name))};
+    };
+    if (const nn::ZooEntry* e = zoo->find("resnet18"); e && present(*e)) return use(*e);
     for (const auto& e : zoo->entries())
-        if (e.defaultForArch && present(e)) return QString::fromStdString(cache.pathFor(e).string());
+        if (e.defaultForArch && present(e)) return use(e);
     return {};
 }
 
@@ -65,20 +77,20 @@ void QuickModelWorker::labelsChanged() {
 
 bool QuickModelWorker::ensureModel(QString* why) {
     if (model_) return true;
-    const QString backbone = chooseBackbone(bundle_);
-    if (backbone.isEmpty()) {
+    const Backbone backbone = chooseBackbone(bundle_);
+    if (backbone.path.isEmpty()) {
         *why = tr("Quick suggestions need a trained model or downloaded pretrained weights (Train mode).");
         return false;
     }
     learn::QuickModelOptions options = learn::QuickModelOptions::defaults();
     options.embedding.threads = std::max(1, QThread::idealThreadCount() - 1);  // one core stays with the GUI
-    auto qm = learn::QuickModel::open(root_.toStdString(), backbone.toStdString(), options);
+    auto qm = learn::QuickModel::open(root_.toStdString(), backbone.path.toStdString(), options);
     if (!qm) {
-        *why = tr("The quick model cannot use %1: %2").arg(backbone, QString::fromStdString(qm.error()));
+        *why = tr("The quick model cannot use %1: %2").arg(backbone.path, QString::fromStdString(qm.error()));
         return false;
     }
     model_ = std::make_unique<learn::QuickModel>(std::move(*qm));
-    backboneName_ = QFileInfo(backbone).fileName();
+    backboneName_ = backbone.label;
     return true;
 }
 
@@ -115,6 +127,15 @@ void QuickModelWorker::refresh() {
     emit refreshStarted(root_);
     JobContext ctx;
     ctx.cancel = cancel_;
+    // Only the first refresh of a big project embeds for long; its progress is worth seeing, at a few updates/s.
+    auto last = std::make_shared<std::chrono::steady_clock::time_point>();
+    const QString root = root_;
+    ctx.onProgress = [this, last, root](const Progress& p) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - *last < std::chrono::milliseconds(kProgressIntervalMs) && p.done != p.total) return;
+        *last = now;
+        emit progress(root, p.done, p.total);
+    };
     const Status st = model_->refresh(ctx);
     if (cancel_.isCancelled()) return;  // closed or reconfigured: nobody waits for this result
     if (!st) {
@@ -139,9 +160,9 @@ void QuickModelWorker::refresh() {
     so.count = kSuggestions;
     for (const auto& s : model_->suggest(so)) result.suggestions.push_back({s.imageId, s.uncertainty, s.nearDuplicate});
     result.ok = true;
-    result.message = tr("Quick model (%1): learned from %n labelled photo(s) in %2 s; ", nullptr, int(result.labelled))
-                         .arg(backboneName_)
-                         .arg(result.seconds, 0, 'f', result.seconds < 10 ? 1 : 0) +
+    result.message = tr("Quick model: learned from %n labelled photo(s) in %1 s (%2); ", nullptr, int(result.labelled))
+                         .arg(result.seconds, 0, 'f', result.seconds < 10 ? 1 : 0)
+                         .arg(backboneName_) +
                      tr("%n photo(s) predicted", nullptr, int(result.predicted));
     if (result.embedded > 0) result.message += tr(" (%n new photo(s) embedded)", nullptr, int(result.embedded));
     if (result.skipped > 0) result.message += tr("; %n unreadable photo(s) skipped", nullptr, int(result.skipped));

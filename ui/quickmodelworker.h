@@ -43,6 +43,7 @@ class QuickModelWorker : public QObject {
 public:
     static constexpr int kDebounceMs = 1000;  // a burst of key presses gives one refresh
     static constexpr int kSuggestions = 20;
+    static constexpr int kProgressIntervalMs = 250;
     static constexpr const char* kRunSetting = "quick_model_run";  // store setting: the run the GUI rewrites
 
     QuickModelWorker();
@@ -56,6 +57,7 @@ public:
 
 signals:
     void refreshStarted(const QString& root);
+    void progress(const QString& root, qint64 done, qint64 total);  // new photos embedded; a few per second at most
     void refreshed(const tessera::ui::QuickModelResult& result);
 
 private:

@@ -247,6 +247,10 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
         if (source() == Source::QuickModel) status_->setText(tr("Quick model: learning from your labels…"));
         emit quickRefreshStarted();
     });
+    connect(quickWorker_, &QuickModelWorker::progress, this, [this](const QString& root, qint64 done, qint64 total) {
+        if (source() == Source::QuickModel && document_->isOpen() && root == document_->rootPath())
+            status_->setText(tr("Quick model: reading new photos with the network, %1 of %2…").arg(done).arg(total));
+    });
     connect(quickWorker_, &QuickModelWorker::refreshed, this, &ReviewView::onQuickRefreshed);
     updateButtons();
 }
