@@ -1,11 +1,16 @@
 // tessera-cli predict MODEL INPUT... --out FILE: classifies folders, files, file lists or a project's photos with a
 // model bundle, streaming one CSV/JSONL record per photo in sorted path order. Resumable (an existing --out is
 // continued, a partial last record repaired), shardable (--shard k/n takes every n-th photo), and on completion
-// writes FILE.done, which `merge` uses to prove that no shard is missing or incomplete.
+// writes FILE.done, which `merge` uses to prove that no shard is missing or incomplete. With --per-find it then
+// reads the finished output back and writes one row per find (mean of its photos' probabilities, FindAggregation).
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <optional>
+#include <tuple>
+#include <unordered_map>
 #include <unordered_set>
 
 #include <nlohmann/json.hpp>
@@ -14,7 +19,10 @@
 #include "app/cli/command.h"
 #include "core/learn/predictinputs.h"
 #include "core/learn/predictiontable.h"
+#include "core/learn/findaggregation.h"
 #include "core/learn/predictor.h"
+#include "core/project/filenamepattern.h"
+#include "core/project/projectstore.h"
 #include "core/util/sha256.h"
 
 namespace fs = std::filesystem;
@@ -23,7 +31,7 @@ namespace tessera::cli {
 namespace {
 
 struct PredictArgs {
-    std::string model, out, format, shard;
+    std::string model, out, format, shard, perFind, findPattern;
     std::vector<std::string> inputs;
     learn::PredictOptions options = learn::PredictOptions::defaults();
     learn::PredictInputOptions inputOptions = learn::PredictInputOptions::defaults();
@@ -34,6 +42,143 @@ int fail(const std::string& message, int code) {
     std::fprintf(stderr, "tessera-cli: %s%s\n", code == kInternalError ? "internal error: " : "error: ",
                  message.c_str());
     return code;
+}
+
+// Photo path (as PredictInputs writes it) -> find provenance. Project inputs: the store's find id; where the store
+// has none, and for folder inputs, what the pattern reads from the path below the input folder; other paths (single
+// files, list entries) are matched as written. Photos with no find id are simply not in the map.
+Expected<std::unordered_map<std::string, project::FindInfo>> findsOf(const std::vector<std::string>& inputs,
+                                                                     const std::vector<fs::path>& files,
+                                                                     const project::FileNamePattern* pattern) {
+    std::unordered_map<std::string, project::FindInfo> out;
+    auto byPattern = [&](const std::string& rel) -> std::optional<project::FindInfo> {
+        if (!pattern) return std::nullopt;
+        auto f = pattern->match(rel);
+        if (!f || f->findId.empty()) return std::nullopt;
+        return f;
+    };
+    std::vector<std::string> folders;  // non-project folder inputs, with a trailing '/'
+    for (const auto& input : inputs) {
+        std::error_code ec;
+        const fs::path p(input);
+        if (input.empty() || input[0] == '@' || !fs::is_directory(p, ec)) continue;
+        if (!learn::PredictInputs::isProject(p)) {
+            folders.push_back((p / "").string());
+            continue;
+        }
+        auto store = project::ProjectStore::open(p, /*create=*/false);
+        if (!store) return store.takeError();
+        auto images = store->images();
+        if (!images) return images.takeError();
+        auto finds = store->findInfo();
+        if (!finds) return finds.takeError();
+        for (const auto& im : *images) {
+            auto f = finds->find(im.id);
+            if (f != finds->end() && !f->second.findId.empty())
+                out.emplace((p / im.relPath).string(), f->second);
+            else if (auto m = byPattern(im.relPath))
+                out.emplace((p / im.relPath).string(), *m);
+        }
+    }
+    if (!pattern) return out;
+    for (const auto& file : files) {
+        const std::string path = file.string();
+        if (out.count(path)) continue;
+        std::string rel = file.generic_string();
+        for (const auto& folder : folders)
+            if (path.size() > folder.size() && path.compare(0, folder.size(), folder) == 0) {
+                rel = fs::path(path.substr(folder.size())).generic_string();
+                break;
+            }
+        if (auto m = byPattern(rel)) out.emplace(path, *m);
+    }
+    return out;
+}
+
+// Reads the finished per-photo output back (so photos of an earlier, resumed run count as well) and writes the
+// per-find CSV. A class outside a photo's top-k counts as probability 0 there, as in `export-finds`.
+int writePerFind(const PredictArgs& a, learn::PredictionFormat format, const std::vector<fs::path>& files,
+                 const std::unordered_map<std::string, project::FindInfo>& findOf,
+                 const std::vector<std::string>& classNames) {
+    auto table = learn::PredictionTable::read(a.out, format);
+    if (!table) return userError(table.error());
+    std::unordered_map<std::string, int> classIndex;
+    for (size_t c = 0; c < classNames.size(); ++c) classIndex.emplace(classNames[c], int(c));
+    std::unordered_set<std::string> wanted;
+    for (const auto& f : files) wanted.insert(f.string());
+
+    using Key = std::tuple<std::string, std::string, std::string>;
+    std::map<Key, std::pair<learn::FindPrediction, int64_t>> rows;  // find -> (mean, unreadable photos)
+    std::vector<project::FindInfo> finds;
+    std::vector<int64_t> ids;  // index of the record in the output
+    const size_t K = classNames.size();
+    std::vector<float> probabilities;
+    std::vector<std::string> noFind;
+    int64_t photos = 0;
+    for (size_t i = 0; i < table->records.size(); ++i) {
+        const auto& r = table->records[i];
+        if (!wanted.count(r.file)) continue;  // an older run's photo that is not among this run's inputs
+        ++photos;
+        auto f = findOf.find(r.file);
+        if (f == findOf.end()) {
+            noFind.push_back(r.file);
+            continue;
+        }
+        if (!r.error.empty()) {
+            auto& row = rows[Key{f->second.site, f->second.context, f->second.findId}];
+            row.first.find = f->second;
+            ++row.second;
+            continue;
+        }
+        finds.push_back(f->second);
+        ids.push_back(int64_t(i));
+        probabilities.resize(probabilities.size() + K, 0.f);
+        for (const auto& c : r.top) {
+            auto ci = classIndex.find(c.className);
+            if (ci == classIndex.end())
+                return userError(a.out + ":" + std::to_string(r.line) + ": class '" + c.className +
+                                 "' is not one of the model's classes");
+            probabilities[probabilities.size() - K + size_t(ci->second)] = c.probability;
+        }
+    }
+    for (auto& m : learn::FindAggregation::aggregate(finds, ids, probabilities, K)) {
+        auto& row = rows[Key{m.find.site, m.find.context, m.find.findId}];
+        row.first = std::move(m);
+    }
+
+    const std::string tmp = a.perFind + ".part";
+    std::FILE* out = std::fopen(tmp.c_str(), "wb");
+    if (!out) return userError("--per-find " + a.perFind + ": cannot open for writing");
+    std::string text = learn::PredictionTable::findHeader(a.options.topK);
+    for (const auto& [key, row] : rows)
+        text += learn::PredictionTable::findRow(row.first, row.second, classNames, a.options.topK,
+                                                a.options.unknownBelow);
+    const bool written = std::fwrite(text.data(), 1, text.size(), out) == text.size();
+    if (std::fclose(out) != 0 || !written) return userError("--per-find " + a.perFind + ": writing failed (disk full?)");
+    std::error_code ec;
+    fs::rename(tmp, a.perFind, ec);
+    if (ec) return userError("--per-find " + a.perFind + ": " + ec.message());
+
+    int64_t unreadable = 0;
+    for (const auto& [key, row] : rows) unreadable += row.second;
+    std::printf("%zu finds from %lld photos (%lld unreadable) written to %s\n", rows.size(),
+                (long long)(photos - int64_t(noFind.size())), (long long)unreadable, a.perFind.c_str());
+    if (!noFind.empty()) {
+        // Never dropped silently: counted here, every one listed in a file beside the per-find CSV.
+        const std::string listFile = a.perFind + ".no-find.txt";
+        std::string list;
+        for (const auto& f : noFind) list += f + "\n";
+        std::FILE* l = std::fopen(listFile.c_str(), "wb");
+        const bool listed = l && std::fwrite(list.data(), 1, list.size(), l) == list.size();
+        if (l && std::fclose(l) != 0) return userError(listFile + ": writing failed (disk full?)");
+        std::printf("%zu photos have no find id (%s) and are in no row; %s:\n", noFind.size(),
+                    a.findPattern.empty() ? "none stored in a project, and no --find-pattern given"
+                                          : "none stored in a project, and --find-pattern did not match",
+                    listed ? ("all listed in " + listFile).c_str() : "could not write the list");
+        for (size_t i = 0; i < noFind.size() && i < 10; ++i) std::printf("  %s\n", noFind[i].c_str());
+        if (noFind.size() > 10) std::printf("  ... and %zu more\n", noFind.size() - 10);
+    }
+    return kOk;
 }
 
 int runPredict(PredictArgs& a) {
@@ -49,6 +194,24 @@ int runPredict(PredictArgs& a) {
         if (!s) return userError(s.error());
         shardK = s->first, shardN = s->second;
     }
+    std::optional<project::FileNamePattern> pattern;
+    if (!a.findPattern.empty()) {
+        if (a.perFind.empty()) return userError("--find-pattern is used only with --per-find FILE");
+        auto p = project::FileNamePattern::compile(a.findPattern);
+        if (!p) return userError("--find-pattern: " + p.error());
+        pattern.emplace(std::move(*p));
+    }
+    if (!a.perFind.empty()) {
+        // A shard holds only some photos of a find, so its means would be wrong. After `merge`, running predict
+        // once more on the merged file (no --shard) predicts nothing again and writes the per-find file from it.
+        if (!a.shard.empty())
+            return userError("--per-find cannot be combined with --shard (a shard holds only some photos of a find): "
+                             "run the shards without it, `tessera-cli merge` them, then run predict with the same "
+                             "inputs, --out MERGED and --per-find (nothing is predicted again)");
+        std::error_code ec2;
+        if (fs::equivalent(a.perFind, a.out, ec2) || a.perFind == a.out)
+            return userError("--per-find " + a.perFind + ": must differ from --out");
+    }
     auto format = learn::PredictionTable::formatFor(a.format, a.out);
     if (!format) return userError("--format: " + format.error());
     auto list = learn::PredictInputs::collect(a.inputs, a.inputOptions);
@@ -56,6 +219,12 @@ int runPredict(PredictArgs& a) {
     for (const auto& p : list->problems) std::fprintf(stderr, "tessera-cli: warning: %s\n", p.c_str());
     const size_t total = list->files.size();
     const auto files = learn::PredictInputs::shard(list->files, shardK, shardN);
+    std::unordered_map<std::string, project::FindInfo> findOf;
+    if (!a.perFind.empty()) {
+        auto f = findsOf(a.inputs, files, pattern ? &*pattern : nullptr);
+        if (!f) return userError(f.error());
+        findOf = std::move(*f);
+    }
 
     auto modelHash = util::sha256File(a.model);
     if (!modelHash) return userError(modelHash.error());
@@ -136,7 +305,13 @@ int runPredict(PredictArgs& a) {
                 (long long)ok, (long long)errors, (long long)unknown, a.options.unknownBelow, skipped,
                 secs > 0 ? double(ok + errors) / secs : 0.0);
     if (errors > 0) std::printf("unreadable photos are listed with their reason in the error column of %s\n", a.out.c_str());
-    return kOk;
+    if (a.perFind.empty()) return kOk;
+    if (size_t(a.options.topK) < predictor->classNames().size())
+        std::fprintf(stderr,
+                     "tessera-cli: note: --per-find means count a class outside a photo's top-%d as 0; --top-k %zu "
+                     "makes them exact\n",
+                     a.options.topK, predictor->classNames().size());
+    return writePerFind(a, *format, files, findOf, predictor->classNames());
 }
 
 const CommandRegistrar registrar{
@@ -160,6 +335,12 @@ const CommandRegistrar registrar{
             ->capture_default_str();
         sub.add_flag("--recursive,!--no-recursive", a->inputOptions.recursive, "Walk sub-folders (default on)");
         sub.add_flag("--unlabelled", a->inputOptions.unlabelledOnly, "Project inputs: only photos without a label");
+        sub.add_option("--per-find", a->perFind,
+                       "Also write a CSV with one row per find (site, context, find id): the mean of its photos' "
+                       "probabilities, top-k and unknown (not with --shard)");
+        sub.add_option("--find-pattern", a->findPattern,
+                       "Find ids from file names for non-project inputs, e.g. '{site}_{context}_{find}_{view}.jpg' or "
+                       "'re:(?<site>[A-Z]+)-(?<find>\\d+).*' (project inputs use their stored find ids first)");
         sub.add_flag("--quiet,-q", a->quiet, "No progress output");
         return [a] { return runPredict(*a); };
     }};

@@ -44,4 +44,16 @@ std::vector<FindPrediction> FindAggregation::aggregate(const std::vector<project
     return out;
 }
 
+std::vector<std::pair<int, double>> FindAggregation::top(const FindPrediction& find, int k) {
+    std::vector<std::pair<int, double>> ranked;
+    ranked.reserve(find.meanProbabilities.size());
+    for (size_t c = 0; c < find.meanProbabilities.size(); ++c) ranked.emplace_back(int(c), find.meanProbabilities[c]);
+    const size_t n = std::min(ranked.size(), size_t(std::max(k, 0)));
+    std::partial_sort(ranked.begin(), ranked.begin() + std::ptrdiff_t(n), ranked.end(), [](const auto& a, const auto& b) {
+        return a.second > b.second || (a.second == b.second && a.first < b.first);
+    });
+    ranked.resize(n);
+    return ranked;
+}
+
 }  // namespace tessera::learn

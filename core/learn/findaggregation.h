@@ -4,6 +4,7 @@
 // Finds are keyed by (site, context, find id), since find numbers often restart per site or context.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/project/imagerecord.h"
@@ -27,6 +28,10 @@ public:
                                                  const std::vector<int64_t>& imageIds,
                                                  const std::vector<float>& probabilities, size_t classes,
                                                  int64_t* withoutFind = nullptr);
+
+    // The k classes with the largest mean probability, best first (ties: lower class index first), as
+    // (class index, mean) pairs; fewer when the find has fewer classes.
+    static std::vector<std::pair<int, double>> top(const FindPrediction& find, int k);
 };
 
 }  // namespace tessera::learn

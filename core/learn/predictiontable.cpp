@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -81,6 +82,32 @@ std::string PredictionTable::row(PredictionFormat format, const Prediction& p, i
     return r + CsvReader::quote(err) + "," + model + "\n";
 }
 
+std::string PredictionTable::findHeader(int topK) {
+    std::string h = "site,context,find_id,photos,unreadable";
+    for (int k = 1; k <= topK; ++k) h += ",top" + std::to_string(k) + ",p" + std::to_string(k);
+    return h + ",unknown\n";
+}
+
+std::string PredictionTable::findRow(const FindPrediction& find, int64_t unreadable,
+                                     const std::vector<std::string>& classNames, int topK, double unknownBelow) {
+    using project::CsvReader;
+    std::string r = CsvReader::quote(find.find.site) + "," + CsvReader::quote(find.find.context) + "," +
+                    CsvReader::quote(find.find.findId) + "," + std::to_string(find.photos) + "," +
+                    std::to_string(unreadable);
+    const auto top = FindAggregation::top(find, topK);
+    for (int k = 0; k < topK; ++k) {
+        if (size_t(k) < top.size() && size_t(top[size_t(k)].first) < classNames.size()) {
+            char buf[32];
+            std::snprintf(buf, sizeof buf, "%.6f", top[size_t(k)].second);
+            r += "," + CsvReader::quote(classNames[size_t(top[size_t(k)].first)]) + "," + buf;
+        } else {
+            r += ",,";
+        }
+    }
+    if (find.photos == 0 || top.empty()) return r + ",\n";
+    return r + (top.front().second < unknownBelow ? ",1\n" : ",0\n");
+}
+
 Expected<PredictionFile> PredictionTable::read(const fs::path& file, PredictionFormat format) {
     std::ifstream in(file, std::ios::binary);
     if (!in) return makeError(file.string() + ": cannot open the prediction file");
@@ -126,12 +153,31 @@ Expected<PredictionFile> PredictionTable::read(const fs::path& file, PredictionF
             const auto& f = parsed.records[0].fields;
             rec.file = f.front();
             rec.model = f.back();
+            // file,sha256, (class,p) x k, unknown,error,model
+            if (f.size() >= 5) {
+                rec.error = f[f.size() - 2];
+                for (size_t c = 2; c + 1 < f.size() - 3; c += 2) {
+                    if (f[c].empty()) continue;
+                    char* end = nullptr;
+                    const double p = std::strtod(f[c + 1].c_str(), &end);
+                    if (end == f[c + 1].c_str()) return makeError(at + "probability '" + f[c + 1] + "' is not a number");
+                    rec.top.push_back({-1, f[c], float(p)});
+                }
+            }
         } else {
             const auto j = nlohmann::json::parse(rec.text, nullptr, /*allow_exceptions=*/false);
             if (j.is_discarded() || !j.is_object() || !j.contains("file") || !j["file"].is_string())
                 return makeError(at + "not a prediction record (a JSON object with \"file\")");
             rec.file = j["file"].get<std::string>();
             rec.model = j.value("model", std::string());
+            if (j.contains("error") && j["error"].is_string()) rec.error = j["error"].get<std::string>();
+            if (j.contains("top") && j["top"].is_array())
+                for (const auto& t : j["top"]) {
+                    if (!t.is_object() || !t.contains("class") || !t["class"].is_string() || !t.contains("p") ||
+                        !t["p"].is_number())
+                        return makeError(at + "a \"top\" entry is not {\"class\": name, \"p\": number}");
+                    rec.top.push_back({-1, t["class"].get<std::string>(), t["p"].get<float>()});
+                }
         }
         out.records.push_back(std::move(rec));
     }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/learn/findaggregation.h"
 #include "core/learn/predictor.h"
 #include "core/util/expected.h"
 
@@ -19,6 +20,8 @@ struct PredictionRecord {
     std::string model;  // the model column / "model" key
     std::string text;   // the record's exact bytes, newline included
     int line = 0;       // 1-based line where it starts
+    std::vector<ClassProbability> top;  // the top-k as written (classIndex -1: the file holds names only)
+    std::string error;                  // the error column / "error" key; empty for a classified photo
 };
 
 struct PredictionFile {
@@ -38,6 +41,14 @@ public:
     static std::string header(PredictionFormat format, int topK);
     // One record, newline included. Probabilities are written with 6 decimals; `model` identifies the bundle.
     static std::string row(PredictionFormat format, const Prediction& p, int topK, const std::string& model);
+
+    // Per-find CSV (predict --per-find): site,context,find_id,photos,unreadable,top1,p1,...,topK,pK,unknown.
+    // photos counts the find's classified photos, unreadable those that could not be read; the mean probabilities
+    // are written with 6 decimals; unknown is 1 when the top-1 mean is below `unknownBelow`, empty when no photo
+    // of the find was classified.
+    static std::string findHeader(int topK);
+    static std::string findRow(const FindPrediction& find, int64_t unreadable,
+                               const std::vector<std::string>& classNames, int topK, double unknownBelow);
 
     // Reads an output file. A trailing incomplete record (a kill mid-write) is not in `records`; completeBytes
     // says where it starts. Errors name the file and line.
