@@ -161,7 +161,7 @@ void QuickModelWorker::refresh() {
     for (const auto& s : model_->suggest(so)) result.suggestions.push_back({s.imageId, s.uncertainty, s.nearDuplicate});
     result.ok = true;
     result.message = tr("Quick model: learned from %n labelled photo(s) in %1 s (%2); ", nullptr, int(result.labelled))
-                         .arg(result.seconds, 0, 'f', result.seconds < 10 ? 1 : 0)
+                         .arg(result.seconds, 0, 'f', result.seconds < 1 ? 2 : result.seconds < 10 ? 1 : 0)
                          .arg(backboneName_) +
                      tr("%n photo(s) predicted", nullptr, int(result.predicted));
     if (result.embedded > 0) result.message += tr(" (%n new photo(s) embedded)", nullptr, int(result.embedded));

@@ -45,14 +45,21 @@ QVariant ReviewModel::data(const QModelIndex& index, int role) const {
         } else if (unknown) {
             lines << tr("unknown?");
         }
-        if (it.suggestRank > 0)
-            lines << (it.nearDuplicate ? tr("next #%1 (similar to one above)") : tr("next #%1")).arg(it.suggestRank);
         for (int i = 0; i < it.topClasses.size(); ++i)
             lines << QStringLiteral("%1 %2 %").arg(it.topClasses[i]).arg(100.0 * it.topProbs[i], 0, 'f', 0);
+        // The "label these next" rank leads the first line: the grid cell has room for three lines only.
+        if (it.suggestRank > 0 && !lines.isEmpty())
+            lines[0] = (it.nearDuplicate ? tr("#%1 ≈ %2") : tr("#%1 · %2")).arg(it.suggestRank).arg(lines[0]);
         return lines.join(QLatin1Char('\n'));
     }
-    case Qt::ToolTipRole:
-        return it.error.isEmpty() ? it.relPath : tr("%1\n%2").arg(it.relPath, it.error);
+    case Qt::ToolTipRole: {
+        QString tip = it.error.isEmpty() ? it.relPath : tr("%1\n%2").arg(it.relPath, it.error);
+        if (it.suggestRank > 0)
+            tip += (it.nearDuplicate ? tr("\nSuggested #%1, though it looks like an earlier suggestion")
+                                     : tr("\nSuggested #%1: its label would teach the model most"))
+                       .arg(it.suggestRank);
+        return tip;
+    }
     case Qt::DecorationRole: {
         const QPixmap pm = thumbnails_->thumbnail(it.contentHash, it.absPath);
         return pm.isNull() ? QVariant() : QVariant(pm);
