@@ -5,6 +5,7 @@
 
 #include "core/learn/devicechoice_torch.h"
 #include "core/learn/imagecache_torch.h"
+#include "core/learn/labelledset.h"
 #include "core/learn/trainloop_torch.h"
 #include "core/nn/modelbundle_torch.h"
 #include "core/project/projectstore.h"
@@ -26,12 +27,11 @@ Expected<EvaluationReport> Evaluator::evaluate(const std::filesystem::path& mode
         const auto& pre = loaded->manifest.preprocessing;
         auto store = project::ProjectStore::open(projectRoot, false);
         if (!store) return store.takeError();
-        auto images = store->images();
-        if (!images) return images.takeError();
-        auto classes = store->classes();
-        if (!classes) return classes.takeError();
-        auto labels = store->classByImage();
-        if (!labels) return labels.takeError();
+        // Every labelled photo, flagged or not: the decoder says what is wrong with a photo now.
+        auto setOptions = LabelledSetOptions::defaults();
+        setOptions.dropUnusable = false;
+        auto set = LabelledSet::read(*store, setOptions);
+        if (!set) return set.takeError();
         auto splits = store->splits();
         if (!splits) return splits.takeError();
 
@@ -45,20 +45,19 @@ Expected<EvaluationReport> Evaluator::evaluate(const std::filesystem::path& mode
 
         // Project class id -> model class index, by name.
         std::map<int64_t, int64_t> toModel;
-        for (const auto& c : *classes)
+        for (const auto& c : set->allClasses())
             for (size_t k = 0; k < rep.classNames.size(); ++k)
                 if (rep.classNames[k] == c.name) toModel[c.id] = int64_t(k);
 
         std::vector<CacheRequest> req;
         std::vector<int64_t> target;
-        for (const auto& im : *images) {
-            auto l = labels->find(im.id);
-            if (l == labels->end()) continue;
+        for (const auto* li : set->labelled()) {
+            const auto& im = li->image;
             if (rep.subset == "validation") {
                 auto s = splits->find(im.id);
                 if (s == splits->end() || s->second != project::SplitKind::Validation) continue;
             }
-            auto m = toModel.find(l->second);
+            auto m = toModel.find(li->classId);
             if (m == toModel.end()) {
                 rep.skipped.push_back(im.relPath + ": its class is not one the model knows");
                 continue;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "core/learn/labelledset.h"
 #include "core/learn/linearprobe_torch.h"
 #include "core/project/projectstore.h"
 
@@ -58,25 +59,17 @@ Status QuickModel::refresh(const JobContext& ctx) {
     at::init_num_threads();  // LibTorch on a thread it did not create (the GUI's worker)
     auto store = project::ProjectStore::open(d.root, false);
     if (!store) return store.takeError();
-    auto images = store->images();
-    if (!images) return images.takeError();
-    auto classes = store->classes();
-    if (!classes) return classes.takeError();
-    auto labels = store->classByImage();
-    if (!labels) return labels.takeError();
+    // Unreadable and missing photos are listed, not embedded.
+    auto set = LabelledSet::read(*store);
+    if (!set) return set.takeError();
+    stats.skipped = set->skipped();
 
-    // Embed what is new (by content hash); unreadable and missing photos are listed, not embedded.
+    // Embed what is new (by content hash).
     const auto t0 = std::chrono::steady_clock::now();
-    std::vector<const project::ImageRecord*> usable;
     std::vector<EmbeddingRequest> requests;
     std::vector<std::string> requestHashes;
-    for (const auto& im : *images) {
-        if (im.flags & (project::FlagUnreadable | project::FlagMissing)) {
-            stats.skipped.push_back(im.relPath + ": " + (im.flags & project::FlagMissing ? "missing on disk"
-                                                                                      : "unreadable: " + im.error));
-            continue;
-        }
-        usable.push_back(&im);
+    for (const auto& li : set->images()) {
+        const auto& im = li.image;
         if (!im.contentHash.empty() && d.byHash.count(im.contentHash)) continue;
         if (std::find(requestHashes.begin(), requestHashes.end(), im.contentHash) != requestHashes.end() &&
             !im.contentHash.empty())
@@ -99,16 +92,17 @@ Status QuickModel::refresh(const JobContext& ctx) {
     // Rows: every usable photo with an embedding; labelled ones train, the others are predicted.
     const auto t1 = std::chrono::steady_clock::now();
     const int64_t D = d.cache.dim();
-    std::vector<const project::ImageRecord*> rows;
-    for (const auto* im : usable)
-        if (!im->contentHash.empty() && d.byHash.count(im->contentHash)) rows.push_back(im);
+    std::vector<const LabelledImage*> rows;
+    for (const auto& li : set->images())
+        if (!li.image.contentHash.empty() && d.byHash.count(li.image.contentHash)) rows.push_back(&li);
+    // Classes are counted over the photos that got an embedding: a class whose photos all failed to decode is out.
     std::map<int64_t, int64_t> perClass;
-    for (const auto* im : rows)
-        if (auto it = labels->find(im->id); it != labels->end()) perClass[it->second]++;
+    for (const auto* li : rows)
+        if (li->labelled()) perClass[li->classId]++;
     std::vector<int64_t> classIds;
     std::vector<std::string> classNames;
     std::unordered_map<int64_t, int64_t> indexOf;
-    for (const auto& c : *classes)
+    for (const auto& c : set->allClasses())
         if (perClass.count(c.id)) {
             indexOf[c.id] = int64_t(classIds.size());
             classIds.push_back(c.id);
@@ -123,7 +117,7 @@ Status QuickModel::refresh(const JobContext& ctx) {
         auto X = torch::empty({int64_t(rows.size()), D}, torch::kFloat);
         float* x = X.data_ptr<float>();
         for (size_t r = 0; r < rows.size(); ++r) {
-            const auto& v = d.byHash.at(rows[r]->contentHash);
+            const auto& v = d.byHash.at(rows[r]->image.contentHash);
             std::copy(v.begin(), v.end(), x + r * size_t(D));
         }
         // Standardise each feature over all photos: a well-conditioned problem for a fixed learning rate, and
@@ -133,10 +127,9 @@ Status QuickModel::refresh(const JobContext& ctx) {
         X = (X - mean) / stdv;
         std::vector<int64_t> trainRows, trainLabels, predictRows;
         for (size_t r = 0; r < rows.size(); ++r) {
-            auto it = labels->find(rows[r]->id);
-            if (it != labels->end()) {
+            if (rows[r]->labelled()) {
                 trainRows.push_back(int64_t(r));
-                trainLabels.push_back(indexOf.at(it->second));
+                trainLabels.push_back(indexOf.at(rows[r]->classId));
             } else {
                 predictRows.push_back(int64_t(r));
             }
@@ -161,8 +154,8 @@ Status QuickModel::refresh(const JobContext& ctx) {
             const size_t K = classIds.size();
             for (size_t i = 0; i < predictRows.size(); ++i) {
                 QuickPrediction q;
-                q.imageId = rows[size_t(predictRows[i])]->id;
-                q.relPath = rows[size_t(predictRows[i])]->relPath;
+                q.imageId = rows[size_t(predictRows[i])]->image.id;
+                q.relPath = rows[size_t(predictRows[i])]->image.relPath;
                 q.probabilities.assign(p + i * K, p + (i + 1) * K);
                 auto best = std::max_element(q.probabilities.begin(), q.probabilities.end());
                 q.classIndex = int(best - q.probabilities.begin());

@@ -15,6 +15,7 @@
 #include "core/learn/augmentpreset.h"
 #include "core/learn/devicechoice_torch.h"
 #include "core/learn/imagecache_torch.h"
+#include "core/learn/labelledset.h"
 #include "core/learn/learncompat.h"
 #include "core/learn/runcard.h"
 #include "core/learn/split.h"
@@ -134,32 +135,19 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
 
         auto store = project::ProjectStore::open(projectRoot, false);
         if (!store) return store.takeError();
-        auto images = store->images();
-        if (!images) return images.takeError();
-        auto classes = store->classes();
-        if (!classes) return classes.takeError();
-        auto labels = store->classByImage();
-        if (!labels) return labels.takeError();
-
-        // Classes in project order that have at least one usable labelled photo.
+        // Usable labelled photos (not flagged unreadable or missing) and, in project order, the classes that have
+        // at least one of them.
+        auto set = LabelledSet::read(*store);
+        if (!set) return set.takeError();
         std::vector<const project::ImageRecord*> usable;
-        std::map<int64_t, int> classCount;
-        for (const auto& im : *images) {
-            auto it = labels->find(im.id);
-            if (it == labels->end()) continue;
-            if (im.flags & (project::FlagUnreadable | project::FlagMissing)) continue;
-            usable.push_back(&im);
-            classCount[it->second]++;
+        std::vector<int64_t> labelIndex;  // per usable photo: its class index
+        for (const auto* li : set->labelled()) {
+            usable.push_back(&li->image);
+            labelIndex.push_back(li->classIndex);
         }
         TrainResult result;
-        std::map<int64_t, int64_t> classIndex;
-        std::vector<project::ClassInfo> used;
-        for (const auto& c : *classes)
-            if (classCount.count(c.id)) {
-                classIndex[c.id] = int64_t(used.size());
-                used.push_back(c);
-                result.classNames.push_back(c.name);
-            }
+        result.classNames = set->classNames();
+        const auto& used = set->classes();
         if (used.size() < 2)
             return makeError("training needs labelled photos in at least two classes; " + projectRoot.string() +
                              " has " + std::to_string(used.size()));
@@ -198,9 +186,9 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
             // (A photo without a stored hash was cached under a hash computed on the fly: then keep everything.)
             std::unordered_set<std::string> live;
             bool allHashed = true;
-            for (const auto& im : *images) {
-                allHashed = allHashed && !im.contentHash.empty();
-                live.insert(im.contentHash);
+            for (const auto& hash : set->storeHashes()) {
+                allHashed = allHashed && !hash.empty();
+                live.insert(hash);
             }
             auto compacted = allHashed ? cache.compact(live, ctx, 0.2) : Expected<CacheCompaction>(CacheCompaction{});
             if (!compacted) return compacted.takeError();
@@ -217,7 +205,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
             if (!cached->ok[i]) continue;
             keep.push_back(int64_t(i));
             data.boxes.push_back(cached->boxes[i]);
-            data.labels.push_back(classIndex.at(labels->at(usable[i]->id)));
+            data.labels.push_back(labelIndex[i]);
             items.push_back({usable[i]->id, data.labels.back(),
                              Split::groupKey(usable[i]->site, usable[i]->context, usable[i]->findId)});
         }

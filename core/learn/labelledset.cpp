@@ -1,0 +1,79 @@
+#include "core/learn/labelledset.h"
+
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/project/projectstore.h"
+
+namespace tessera::learn {
+
+Expected<LabelledSet> LabelledSet::read(const project::ProjectStore& store, const LabelledSetOptions& options) {
+    auto images = store.images();
+    if (!images) return images.takeError();
+    auto classes = store.classes();
+    if (!classes) return classes.takeError();
+    auto labels = store.classByImage();
+    if (!labels) return labels.takeError();
+
+    LabelledSet set;
+    set.allClasses_ = std::move(*classes);
+    std::unordered_set<int64_t> known;
+    for (const auto& c : set.allClasses_) known.insert(c.id);
+    set.storeHashes_.reserve(images->size());
+    std::unordered_set<int64_t> used;
+    std::vector<char> hasLabel;  // per kept image (a class id of 0 is not special)
+    for (auto& im : *images) {
+        set.storeHashes_.push_back(im.contentHash);
+        if (options.dropUnusable && (im.flags & (project::FlagUnreadable | project::FlagMissing))) {
+            set.skipped_.push_back(im.relPath + ": " +
+                                   (im.flags & project::FlagMissing ? "missing on disk" : "unreadable: " + im.error));
+            continue;
+        }
+        LabelledImage li;
+        const auto l = labels->find(im.id);
+        if (l != labels->end()) {
+            if (!known.count(l->second)) {
+                set.skipped_.push_back(im.relPath + ": labelled with class id " + std::to_string(l->second) +
+                                       ", which the project does not have");
+                continue;
+            }
+            li.classId = l->second;
+            used.insert(l->second);
+        }
+        hasLabel.push_back(l != labels->end() ? 1 : 0);
+        li.image = std::move(im);
+        set.images_.push_back(std::move(li));
+    }
+    // Contiguous indices over the used classes, in project order: what a model's output rows are.
+    std::unordered_map<int64_t, int64_t> index;
+    for (const auto& c : set.allClasses_)
+        if (used.count(c.id)) {
+            index[c.id] = int64_t(set.classes_.size());
+            set.classes_.push_back(c);
+        }
+    for (size_t i = 0; i < set.images_.size(); ++i)
+        if (hasLabel[i]) set.images_[i].classIndex = index.at(set.images_[i].classId);
+    return set;
+}
+
+std::vector<const LabelledImage*> LabelledSet::labelled() const {
+    std::vector<const LabelledImage*> out;
+    for (const auto& li : images_)
+        if (li.labelled()) out.push_back(&li);
+    return out;
+}
+
+std::vector<const LabelledImage*> LabelledSet::unlabelled() const {
+    std::vector<const LabelledImage*> out;
+    for (const auto& li : images_)
+        if (!li.labelled()) out.push_back(&li);
+    return out;
+}
+
+std::vector<std::string> LabelledSet::classNames() const {
+    std::vector<std::string> out;
+    for (const auto& c : classes_) out.push_back(c.name);
+    return out;
+}
+
+}  // namespace tessera::learn
