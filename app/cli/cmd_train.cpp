@@ -88,12 +88,13 @@ int runTrain(TrainArgs& a) {
     }
     const auto& r = *result;
     if (log) *log << nlohmann::json{{"type", "result"}, {"bundle", r.bundlePath.string()}, {"card", r.cardPath.string()},
-                                     {"trainImagesPerSecond", r.trainImagesPerSecond}, {"seconds", r.seconds}}.dump()
+                                     {"trainImagesPerSecond", r.trainImagesPerSecond}, {"seconds", r.seconds},
+                                     {"precision", r.precision}}.dump()
                   << "\n";
     const auto& last = r.history.back();
-    std::printf("trained %zu classes on %lld photos (%lld validation) in %.1f s on %s, %.1f train img/s\n",
+    std::printf("trained %zu classes on %lld photos (%lld validation) in %.1f s on %s (%s), %.1f train img/s\n",
                 r.classNames.size(), (long long)r.trainImages, (long long)r.valImages, r.seconds, r.device.c_str(),
-                r.trainImagesPerSecond);
+                r.precision.c_str(), r.trainImagesPerSecond);
     std::printf("final val acc %.3f, val loss %.4f%s\n", last.valAcc, last.valLoss,
                 r.stoppedEarly ? " (stopped early)" : "");
     if (!r.skipped.empty()) std::printf("skipped %zu unreadable photo(s), listed in %s\n", r.skipped.size(), r.cardPath.c_str());

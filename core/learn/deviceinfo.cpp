@@ -1,6 +1,9 @@
 #include "core/learn/deviceinfo.h"
 
 #include <dlfcn.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include <algorithm>
 #include <mutex>
@@ -22,6 +25,22 @@ std::string configValue(const std::string& config, const std::string& key, const
     const auto begin = at + key.size();
     const auto end = config.find_first_of(stops, begin);
     return config.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+}
+
+// Native bf16 arithmetic on this CPU: CPUID leaf 7 sub-leaf 1 EAX bit 5 (AVX512_BF16) or leaf 7 sub-leaf 0 EDX
+// bit 22 (AMX-BF16). Without it oneDNN emulates bf16 and fp32 is the faster choice.
+bool probeCpuNativeBf16() {
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+    const bool amxBf16 = (d >> 22) & 1u;
+    const unsigned maxSubleaf = a;
+    bool avx512Bf16 = false;
+    if (maxSubleaf >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d)) avx512Bf16 = (a >> 5) & 1u;
+    return avx512Bf16 || amxBf16;
+#else
+    return false;
+#endif
 }
 
 std::string cudaVersionText(int v) {  // 12040 -> "12.4"
@@ -89,6 +108,7 @@ DeviceInfo probe() {
     const std::string config = at::show_config();
     info.cpuCapability = configValue(config, "CPU capability usage: ", "\n");
     info.blas = configValue(config, "BLAS_INFO=", ",\n");
+    info.cpuNativeBf16 = probeCpuNativeBf16();
     info.torchHasCuda = at::hasCUDA();
     info.torchCudaVersion = configValue(config, "CUDA Runtime ", "\n");
     if (info.torchHasCuda) {
@@ -164,6 +184,7 @@ std::string DeviceInfo::report() const {
     line("CPU threads", std::to_string(cpuThreads) + " used of " + std::to_string(hardwareThreads) + " logical cores");
     if (!cpuCapability.empty()) line("CPU vector unit", cpuCapability);
     if (!blas.empty()) line("BLAS (build)", blas);
+    line("CPU bf16", cpuNativeBf16 ? "native (AVX-512 BF16 / AMX): CPU training uses bf16" : "no native bf16: CPU training uses fp32");
     return o.str();
 }
 

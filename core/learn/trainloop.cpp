@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/learn/augment_torch.h"
+#include "core/learn/deviceinfo.h"
 #include "core/learn/learncompat.h"
 #include "core/learn/linearprobe_torch.h"
 #include "core/learn/lossscaler_torch.h"
@@ -21,6 +22,25 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
+
+enum class Precision { Fp32, Bf16, Fp16 };
+
+// The compute type for `requested` (auto|fp32|bf16|fp16) on this device; see TrainOptions::precision.
+Expected<Precision> resolvePrecision(const std::string& requested, bool cuda, TrainObserver* observer) {
+    if (requested == "fp32") return Precision::Fp32;
+    if (cuda) {
+        const bool bf16 = compat::cudaSupportsBf16();
+        if (requested == "fp16") return Precision::Fp16;
+        if (requested == "bf16" && !bf16) {
+            if (observer) observer->onMessage("this GPU has no bf16: training in fp16 with loss scaling instead");
+            return Precision::Fp16;
+        }
+        return bf16 ? Precision::Bf16 : Precision::Fp16;
+    }
+    if (requested == "fp16") return makeError("precision fp16 needs a CUDA GPU; on the CPU use bf16 or fp32");
+    if (requested == "bf16") return Precision::Bf16;  // asked for: honoured even where emulated (slower)
+    return deviceInfo().cpuNativeBf16 ? Precision::Bf16 : Precision::Fp32;
+}
 
 uint64_t mixSeed(uint64_t seed, uint64_t a, uint64_t b) {  // splitmix64 over (seed, a, b)
     uint64_t z = seed + 0x9E3779B97F4A7C15ull * (a + 1) + 0xBF58476D1CE4E5B9ull * (b + 1);
@@ -112,6 +132,36 @@ EvalResult TrainLoop::evaluate(nn::ResNet& model, const TrainData& data, const s
     return r;
 }
 
+void TrainLoop::recalibrateBatchNorm(nn::ResNet& model, const std::vector<torch::nn::BatchNorm2dImpl*>& norms,
+                                     const TrainData& data, torch::Device device, int imageSize, int batchSize) {
+    torch::NoGradGuard noGrad;
+    bool channelsLast = false;
+    for (const auto& p : model->parameters())
+        if (p.dim() == 4) { channelsLast = p.is_contiguous(at::MemoryFormat::ChannelsLast); break; }
+    std::vector<bool> wasTraining;
+    for (auto* bn : norms) {
+        wasTraining.push_back(bn->is_training());
+        bn->train(true);
+        bn->reset_running_stats();
+        bn->options.momentum(c10::nullopt);  // cumulative average over the batches below
+    }
+    // The first images of the train set (fixed order: deterministic), a few batches are enough for an average.
+    const size_t n = std::min(data.trainIndex.size(), size_t(kRecalibrateImages));
+    for (size_t start = 0; start + 1 < n; start += size_t(batchSize)) {
+        std::vector<int64_t> rows(data.trainIndex.begin() + long(start),
+                                  data.trainIndex.begin() + long(std::min(n, start + size_t(batchSize))));
+        if (rows.size() < 2) break;
+        auto imgs = data.pixels.index_select(0, indexTensor(rows, data.pixels.device())).to(device);
+        auto x = BatchAugmenter::centerCrop(imgs, imageSize);
+        if (channelsLast) x = x.contiguous(at::MemoryFormat::ChannelsLast);
+        model->forward(x);
+    }
+    for (size_t k = 0; k < norms.size(); ++k) {
+        norms[k]->options.momentum(0.1);
+        norms[k]->train(wasTraining[k]);
+    }
+}
+
 Status TrainLoop::loadModelWeights(nn::ResNet& model, const fs::path& checkpoint) {
     try {
         torch::serialize::InputArchive archive, sub;
@@ -186,6 +236,7 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
         model->to(device_);
         if (options_.mode == "linear-probe") return runProbe(model, data, observer, ctx);
         const bool cuda = device_.is_cuda();
+        LoopOutcome out;
         const bool full = options_.mode == "full";
         const bool partial = options_.mode == "partial";
         const bool sgd = options_.optimizer == "sgd";
@@ -226,10 +277,16 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
         else
             optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(lr));
 
-        // Mixed precision on CUDA only: bf16 where the GPU has it, else fp16 with the dynamic loss scaler.
-        const bool bf16 = cuda && compat::cudaSupportsBf16();
+        // Mixed precision (autocast; weights, optimiser state and the loss stay fp32): on CUDA bf16 where the GPU
+        // has it, else fp16 with the dynamic loss scaler; on the CPU bf16 only where the CPU computes it natively
+        // (emulated bf16 is slower than fp32). bf16 needs no loss scaling: it has fp32's exponent range.
+        auto precision = resolvePrecision(options_.precision, cuda, observer);
+        if (!precision) return precision.takeError();
+        const bool bf16 = *precision == Precision::Bf16;
+        const bool mixed = *precision != Precision::Fp32;
+        out.precision = bf16 ? "bf16" : mixed ? "fp16 (loss scaling)" : "fp32";
         LossScalerOptions so;
-        so.enabled = cuda && !bf16;
+        so.enabled = *precision == Precision::Fp16;
         LossScaler scaler(so);
         if (cuda) at::globalContext().setBenchmarkCuDNN(true);
         // channels_last on the CPU too: oneDNN's NHWC convolutions made a ResNet-18 step 1.3-1.6x faster on this
@@ -254,7 +311,6 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
         const int64_t totalSteps = spe0 * options_.epochs;
         LrSchedule schedule(*schedKind, totalSteps, std::min<int64_t>(spe0, std::max<int64_t>(1, totalSteps / 20)));
 
-        LoopOutcome out;
         int startEpoch = 0;
         double bestLoss = std::numeric_limits<double>::infinity();
         int sinceBest = 0;
@@ -291,6 +347,15 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
         toChannelsLast();
         std::vector<double> epochIps;
         for (const auto& h : out.history) epochIps.push_back(h.imagesPerSecond);
+        // From scratch, batch-norm running statistics start at mean 0 / variance 1, far from the real activations,
+        // and an exponential average with momentum 0.1 still holds 0.9^n of that start after n steps: a few-hundred-
+        // photo run validates after ~8 steps on half-wrong statistics and its validation loss explodes (81, 330, ...
+        // measured). Debias like Adam does: momentum 1/(t+1) makes the running statistics the plain average of the
+        // batches seen so far, turning into the usual 0.1 after nine steps. Pretrained statistics are kept as they are.
+        std::vector<torch::nn::BatchNorm2dImpl*> norms;
+        if (!pretrained)
+            for (auto& m : model->modules(false))
+                if (auto* bn = m->as<torch::nn::BatchNorm2d>()) norms.push_back(bn);
         const auto runStart = Clock::now();
         for (int epoch = startEpoch; epoch < options_.epochs; ++epoch) {
             const bool warm = epoch < warmupEpochs;
@@ -332,6 +397,10 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                 std::vector<int64_t> rows(order.begin() + long(pos), order.begin() + long(end));
                 const auto t0 = Clock::now();
                 const int64_t spe = std::max<int64_t>(1, int64_t(order.size()) / batch);
+                if (!norms.empty()) {
+                    const double momentum = std::max(0.1, 1.0 / double(int64_t(epoch) * spe0 + step + 1));
+                    for (auto* bn : norms) bn->options.momentum(momentum);
+                }
                 const int64_t globalStep =
                     int64_t(std::llround((double(epoch) + double(step) / double(spe)) * double(spe0)));
                 const double factor = schedule.factor(globalStep);
@@ -359,9 +428,9 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                     torch::Tensor logits;
                     {
                         std::unique_ptr<nn::compat::AutocastGuard> autocast;
-                        if (cuda)
+                        if (mixed)
                             autocast = std::make_unique<nn::compat::AutocastGuard>(
-                                c10::DeviceType::CUDA, bf16 ? at::kBFloat16 : at::kHalf);
+                                cuda ? c10::DeviceType::CUDA : c10::DeviceType::CPU, bf16 ? at::kBFloat16 : at::kHalf);
                         logits = model->forward(x);
                     }
                     logits = logits.to(torch::kFloat);
@@ -400,6 +469,11 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                 ++step;
             }
 
+            // Early in a from-scratch run the weights move faster than the running averages can follow; validate
+            // on statistics re-measured with the current weights (un-augmented crops, like validation sees).
+            if (!norms.empty() && !data.valIndex.empty() &&
+                int64_t(epoch + 1) * spe0 <= kRecalibrateSteps)
+                recalibrateBatchNorm(model, norms, data, device_, options_.imageSize, std::max(batch, 32));
             auto va = evaluate(model, data, data.valIndex, device_, options_.imageSize, std::max(batch, 32));
             EpochInfo e;
             e.epoch = epoch, e.epochs = options_.epochs;

@@ -54,6 +54,14 @@ public:
     // Loads model weights saved by a checkpoint (last.pt / best.pt) into `model`.
     static Status loadModelWeights(nn::ResNet& model, const std::filesystem::path& checkpoint);
 
+    // From-scratch runs only: re-measures the batch-norm running statistics of `norms` with the current weights on
+    // the first kRecalibrateImages training photos (un-augmented), before validating, while fewer than
+    // kRecalibrateSteps steps were taken. Momentum returns to torchvision's 0.1 afterwards.
+    static constexpr int kRecalibrateImages = 128;
+    static constexpr int64_t kRecalibrateSteps = 60;
+    static void recalibrateBatchNorm(nn::ResNet& model, const std::vector<torch::nn::BatchNorm2dImpl*>& norms,
+                                     const TrainData& data, torch::Device device, int imageSize, int batchSize);
+
 private:
     Expected<LoopOutcome> runProbe(nn::ResNet& model, const TrainData& data, TrainObserver* observer,
                                    const JobContext& ctx);

@@ -100,6 +100,9 @@ TEST(Trainer, TrainsAProjectAndWritesModelCardAndRun) {
     EXPECT_EQ(card["dataset"][0]["sha256"].get<std::string>().size(), 64u);
     EXPECT_EQ(card["history"].size(), 2u);
     EXPECT_TRUE(card["software"].contains("libtorch"));
+    EXPECT_EQ(card["precision"], r->precision);  // what the run computed in, beside the requested option
+    EXPECT_EQ(card["options"]["precision"], "auto");
+    EXPECT_TRUE(r->precision == "bf16" || r->precision == "fp32") << r->precision;
 
     auto store = project::ProjectStore::open(dir.path, false);
     auto runs = store->runs();
@@ -127,6 +130,11 @@ TEST(Trainer, RefusesBadOptionsAndTooFewClasses) {
     o = quick();
     o.mode = "linear-probe";
     EXPECT_FALSE(Trainer::validate(o).ok());  // needs pretrained weights
+    o = quick();
+    o.precision = "fp8";
+    EXPECT_NE(Trainer::validate(o).error().find("fp8"), std::string::npos);
+    o.precision = "fp16";  // quick() trains on the CPU
+    EXPECT_NE(Trainer::validate(o).error().find("needs a CUDA GPU"), std::string::npos);
     EXPECT_GT(Trainer::defaultLr(quick()), 0.0);
 
     test::TempDir dir("trainer1");

@@ -3,9 +3,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <thread>
 
+#include "core/learn/augment_torch.h"
+#include "core/learn/deviceinfo.h"
 #include "core/learn/linearprobe_torch.h"
 #include "core/learn/trainloop_torch.h"
 #include "learn/synthdata_torch.h"
@@ -164,4 +167,86 @@ TEST(LinearProbe, SeparatesEmbeddingsQuickly) {
     auto acc = (torch::matmul(X, head.weight.t()) + head.bias).argmax(1).eq(y).to(torch::kFloat).mean().item<double>();
     EXPECT_GT(acc, 0.99);
     EXPECT_LT(secs, 5.0);  // ~0.3 s of CPU; generous bound
+}
+
+TEST_F(TrainLoopTest, CpuPrecisionIsChosenRecordedAndReproducible) {
+    auto run = [&](const std::string& precision, nn::ResNet& model) {
+        auto o = tinyOptions();
+        o.epochs = 1;
+        o.precision = precision;
+        return TrainLoop(o, torch::kCPU, {}).run(model, data, false, nullptr, JobContext{});
+    };
+    auto f = freshModel(3, 4), b1 = freshModel(3, 4), b2 = freshModel(3, 4), a = freshModel(3, 4);
+    auto rf = run("fp32", f);
+    auto rb1 = run("bf16", b1);
+    auto rb2 = run("bf16", b2);
+    ASSERT_TRUE(rf.ok()) << rf.error();
+    ASSERT_TRUE(rb1.ok()) << rb1.error();
+    ASSERT_TRUE(rb2.ok()) << rb2.error();
+    EXPECT_EQ(rf->precision, "fp32");
+    EXPECT_EQ(rb1->precision, "bf16");
+    EXPECT_TRUE(std::isfinite(rb1->history.back().trainLoss));
+    EXPECT_TRUE(std::isfinite(rb1->history.back().valLoss));
+    EXPECT_TRUE(sameWeights(b1, b2));   // bf16 on the CPU is as reproducible as fp32
+    EXPECT_FALSE(sameWeights(f, b1));   // and really computed in bf16
+    for (auto& p : b1->parameters()) EXPECT_EQ(p.scalar_type(), torch::kFloat);  // master weights stay fp32
+
+    auto ra = run("auto", a);
+    ASSERT_TRUE(ra.ok()) << ra.error();
+    EXPECT_EQ(ra->precision, deviceInfo().cpuNativeBf16 ? "bf16" : "fp32");
+
+    auto h = freshModel(3, 4);
+    auto rh = run("fp16", h);
+    ASSERT_FALSE(rh.ok());
+    EXPECT_NE(rh.error().find("fp16 needs a CUDA GPU"), std::string::npos) << rh.error();
+}
+
+TEST_F(TrainLoopTest, BatchNormRecalibrationMeasuresTheCurrentWeights) {
+    auto model = freshModel(4, 4);
+    std::vector<torch::nn::BatchNorm2dImpl*> norms;
+    for (auto& m : model->modules(false))
+        if (auto* bn = m->as<torch::nn::BatchNorm2d>()) norms.push_back(bn);
+    ASSERT_EQ(norms.size(), 20u);  // ResNet-18: stem + 2 per basic block x 8 + 3 downsample
+    model->eval();
+    TrainLoop::recalibrateBatchNorm(model, norms, data, torch::kCPU, 32, 8);
+
+    // The stem's statistics are exactly the mean and (unbiased) variance of conv1 over the recalibration images.
+    const size_t n = std::min(data.trainIndex.size(), size_t(TrainLoop::kRecalibrateImages));
+    std::vector<int64_t> rows(data.trainIndex.begin(), data.trainIndex.begin() + long(n));
+    torch::NoGradGuard noGrad;
+    auto x = BatchAugmenter::centerCrop(data.pixels.index_select(0, torch::tensor(rows, torch::kLong)), 32);
+    auto named = model->named_modules();
+    auto* conv1 = named["conv1"]->as<torch::nn::Conv2d>();
+    auto* bn1 = named["bn1"]->as<torch::nn::BatchNorm2d>();
+    ASSERT_TRUE(conv1 && bn1);
+    auto features = conv1->forward(x);
+    auto mean = features.mean({0, 2, 3});
+    EXPECT_TRUE(torch::allclose(bn1->running_mean, mean, 1e-4, 1e-5));
+    // The variance is the cumulative average of the per-batch unbiased variances (batches of 8).
+    auto var = torch::zeros_like(mean);
+    int batches = 0;
+    for (int64_t s = 0; s + 1 < int64_t(n); s += 8, ++batches)
+        var += features.slice(0, s, std::min<int64_t>(int64_t(n), s + 8)).var({0, 2, 3}, /*unbiased=*/true);
+    var /= double(batches);
+    EXPECT_TRUE(torch::allclose(bn1->running_var, var, 1e-3, 1e-5));
+    for (auto* bn : norms) {
+        EXPECT_FALSE(bn->is_training());  // modes restored
+        ASSERT_TRUE(bn->options.momentum().has_value());
+        EXPECT_DOUBLE_EQ(*bn->options.momentum(), 0.1);
+    }
+}
+
+TEST_F(TrainLoopTest, FromScratchValidationLossStaysSane) {
+    // Without the debiased momentum and the recalibration this run validated at losses 632434 and 2388 (and at
+    // 5939 / 1325 with 40 px canvases): running statistics still near their mean 0 / variance 1 start.
+    const TrainData bigger = test::synthTrainData(8, 80, 17);
+    auto o = tinyOptions();
+    o.epochs = 2;
+    o.lr = 0.01;
+    o.imageSize = 64;
+    o.mixupAlpha = 0.0;
+    auto model = freshModel(7, 4);
+    auto r = TrainLoop(o, torch::kCPU, {}).run(model, bigger, false, nullptr, JobContext{});
+    ASSERT_TRUE(r.ok()) << r.error();
+    for (const auto& e : r->history) EXPECT_LT(e.valLoss, 5.0) << "epoch " << e.epoch;
 }
