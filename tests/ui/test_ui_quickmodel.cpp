@@ -36,6 +36,7 @@ protected:
         uitest::ensureApplication();
         // An empty weights cache: without a trained model the quick model has no backbone, whatever this
         // machine downloaded before.
+        previousCache = qgetenv("TESSERA_CACHE_DIR");
         qputenv("TESSERA_CACHE_DIR", QByteArray::fromStdString((cache.path() / "weights").string()));
         uitest::writeSmallProject(dir.path());
         window = std::make_unique<MainWindow>();
@@ -48,8 +49,9 @@ protected:
 
     void TearDown() override {
         window.reset();
-        qunsetenv("TESSERA_CACHE_DIR");
+        qputenv("TESSERA_CACHE_DIR", previousCache);
     }
+    QByteArray previousCache;
 
     QString root() const { return QString::fromStdString(dir.path().string()); }
     project::ProjectStore& store() { return window->document()->store(); }

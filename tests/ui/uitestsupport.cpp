@@ -25,6 +25,12 @@ void ensureApplication() {
     static char name[] = "tessera-ui-tests";
     static char* argv[] = {name, nullptr};
     QStandardPaths::setTestModeEnabled(true);
+    // No UI test may see the weights this machine downloaded before (the quick model would start on them and add
+    // runs): an empty cache unless a test sets its own. Removed at exit.
+    if (qEnvironmentVariableIsEmpty("TESSERA_CACHE_DIR")) {
+        static TempDir emptyCache("weights-cache");
+        qputenv("TESSERA_CACHE_DIR", QByteArray::fromStdString(emptyCache.path().string()));
+    }
     QApplication::setApplicationName(QStringLiteral("tessera-ui-tests"));
     QApplication::setOrganizationName(QStringLiteral("TesseraTests"));
     // Deliberately never deleted: destroying QApplication after gtest's static teardown order is fragile.
