@@ -142,15 +142,16 @@ TEST(QuickModel, LearnsFromFewLabelsSuggestsAndStoresPredictions) {
     for (const auto& s : suggestions)
         EXPECT_NE(std::find(unlabelled.begin(), unlabelled.end(), s.imageId), unlabelled.end());
 
-    // Labels change: a refresh embeds nothing new and trains on one more photo.
-    {
+    // Labels a suggested photo with its true class (the folder it lies in).
+    const auto labelAsItsFolder = [&](const QuickSuggestion& s) {
         auto store = project::ProjectStore::open(root, false);
-        const auto& s = suggestions.front();
         const std::string cls = s.relPath.substr(0, s.relPath.find('/'));
         int64_t classId = 0;
         for (const auto& c : store->classes().value()) if (c.name == cls) classId = c.id;
-        ASSERT_TRUE(store->setLabel(s.imageId, classId).ok());
-    }
+        return store->setLabel(s.imageId, classId).ok();
+    };
+    // Labels change: a refresh embeds nothing new and trains on one more photo.
+    ASSERT_TRUE(labelAsItsFolder(suggestions.front()));
     ASSERT_TRUE(qm->refresh(JobContext{}).ok());
     EXPECT_EQ(qm->lastRefresh().embedded, 0);
     EXPECT_EQ(qm->lastRefresh().labelled, 9);
@@ -169,14 +170,8 @@ TEST(QuickModel, LearnsFromFewLabelsSuggestsAndStoresPredictions) {
     EXPECT_NE(stored.front().topJson.find("\"p\""), std::string::npos);
 
     // Rewriting the same run (what the GUI does after every refresh) keeps one run with the current set.
-    {
-        auto st = project::ProjectStore::open(root, false);
-        const auto& s = suggestions.back();
-        const std::string cls = s.relPath.substr(0, s.relPath.find('/'));
-        int64_t classId = 0;
-        for (const auto& c : st->classes().value()) if (c.name == cls) classId = c.id;
-        ASSERT_TRUE(st->setLabel(s.imageId, classId).ok());
-    }
+    ASSERT_GT(suggestions.size(), 1u);
+    ASSERT_TRUE(labelAsItsFolder(suggestions.back()));
     ASSERT_TRUE(qm->refresh(JobContext{}).ok());
     const size_t runsBefore = store->runs().value().size();
     auto again = qm->writePredictions(2, *runId);
@@ -211,9 +206,9 @@ TEST(QuickModel, NeedsTwoClassesAndReadableWeights) {
     EXPECT_NE(bad.error().find("junk.pth"), std::string::npos) << bad.error();
 }
 
-TEST(QuickModel, HeadRetrainOnAThousandEmbeddingsIsFast) {
-    // The interactive loop's budget: < 1 s for 1,000 labelled 512-d embeddings (measured, printed; the assertion
-    // allows for a loaded test machine).
+TEST(QuickModel, HeadRetrainsOnAThousandEmbeddings) {
+    // The interactive loop's workload: 1,000 labelled 512-d embeddings. Its time budget (< 1 s) is measured by
+    // bench/fewshot/bench_quickmodel, not here: a wall-clock bound in a unit test flakes on a loaded machine.
     torch::manual_seed(0);
     auto X = torch::randn({1000, 512});
     auto y = torch::randint(0, 5, {1000}, torch::kLong);
@@ -225,5 +220,6 @@ TEST(QuickModel, HeadRetrainOnAThousandEmbeddingsIsFast) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("[ timing ] linear head, 1000 x 512, 5 classes, %d iterations: %.3f s\n", o.iterations, s);
     EXPECT_LT(head.finalLoss, 0.5);
-    EXPECT_LT(s, 5.0);
+    auto predicted = torch::addmm(head.bias, X, head.weight.t()).argmax(1);
+    EXPECT_GE(predicted.eq(y).sum().item<int64_t>(), 990);  // the planted class direction is learnt
 }
