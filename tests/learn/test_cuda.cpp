@@ -141,6 +141,22 @@ TEST_F(Cuda, TrainLoopLearnsOnTheGpu) {
     ASSERT_EQ(out->history.size(), 3u);
     for (const auto& e : out->history) EXPECT_TRUE(std::isfinite(e.trainLoss) && std::isfinite(e.valLoss));
     EXPECT_FALSE(out->bestWeights.empty());
+    EXPECT_EQ(out->precision, compat::cudaSupportsBf16() ? "bf16" : "fp16 (loss scaling)");  // precision auto
+
+    // Each requested precision is what the run reports (bf16 falls back to fp16 on a GPU without it).
+    for (const std::string p : {"fp32", "fp16", "bf16"}) {
+        o.epochs = 1;
+        o.precision = p;
+        torch::manual_seed(5);
+        nn::ResNet m(nn::Architecture::ResNet18, data.numClasses());
+        auto r = TrainLoop(o, gpu, {}).run(m, data, false, nullptr, JobContext{});
+        ASSERT_TRUE(r.ok()) << p << ": " << r.error();
+        const std::string expected = p == "fp32" ? "fp32"
+                                     : (p == "bf16" && compat::cudaSupportsBf16()) ? "bf16"
+                                                                                   : "fp16 (loss scaling)";
+        EXPECT_EQ(r->precision, expected) << p;
+        EXPECT_TRUE(std::isfinite(r->history.back().valLoss)) << p;
+    }
 }
 
 TEST_F(Cuda, OutOfMemoryHalvesTheBatchAndGoesOn) {
