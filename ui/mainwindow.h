@@ -33,7 +33,9 @@ public:
 
     // Opens (or creates) the project in `folder` and starts a scan. On failure shows nothing when `error` is given.
     bool openProject(const QString& folder, QString* error = nullptr);
-    // Where the demo project is generated on first use (a user-writable application data folder).
+    // Where the demo project is generated on first use: $TESSERA_DEMO_DIR when set (as packaging/quickstart.sh
+    // uses it for the CLI, so both open the same demo; tests point it at a temp folder), else a user-writable
+    // application data folder.
     static QString demoFolder();
     void closeProject();
     void setMode(Mode mode);

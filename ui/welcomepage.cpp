@@ -52,10 +52,12 @@ WelcomePage::WelcomePage(QWidget* parent) : QWidget(parent) {
     hint->setPalette(quiet);
     layout->addWidget(hint);
     demo_ = new QPushButton(tr("Open the demo project"), column);
+    demo_->setObjectName(QStringLiteral("openDemoButton"));
     demo_->setToolTip(tr("160 generated photos of pottery sherds in four decoration classes, with a few planted "
                          "problems, to try every mode without your own photos"));
     layout->addWidget(demo_, 0, Qt::AlignCenter);
     demoStatus_ = new QLabel(column);
+    demoStatus_->setObjectName(QStringLiteral("demoStatus"));
     demoStatus_->setAlignment(Qt::AlignCenter);
     demoStatus_->setWordWrap(true);
     demoStatus_->hide();
