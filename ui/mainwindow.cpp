@@ -38,6 +38,7 @@
 #include "ui/statisticsview.h"
 #include "ui/systemcheckdialog.h"
 #include "ui/thumbnailprovider.h"
+#include "ui/trainform.h"
 #include "ui/trainview.h"
 #include "ui/welcomepage.h"
 
@@ -99,6 +100,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     });
     connect(train_, &TrainView::selectImageRequested, this, &MainWindow::showInDataset);
     connect(train_, &TrainView::activeModelChanged, review_, &ReviewView::reloadModel);
+    // Weights downloaded or imported in Train mode start the quick model now, not at the next label change.
+    connect(train_->form(), &TrainForm::weightsAvailable, review_, &ReviewView::weightsChanged);
     connect(document_, &ProjectDocument::scanStarted, this, &MainWindow::onScanStarted);
     connect(document_, &ProjectDocument::scanProgress, this, &MainWindow::onScanProgress);
     connect(document_, &ProjectDocument::scanFinished, this, &MainWindow::onScanFinished);
@@ -257,6 +260,8 @@ bool MainWindow::openProject(const QString& folder, QString* error) {
 }
 
 QString MainWindow::demoFolder() {
+    const QString fromEnv = qEnvironmentVariable("TESSERA_DEMO_DIR");
+    if (!fromEnv.isEmpty()) return QDir(fromEnv).absolutePath();
     return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/demo");
 }
 

@@ -64,6 +64,7 @@ void QuickModelWorker::configure(const QString& root, const QString& bundlePath,
     if (root != root_ || bundlePath != bundle_) {
         model_.reset();  // another project or backbone: the old embeddings and head do not apply
         backboneName_.clear();
+        backbonePath_.clear();
     }
     root_ = root;
     bundle_ = bundlePath;
@@ -73,6 +74,17 @@ void QuickModelWorker::configure(const QString& root, const QString& bundlePath,
 
 void QuickModelWorker::labelsChanged() {
     if (!root_.isEmpty()) debounce_->start(kDebounceMs);
+}
+
+void QuickModelWorker::weightsChanged() {
+    if (root_.isEmpty()) return;
+    // Only a change of backbone drops the embeddings: weights for another network leave a working model alone.
+    if (model_ && chooseBackbone(bundle_).path != backbonePath_) {
+        model_.reset();
+        backboneName_.clear();
+        backbonePath_.clear();
+    }
+    debounce_->start(0);
 }
 
 bool QuickModelWorker::ensureModel(QString* why) {
@@ -91,6 +103,7 @@ bool QuickModelWorker::ensureModel(QString* why) {
     }
     model_ = std::make_unique<learn::QuickModel>(std::move(*qm));
     backboneName_ = backbone.label;
+    backbonePath_ = backbone.path;
     return true;
 }
 
@@ -98,12 +111,17 @@ void QuickModelWorker::refresh() {
     if (root_.isEmpty() || cancel_.isCancelled()) return;
     QuickModelResult result;
     result.root = root_;
+    const auto done = [this, &result] {
+        result.backbone = backboneName_;
+        result.finishedAt = QDateTime::currentDateTime();
+        emit refreshed(result);
+    };
 
     // The cheap check first: a head needs two classes, and opening the network is not free.
     auto store = project::ProjectStore::open(root_.toStdString(), false);
     if (!store) {
         result.message = QString::fromStdString(store.error());
-        emit refreshed(result);
+        done();
         return;
     }
     auto labels = store->classByImage();
@@ -114,13 +132,13 @@ void QuickModelWorker::refresh() {
         result.runId = clearStoredPredictions(*store);  // old calls from a head that no longer applies would mislead
         result.message = tr("Quick model idle: label photos in at least two classes (%n class(es) labelled so far).",
                             nullptr, int(classes.size()));
-        emit refreshed(result);
+        done();
         return;
     }
     QString why;
     if (!ensureModel(&why)) {
         result.message = why;
-        emit refreshed(result);
+        done();
         return;
     }
 
@@ -140,7 +158,7 @@ void QuickModelWorker::refresh() {
     if (cancel_.isCancelled()) return;  // closed or reconfigured: nobody waits for this result
     if (!st) {
         result.message = tr("Quick model: %1").arg(QString::fromStdString(st.error()));
-        emit refreshed(result);
+        done();
         return;
     }
     const auto& stats = model_->lastRefresh();
@@ -153,7 +171,7 @@ void QuickModelWorker::refresh() {
     result.runId = storePredictions(*store, &error);
     if (result.runId == 0) {
         result.message = tr("Quick model: the predictions could not be stored: %1").arg(error);
-        emit refreshed(result);
+        done();
         return;
     }
     learn::SuggestOptions so = learn::SuggestOptions::defaults();
@@ -166,7 +184,7 @@ void QuickModelWorker::refresh() {
                      tr("%n photo(s) predicted", nullptr, int(result.predicted));
     if (result.embedded > 0) result.message += tr(" (%n new photo(s) embedded)", nullptr, int(result.embedded));
     if (result.skipped > 0) result.message += tr("; %n unreadable photo(s) skipped", nullptr, int(result.skipped));
-    emit refreshed(result);
+    done();
 }
 
 qint64 QuickModelWorker::storePredictions(project::ProjectStore& store, QString* error) {

@@ -2,6 +2,7 @@
 // The "train with clicks" quick model (learn::QuickModel) on a worker thread: ReviewView moves it to its own
 // QThread and forwards label changes; the worker debounces them, refreshes the linear head one refresh at a time,
 // rewrites ONE "quick model" prediction run in the store and reports stats and "label these next" suggestions.
+#include <QDateTime>
 #include <QMetaType>
 #include <QObject>
 #include <QString>
@@ -35,6 +36,8 @@ struct QuickModelResult {
     qint64 runId = 0;          // the rewritten "quick model" run; 0 when nothing was stored
     qint64 labelled = 0, predicted = 0, embedded = 0, skipped = 0;
     double seconds = 0.0;      // embedding + head training + prediction
+    QString backbone;          // the features the head sits on ("ImageNet resnet18 features"); empty without one
+    QDateTime finishedAt;      // when this refresh ended
     QVector<QuickSuggestionItem> suggestions;  // most informative first
 };
 
@@ -54,6 +57,9 @@ public:
     // configuration (the GUI cancels it before configuring again and on shutdown).
     void configure(const QString& root, const QString& bundlePath, tessera::CancelToken cancel);
     void labelsChanged();  // (re)starts the debounce timer; changes during a refresh give one more refresh after it
+    // Pretrained weights entered the cache: without a trained model the backbone may now exist (or a preferred one
+    // did appear), so the network is chosen again and a refresh follows at once rather than after the next label.
+    void weightsChanged();
 
 signals:
     void refreshStarted(const QString& root);
@@ -71,6 +77,7 @@ private:
     CancelToken cancel_;
     std::unique_ptr<learn::QuickModel> model_;
     QString backboneName_;
+    QString backbonePath_;  // the file model_ was opened on
 };
 
 }  // namespace tessera::ui

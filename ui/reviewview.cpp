@@ -43,6 +43,7 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
     model_ = new ReviewModel(document_, thumbnails_, this);
 
     modelLabel_ = new QLabel(this);
+    modelLabel_->setObjectName(QStringLiteral("reviewHeader"));
     modelLabel_->setWordWrap(true);
     predictUnlabelled_ = new QPushButton(tr("Classify Unlabelled Photos"), this);
     predictFolder_ = new QPushButton(tr("Classify a Folder of New Finds…"), this);
@@ -132,11 +133,12 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
             [this](bool ok, const QString& message, const QStringList& names) {
                 modelOk_ = ok;
                 classNames_ = names;
-                modelLabel_->setText(ok ? tr("<b>Model:</b> %1 — %n class(es): %2 · computing on %3", nullptr,
-                                             names.size())
-                                              .arg(QFileInfo(activeModelPath()).dir().dirName(),
-                                                   names.join(QStringLiteral(", ")), message)
-                                        : tr("<b>The active model cannot be used:</b> %1").arg(message.toHtmlEscaped()));
+                trainedHeader_ = ok ? tr("<b>Trained model:</b> %1 — %n class(es): %2 · computing on %3", nullptr,
+                                         names.size())
+                                          .arg(QFileInfo(activeModelPath()).dir().dirName(),
+                                               names.join(QStringLiteral(", ")), message)
+                                    : tr("<b>The active model cannot be used:</b> %1").arg(message.toHtmlEscaped());
+                updateHeader();
                 updateButtons();
                 emit modelReady(ok);
             });
@@ -195,6 +197,7 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
             status_->setText(tr("Classify the unlabelled photos (or a folder of new finds) with the trained model to "
                                 "review its calls."));
         }
+        updateHeader();
         updateButtons();
     });
     connect(export_, &QPushButton::clicked, this, [this] {
@@ -245,6 +248,7 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
         if (!document_->isOpen() || root != document_->rootPath()) return;
         quickRefreshing_ = true;
         if (source() == Source::QuickModel) status_->setText(tr("Quick model: learning from your labels…"));
+        updateHeader();
         emit quickRefreshStarted();
     });
     connect(quickWorker_, &QuickModelWorker::progress, this, [this](const QString& root, qint64 done, qint64 total) {
@@ -291,12 +295,14 @@ void ReviewView::reloadModel() {
     }
     modelOk_ = false;
     if (path.isEmpty()) {
-        modelLabel_->setText(tr("<b>No model yet.</b> Train one in Train mode; the first finished run becomes the "
-                                "model used here (another can be chosen in the runs list)."));
+        trainedHeader_ = tr("<b>No trained model yet.</b> Train one in Train mode; the first finished run becomes "
+                            "the model used here (another can be chosen in the runs list).");
+        updateHeader();
         updateButtons();
         return;
     }
-    modelLabel_->setText(tr("Opening the model…"));
+    trainedHeader_ = tr("Opening the trained model…");
+    updateHeader();
     PredictWorker* worker = worker_;
     QMetaObject::invokeMethod(worker, [worker, path] { worker->openModel(path); }, Qt::QueuedConnection);
 }

@@ -62,6 +62,15 @@ public:
     const QuickModelResult& quickResult() const { return quick_; }
     bool isQuickRefreshing() const { return quickRefreshing_; }
     QString statusText() const;
+    // The line above the buttons: the quick model (its backbone, the last refresh) or the trained model, whichever
+    // source is chosen.
+    QString headerText() const;
+
+public slots:
+    // Pretrained weights entered the cache (Train mode): the quick model, when it had no backbone, starts now.
+    void weightsChanged();
+
+public:
 
     ReviewModel* model() const { return model_; }
     QListView* listView() const { return list_; }
@@ -88,6 +97,8 @@ private:
     void moveToNext();
     qint64 runIdForModel(const QString& modelPath) const;
     void configureQuickModel();
+    void updateHeader();
+    QString quickHeader() const;
     void onQuickRefreshed(const QuickModelResult& result);
     qint64 quickRunId() const;
     void loadQuickPredictions();
@@ -98,6 +109,7 @@ private:
     ThumbnailProvider* thumbnails_;
     ReviewModel* model_;
     QListView* list_;
+    QString trainedHeader_;  // what the header says about the trained model
     QLabel *modelLabel_, *status_, *image_, *facts_, *thresholdLabel_;
     QPushButton *predictUnlabelled_, *predictFolder_, *cancel_, *export_, *suggest_, *showSuggested_;
     QComboBox* source_;

@@ -6,6 +6,7 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QListView>
+#include <QLocale>
 #include <QSet>
 
 #include <algorithm>
@@ -25,6 +26,35 @@ void ReviewView::setSource(Source source) { source_->setCurrentIndex(source == S
 
 QString ReviewView::statusText() const { return status_->text(); }
 
+QString ReviewView::headerText() const { return modelLabel_->text(); }
+
+void ReviewView::updateHeader() {
+    modelLabel_->setText(source() == Source::QuickModel ? quickHeader() : trainedHeader_);
+}
+
+QString ReviewView::quickHeader() const {
+    const QString title = tr("<b>Quick model:</b> ");
+    if (!document_->isOpen()) return title + tr("no project open.");
+    if (quickRefreshing_) {
+        const QString on = quick_.backbone.isEmpty() ? QString() : tr(" on %1").arg(quick_.backbone.toHtmlEscaped());
+        return title + tr("learning from your labels%1…").arg(on);
+    }
+    if (!quick_.finishedAt.isValid()) return title + tr("waiting for its first refresh…");
+    const QString when = QLocale().toString(quick_.finishedAt.time(), QStringLiteral("HH:mm:ss"));
+    if (!quick_.ok) return title + tr("not running (%1): %2").arg(when, quick_.message.toHtmlEscaped());
+    return title +
+           tr("a linear head on %1 · last refresh %2 from %n labelled photo(s) in %3 s", nullptr, int(quick_.labelled))
+               .arg(quick_.backbone.toHtmlEscaped(), when)
+               .arg(quick_.seconds, 0, 'f', quick_.seconds < 1 ? 2 : 1) +
+           tr(" · %n photo(s) predicted", nullptr, int(quick_.predicted));
+}
+
+void ReviewView::weightsChanged() {
+    QuickModelWorker* worker = quickWorker_;
+    if (!worker || !document_->isOpen()) return;
+    QMetaObject::invokeMethod(worker, [worker] { worker->weightsChanged(); }, Qt::QueuedConnection);
+}
+
 void ReviewView::configureQuickModel() {
     if (!quickWorker_) return;
     const QString root = document_->isOpen() ? document_->rootPath() : QString();
@@ -42,6 +72,7 @@ void ReviewView::configureQuickModel() {
     quickBundle_ = bundle;
     quick_ = QuickModelResult{};
     quickRefreshing_ = false;
+    updateHeader();
     const CancelToken token = quickCancel_;
     QMetaObject::invokeMethod(worker, [worker, root, bundle, token] { worker->configure(root, bundle, token); },
                               Qt::QueuedConnection);
@@ -59,6 +90,7 @@ void ReviewView::onQuickRefreshed(const QuickModelResult& result) {
         }
         status_->setText(result.message);
     }
+    updateHeader();
     updateButtons();
     emit quickModelUpdated(result);
 }

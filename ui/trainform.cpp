@@ -59,15 +59,20 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
     form->addRow(tr("Network:"), arch_);
 
     weights_ = new QComboBox(modelBox);
+    weights_->setObjectName(QStringLiteral("weightsChoice"));
     form->addRow(tr("Start from:"), weights_);
     weightsStatus_ = new QLabel(modelBox);
+    weightsStatus_->setObjectName(QStringLiteral("weightsStatus"));
     weightsStatus_->setWordWrap(true);
     form->addRow(QString(), weightsStatus_);
     auto* weightButtons = new QHBoxLayout;
     downloadButton_ = new QPushButton(tr("Download"), modelBox);
     downloadButton_->setToolTip(tr("Fetch the pretrained weights from the official address (once; checked by SHA-256)"));
+    downloadButton_->setObjectName(QStringLiteral("downloadWeightsButton"));
     cancelDownload_ = new QPushButton(tr("Cancel"), modelBox);
+    cancelDownload_->setObjectName(QStringLiteral("cancelDownloadButton"));
     useFile_ = new QPushButton(tr("Use file…"), modelBox);
+    useFile_->setObjectName(QStringLiteral("useWeightsFileButton"));
     useFile_->setToolTip(tr("Install a weights file copied from another computer (checked by SHA-256)"));
     weightButtons->addWidget(downloadButton_);
     weightButtons->addWidget(cancelDownload_);
@@ -75,6 +80,7 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
     weightButtons->addStretch();
     form->addRow(QString(), weightButtons);
     downloadBar_ = new QProgressBar(modelBox);
+    downloadBar_->setObjectName(QStringLiteral("downloadProgress"));
     downloadBar_->setMaximumHeight(14);
     downloadBar_->hide();
     cancelDownload_->hide();
@@ -204,6 +210,20 @@ void TrainForm::updateModeHelp() {
 }
 
 QString TrainForm::modeHint() const { return modeHelp_->text(); }
+
+QString TrainForm::weightsStatusText() const { return weightsStatus_->text(); }
+
+bool TrainForm::selectWeights(const QString& zooName) {
+    const nn::ZooEntry* e = zoo_ ? zoo_->find(zooName.toStdString()) : nullptr;
+    if (!e) return false;
+    const int a = arch_->findData(QString::fromStdString(e->arch));
+    if (a < 0) return false;
+    arch_->setCurrentIndex(a);  // refills the weights list for that network
+    const int w = weights_->findData(QString::fromStdString(e->name));
+    if (w < 0) return false;
+    weights_->setCurrentIndex(w);
+    return true;
+}
 
 TrainForm::~TrainForm() {
     downloadCancel_.cancel();
@@ -387,6 +407,7 @@ void TrainForm::onWeightsJobDone() {
     const int i = weights_->findData(keep);
     if (i >= 0) weights_->setCurrentIndex(i);
     if (!r.error.isEmpty()) weightsStatus_->setText(weightsStatus_->text() + QStringLiteral("\n") + r.error);
+    else if (!r.path.isEmpty()) emit weightsAvailable(r.path);
 }
 
 void TrainForm::setPreviewImage(const QString& absolutePath) {

@@ -39,12 +39,17 @@ public:
     bool isDownloading() const { return download_.isRunning(); }
     int previewCount() const { return previewImages_.size(); }
     QString modeHint() const;  // the explanation shown under the mode, with any warning
+    QString weightsStatusText() const;  // the line under "Start from:" (state of the chosen weights, last error)
+    bool selectWeights(const QString& zooName);  // picks that zoo entry (switching the network); false if unknown
 
     // Plain-language explanation of a fine-tuning mode, for archaeologists rather than ML people.
     static QString modeExplanation(const QString& mode);
 
 signals:
     void previewUpdated();
+    // A weights file entered the cache (a download or "Use file…" finished and verified): whatever waits for
+    // pretrained weights (the Review mode's quick model) can start on it now instead of at its next refresh.
+    void weightsAvailable(const QString& path);
 
 private:
     struct JobResult {
