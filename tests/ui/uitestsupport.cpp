@@ -3,9 +3,18 @@
 #include <QApplication>
 #include <QStandardPaths>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <chrono>
 #include <cmath>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <stdexcept>
 
@@ -175,6 +184,108 @@ long long scanProject(const fs::path& root) {
     auto report = project::Scanner::scan(*store);
     if (!report.ok()) throw std::runtime_error(report.error());
     return report->filesSeen;
+}
+
+LocalHttpServer::LocalHttpServer(fs::path root, int slowPieceMs) : root_(std::move(root)), slowPieceMs_(slowPieceMs) {
+    listenFd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (listenFd_ < 0) throw std::runtime_error("test HTTP server: no socket");
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;  // any free port
+    socklen_t len = sizeof addr;
+    if (::bind(listenFd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listenFd_, 8) != 0 ||
+        ::getsockname(listenFd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+        ::close(listenFd_);
+        throw std::runtime_error("test HTTP server: cannot listen on 127.0.0.1");
+    }
+    port_ = ntohs(addr.sin_port);
+    acceptThread_ = std::thread([this] { acceptLoop(); });
+}
+
+LocalHttpServer::~LocalHttpServer() {
+    stop_ = true;
+    ::shutdown(listenFd_, SHUT_RDWR);  // wakes accept()
+    acceptThread_.join();
+    ::close(listenFd_);
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& t : connections_) t.join();
+}
+
+std::string LocalHttpServer::url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+}
+
+void LocalHttpServer::acceptLoop() {
+    while (!stop_) {
+        const int fd = ::accept(listenFd_, nullptr, nullptr);
+        if (fd < 0) {
+            if (stop_) return;
+            continue;
+        }
+        std::lock_guard<std::mutex> lock(mutex_);
+        connections_.emplace_back([this, fd] {
+            serve(fd);
+            ::close(fd);
+        });
+    }
+}
+
+void LocalHttpServer::serve(int fd) {
+    // One request per connection (answered with "Connection: close"), which is all libcurl needs here.
+    std::string request;
+    char buf[4096];
+    while (request.find("\r\n\r\n") == std::string::npos && request.size() < 65536) {
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) return;
+        request.append(buf, size_t(n));
+    }
+    ++requests_;
+    const auto sendAll = [fd](const char* data, size_t size) {
+        while (size > 0) {
+            const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);  // a cancelled client closes: no SIGPIPE
+            if (n <= 0) return false;
+            data += n;
+            size -= size_t(n);
+        }
+        return true;
+    };
+    const auto reply = [&](const std::string& status) {
+        const std::string head = "HTTP/1.1 " + status + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        sendAll(head.data(), head.size());
+    };
+    const size_t sp1 = request.find(' '), sp2 = request.find(' ', sp1 + 1);
+    if (request.compare(0, 4, "GET ") != 0 || sp2 == std::string::npos) return reply("400 Bad Request");
+    const std::string path = request.substr(sp1 + 1, sp2 - sp1 - 1);
+    bool slow = false;
+    std::string name;
+    if (path.rfind("/files/", 0) == 0) name = path.substr(7);
+    else if (path.rfind("/slow/", 0) == 0) name = path.substr(6), slow = true;
+    if (name.empty() || name.find('/') != std::string::npos || !fs::is_regular_file(root_ / name))
+        return reply("404 Not Found");
+    std::ifstream in(root_ / name, std::ios::binary);
+    const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t start = 0;
+    std::string lower = request;
+    for (auto& c : lower) c = char(std::tolower(static_cast<unsigned char>(c)));
+    if (const size_t r = lower.find("\r\nrange: bytes="); r != std::string::npos)
+        start = size_t(std::stoll(request.substr(r + 15)));
+    if (start > data.size()) return reply("416 Range Not Satisfiable");
+    std::string head = start > 0 ? "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes " + std::to_string(start) + "-" +
+                                       std::to_string(data.size() - 1) + "/" + std::to_string(data.size()) + "\r\n"
+                                 : std::string("HTTP/1.1 200 OK\r\n");
+    head += "Content-Type: application/octet-stream\r\nAccept-Ranges: bytes\r\nContent-Length: " +
+            std::to_string(data.size() - start) + "\r\nConnection: close\r\n\r\n";
+    if (!sendAll(head.data(), head.size())) return;
+    if (!slow) {
+        sendAll(data.data() + start, data.size() - start);
+        return;
+    }
+    constexpr size_t kPiece = 16 * 1024;
+    for (size_t at = start; at < data.size() && !stop_; at += kPiece) {
+        if (!sendAll(data.data() + at, std::min(kPiece, data.size() - at))) return;
+        std::this_thread::sleep_for(std::chrono::milliseconds(slowPieceMs_));
+    }
 }
 
 }  // namespace tessera::uitest

@@ -1,8 +1,11 @@
 #pragma once
 // Shared pieces of the UI tests: one QApplication for the process (offscreen platform, test-mode settings), and
 // small generated projects of real JPEG files scanned by the real scanner.
+#include <atomic>
 #include <filesystem>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace tessera::uitest {
@@ -35,5 +38,33 @@ void writeDemoProject(const std::filesystem::path& root, int perClass);
 
 // Scans `root` into its project store with the real scanner (creating the project). Returns the images seen.
 long long scanProject(const std::filesystem::path& root);
+
+// A local HTTP/1.1 file server on 127.0.0.1 (a free port) in threads of the test process, for the weights
+// download paths: nothing leaves the machine. The same idea as tests/nn/http_server.py, plus a throttled path, which
+// that script has no way to do, so that a download is still running when the test cancels it.
+//   /files/NAME  the file from `root` at full speed ("Range: bytes=N-" answered with 206)
+//   /slow/NAME   the same, in 16 KiB pieces every `slowPieceMs` milliseconds
+class LocalHttpServer {
+public:
+    explicit LocalHttpServer(std::filesystem::path root, int slowPieceMs = 50);
+    ~LocalHttpServer();  // closes the socket and joins every connection (a throttled one within one piece)
+    int port() const { return port_; }
+    std::string url(const std::string& path) const;  // "http://127.0.0.1:PORT" + path
+    int requests() const { return requests_; }
+
+private:
+    void acceptLoop();
+    void serve(int fd);
+
+    std::filesystem::path root_;
+    int slowPieceMs_;
+    int listenFd_ = -1;
+    int port_ = 0;
+    std::atomic<bool> stop_{false};
+    std::atomic<int> requests_{0};
+    std::thread acceptThread_;
+    std::mutex mutex_;
+    std::vector<std::thread> connections_;
+};
 
 }  // namespace tessera::uitest
