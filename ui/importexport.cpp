@@ -236,10 +236,11 @@ ImportExport::Outcome ImportExport::exportModel(const QString& outPath) {
 QString ImportExport::startDir() const { return document_->isOpen() ? document_->rootPath() : QDir::homePath(); }
 
 void ImportExport::show(const Outcome& outcome, const QString& title) {
-    QMessageBox box(outcome.ok ? QMessageBox::Information : QMessageBox::Warning, title, outcome.text,
-                    QMessageBox::Ok, parent_);
-    if (!outcome.details.isEmpty()) box.setDetailedText(outcome.details.join(QLatin1Char('\n')));
-    box.exec();
+    auto* box = new QMessageBox(outcome.ok ? QMessageBox::Information : QMessageBox::Warning, title, outcome.text,
+                                QMessageBox::Ok, parent_);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    if (!outcome.details.isEmpty()) box->setDetailedText(outcome.details.join(QLatin1Char('\n')));
+    box->open();
 }
 
 void ImportExport::onImportLabels() {
@@ -279,20 +280,22 @@ void ImportExport::onExportPhotos() {
     ask.setDefaultButton(copies);
     ask.exec();
     if (ask.clickedButton() != copies && ask.clickedButton() != links) return;
-    const bool link = ask.clickedButton() == links;
+    startImageFolderExport(dir, ask.clickedButton() == links);
+}
 
+void ImportExport::startImageFolderExport(const QString& dir, bool link) {
+    if (!document_->isOpen()) return;
     // The core job reports progress and checks cancel; it runs on a pool thread with its own store.
     auto* progress = new QProgressDialog(tr("Exporting photos…"), tr("Cancel"), 0, 0, parent_);
     progress->setWindowTitle(tr("Export Labelled Photos"));
     progress->setWindowModality(Qt::WindowModal);
     progress->setMinimumDuration(300);
     JobContext ctx;
-    QPointer<QProgressDialog> guard(progress);
-    ctx.onProgress = [guard](const Progress& p) {
-        QMetaObject::invokeMethod(guard.data(), [guard, p] {
-            if (!guard) return;
-            guard->setMaximum(int(p.total));
-            guard->setValue(int(p.done));
+    // `progress` outlives every call: it is deleted only after the job has returned (see finished below).
+    ctx.onProgress = [progress](const Progress& p) {
+        QMetaObject::invokeMethod(progress, [progress, p] {
+            progress->setMaximum(int(p.total));
+            progress->setValue(int(p.done));
         }, Qt::QueuedConnection);
     };
     const CancelToken cancel = ctx.cancel;
@@ -303,6 +306,7 @@ void ImportExport::onExportPhotos() {
         watcher->deleteLater();
         progress->deleteLater();
         show(outcome, tr("Export Labelled Photos"));
+        emit imageFolderExported(outcome.ok, outcome.text);
     });
     const QString root = document_->rootPath();
     watcher->setFuture(QtConcurrent::run([root, dir, link, ctx] { return exportImageFolder(root, dir, link, ctx); }));

@@ -62,6 +62,13 @@ public:
     QStringList patternSamples(const QString& pattern, int count) const;
     Outcome applyFinds(const project::FindImportReport& report, const QString& source);
 
+    // The menu action's job after its dialogs: runs the export on a pool thread behind a QProgressDialog with Cancel,
+    // then shows the outcome (a window-modal box that does not block) and emits imageFolderExported.
+    void startImageFolderExport(const QString& outDir, bool links);
+
+signals:
+    void imageFolderExported(bool ok, const QString& text);
+
 public slots:
     void updateActions();  // enabled state and tooltips from the document and the active model
 
@@ -71,6 +78,7 @@ private:
     void onImportFinds();  // importexport_finds.cpp
     void onExportPhotos();
     void onExportModel();
+    // A window-modal message box opened without a nested event loop, so the slots return at once.
     void show(const Outcome& outcome, const QString& title);
     QString startDir() const;
 

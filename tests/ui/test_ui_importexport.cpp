@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <QAction>
+#include <QApplication>
 #include <QMenu>
+#include <QMessageBox>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QWidget>
@@ -203,6 +205,23 @@ TEST_F(UiImportExport, ImageFolderTreeHasEachClassAndNeverOverwrites) {
     r = ImportExport::exportImageFolder(doc.rootPath(), QString::fromStdString((out.path() / "c").string()), false,
                                         cancelled);
     EXPECT_FALSE(r.ok);
+}
+
+TEST_F(UiImportExport, ImageFolderExportFromTheMenuRunsOffTheGuiThreadAndTellsTheUser) {
+    // What the menu action does after its two dialogs: the job on a pool thread, then a message box that names the
+    // folder (opened without blocking, so the test can read it).
+    const fs::path tree = out.path() / "menu-tree";
+    QSignalSpy done(io.get(), &ImportExport::imageFolderExported);
+    io->startImageFolderExport(QString::fromStdString(tree.string()), false);
+    ASSERT_TRUE(done.wait(20000));
+    EXPECT_TRUE(done.front()[0].toBool()) << done.front()[1].toString().toStdString();
+    EXPECT_EQ(filesIn(tree / "amphora"), 5u);
+    QMessageBox* box = nullptr;
+    for (QWidget* w : QApplication::topLevelWidgets())
+        if (auto* b = qobject_cast<QMessageBox*>(w); b && b->isVisible()) box = b;
+    ASSERT_NE(box, nullptr);
+    EXPECT_TRUE(box->text().contains("menu-tree")) << box->text().toStdString();
+    box->close();
 }
 
 TEST_F(UiImportExport, FindInformationFromAPattern) {
