@@ -8,7 +8,10 @@
 #include <QAction>
 #include <QApplication>
 #include <QMenu>
+#include <QLineEdit>
 #include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QTimer>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QWidget>
@@ -222,6 +225,30 @@ TEST_F(UiImportExport, ImageFolderExportFromTheMenuRunsOffTheGuiThreadAndTellsTh
     ASSERT_NE(box, nullptr);
     EXPECT_TRUE(box->text().contains("menu-tree")) << box->text().toStdString();
     box->close();
+}
+
+TEST_F(UiImportExport, FindDialogPreviewsWhatThePatternReads) {
+    // The menu action opens the dialog; its preview follows the pattern as it is typed. Cancel writes nothing.
+    QString before, after;
+    QTimer::singleShot(0, [&] {
+        QWidget* dialog = QApplication::activeModalWidget();
+        if (!dialog) return;
+        auto* preview = dialog->findChild<QPlainTextEdit*>();
+        QLineEdit* pattern = nullptr;
+        for (auto* e : dialog->findChildren<QLineEdit*>())
+            if (e->text().contains("{site}")) pattern = e;
+        if (preview && pattern) {
+            before = preview->toPlainText();
+            pattern->setText("{site}/find_{find}.jpg");
+            after = preview->toPlainText();
+        }
+        dialog->close();
+    });
+    io->importFindsAction()->trigger();
+    EXPECT_TRUE(before.contains("amphora/find_00.jpg")) << before.toStdString();
+    EXPECT_TRUE(before.contains("does not match")) << before.toStdString();
+    EXPECT_TRUE(after.contains("site amphora, find 00")) << after.toStdString();
+    EXPECT_TRUE(doc.store().findInfo().value().at(imageId("amphora/find_00.jpg")).site.empty());
 }
 
 TEST_F(UiImportExport, FindInformationFromAPattern) {
