@@ -96,6 +96,8 @@ void ImportExport::populate(QMenu* menu) {
     menu->addAction(exportModel_);
     menu->addSeparator();
     connect(menu, &QMenu::aboutToShow, this, &ImportExport::updateActions);
+    // Menus hide tooltips by default; "Export Model" greyed out must say why (only explicit tooltips are shown).
+    menu->setToolTipsVisible(true);
 }
 
 QString ImportExport::activeModelPath() const {
@@ -325,7 +327,15 @@ void ImportExport::onExportModel() {
     if (path.isEmpty()) return;
     const QString wanted = filter == pth ? QStringLiteral("pth") : filter == onnx ? QStringLiteral("onnx")
                                                                                   : QStringLiteral("tessera-model");
-    if (!path.endsWith('.' + wanted, Qt::CaseInsensitive)) path += '.' + wanted;
+    if (!path.endsWith('.' + wanted, Qt::CaseInsensitive)) {
+        path += '.' + wanted;
+        // The save dialog only asked about the name as typed, without the ending added here.
+        if (QFileInfo::exists(path) &&
+            QMessageBox::question(parent_, tr("Export Model"),
+                                  tr("%1 already exists. Replace it?").arg(QDir::toNativeSeparators(path))) !=
+                QMessageBox::Yes)
+            return;
+    }
     // Converting a ResNet takes a second or two and has no progress or cancel in the core: a busy cursor will do.
     QApplication::setOverrideCursor(Qt::WaitCursor);
     const Outcome outcome = exportModel(path);
