@@ -32,6 +32,7 @@
 #include "core/learn/deviceinfo.h"
 #include "ui/datasetview.h"
 #include "ui/imagelistmodel.h"
+#include "ui/importexport.h"
 #include "ui/projectdocument.h"
 #include "ui/recentprojects.h"
 #include "ui/reviewview.h"
@@ -190,6 +191,9 @@ void MainWindow::createMenus() {
     file->addSeparator();
     file->addAction(rescanAction_);
     file->addAction(closeAction_);
+    auto* importExport = new ImportExport(document_, this);  // labels CSV, find info, ImageFolder, model export
+    importExport->setObjectName(QStringLiteral("importExport"));
+    importExport->populate(file);
     file->addSeparator();
     file->addAction(quitAction_);
 

@@ -2,6 +2,9 @@
 // builds its plots from core statistics, and a health entry selects its images in Dataset mode.
 #include <gtest/gtest.h>
 
+#include <QMenu>
+#include <QMenuBar>
+
 #include <QLabel>
 #include <QSignalSpy>
 #include <QTableView>
@@ -12,6 +15,7 @@
 
 #include "ui/datasetview.h"
 #include "ui/imagelistmodel.h"
+#include "ui/importexport.h"
 #include "ui/mainwindow.h"
 #include "ui/projectdocument.h"
 #include "ui/statisticsview.h"
@@ -45,7 +49,21 @@ protected:
 
 TEST_F(UiMainWindow, OpensAProjectAndShowsCounts) {
     EXPECT_EQ(window->countsText(), QStringLiteral("No project open"));
+    // The File menu carries the import/export actions, disabled until a project is open.
+    auto* io = window->findChild<ImportExport*>(QStringLiteral("importExport"));
+    ASSERT_NE(io, nullptr);
+    QMenu* fileMenu = nullptr;
+    for (QAction* a : window->menuBar()->actions())
+        if (a->menu() && a->menu()->actions().contains(io->exportModelAction())) fileMenu = a->menu();
+    ASSERT_NE(fileMenu, nullptr);
+    for (QAction* a : {io->importLabelsAction(), io->exportLabelsAction(), io->importFindsAction(),
+                       io->exportPhotosAction(), io->exportModelAction()}) {
+        EXPECT_TRUE(fileMenu->actions().contains(a)) << a->text().toStdString();
+        EXPECT_FALSE(a->isEnabled()) << a->text().toStdString();
+    }
     openAndWaitForScan();
+    EXPECT_TRUE(io->importLabelsAction()->isEnabled());
+    EXPECT_FALSE(io->exportModelAction()->isEnabled());  // no trained model yet
     EXPECT_TRUE(window->windowTitle().startsWith(QString::fromStdString(dir.path().filename().string())));
     EXPECT_EQ(window->imageModel()->rowCount(), 20);
     const auto counts = window->imageModel()->counts();
