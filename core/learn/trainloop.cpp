@@ -132,6 +132,14 @@ EvalResult TrainLoop::evaluate(nn::ResNet& model, const TrainData& data, const s
     return r;
 }
 
+std::vector<int64_t> TrainLoop::recalibrationSample(const std::vector<int64_t>& trainIndex) {
+    const size_t total = trainIndex.size(), n = std::min(total, size_t(kRecalibrateImages));
+    std::vector<int64_t> sample;
+    sample.reserve(n);
+    for (size_t i = 0; i < n; ++i) sample.push_back(trainIndex[i * total / n]);
+    return sample;
+}
+
 void TrainLoop::recalibrateBatchNorm(nn::ResNet& model, const std::vector<torch::nn::BatchNorm2dImpl*>& norms,
                                      const TrainData& data, torch::Device device, int imageSize, int batchSize) {
     torch::NoGradGuard noGrad;
@@ -145,11 +153,12 @@ void TrainLoop::recalibrateBatchNorm(nn::ResNet& model, const std::vector<torch:
         bn->reset_running_stats();
         bn->options.momentum(c10::nullopt);  // cumulative average over the batches below
     }
-    // The first images of the train set (fixed order: deterministic), a few batches are enough for an average.
-    const size_t n = std::min(data.trainIndex.size(), size_t(kRecalibrateImages));
+    // A few batches are enough for an average. trainIndex is in image-id order, which for folder-per-class projects
+    // is class by class, so the sample is spread evenly over it rather than taken from its start.
+    const std::vector<int64_t> sample = recalibrationSample(data.trainIndex);
+    const size_t n = sample.size();
     for (size_t start = 0; start + 1 < n; start += size_t(batchSize)) {
-        std::vector<int64_t> rows(data.trainIndex.begin() + long(start),
-                                  data.trainIndex.begin() + long(std::min(n, start + size_t(batchSize))));
+        std::vector<int64_t> rows(sample.begin() + long(start), sample.begin() + long(std::min(n, start + size_t(batchSize))));
         if (rows.size() < 2) break;
         auto imgs = data.pixels.index_select(0, indexTensor(rows, data.pixels.device())).to(device);
         auto x = BatchAugmenter::centerCrop(imgs, imageSize);

@@ -55,10 +55,12 @@ public:
     static Status loadModelWeights(nn::ResNet& model, const std::filesystem::path& checkpoint);
 
     // From-scratch runs only: re-measures the batch-norm running statistics of `norms` with the current weights on
-    // the first kRecalibrateImages training photos (un-augmented), before validating, while fewer than
+    // kRecalibrateImages training photos (un-augmented, recalibrationSample), before validating, while fewer than
     // kRecalibrateSteps steps were taken. Momentum returns to torchvision's 0.1 afterwards.
     static constexpr int kRecalibrateImages = 128;
     static constexpr int64_t kRecalibrateSteps = 60;
+    // The photos recalibration uses: kRecalibrateImages spread evenly over trainIndex (all of it when smaller).
+    static std::vector<int64_t> recalibrationSample(const std::vector<int64_t>& trainIndex);
     static void recalibrateBatchNorm(nn::ResNet& model, const std::vector<torch::nn::BatchNorm2dImpl*>& norms,
                                      const TrainData& data, torch::Device device, int imageSize, int batchSize);
 

@@ -2,6 +2,7 @@
 // cancel within one step, pause/resume, linear probe.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -211,8 +212,8 @@ TEST_F(TrainLoopTest, BatchNormRecalibrationMeasuresTheCurrentWeights) {
     TrainLoop::recalibrateBatchNorm(model, norms, data, torch::kCPU, 32, 8);
 
     // The stem's statistics are exactly the mean and (unbiased) variance of conv1 over the recalibration images.
-    const size_t n = std::min(data.trainIndex.size(), size_t(TrainLoop::kRecalibrateImages));
-    std::vector<int64_t> rows(data.trainIndex.begin(), data.trainIndex.begin() + long(n));
+    const std::vector<int64_t> rows = TrainLoop::recalibrationSample(data.trainIndex);
+    const size_t n = rows.size();
     torch::NoGradGuard noGrad;
     auto x = BatchAugmenter::centerCrop(data.pixels.index_select(0, torch::tensor(rows, torch::kLong)), 32);
     auto named = model->named_modules();
@@ -234,6 +235,19 @@ TEST_F(TrainLoopTest, BatchNormRecalibrationMeasuresTheCurrentWeights) {
         ASSERT_TRUE(bn->options.momentum().has_value());
         EXPECT_DOUBLE_EQ(*bn->options.momentum(), 0.1);
     }
+}
+
+TEST(TrainLoopRecalibration, SampleIsSpreadOverTheWholeTrainSet) {
+    std::vector<int64_t> index(1000);
+    for (size_t i = 0; i < index.size(); ++i) index[i] = int64_t(i) * 3;  // class by class, as image ids are
+    const auto sample = TrainLoop::recalibrationSample(index);
+    ASSERT_EQ(sample.size(), size_t(TrainLoop::kRecalibrateImages));
+    EXPECT_EQ(sample.front(), 0);
+    EXPECT_GE(sample.back(), index[index.size() - 1000 / TrainLoop::kRecalibrateImages - 1]);  // reaches the end
+    EXPECT_TRUE(std::is_sorted(sample.begin(), sample.end()));
+    EXPECT_EQ(std::adjacent_find(sample.begin(), sample.end()), sample.end());  // no photo twice
+    const std::vector<int64_t> small = {5, 9, 11};
+    EXPECT_EQ(TrainLoop::recalibrationSample(small), small);
 }
 
 TEST_F(TrainLoopTest, FromScratchValidationLossStaysSane) {
