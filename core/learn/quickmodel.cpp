@@ -67,15 +67,12 @@ Status QuickModel::refresh(const JobContext& ctx) {
     // Embed what is new (by content hash).
     const auto t0 = std::chrono::steady_clock::now();
     std::vector<EmbeddingRequest> requests;
-    std::vector<std::string> requestHashes;
+    std::unordered_set<std::string> requestHashes;  // identical photos are embedded once
     for (const auto& li : set->images()) {
         const auto& im = li.image;
         if (!im.contentHash.empty() && d.byHash.count(im.contentHash)) continue;
-        if (std::find(requestHashes.begin(), requestHashes.end(), im.contentHash) != requestHashes.end() &&
-            !im.contentHash.empty())
-            continue;
+        if (!im.contentHash.empty() && !requestHashes.insert(im.contentHash).second) continue;
         requests.push_back({d.root / im.relPath, im.contentHash});
-        requestHashes.push_back(im.contentHash);
     }
     if (!requests.empty()) {
         auto emb = d.cache.compute(requests, ctx);
