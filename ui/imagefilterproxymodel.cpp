@@ -19,15 +19,17 @@ void ImageFilterProxyModel::setSourceModel(QAbstractItemModel* sourceModel) {
     // A rewritten prediction run changes most rows at once. Left dynamic, QSortFilterProxyModel would move or drop
     // them interval by interval (seconds for 100,000 rows); paused, it only forwards dataChanged and one rebuild
     // of the mapping afterwards costs a single sort.
+    // A view that neither filters nor sorts by prediction keeps its order and rows: nothing to pause or rebuild
+    // (re-enabling dynamic sorting re-sorts every row, measurable on 100,000).
     connect(images_, &ImageListModel::predictionsAboutToBeReloaded, this, [this] {
-        if (!dynamicSortFilter()) return;
+        if (!dynamicSortFilter() || !dependsOnPredictions()) return;
         pausedDynamic_ = true;
         setDynamicSortFilter(false);
     });
     connect(images_, &ImageListModel::predictionsReloaded, this, [this] {
         if (!pausedDynamic_) return;
         pausedDynamic_ = false;
-        if (dependsOnPredictions()) invalidate();
+        invalidate();
         setDynamicSortFilter(true);
     });
 }

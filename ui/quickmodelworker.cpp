@@ -125,9 +125,13 @@ void QuickModelWorker::refresh() {
         return;
     }
     auto labels = store->classByImage();
+    if (!labels) {  // e.g. the database stayed busy: say so and keep the stored calls, they may still be right
+        result.message = tr("Quick model: %1").arg(QString::fromStdString(labels.error()));
+        done();
+        return;
+    }
     std::set<int64_t> classes;
-    if (labels)
-        for (const auto& [image, cls] : *labels) classes.insert(cls);
+    for (const auto& [image, cls] : *labels) classes.insert(cls);
     if (classes.size() < 2) {
         result.runId = clearStoredPredictions(*store);  // old calls from a head that no longer applies would mislead
         result.message = tr("Quick model idle: label photos in at least two classes (%n class(es) labelled so far).",
