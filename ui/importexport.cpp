@@ -14,6 +14,7 @@
 #include <QPushButton>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
 #include <filesystem>
 #include <unordered_map>
 
@@ -63,6 +64,13 @@ QStringList ignoredLabelColumns(const QString& csvPath) {
 }
 
 }  // namespace
+
+ImportExport::~ImportExport() {
+    for (auto& job : running_) {
+        job.cancel.cancel();
+        job.wait();
+    }
+}
 
 ImportExport::ImportExport(ProjectDocument* document, QWidget* dialogParent)
     : QObject(dialogParent), document_(document), parent_(dialogParent) {
@@ -293,18 +301,25 @@ void ImportExport::startImageFolderExport(const QString& dir, bool link) {
     progress->setWindowModality(Qt::WindowModal);
     progress->setMinimumDuration(300);
     JobContext ctx;
-    // `progress` outlives every call: it is deleted only after the job has returned (see finished below).
-    ctx.onProgress = [progress](const Progress& p) {
-        QMetaObject::invokeMethod(progress, [progress, p] {
-            progress->setMaximum(int(p.total));
-            progress->setValue(int(p.done));
+    // Progress goes through the application object and a guarded pointer: the dialog's parent may be destroyed
+    // while the job runs, and after Cancel a late update must not show the dialog again.
+    const QPointer<QProgressDialog> guard(progress);
+    ctx.onProgress = [guard](const Progress& p) {
+        QMetaObject::invokeMethod(qApp, [guard, p] {
+            if (!guard || guard->wasCanceled()) return;
+            guard->setMaximum(int(p.total));
+            guard->setValue(int(p.done));
         }, Qt::QueuedConnection);
     };
     const CancelToken cancel = ctx.cancel;
     connect(progress, &QProgressDialog::canceled, this, [cancel] { cancel.cancel(); });
     auto* watcher = new QFutureWatcher<Outcome>(this);
+    running_.push_back({watcher, cancel, [watcher] { watcher->waitForFinished(); }});
     connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher, progress] {
         const Outcome outcome = watcher->result();
+        running_.erase(std::remove_if(running_.begin(), running_.end(),
+                                      [watcher](const RunningJob& job) { return job.watcher == watcher; }),
+                       running_.end());
         watcher->deleteLater();
         progress->deleteLater();
         show(outcome, tr("Export Labelled Photos"));

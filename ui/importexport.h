@@ -7,6 +7,10 @@
 #include <QString>
 #include <QStringList>
 
+#include <functional>
+#include <utility>
+#include <vector>
+
 #include "core/project/findimport.h"
 #include "core/util/expected.h"
 #include "core/util/jobcontext.h"
@@ -31,6 +35,7 @@ public:
     };
 
     ImportExport(ProjectDocument* document, QWidget* dialogParent);
+    ~ImportExport() override;  // cancels a running folder export and waits for it (it would outlive its dialog)
 
     // Adds the import and export actions to `menu` (with separators around them) and refreshes the "Export Model"
     // action whenever the menu opens, so a model chosen in Train mode is seen without a signal.
@@ -73,6 +78,12 @@ public slots:
     void updateActions();  // enabled state and tooltips from the document and the active model
 
 private:
+    struct RunningJob {
+        QObject* watcher;              // the job's QFutureWatcher
+        CancelToken cancel;
+        std::function<void()> wait;    // blocks until the job has returned
+    };
+    std::vector<RunningJob> running_;
     void onImportLabels();
     void onExportLabels();
     void onImportFinds();  // importexport_finds.cpp
