@@ -23,6 +23,7 @@
 #include "core/learn/predictor.h"
 #include "core/project/filenamepattern.h"
 #include "core/project/projectstore.h"
+#include "core/util/atomicfile.h"
 #include "core/util/sha256.h"
 
 namespace fs = std::filesystem;
@@ -146,18 +147,11 @@ int writePerFind(const PredictArgs& a, learn::PredictionFormat format, const std
         row.first = std::move(m);
     }
 
-    const std::string tmp = a.perFind + ".part";
-    std::FILE* out = std::fopen(tmp.c_str(), "wb");
-    if (!out) return userError("--per-find " + a.perFind + ": cannot open for writing");
     std::string text = learn::PredictionTable::findHeader(a.options.topK);
     for (const auto& [key, row] : rows)
         text += learn::PredictionTable::findRow(row.first, row.second, classNames, a.options.topK,
                                                 a.options.unknownBelow);
-    const bool written = std::fwrite(text.data(), 1, text.size(), out) == text.size();
-    if (std::fclose(out) != 0 || !written) return userError("--per-find " + a.perFind + ": writing failed (disk full?)");
-    std::error_code ec;
-    fs::rename(tmp, a.perFind, ec);
-    if (ec) return userError("--per-find " + a.perFind + ": " + ec.message());
+    if (auto st = util::writeFileAtomically(a.perFind, text); !st) return userError("--per-find: " + st.error());
 
     int64_t unreadable = 0;
     for (const auto& [key, row] : rows) unreadable += row.second;
@@ -168,9 +162,7 @@ int writePerFind(const PredictArgs& a, learn::PredictionFormat format, const std
         const std::string listFile = a.perFind + ".no-find.txt";
         std::string list;
         for (const auto& f : noFind) list += f + "\n";
-        std::FILE* l = std::fopen(listFile.c_str(), "wb");
-        const bool listed = l && std::fwrite(list.data(), 1, list.size(), l) == list.size();
-        if (l && std::fclose(l) != 0) return userError(listFile + ": writing failed (disk full?)");
+        const bool listed = util::writeFileAtomically(listFile, list).ok();
         std::printf("%zu photos have no find id (%s) and are in no row; %s:\n", noFind.size(),
                     a.findPattern.empty() ? "none stored in a project, and no --find-pattern given"
                                           : "none stored in a project, and --find-pattern did not match",
