@@ -109,11 +109,8 @@ void ImportExport::populate(QMenu* menu) {
 }
 
 QString ImportExport::activeModelPath() const {
-    if (!document_->isOpen()) return {};
-    auto value = document_->store().setting("active_model");
-    if (!value.ok() || !*value || (*value)->empty()) return {};
-    const QString path = q((document_->store().dataDir() / **value).string());
-    return QFileInfo::exists(path) ? path : QString();
+    const QString path = document_->activeModelPath();
+    return !path.isEmpty() && QFileInfo::exists(path) ? path : QString();
 }
 
 void ImportExport::updateActions() {

@@ -47,6 +47,13 @@ void ProjectDocument::close() {
     emit closed();
 }
 
+QString ProjectDocument::activeModelPath() const {
+    if (!store_) return {};
+    auto value = store_->setting("active_model");
+    if (!value.ok() || !*value || (*value)->empty()) return {};
+    return QString::fromStdString((store_->dataDir() / **value).string());
+}
+
 void ProjectDocument::setPredictionRun(qint64 runId) {
     predictionRun_ = runId;
     emit predictionsChanged(runId);

@@ -58,6 +58,10 @@ public:
     void notifyClassesChanged();
     void reportError(const QString& message);
 
+    // The active model bundle (project setting "active_model", relative to .tessera) as an absolute path; empty when
+    // no project is open or none is set. Whether the file still exists is the caller's question.
+    QString activeModelPath() const;
+
     // The predictions the views show (Dataset filters and sort, Review): a run id in the store, 0 for none.
     // On open it is the newest run with stored predictions; whoever writes new predictions (the Review mode's
     // prediction worker, the quick model) calls setPredictionRun, also with the same id after rewriting that run.

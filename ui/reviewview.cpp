@@ -278,12 +278,7 @@ void ReviewView::shutdown() {
     photo_.waitForFinished();
 }
 
-QString ReviewView::activeModelPath() const {
-    if (!document_->isOpen()) return {};
-    auto value = document_->store().setting("active_model");
-    if (!value.ok() || !*value || (*value)->empty()) return {};
-    return QString::fromStdString((document_->store().dataDir() / **value).string());
-}
+QString ReviewView::activeModelPath() const { return document_->activeModelPath(); }
 
 void ReviewView::reloadModel() {
     const QString path = activeModelPath();
