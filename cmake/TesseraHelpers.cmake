@@ -46,9 +46,18 @@ function(tessera_add_test name)
   if(NOT "${ARG_LIBS}" MATCHES "torch")
     target_link_options(${name} PRIVATE "LINKER:--as-needed")
   endif()
+  # gpu tests run one at a time (one device, and timings and memory must not interfere) and only after the device
+  # check (tests/CMakeLists.txt) has passed: without a GPU, ctest -L gpu reports them "Not Run" next to the check's
+  # failure, which says why.
+  set(_gpu_properties)
+  if("gpu" IN_LIST ARG_LABELS)
+    set(_gpu_properties RUN_SERIAL TRUE FIXTURES_REQUIRED tessera_gpu_device)
+  endif()
   gtest_discover_tests(${name}
     TEST_PREFIX "${name}."
     DISCOVERY_MODE PRE_TEST
     PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
-               ENVIRONMENT "QT_QPA_PLATFORM=offscreen;OMP_NUM_THREADS=2")
+               ENVIRONMENT QT_QPA_PLATFORM=offscreen ${_gpu_properties})
+  # (One variable only: CMake 3.25's gtest_discover_tests splits a list value into separate arguments, which shifted
+  # every property after it; an OMP_NUM_THREADS=2 that used to follow here never reached a test.)
 endfunction()

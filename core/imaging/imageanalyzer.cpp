@@ -75,7 +75,7 @@ ImageAnalysis ImageAnalyzer::analyze(const std::filesystem::path& path, const An
     ImageAnalysis out;
     std::string name;
     try {
-        name = path.u8string();
+        name = path.string();
         auto bytes = readFileBytes(path);
         if (!bytes) {
             out.error = bytes.error();

@@ -37,7 +37,7 @@ std::string osReason(int err) { return err ? std::strerror(err) : std::string("u
 
 // Reads up to maxBytes (all when 0). errno is the only portable way to learn why an ifstream failed on POSIX.
 Expected<std::vector<uint8_t>> readBytes(const std::filesystem::path& path, size_t maxBytes) {
-    const std::string name = path.u8string();
+    const std::string name = path.string();
     std::error_code ec;
     auto status = std::filesystem::status(path, ec);
     if (ec) return makeError("cannot read " + name + ": " + ec.message());
@@ -169,18 +169,18 @@ Expected<ImageHeader> ImageDecoder::probeBuffer(const uint8_t* data, size_t size
 Expected<ImageHeader> ImageDecoder::probe(const std::filesystem::path& path) {
     auto prefix = readBytes(path, kProbePrefixBytes);
     if (!prefix) return prefix.takeError();
-    auto header = probeBuffer(prefix->data(), prefix->size(), path.u8string());
+    auto header = probeBuffer(prefix->data(), prefix->size(), path.string());
     if (header || prefix->size() < kProbePrefixBytes) return header;
     // A header that does not fit the prefix (huge APP segments before the JPEG frame): read it all.
     auto all = readBytes(path, 0);
     if (!all) return all.takeError();
-    return probeBuffer(all->data(), all->size(), path.u8string());
+    return probeBuffer(all->data(), all->size(), path.string());
 }
 
 Expected<cv::Mat> ImageDecoder::decode(const std::filesystem::path& path, const DecodeOptions& options) {
     auto bytes = readFileBytes(path);
     if (!bytes) return bytes.takeError();
-    return decodeBuffer(*bytes, path.u8string(), options);
+    return decodeBuffer(*bytes, path.string(), options);
 }
 
 Expected<cv::Mat> ImageDecoder::decodeBuffer(const std::vector<uint8_t>& bytes, const std::string& name,
@@ -242,7 +242,7 @@ Expected<std::vector<uint8_t>> readFileBytes(const std::filesystem::path& path) 
     try {
         return readBytes(path, 0);
     } catch (const std::exception& e) {  // bad_alloc on an absurd file, filesystem_error
-        return makeError("cannot read " + path.u8string() + ": " + e.what());
+        return makeError("cannot read " + path.string() + ": " + e.what());
     }
 }
 

@@ -8,7 +8,7 @@
 namespace tessera::imaging {
 
 Expected<cv::Mat> Thumbnailer::make(const std::filesystem::path& path, int longSide, int64_t maxPixels) {
-    if (longSide <= 0) return makeError(path.u8string() + ": thumbnail size must be positive, got " + std::to_string(longSide));
+    if (longSide <= 0) return makeError(path.string() + ": thumbnail size must be positive, got " + std::to_string(longSide));
     DecodeOptions options;
     options.maxPixels = maxPixels;
     options.minLongSide = longSide;
@@ -17,7 +17,7 @@ Expected<cv::Mat> Thumbnailer::make(const std::filesystem::path& path, int longS
     try {
         return resizeToLongSide(*image, longSide, ResizeQuality::Best);
     } catch (const cv::Exception& e) {
-        return makeError(path.u8string() + ": cannot make thumbnail (OpenCV: " + e.msg + ")");
+        return makeError(path.string() + ": cannot make thumbnail (OpenCV: " + e.msg + ")");
     }
 }
 

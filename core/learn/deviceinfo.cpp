@@ -109,8 +109,11 @@ DeviceInfo probe() {
     info.cpuCapability = configValue(config, "CPU capability usage: ", "\n");
     info.blas = configValue(config, "BLAS_INFO=", ",\n");
     info.cpuNativeBf16 = probeCpuNativeBf16();
-    info.torchHasCuda = at::hasCUDA();
+    // Whether the loaded LibTorch was built with CUDA is a fact of the library (its CUDA hooks are registered),
+    // independent of a driver or a device: at::hasCUDA() would also be false on a CUDA build without a GPU.
+    info.torchHasCuda = at::detail::getCUDAHooks().isBuilt();
     info.torchCudaVersion = configValue(config, "CUDA Runtime ", "\n");
+    if (info.torchCudaVersion.empty()) info.torchCudaVersion = configValue(config, "CUDA_VERSION=", ",\n");
     if (info.torchHasCuda) {
         try {
             const long v = at::detail::getCUDAHooks().versionCuDNN();

@@ -11,7 +11,7 @@
 #include "core/learn/augment_torch.h"
 #include "core/learn/devicechoice_torch.h"
 #include "core/learn/imagecache_torch.h"
-#include "core/learn/learncompat.h"
+#include "core/learn/cudadevice_torch.h"
 #include "core/nn/modelbundle.h"
 #include "core/nn/modelbundle_torch.h"
 #include "core/nn/weightloader_torch.h"
@@ -134,7 +134,7 @@ Status EmbeddingCache::Impl::load() {
         if (!chosen) return chosen.takeError();
         if (chosen->is_cuda()) {
             device = torch::Device(torch::kCUDA);
-            deviceName = "cuda: " + compat::cudaDeviceName();
+            deviceName = "cuda: " + learn::cuda::deviceName();
         }
         if (options.threads > 0) at::set_num_threads(options.threads);
         model->to(device);

@@ -10,10 +10,10 @@
 
 #include "core/imaging/imagedecoder.h"
 #include "core/learn/devicechoice_torch.h"
-#include "core/learn/learncompat.h"
+#include "core/learn/cudadevice_torch.h"
 #include "core/learn/predictorimpl_torch.h"
 #include "core/nn/modelbundle_torch.h"
-#include "core/nn/torchcompat.h"
+#include "core/nn/autocast_torch.h"
 #include "core/util/sha256.h"
 #include "core/util/threadpool.h"
 
@@ -83,7 +83,7 @@ torch::Tensor Predictor::Impl::probabilities(const torch::Tensor& x) {
     if (cuda) in = in.contiguous(at::MemoryFormat::ChannelsLast);
     torch::Tensor logits;
     {
-        nn::compat::AutocastGuard autocast(device.type(), at::kBFloat16, bf16);
+        nn::AutocastGuard autocast(device.type(), at::kBFloat16, bf16);
         logits = model->forward(in);
     }
     auto probs = torch::softmax(logits.to(torch::kFloat), 1);
@@ -125,8 +125,8 @@ Expected<Predictor> Predictor::open(const fs::path& bundle, const PredictOptions
         at::init_num_threads();
         at::set_num_threads(threads);
         impl->device = cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
-        impl->bf16 = cuda && compat::cudaSupportsBf16();
-        impl->deviceName = cuda ? "cuda:0 (" + compat::cudaDeviceName() + ")"
+        impl->bf16 = cuda && learn::cuda::supportsBf16();
+        impl->deviceName = cuda ? "cuda:0 (" + learn::cuda::deviceName() + ")"
                                 : "cpu (" + std::to_string(threads) + " threads, " +
                                       std::to_string(impl->decodeThreads) + " decoding)";
 

@@ -13,7 +13,6 @@
 #include "core/nn/statedict_torch.h"
 #include "core/nn/torchzipreader_torch.h"
 #include "core/nn/weightloader_torch.h"
-#include "core/nn/torchcompat.h"
 
 namespace tessera::nn {
 namespace {
@@ -94,7 +93,7 @@ Status PthWriter::writeFile(const StateDict& stateDict, const std::string& path,
     records.push_back({prefix + "data.pkl", pickle.data(), int64_t(pickle.size())});
     records.push_back({prefix + "byteorder", kByteOrder.data(), int64_t(kByteOrder.size())});
     for (size_t i = 0; i < keep.size(); ++i)
-        records.push_back({prefix + "data/" + std::to_string(i), compat::constBytes(keep[i]),
+        records.push_back({prefix + "data/" + std::to_string(i), keep[i].const_data_ptr(),
                            int64_t(keep[i].numel() * keep[i].element_size())});
     records.push_back({prefix + "version", kVersion.data(), int64_t(kVersion.size())});
 

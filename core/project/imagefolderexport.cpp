@@ -115,12 +115,12 @@ Expected<ImageFolderExportReport> ImageFolderExport::run(const ProjectStore& sto
             }
             dir /= splitFolder(s->second);
         }
-        dir /= fs::u8path(folderOf.at(label->second));
+        dir /= fs::path(folderOf.at(label->second));
         const size_t slash = im.relPath.find_last_of('/');
         const std::string base = slash == std::string::npos ? im.relPath : im.relPath.substr(slash + 1);
         const std::string name = unique(base, takenFiles[dir.generic_string()]);
-        const fs::path target = dir / fs::u8path(name);
-        const fs::path source = store.root() / fs::u8path(im.relPath);
+        const fs::path target = dir / fs::path(name);
+        const fs::path source = store.root() / fs::path(im.relPath);
         fs::create_directories(dir, ec);
         if (ec) return makeError("cannot create '" + dir.string() + "': " + ec.message());
         if (fs::exists(fs::symlink_status(target, ec))) {

@@ -60,6 +60,8 @@ TEST_F(CliDoctorTest, VersionNamesTesseraLibTorchCudaAndCudnn) {
     // the CLI's own probe: this test process links with --as-needed, which may drop libtorch_cuda.
     EXPECT_TRUE(contains(r.out, "LibTorch: " + tessera::learn::deviceInfo().torchVersion)) << r.out;
     const bool torchHasCuda = doctorJson().at("torch_has_cuda").get<bool>();
+    // CUDA support is a CMake-level fact (TESSERA_WITH_CUDA): the CLI must run on the LibTorch it was built for.
+    EXPECT_EQ(torchHasCuda, bool(TESSERA_WITH_CUDA)) << "CMake configured TESSERA_WITH_CUDA=" << TESSERA_WITH_CUDA;
     EXPECT_TRUE(contains(r.out, torchHasCuda ? "(CUDA build)" : "(CPU-only build)")) << r.out;
     EXPECT_TRUE(contains(r.out, "\nCUDA:")) << r.out;
     EXPECT_TRUE(contains(r.out, "\ncuDNN:")) << r.out;

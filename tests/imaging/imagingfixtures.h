@@ -40,7 +40,7 @@ public:
     TempDir(const TempDir&) = delete;
     TempDir& operator=(const TempDir&) = delete;
     const fs::path& path() const { return path_; }
-    fs::path operator/(const std::string& name) const { return path_ / fs::u8path(name); }
+    fs::path operator/(const std::string& name) const { return path_ / fs::path(name); }
 
 private:
     fs::path path_;

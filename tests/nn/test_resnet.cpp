@@ -4,7 +4,7 @@
 
 #include "core/nn/architecture.h"
 #include "core/nn/resnet_torch.h"
-#include "core/nn/torchcompat.h"
+#include "core/nn/autocast_torch.h"
 #include "core/nn/weightloader_torch.h"
 #include "nnfixtures.h"
 
@@ -78,12 +78,12 @@ TEST(TorchCompat, AutocastGuardRunsBf16OnCpuAndRestores) {
     ResNet model(Architecture::ResNet18, 4);
     model->eval();
     torch::NoGradGuard noGrad;
-    const bool before = compat::isAutocastEnabled(c10::DeviceType::CPU);
+    const bool before = at::autocast::is_autocast_enabled(c10::DeviceType::CPU);
     {
-        compat::AutocastGuard guard(c10::DeviceType::CPU, at::kBFloat16);
-        EXPECT_TRUE(compat::isAutocastEnabled(c10::DeviceType::CPU));
+        nn::AutocastGuard guard(c10::DeviceType::CPU, at::kBFloat16);
+        EXPECT_TRUE(at::autocast::is_autocast_enabled(c10::DeviceType::CPU));
         EXPECT_EQ(model->forward(torch::randn({1, 3, 32, 32})).scalar_type(), at::kBFloat16);
     }
-    EXPECT_EQ(compat::isAutocastEnabled(c10::DeviceType::CPU), before);
+    EXPECT_EQ(at::autocast::is_autocast_enabled(c10::DeviceType::CPU), before);
     EXPECT_EQ(model->forward(torch::randn({1, 3, 32, 32})).scalar_type(), at::kFloat);
 }
