@@ -8,10 +8,10 @@
 #include <string>
 
 #include "core/learn/augment_torch.h"
-#include "core/learn/learncompat.h"
+#include "core/learn/cudadevice_torch.h"
 #include "core/learn/lossscaler_torch.h"
 #include "core/learn/trainloop_torch.h"
-#include "core/nn/torchcompat.h"
+#include "core/nn/autocast_torch.h"
 #include "learn/synthdata_torch.h"
 
 using namespace tessera;
@@ -61,13 +61,13 @@ TEST_F(Cuda, Bf16AutocastForwardIsCloseToFp32) {
     auto ref = model->forward(x).to(torch::kFloat);
     torch::Tensor low;
     {
-        nn::compat::AutocastGuard autocast(c10::DeviceType::CUDA, at::kBFloat16);
+        nn::AutocastGuard autocast(c10::DeviceType::CUDA, at::kBFloat16);
         low = model->forward(x);
     }
     EXPECT_EQ(low.scalar_type(), at::kBFloat16);
     const float scale = ref.abs().max().item<float>();
     EXPECT_LT((low.to(torch::kFloat) - ref).abs().max().item<float>(), 0.05f * scale + 1e-3f);
-    EXPECT_FALSE(nn::compat::isAutocastEnabled(c10::DeviceType::CUDA));  // the guard restored the state
+    EXPECT_FALSE(at::autocast::is_autocast_enabled(c10::DeviceType::CUDA));  // the guard restored the state
 }
 
 TEST_F(Cuda, Fp16WithLossScalerStepsAndSkipsOverflow) {
@@ -84,7 +84,7 @@ TEST_F(Cuda, Fp16WithLossScalerStepsAndSkipsOverflow) {
     auto before = model->parameters()[0].detach().clone();
 
     auto fp16Loss = [&] {
-        nn::compat::AutocastGuard autocast(c10::DeviceType::CUDA, at::kHalf);
+        nn::AutocastGuard autocast(c10::DeviceType::CUDA, at::kHalf);
         auto logits = model->forward(x);
         EXPECT_EQ(logits.scalar_type(), at::kHalf);
         return torch::nn::functional::cross_entropy(logits.to(torch::kFloat), y);
@@ -141,7 +141,7 @@ TEST_F(Cuda, TrainLoopLearnsOnTheGpu) {
     ASSERT_EQ(out->history.size(), 3u);
     for (const auto& e : out->history) EXPECT_TRUE(std::isfinite(e.trainLoss) && std::isfinite(e.valLoss));
     EXPECT_FALSE(out->bestWeights.empty());
-    EXPECT_EQ(out->precision, compat::cudaSupportsBf16() ? "bf16" : "fp16 (loss scaling)");  // precision auto
+    EXPECT_EQ(out->precision, tessera::learn::cuda::supportsBf16() ? "bf16" : "fp16 (loss scaling)");  // precision auto
 
     // Each requested precision is what the run reports (bf16 falls back to fp16 on a GPU without it).
     for (const std::string p : {"fp32", "fp16", "bf16"}) {
@@ -152,7 +152,7 @@ TEST_F(Cuda, TrainLoopLearnsOnTheGpu) {
         auto r = TrainLoop(o, gpu, {}).run(m, data, false, nullptr, JobContext{});
         ASSERT_TRUE(r.ok()) << p << ": " << r.error();
         const std::string expected = p == "fp32" ? "fp32"
-                                     : (p == "bf16" && compat::cudaSupportsBf16()) ? "bf16"
+                                     : (p == "bf16" && tessera::learn::cuda::supportsBf16()) ? "bf16"
                                                                                    : "fp16 (loss scaling)";
         EXPECT_EQ(r->precision, expected) << p;
         EXPECT_TRUE(std::isfinite(r->history.back().valLoss)) << p;
