@@ -49,9 +49,9 @@ void ProjectDocument::close() {
 
 QString ProjectDocument::activeModelPath() const {
     if (!store_) return {};
-    auto value = store_->setting("active_model");
-    if (!value.ok() || !*value || (*value)->empty()) return {};
-    return QString::fromStdString((store_->dataDir() / **value).string());
+    auto bundle = store_->activeModel();
+    if (!bundle.ok() || !*bundle) return {};
+    return QString::fromStdString((*bundle)->string());
 }
 
 void ProjectDocument::setPredictionRun(qint64 runId) {

@@ -114,13 +114,14 @@ TrainResults::TrainResults(ProjectDocument* document, QWidget* parent) : QWidget
 
 QString TrainResults::activeModel() const {
     if (!document_->isOpen()) return {};
-    auto value = document_->store().setting("active_model");
-    return value.ok() && *value ? QString::fromStdString(**value) : QString();
+    auto bundle = document_->store().activeModel();
+    if (!bundle.ok() || !*bundle) return {};
+    return QString::fromStdString((*bundle)->lexically_relative(document_->store().dataDir()).generic_string());
 }
 
 bool TrainResults::setActiveModel(const QString& modelPath) {
     if (!document_->isOpen() || modelPath.isEmpty()) return false;
-    const Status st = document_->store().setSetting("active_model", modelPath.toStdString());
+    const Status st = document_->store().setActiveModel(modelPath.toStdString());
     if (!st.ok()) {
         document_->reportError(QString::fromStdString(st.error()));
         return false;

@@ -202,12 +202,11 @@ void TrainView::onFinished(bool ok, const QString& error, const learn::TrainResu
                       .arg(result.trainImages).arg(result.valImages).arg(100.0 * last.valAcc, 0, 'f', 1);
         if (!result.skipped.empty()) message += tr(" %n photo(s) could not be read and were left out.", nullptr,
                                                    int(result.skipped.size()));
-        // The first model of a project becomes the one Review mode uses; later ones are chosen in the runs list.
-        if (results_->activeModel().isEmpty() && document_->isOpen()) {
-            std::error_code ec;
-            const auto rel = std::filesystem::relative(result.bundlePath, document_->store().dataDir(), ec);
-            if (!ec) results_->setActiveModel(QString::fromStdString(rel.generic_string()));
-        }
+        // The core made this run the active model when the project had none (ProjectStore::adoptAsActiveModelIfNone);
+        // tell Review and Dataset. Later models are chosen in the runs list.
+        if (result.becameActiveModel && document_->isOpen())
+            results_->setActiveModel(QString::fromStdString(
+                result.bundlePath.lexically_relative(document_->store().dataDir()).generic_string()));
         if (!result.history.empty())
             results_->showMetrics(result.classNames, last.precision, last.recall, last.confusion);
         findMisclassified(result);

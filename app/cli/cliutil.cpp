@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -12,7 +13,7 @@
 namespace tessera::cli {
 
 ProgressBar::ProgressBar(bool enabled)
-    : enabled_(enabled), tty_(isatty(STDERR_FILENO) != 0), start_(std::chrono::steady_clock::now()) {}
+    : enabled_(enabled), tty_(isatty(STDERR_FILENO) != 0), stageStart_(std::chrono::steady_clock::now()) {}
 
 ProgressBar::~ProgressBar() {
     if (drawn_ && tty_) std::fputc('\n', stderr);
@@ -22,22 +23,32 @@ void ProgressBar::update(const Progress& p) {
     if (!enabled_) return;
     std::lock_guard<std::mutex> lock(mutex_);
     const auto now = std::chrono::steady_clock::now();
+    if (p.stage != stage_ || p.done < stageStartDone_) {
+        stage_ = p.stage;
+        stageStartDone_ = p.done;
+        stageStart_ = now;
+    }
     const bool finished = p.total > 0 && p.done >= p.total;
     const auto minGap = tty_ ? std::chrono::milliseconds(100) : std::chrono::milliseconds(5000);
     if (!finished && drawn_ && now - last_ < minGap) return;
     last_ = now;
     drawn_ = true;
-    const double secs = std::chrono::duration<double>(now - start_).count();
+    const double stageSecs = std::chrono::duration<double>(now - stageStart_).count();
+    const double rate = p.rate >= 0 ? p.rate
+                        : stageSecs > 0.2 ? double(p.done - stageStartDone_) / stageSecs
+                                          : 0.0;
+    const std::string unit = p.rateUnit.empty() ? "/s" : " " + p.rateUnit + "/s";
     char line[256];
     if (p.total > 0) {
-        const double frac = double(p.done) / double(p.total);
+        // A reporter's estimate of the total can fall short (a last partial batch); never show more than 100 %.
+        const int64_t done = std::min(p.done, p.total);
+        const double frac = double(done) / double(p.total);
         const int width = 30;
         const int filled = int(frac * width + 0.5);
         std::string bar(size_t(filled), '#');
         bar.resize(width, '.');
-        const double rate = secs > 0 ? double(p.done) / secs : 0.0;
-        std::snprintf(line, sizeof line, "%-8s [%s] %lld/%lld %5.1f%% %.0f/s", p.stage.c_str(), bar.c_str(),
-                      (long long)p.done, (long long)p.total, 100.0 * frac, rate);
+        std::snprintf(line, sizeof line, "%-8s [%s] %lld/%lld %5.1f%% %.*f%s", p.stage.c_str(), bar.c_str(),
+                      (long long)done, (long long)p.total, 100.0 * frac, rate < 10 ? 1 : 0, rate, unit.c_str());
     } else {
         std::snprintf(line, sizeof line, "%-8s %lld", p.stage.c_str(), (long long)p.done);
     }

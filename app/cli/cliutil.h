@@ -25,7 +25,10 @@ private:
     bool drawn_ = false;
     std::mutex mutex_;
     std::chrono::steady_clock::time_point last_{};
-    std::chrono::steady_clock::time_point start_;
+    // The rate is measured per stage: from the first update of a stage (or since `done` went back, a new epoch).
+    std::string stage_;
+    int64_t stageStartDone_ = 0;
+    std::chrono::steady_clock::time_point stageStart_;
 };
 
 // Prints "tessera-cli: error: <message>" to stderr and returns kUserError.

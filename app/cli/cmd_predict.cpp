@@ -175,7 +175,27 @@ int writePerFind(const PredictArgs& a, learn::PredictionFormat format, const std
 
 int runPredict(PredictArgs& a) {
     std::error_code ec;
+    if (fs::is_directory(a.model, ec)) {
+        // A project folder stands for its active model (the one Review uses; the first trained run by default).
+        if (!learn::PredictInputs::isProject(a.model))
+            return userError(a.model + ": a folder, but not a Tessera project; give a model file (.tessera-model) "
+                             "or a project folder that has a trained model");
+        auto store = project::ProjectStore::open(a.model, /*create=*/false);
+        if (!store) return userError(store.error());
+        auto active = store->activeModel();
+        if (!active) return userError(active.error());
+        if (!*active)
+            return userError(a.model + ": the project has no active model yet; train one with 'tessera-cli train " +
+                             a.model + "' (or choose a run in Train mode)");
+        if (!fs::is_regular_file(**active, ec))
+            return userError(a.model + ": the project's active model " + (*active)->string() +
+                             " is missing; train again or choose another run in Train mode");
+        if (a.inputs.empty()) a.inputs.push_back(a.model);  // `predict PROJECT --out F`: the project's own photos
+        a.model = (*active)->string();
+        if (!a.quiet) std::fprintf(stderr, "using the project's active model %s\n", a.model.c_str());
+    }
     if (!fs::is_regular_file(a.model, ec)) return userError(a.model + ": no such model file");
+    if (a.inputs.empty()) return userError("no photos to classify: give folders, files, lists or a project after MODEL");
     if (a.options.topK < 1) return userError("--top-k must be at least 1");
     if (a.options.batchSize < 1) return userError("--batch must be at least 1");
     if (a.options.unknownBelow < 0.0 || a.options.unknownBelow > 1.0)
@@ -309,10 +329,11 @@ int runPredict(PredictArgs& a) {
 const CommandRegistrar registrar{
     "predict", "Classify photos with a model bundle (CSV/JSONL, resumable, shardable)", [](CLI::App& sub) {
         auto a = std::make_shared<PredictArgs>();
-        sub.add_option("MODEL", a->model, "Model bundle (.tessera-model)")->required();
-        sub.add_option("INPUT", a->inputs,
-                       "Folders, image files, file lists (@list.txt or *.txt, one path a line) or project folders")
+        sub.add_option("MODEL", a->model, "Model bundle (.tessera-model), or a project folder: its active model")
             ->required();
+        sub.add_option("INPUT", a->inputs,
+                       "Folders, image files, file lists (@list.txt or *.txt, one path a line) or project folders "
+                       "(default when MODEL is a project: that project's photos)");
         sub.add_option("--out", a->out, "Output file (.csv or .jsonl); an existing one is resumed")->required();
         sub.add_option("--format", a->format, "csv | jsonl (default: from the --out extension)");
         sub.add_option("--top-k", a->options.topK, "Classes per photo")->capture_default_str();

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
 #include "core/project/projectstore.h"
@@ -30,10 +32,16 @@ int runStats(const StatsArgs& args) {
     if (!store) return userError(store.error());
     auto statistics = stats::computeStatistics(*store, args.options);
     if (!statistics) return userError(statistics.error());
-    if (args.json)
-        std::cout << stats::toJson(*statistics).dump(2) << "\n";
-    else
+    auto active = store->activeModel();
+    if (!active) return userError(active.error());
+    if (args.json) {
+        nlohmann::json j = stats::toJson(*statistics);
+        j["active_model"] = *active ? nlohmann::json((*active)->string()) : nlohmann::json(nullptr);
+        std::cout << j.dump(2) << "\n";
+    } else {
         std::cout << stats::toText(*statistics, args.maxListed);
+        std::cout << "Active model: " << (*active ? (*active)->string() : std::string("none (train one)")) << "\n";
+    }
     return kOk;
 }
 

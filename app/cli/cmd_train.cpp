@@ -10,6 +10,8 @@
 #include "app/cli/command.h"
 #include "core/learn/runcard.h"
 #include "core/learn/trainer.h"
+#include "core/nn/modelzoo.h"
+#include "core/nn/weightscache.h"
 
 namespace tessera::cli {
 namespace {
@@ -28,7 +30,13 @@ public:
     CliObserver(ProgressBar& bar, std::ofstream* log) : bar_(bar), log_(log) {}
     void onStep(const learn::StepInfo& s) override {
         if (log_) *log_ << nlohmann::json{{"type", "step"}, {"data", learn::RunCard::toJson(s)}}.dump() << "\n";
-        bar_.update({"epoch " + std::to_string(s.epoch + 1), s.step + 1, s.stepsPerEpoch, {}});
+        // Steps are counted, photos per second shown (smoothed over the last steps of the epoch).
+        if (s.step == 0) smoothedRate_ = s.imagesPerSecond;
+        smoothedRate_ = 0.8 * smoothedRate_ + 0.2 * s.imagesPerSecond;
+        Progress p{"epoch " + std::to_string(s.epoch + 1), s.step + 1, s.stepsPerEpoch, {}};
+        p.rate = smoothedRate_;
+        p.rateUnit = "img";
+        bar_.update(p);
     }
     void onEpoch(const learn::EpochInfo& e) override {
         if (log_) {
@@ -48,10 +56,38 @@ public:
 private:
     ProgressBar& bar_;
     std::ofstream* log_;
+    double smoothedRate_ = 0.0;
 };
 
-// --weights: "none" (random initialisation), else a file or a model-zoo name (resolveWeightsFile).
-Expected<std::string> resolveWeights(const std::string& w, const JobContext& ctx) {
+constexpr const char* kAutoWeights = "auto";
+
+// --weights auto (the default, as in the GUI): the ImageNet weights of --arch when they are in the cache, else a
+// from-scratch start; says which, and how to get the weights. Nothing is downloaded without being asked for.
+std::string automaticWeights(const std::string& arch) {
+    auto zoo = nn::ModelZoo::load();
+    const nn::ZooEntry* entry = zoo ? zoo->defaultFor(arch) : nullptr;
+    if (!entry) {
+        std::fprintf(stderr, "starting weights: none (no pretrained weights known for %s): training from scratch\n",
+                     arch.c_str());
+        return "none";
+    }
+    const nn::WeightsCache cache;
+    const nn::CacheStatus st = cache.status(*entry);
+    if (st.state == nn::CacheState::Present || st.state == nn::CacheState::Verified) {
+        std::fprintf(stderr, "starting weights: ImageNet-pretrained %s (%s)\n", entry->name.c_str(), st.path.c_str());
+        return st.path.string();
+    }
+    std::fprintf(stderr,
+                 "starting weights: none -- the ImageNet weights for %s are not in %s, so this trains from scratch "
+                 "(less accurate on small collections). Get them with 'tessera-cli weights download %s', or "
+                 "offline 'tessera-cli weights import %s FILE'.\n",
+                 arch.c_str(), cache.dir().c_str(), entry->name.c_str(), entry->name.c_str());
+    return "none";
+}
+
+// --weights: "auto", "none" (random initialisation), else a file or a model-zoo name (resolveWeightsFile).
+Expected<std::string> resolveWeights(const std::string& w, const std::string& arch, const JobContext& ctx) {
+    if (w == kAutoWeights) return automaticWeights(arch);
     if (w.empty() || w == "none") return std::string("none");
     auto path = resolveWeightsFile(w, ctx);
     if (!path) return path.takeError();
@@ -63,12 +99,13 @@ int runTrain(TrainArgs& a) {
     if (!fs::is_directory(a.project, ec)) return userError(a.project + ": not a folder");
     if (!fs::exists(fs::path(a.project) / ".tessera", ec))
         return userError(a.project + ": not a Tessera project (no .tessera folder; run 'tessera-cli scan' first)");
-    if (auto st = learn::Trainer::validate(a.options); !st && a.options.weightsPath == "none")
+    if (auto st = learn::Trainer::validate(a.options);
+        !st && (a.options.weightsPath == "none" || a.options.weightsPath == kAutoWeights))
         return userError(st.error());
     ProgressBar bar(!a.quiet);
     CancelToken cancel;
     JobContext ctx = bar.context(cancel);
-    auto weights = resolveWeights(a.options.weightsPath, ctx);
+    auto weights = resolveWeights(a.options.weightsPath, a.options.arch, ctx);
     if (!weights) return userError(weights.error());
     a.options.weightsPath = *weights;
     if (auto st = learn::Trainer::validate(a.options); !st) return userError(st.error());
@@ -99,6 +136,12 @@ int runTrain(TrainArgs& a) {
                 r.stoppedEarly ? " (stopped early)" : "");
     if (!r.skipped.empty()) std::printf("skipped %zu unreadable photo(s), listed in %s\n", r.skipped.size(), r.cardPath.c_str());
     std::printf("model written to %s\nrun card: %s\n", r.bundlePath.c_str(), r.cardPath.c_str());
+    if (r.becameActiveModel)
+        std::printf("this is now the project's active model: Review and Dataset show its predictions, and "
+                    "'tessera-cli predict %s --out FILE' uses it\n", a.project.c_str());
+    else
+        std::printf("the project's active model is unchanged; choose this run in Train mode ('Use this model') to "
+                    "make it active\n");
     return kOk;
 }
 
@@ -108,7 +151,11 @@ const CommandRegistrar registrar{
         auto& o = a->options;
         sub.add_option("PROJECT", a->project, "Project folder")->required();
         sub.add_option("--arch", o.arch, "resnet18 | resnet34 | resnet50")->capture_default_str();
-        sub.add_option("--weights", o.weightsPath, "Pretrained weights: a .pth / .safetensors / .tessera-model file, a model-zoo name, or none")
+        o.weightsPath = kAutoWeights;
+        sub.add_option("--weights", o.weightsPath,
+                       "Starting weights: auto (ImageNet weights of --arch when cached, else none), none (from "
+                       "scratch), a model-zoo name (downloaded if missing) or a .pth / .safetensors / .tessera-model "
+                       "file")
             ->capture_default_str();
         sub.add_option("--mode", o.mode, "linear-probe | partial | full")->capture_default_str();
         sub.add_option("--epochs", o.epochs, "Epochs")->capture_default_str();

@@ -16,7 +16,7 @@
 #include "core/learn/devicechoice_torch.h"
 #include "core/learn/imagecache_torch.h"
 #include "core/learn/labelledset.h"
-#include "core/learn/learncompat.h"
+#include "core/learn/cudadevice_torch.h"
 #include "core/learn/runcard.h"
 #include "core/learn/split.h"
 #include "core/learn/trainloop_torch.h"
@@ -130,7 +130,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         if (!chosen) return chosen.takeError();
         const torch::Device device = *chosen;
         const bool cuda = device.is_cuda();
-        const std::string deviceName = cuda ? "cuda: " + compat::cudaDeviceName()
+        const std::string deviceName = cuda ? "cuda: " + learn::cuda::deviceName()
                                             : "cpu (" + std::to_string(threads) + " threads)";
 
         auto store = project::ProjectStore::open(projectRoot, false);
@@ -356,6 +356,11 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
             record.metricsJson = RunCard::toJson(b).dump();
         }
         finishRecord("finished");
+        if (opt.recordInProject) {
+            auto adopted = store->adoptAsActiveModelIfNone(result.bundlePath);
+            if (!adopted) return adopted.takeError();
+            result.becameActiveModel = *adopted;
+        }
         return result;
     } catch (const c10::Error& e) {
         return makeError(std::string("training failed: ") + e.what_without_backtrace());

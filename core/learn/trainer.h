@@ -91,6 +91,7 @@ struct TrainResult {
     std::string device;
     std::string precision;              // what the run computed in: "fp32", "bf16" or "fp16 (loss scaling)"
     bool stoppedEarly = false;
+    bool becameActiveModel = false;     // the project had no (existing) active model, so this run's became it
 };
 
 class Trainer {

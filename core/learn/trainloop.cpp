@@ -8,14 +8,14 @@
 
 #include "core/learn/augment_torch.h"
 #include "core/learn/deviceinfo.h"
-#include "core/learn/learncompat.h"
+#include "core/learn/cudadevice_torch.h"
 #include "core/learn/linearprobe_torch.h"
 #include "core/learn/lossscaler_torch.h"
 #include "core/learn/lrschedule.h"
 #include "core/learn/metrics.h"
 #include "core/learn/runcard.h"
 #include "core/learn/splitrng.h"
-#include "core/nn/torchcompat.h"
+#include "core/nn/autocast_torch.h"
 
 namespace tessera::learn {
 namespace fs = std::filesystem;
@@ -23,13 +23,20 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// The optimiser steps one epoch of `n` training photos takes in batches of `batch`: every full batch, and the last
+// partial one unless it holds a single photo (batch norm cannot train on one; it is dropped).
+int64_t stepsPerEpoch(int64_t n, int64_t batch) {
+    const int64_t steps = n / batch + (n % batch >= 2 ? 1 : 0);
+    return std::max<int64_t>(1, steps);
+}
+
 enum class Precision { Fp32, Bf16, Fp16 };
 
 // The compute type for `requested` (auto|fp32|bf16|fp16) on this device; see TrainOptions::precision.
 Expected<Precision> resolvePrecision(const std::string& requested, bool cuda, TrainObserver* observer) {
     if (requested == "fp32") return Precision::Fp32;
     if (cuda) {
-        const bool bf16 = compat::cudaSupportsBf16();
+        const bool bf16 = learn::cuda::supportsBf16();
         if (requested == "fp16") return Precision::Fp16;
         if (requested == "bf16" && !bf16) {
             if (observer) observer->onMessage("this GPU has no bf16: training in fp16 with loss scaling instead");
@@ -316,7 +323,7 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
 
         int batch = std::max(2, options_.batchSize);
         const int64_t nTrain = int64_t(data.trainIndex.size());
-        const int64_t spe0 = std::max<int64_t>(1, nTrain / std::max(2, options_.batchSize));
+        const int64_t spe0 = stepsPerEpoch(nTrain, std::max(2, options_.batchSize));
         const int64_t totalSteps = spe0 * options_.epochs;
         LrSchedule schedule(*schedKind, totalSteps, std::min<int64_t>(spe0, std::max<int64_t>(1, totalSteps / 20)));
 
@@ -405,7 +412,7 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                 if (end - pos < 2) break;
                 std::vector<int64_t> rows(order.begin() + long(pos), order.begin() + long(end));
                 const auto t0 = Clock::now();
-                const int64_t spe = std::max<int64_t>(1, int64_t(order.size()) / batch);
+                const int64_t spe = stepsPerEpoch(int64_t(order.size()), batch);
                 if (!norms.empty()) {
                     const double momentum = std::max(0.1, 1.0 / double(int64_t(epoch) * spe0 + step + 1));
                     for (auto* bn : norms) bn->options.momentum(momentum);
@@ -436,9 +443,9 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                     for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
                     torch::Tensor logits;
                     {
-                        std::unique_ptr<nn::compat::AutocastGuard> autocast;
+                        std::unique_ptr<nn::AutocastGuard> autocast;
                         if (mixed)
-                            autocast = std::make_unique<nn::compat::AutocastGuard>(
+                            autocast = std::make_unique<nn::AutocastGuard>(
                                 cuda ? c10::DeviceType::CUDA : c10::DeviceType::CPU, bf16 ? at::kBFloat16 : at::kHalf);
                         logits = model->forward(x);
                     }
@@ -453,9 +460,9 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                     stepLoss = loss.item<double>();
                     correct += logits.argmax(1).eq(y).sum().item<int64_t>();
                 } catch (const c10::Error& e) {
-                    if (!cuda || !compat::isOutOfMemory(e) || batch <= 2) throw;
+                    if (!cuda || !learn::cuda::isOutOfMemory(e) || batch <= 2) throw;
                     for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
-                    compat::cudaEmptyCache();
+                    learn::cuda::emptyCache();
                     batch = std::max(2, batch / 2);
                     if (observer)
                         observer->onMessage("out of GPU memory: batch size halved to " + std::to_string(batch));

@@ -121,6 +121,15 @@ public:
     // The newest run (highest id) that has stored predictions; 0 when none has.
     Expected<int64_t> latestPredictionRun() const;
 
+    // --- the active model: the run bundle that Review, Dataset and `tessera-cli predict PROJECT` use ---
+    // Stored relative to dataDir() (so a moved project keeps it); activeModel() answers an absolute path, or nothing
+    // when none is set.
+    Expected<std::optional<std::filesystem::path>> activeModel() const;
+    Status setActiveModel(const std::filesystem::path& bundle);  // absolute or relative to dataDir()
+    // The rule for a newly trained run: it becomes the active model when there is none, or when the active one's
+    // file is gone. Returns whether it did. (A user's explicit choice of another run is never overridden.)
+    Expected<bool> adoptAsActiveModelIfNone(const std::filesystem::path& bundle);
+
     // --- key/value settings kept with the project ---
     Status setSetting(const std::string& key, const std::string& value);
     Expected<std::optional<std::string>> setting(const std::string& key) const;

@@ -220,4 +220,32 @@ Expected<std::optional<std::string>> ProjectStore::setting(const std::string& ke
     });
 }
 
+namespace {
+constexpr const char* kActiveModelKey = "active_model";
+}
+
+Expected<std::optional<std::filesystem::path>> ProjectStore::activeModel() const {
+    auto value = setting(kActiveModelKey);
+    if (!value) return value.takeError();
+    if (!*value || (*value)->empty()) return std::optional<std::filesystem::path>{};
+    return std::optional<std::filesystem::path>(dataDir() / **value);
+}
+
+Status ProjectStore::setActiveModel(const std::filesystem::path& bundle) {
+    const std::filesystem::path relative = bundle.is_absolute() ? bundle.lexically_relative(dataDir()) : bundle;
+    if (relative.empty() || *relative.begin() == "..")
+        return makeError(bundle.string() + ": the active model must be a bundle inside the project's " +
+                         dataDir().string());
+    return setSetting(kActiveModelKey, relative.generic_string());
+}
+
+Expected<bool> ProjectStore::adoptAsActiveModelIfNone(const std::filesystem::path& bundle) {
+    auto current = activeModel();
+    if (!current) return current.takeError();
+    std::error_code ec;
+    if (*current && std::filesystem::exists(**current, ec)) return false;
+    if (auto st = setActiveModel(bundle); !st) return st.takeError();
+    return true;
+}
+
 }  // namespace tessera::project

@@ -14,6 +14,8 @@ struct Progress {
     int64_t done = 0;
     int64_t total = 0;     // 0 when unknown
     std::string message;   // optional detail, e.g. the file being read
+    double rate = -1.0;    // items per second when the reporter knows it (e.g. photos/s while steps are counted);
+    std::string rateUnit;  // < 0: a display measures done/s itself. rateUnit names the item ("img"), empty: "/s"
 };
 
 // Shared, copyable cancel flag. Copies observe the same flag.
