@@ -56,6 +56,9 @@ function(tessera_add_test name)
   gtest_discover_tests(${name}
     TEST_PREFIX "${name}."
     DISCOVERY_MODE PRE_TEST
+    # Listing the tests loads LibTorch (~1 GB of shared libraries): from a cold page cache that takes longer than
+    # the 5 s default.
+    DISCOVERY_TIMEOUT 120
     PROPERTIES LABELS "${ARG_LABELS}" TIMEOUT ${ARG_TIMEOUT}
                ENVIRONMENT QT_QPA_PLATFORM=offscreen ${_gpu_properties})
   # (One variable only: CMake 3.25's gtest_discover_tests splits a list value into separate arguments, which shifted

@@ -106,20 +106,27 @@ if "extra" in SETS:
     torch.save(m10.state_dict(), os.path.join(OUT, "resnet18_10class.pth"))
 
 
-    def repack(src, dst, prefix, extra):
-        """Rewrites a torch zip with another top folder and the entries newer torch.save versions add."""
+    NEWER_ENTRIES = {"byteorder": "little", ".data/serialization_id": "1234567890123456789012345678901234567890",
+                     ".format_version": "1", ".storage_alignment": "64"}
+
+    def repack(src, dst, prefix, newer_entries):
+        """Rewrites a torch zip with another top folder, with or without the entries torch.save added after 1.13
+        (the torch that writes `src` may or may not have written them already)."""
         with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_STORED) as zout:
             for info in zin.infolist():
                 rest = info.filename.split("/", 1)[1]
+                if rest in NEWER_ENTRIES:
+                    continue
                 zout.writestr(prefix + "/" + rest, zin.read(info.filename))
-            for name, data in extra.items():
-                zout.writestr(prefix + "/" + name, data)
+            if newer_entries:
+                for name, data in NEWER_ENTRIES.items():
+                    zout.writestr(prefix + "/" + name, data)
 
 
     # torch >= 2.x layout: "archive/" prefix, byteorder, .data/serialization_id, .format_version, .storage_alignment.
-    repack(os.path.join(OUT, "resnet18.pth"), os.path.join(OUT, "resnet18_newformat.pth"), "archive",
-           {"byteorder": "little", ".data/serialization_id": "1234567890123456789012345678901234567890",
-            ".format_version": "1", ".storage_alignment": "64"})
+    repack(os.path.join(OUT, "resnet18.pth"), os.path.join(OUT, "resnet18_newformat.pth"), "archive", True)
+    # torch 1.13 layout (what older checkpoints in the wild look like): the file's own top folder, none of those.
+    repack(os.path.join(OUT, "resnet18.pth"), os.path.join(OUT, "resnet18_legacyformat.pth"), "resnet18", False)
 
 
 # ---- hand-assembled pickles for hostile and broken files ----

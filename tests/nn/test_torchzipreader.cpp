@@ -52,6 +52,7 @@ TEST(TorchZipReader, ResNet50TensorsMatchTorchvision) { EXPECT_LE(parity("resnet
 TEST(TorchZipReader, ResNet18ParametersMatchTorchvision) { EXPECT_LE(parity("resnet18", "resnet18_params.pth"), 1e-4); }
 TEST(TorchZipReader, ResNet50ParametersMatchTorchvision) { EXPECT_LE(parity("resnet50", "resnet50_params.pth"), 1e-4); }
 TEST(TorchZipReader, NewerTorchLayoutMatches) { EXPECT_LE(parity("resnet18", "resnet18_newformat.pth"), 1e-4); }
+TEST(TorchZipReader, Torch113LayoutMatches) { EXPECT_LE(parity("resnet18", "resnet18_legacyformat.pth"), 1e-4); }
 
 TEST(TorchZipReader, KeepsFileOrderDtypesAndBatchCounters) {
     const fs::path dir = nntest::fixtureDir(kSets);

@@ -113,9 +113,16 @@ TEST_F(UiTrain, PauseHoldsTheStepsAndResumeContinues) {
     ASSERT_TRUE(view->startTraining(tiny(200)));
     ASSERT_TRUE(QTest::qWaitFor([&] { return view->charts()->stepPoints() > 0; }, 60000));
     view->setPaused(true);
-    QTest::qWait(300);  // a step that was running when pausing may still arrive
-    const int held = view->charts()->stepPoints();
-    QTest::qWait(700);
+    // A step that was running when pausing still arrives (on a loaded machine, seconds later): wait until none has
+    // come for half a second, then the count must hold for a full second more.
+    int held = view->charts()->stepPoints();
+    for (int i = 0; i < 20; ++i) {
+        QTest::qWait(500);
+        const int now = view->charts()->stepPoints();
+        if (now == held) break;
+        held = now;
+    }
+    QTest::qWait(1000);
     EXPECT_EQ(view->charts()->stepPoints(), held);
     view->setPaused(false);
     ASSERT_TRUE(QTest::qWaitFor([&] { return view->charts()->stepPoints() > held; }, 10000));
