@@ -21,10 +21,18 @@ gpu_args=()
 if nvidia-smi -L >/dev/null 2>&1; then
   echo "run-tests: NVIDIA GPU present: running all labels including gpu"
 else
-  echo "run-tests: no NVIDIA GPU on this machine: tests labelled 'gpu' are not run (CUDA code paths are covered on CPU)"
+  echo "run-tests: no NVIDIA GPU on this machine: tests labelled 'gpu' are built but not run (ctest -L gpu says why)"
   gpu_args=(-LE gpu)
 fi
 ctest --preset default "${gpu_args[@]}" "$@"
-if [[ "${TESSERA_SKIP_PACKAGE:-0}" != 1 ]]; then
+# The .deb takes every library from Debian's packages (dpkg-shlibdeps). The LibTorch this build links is the torch
+# wheel's in .venv/, which no Debian package provides: a package of it would point into this checkout. Until the
+# package bundles LibTorch, it is not built from a venv build; say so rather than produce a broken package.
+torch_dir=$(sed -n 's/^Torch_DIR:PATH=//p' build/CMakeCache.txt)
+if [[ "${TESSERA_SKIP_PACKAGE:-0}" == 1 ]]; then
+  :
+elif [[ "$torch_dir" == "$here/.venv/"* ]]; then
+  echo "run-tests: no .deb: this build links LibTorch from .venv/ ($torch_dir), which no Debian package provides"
+else
   bash packaging/build-deb.sh --from build
 fi
