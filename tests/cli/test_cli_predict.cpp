@@ -14,6 +14,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/project/projectstore.h"
 #include "tests/cli/clitest.h"
 
 namespace fs = std::filesystem;
@@ -194,3 +195,50 @@ TEST_F(CliPredictTest, ExplainWritesTheOverlay) {
 }
 
 }  // namespace
+
+TEST_F(CliPredictTest, AProjectFolderStandsForItsActiveModelAndStatsNamesIt) {
+    const fs::path project = dir_ / "project";
+    fs::create_directories(project);
+    for (const char* n : {"a.jpg", "b.png", "e.jpg"}) fs::copy_file(fs::path(photos()) / n, project / n);
+    auto r = run({"scan", project.string()});
+    ASSERT_EQ(r.rc, 0) << r.err;
+
+    // No model yet: stats says so, predict names the project and what to do.
+    r = run({"stats", project.string(), "--json"});
+    ASSERT_EQ(r.rc, 0) << r.err;
+    EXPECT_NE(r.out.find("\"active_model\": null"), std::string::npos) << r.out;
+    r = run({"predict", project.string(), "--out", (dir_ / "none.csv").string(), "-q"});
+    EXPECT_EQ(r.rc, 1);
+    EXPECT_NE(r.err.find("no active model yet"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(project.string()), std::string::npos) << r.err;
+
+    const fs::path bundle = project / ".tessera" / "runs" / "r1" / "model.tessera-model";
+    fs::create_directories(bundle.parent_path());
+    fs::copy_file(model(), bundle);
+    {
+        auto store = tessera::project::ProjectStore::open(project, /*create=*/false);
+        ASSERT_TRUE(store.ok()) << store.error();
+        auto adopted = store->adoptAsActiveModelIfNone(bundle);
+        ASSERT_TRUE(adopted.ok() && *adopted);
+    }
+    r = run({"stats", project.string(), "--json"});
+    ASSERT_EQ(r.rc, 0) << r.err;
+    EXPECT_NE(r.out.find("\"active_model\": \"" + bundle.string() + "\""), std::string::npos) << r.out;
+
+    // predict PROJECT (no inputs): the project's own photos through its active model, same rows as the model file.
+    const auto viaProject = (dir_ / "project.csv").string();
+    r = run({"predict", project.string(), "--out", viaProject, "-q"});
+    ASSERT_EQ(r.rc, 0) << r.err;
+    const auto viaModel = (dir_ / "model.csv").string();
+    r = run({"predict", bundle.string(), project.string(), "--out", viaModel, "-q"});
+    ASSERT_EQ(r.rc, 0) << r.err;
+    const auto L = lines(slurp(viaProject));
+    ASSERT_EQ(L.size(), 4u);  // header + 3 photos
+    EXPECT_EQ(slurp(viaProject), slurp(viaModel));
+
+    // The active model's file gone: a clear error naming it.
+    fs::remove(bundle);
+    r = run({"predict", project.string(), "--out", (dir_ / "gone.csv").string(), "-q"});
+    EXPECT_EQ(r.rc, 1);
+    EXPECT_NE(r.err.find("is missing"), std::string::npos) << r.err;
+}

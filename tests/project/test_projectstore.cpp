@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <fstream>
 #include <set>
 
 #include <SQLiteCpp/Database.h>
@@ -459,4 +460,41 @@ TEST(ProjectStore, PathsThatCannotHoldAProjectGiveErrors) {
     auto blocked = ProjectStore::open(root);
     ASSERT_FALSE(blocked.ok());
     EXPECT_NE(blocked.error().find((root / ".tessera").string()), std::string::npos) << blocked.error();
+}
+
+TEST(ProjectStore, ANewRunBecomesTheActiveModelOnlyWhenThereIsNone) {
+    TempDir dir;
+    ProjectStore store = openStore(dir.path());
+    auto none = store.activeModel();
+    ASSERT_TRUE(none.ok()) << none.error();
+    EXPECT_FALSE(none->has_value());
+
+    const fs::path first = store.dataDir() / "runs" / "a" / "model.tessera-model";
+    const fs::path second = store.dataDir() / "runs" / "b" / "model.tessera-model";
+    fs::create_directories(first.parent_path());
+    fs::create_directories(second.parent_path());
+    std::ofstream(first) << "bundle a";
+    std::ofstream(second) << "bundle b";
+
+    auto adopted = store.adoptAsActiveModelIfNone(first);
+    ASSERT_TRUE(adopted.ok()) << adopted.error();
+    EXPECT_TRUE(*adopted);
+    EXPECT_EQ(store.activeModel()->value(), first);
+    // A later run leaves the user's active model alone.
+    adopted = store.adoptAsActiveModelIfNone(second);
+    ASSERT_TRUE(adopted.ok());
+    EXPECT_FALSE(*adopted);
+    EXPECT_EQ(store.activeModel()->value(), first);
+    // Stored relative to the project's data folder: a moved project keeps its active model.
+    EXPECT_EQ(store.setting("active_model")->value(), "runs/a/model.tessera-model");
+    // When the active model's file is gone, the next run takes its place.
+    fs::remove(first);
+    adopted = store.adoptAsActiveModelIfNone(second);
+    ASSERT_TRUE(adopted.ok());
+    EXPECT_TRUE(*adopted);
+    EXPECT_EQ(store.activeModel()->value(), second);
+    // A bundle outside the project is refused with the path in the message.
+    auto outside = store.setActiveModel(dir.path().parent_path() / "elsewhere.tessera-model");
+    ASSERT_FALSE(outside.ok());
+    EXPECT_NE(outside.error().find("elsewhere.tessera-model"), std::string::npos);
 }
