@@ -357,9 +357,10 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         }
         finishRecord("finished");
         if (opt.recordInProject) {
+            // The model is written and recorded: a failure to make it active must not turn the run into a failure.
             auto adopted = store->adoptAsActiveModelIfNone(result.bundlePath);
-            if (!adopted) return adopted.takeError();
-            result.becameActiveModel = *adopted;
+            if (adopted) result.becameActiveModel = *adopted;
+            else say("the model was not made the project's active model: " + adopted.error());
         }
         return result;
     } catch (const c10::Error& e) {
