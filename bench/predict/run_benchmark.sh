@@ -14,7 +14,7 @@ WORK="${WORK:-/tmp/tessera-predict-bench}"
 COUNT="${COUNT:-200}"
 BATCH="${BATCH:-32}"
 WORKERS="${WORKERS:-$(nproc)}"
-PY=/usr/bin/python3   # Debian's Python with torch + torchvision
+PY="${PY:-$HERE/../../.venv/bin/python}"   # the venv made by packaging/install-deps.sh: torch 2.11 + torchvision 0.26
 CLI="$BUILD/app/cli/tessera-cli"
 [ -x "$CLI" ] || { echo "no $CLI: build tessera-cli first" >&2; exit 1; }
 mkdir -p "$WORK"

@@ -7,7 +7,7 @@ set -euo pipefail
 BUILD=${1:?build dir}; WORK=${2:?work dir}; PER=${3:-50}; EPOCHS=${4:-2}; RUNS=${5:-3}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 CLI="$BUILD/app/cli/tessera-cli"
-PY=/usr/bin/python3
+PY="${PY:-$SRC/.venv/bin/python}"  # the venv made by packaging/install-deps.sh: torch 2.11 + torchvision 0.26
 mkdir -p "$WORK"
 DATA="$WORK/photos-$PER"
 if [ ! -d "$DATA" ]; then
