@@ -30,6 +30,7 @@
 
 #include "core/demo/demogenerator.h"
 #include "core/learn/deviceinfo.h"
+#include "core/project/projectlocation.h"
 #include "ui/datasetview.h"
 #include "ui/imagelistmodel.h"
 #include "ui/importexport.h"
@@ -250,6 +251,10 @@ bool MainWindow::openProject(const QString& folder, QString* error) {
         return false;
     }
     thumbnails_->setCacheDir(QString::fromStdString((document_->store().dataDir() / "thumbs").string()));
+    if (!document_->store().inPhotoFolder())
+        statusBar()->showMessage(tr("This project is kept in %1; nothing is written into the photo folder.")
+                                     .arg(QDir::toNativeSeparators(
+                                         QString::fromStdString(document_->store().dataDir().string()))));
     images_->reload();  // show what the store already knows at once; the scan below brings it up to date
     RecentProjects::add(document_->rootPath());
     welcome_->refreshRecent();
@@ -272,7 +277,7 @@ QString MainWindow::demoFolder() {
 void MainWindow::openDemo() {
     const QString folder = demoFolder();
     // Generated once; afterwards the demo opens like any project (its labels and runs are kept).
-    if (QFileInfo::exists(folder + QStringLiteral("/.tessera"))) {
+    if (project::findProject(folder.toStdString())) {
         openInteractive(folder);
         return;
     }
@@ -295,6 +300,19 @@ void MainWindow::openDemo() {
 }
 
 void MainWindow::openInteractive(const QString& folder) {
+    // A folder Tessera may not write to (a read-only share, a DVD, another user's archive) can still be a project:
+    // its data goes to the per-user location and the photos are read where they are. Ask before the first time.
+    const std::filesystem::path root = QDir(folder).absolutePath().toStdString();
+    if (QFileInfo(folder).isDir() && !project::findProject(root) && !project::folderIsWritable(root)) {
+        const QString where = QDir::toNativeSeparators(QString::fromStdString(project::userProjectDirFor(root).string()));
+        const auto answer = QMessageBox::question(
+            this, tr("Read-Only Folder"),
+            tr("Tessera cannot write into “%1”.\n\nIt can keep this folder's project (labels, trainings, models) in "
+               "your user folder instead:\n%2\n\nThe photos stay where they are and nothing is written into their "
+               "folder.").arg(QDir::toNativeSeparators(folder), where),
+            QMessageBox::Ok | QMessageBox::Cancel, QMessageBox::Ok);
+        if (answer != QMessageBox::Ok) return;
+    }
     QString error;
     if (!openProject(folder, &error))
         QMessageBox::warning(this, tr("Cannot Open Folder"),

@@ -9,6 +9,7 @@
 #include "app/cli/command.h"
 #include "core/nn/modelzoo.h"
 #include "core/nn/weightscache.h"
+#include "core/project/projectlocation.h"
 
 namespace tessera::cli {
 
@@ -69,6 +70,15 @@ JobContext ProgressBar::context(const CancelToken& cancel) {
 int userError(const std::string& message) {
     std::cerr << "tessera-cli: error: " << message << "\n";
     return kUserError;
+}
+
+Status requireProject(const std::string& folder) {
+    std::error_code ec;
+    if (!std::filesystem::exists(folder, ec)) return makeError("folder '" + folder + "' does not exist");
+    if (!std::filesystem::is_directory(folder, ec)) return makeError("'" + folder + "' is not a folder");
+    if (!project::findProject(folder))
+        return makeError("'" + folder + "' is not a Tessera project yet; run 'tessera-cli scan " + folder + "' first");
+    return {};
 }
 
 Expected<std::filesystem::path> resolveWeightsFile(const std::string& w, const JobContext& ctx) {

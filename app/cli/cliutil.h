@@ -34,6 +34,9 @@ private:
 // Prints "tessera-cli: error: <message>" to stderr and returns kUserError.
 int userError(const std::string& message);
 
+// A photo folder with a project (in it, or kept per user): else an error naming the folder and saying to scan it.
+Status requireProject(const std::string& folder);
+
 // A --weights argument: an existing file as it is, else a model-zoo name fetched through the weights cache
 // (downloaded and hash-checked when missing). Errors name the argument.
 Expected<std::filesystem::path> resolveWeightsFile(const std::string& weights, const JobContext& ctx);

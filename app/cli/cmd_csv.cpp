@@ -18,10 +18,7 @@ struct CsvArgs {
 
 Expected<project::ProjectStore> openExisting(const std::string& dir) {
     std::error_code ec;
-    if (!fs::exists(dir, ec)) return makeError("project folder '" + dir + "' does not exist");
-    if (!fs::is_directory(dir, ec)) return makeError("'" + dir + "' is not a folder");
-    if (!fs::is_directory(fs::path(dir) / ".tessera", ec))
-        return makeError("'" + dir + "' is not a Tessera project yet; run 'tessera-cli scan " + dir + "' first");
+    if (auto st = requireProject(dir); !st) return st.takeError();
     return project::ProjectStore::open(dir, false);
 }
 

@@ -26,8 +26,7 @@ struct ExportFindsArgs {
 
 int runExportFinds(const ExportFindsArgs& a) {
     std::error_code ec;
-    if (!fs::is_directory(fs::path(a.project) / ".tessera", ec))
-        return userError(a.project + ": not a Tessera project (no .tessera folder; run 'tessera-cli scan' first)");
+    if (auto st = requireProject(a.project); !st) return userError(st.error());
     auto store = project::ProjectStore::open(a.project, false);
     if (!store) return userError(store.error());
     auto runs = store->runs();

@@ -23,9 +23,7 @@ struct ExportArgs {
 
 int runExport(ExportArgs& a) {
     std::error_code ec;
-    if (!fs::is_directory(a.project, ec)) return userError(a.project + ": not a folder");
-    if (!fs::is_directory(fs::path(a.project) / ".tessera", ec))
-        return userError(a.project + ": not a Tessera project (no .tessera folder; run 'tessera-cli scan' first)");
+    if (auto st = requireProject(a.project); !st) return userError(st.error());
     if (a.link && a.copy) return userError("give --link or --copy, not both");
     if (fs::exists(a.out, ec) && !fs::is_directory(a.out, ec)) return userError(a.out + ": exists and is not a folder");
     a.options.link = a.link;

@@ -22,9 +22,7 @@ struct FindsArgs {
 
 int runFinds(const FindsArgs& a) {
     std::error_code ec;
-    if (!fs::is_directory(a.project, ec)) return userError(a.project + ": not a folder");
-    if (!fs::is_directory(fs::path(a.project) / ".tessera", ec))
-        return userError(a.project + ": not a Tessera project (no .tessera folder; run 'tessera-cli scan' first)");
+    if (auto st = requireProject(a.project); !st) return userError(st.error());
     if (a.csv.empty() == a.pattern.empty()) return userError("give exactly one of --csv FILE or --pattern PATTERN");
     auto store = project::ProjectStore::open(a.project, false);
     if (!store) return userError(store.error());

@@ -9,6 +9,7 @@
 
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
+#include "core/project/projectlocation.h"
 #include "core/project/scanner.h"
 #include "core/stats/projectstatistics.h"
 
@@ -20,6 +21,8 @@ struct ScanArgs {
     std::string dir;
     unsigned threads = 0;
     bool noFolderClasses = false;
+    bool keepOutside = false;  // project data in the per-user location even when the photo folder can be written
+    std::string movedFrom;     // the photos' old folder: its per-user project moves with them
 };
 
 // Ctrl-C cancels the scan cleanly: everything analysed so far is already committed.
@@ -67,8 +70,23 @@ int runScan(const ScanArgs& args) {
     std::error_code ec;
     if (!fs::exists(args.dir, ec)) return userError("folder '" + args.dir + "' does not exist");
     if (!fs::is_directory(args.dir, ec)) return userError("'" + args.dir + "' is not a folder");
-    auto store = project::ProjectStore::open(args.dir, true);
+    if (!args.movedFrom.empty()) {
+        auto moved = project::repointUserProject(args.movedFrom, args.dir);
+        if (!moved) return userError(moved.error());
+        std::cout << "Moved the project of " << args.movedFrom << " to " << moved->dataDir.string() << "\n";
+    }
+    if (auto existing = project::findProject(args.dir); args.keepOutside && existing && existing->inPhotoFolder)
+        return userError("'" + args.dir + "' keeps its project in " + existing->dataDir.string() +
+                         " already; --keep-outside applies to a folder without one");
+    auto where = project::locateProject(args.dir, args.keepOutside ? project::ProjectPlace::UserFolder
+                                                                   : project::ProjectPlace::Auto);
+    if (!where) return userError(where.error());
+    auto store = project::ProjectStore::open(*where, true);
     if (!store) return userError(store.error());
+    if (!where->inPhotoFolder)
+        std::cout << "Project data kept outside the photo folder, in " << where->dataDir.string() << " ("
+                  << (args.keepOutside ? "as asked" : "the photo folder is read-only")
+                  << "); nothing is written into " << where->photoRoot.string() << "\n";
 
     auto options = project::ScanOptions::defaults();
     options.threads = args.threads;
@@ -124,6 +142,11 @@ const CommandRegistrar registrar("scan", "Create or update the project in DIR fr
     sub.add_option("DIR", args->dir, "Folder of images (first-level sub-folders name classes)")->required();
     sub.add_option("--threads", args->threads, "Analysis threads (0: one per core)")->capture_default_str();
     sub.add_flag("--no-folder-classes", args->noFolderClasses, "Do not label images by their sub-folder");
+    sub.add_flag("--keep-outside", args->keepOutside,
+                 "Keep the project data in the per-user projects folder (see --projects-dir), never in DIR; a "
+                 "read-only DIR gets this without the flag");
+    sub.add_option("--moved-from", args->movedFrom,
+                   "The photos were moved here from this folder: move its per-user project along (labels kept)");
     return [args] { return runScan(*args); };
 });
 

@@ -23,11 +23,7 @@ struct StatsArgs {
 
 int runStats(const StatsArgs& args) {
     std::error_code ec;
-    if (!fs::exists(args.dir, ec)) return userError("project folder '" + args.dir + "' does not exist");
-    if (!fs::is_directory(args.dir, ec)) return userError("'" + args.dir + "' is not a folder");
-    if (!fs::is_directory(fs::path(args.dir) / ".tessera", ec))
-        return userError("'" + args.dir + "' is not a Tessera project yet; run 'tessera-cli scan " + args.dir +
-                         "' first");
+    if (auto st = requireProject(args.dir); !st) return userError(st.error());
     auto store = project::ProjectStore::open(args.dir, false);
     if (!store) return userError(store.error());
     auto statistics = stats::computeStatistics(*store, args.options);

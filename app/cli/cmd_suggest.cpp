@@ -31,9 +31,7 @@ struct SuggestArgs {
 
 int runSuggest(const SuggestArgs& a) {
     std::error_code ec;
-    if (!fs::is_directory(a.project, ec)) return userError(a.project + ": not a folder");
-    if (!fs::is_directory(fs::path(a.project) / ".tessera", ec))
-        return userError(a.project + ": not a Tessera project (no .tessera folder; run 'tessera-cli scan' first)");
+    if (auto st = requireProject(a.project); !st) return userError(st.error());
     if (a.count < 1) return userError("-n must be at least 1");
     auto strategy = learn::parseUncertainty(a.strategy);
     if (!strategy) return userError("--strategy: " + strategy.error());

@@ -96,9 +96,7 @@ Expected<std::string> resolveWeights(const std::string& w, const std::string& ar
 
 int runTrain(TrainArgs& a) {
     std::error_code ec;
-    if (!fs::is_directory(a.project, ec)) return userError(a.project + ": not a folder");
-    if (!fs::exists(fs::path(a.project) / ".tessera", ec))
-        return userError(a.project + ": not a Tessera project (no .tessera folder; run 'tessera-cli scan' first)");
+    if (auto st = requireProject(a.project); !st) return userError(st.error());
     if (auto st = learn::Trainer::validate(a.options);
         !st && (a.options.weightsPath == "none" || a.options.weightsPath == kAutoWeights))
         return userError(st.error());

@@ -1,4 +1,5 @@
 // tessera-cli: the headless twin of the GUI. Sub-commands register themselves (see command.h).
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <iostream>
@@ -35,6 +36,11 @@ int main(int argc, char** argv) {
     CLI::App app{"tessera-cli: image classifiers for archaeological finds, headless"};
     app.set_version_flag("--version", std::function<std::string()>(versionText));
     app.require_subcommand(1);
+    app.fallthrough();  // global options may follow the sub-command too
+    std::string projectsDir;
+    app.add_option("--projects-dir", projectsDir,
+                   "Where the projects of photo folders kept outside them live (read-only folders, scan "
+                   "--keep-outside); default $TESSERA_PROJECTS_DIR, else ~/.local/share/tessera/projects");
     std::function<int()> selected;
     for (auto& cmd : commandRegistry()) {
         CLI::App* sub = app.add_subcommand(cmd.name, cmd.description);
@@ -48,6 +54,8 @@ int main(int argc, char** argv) {
         const int rc = app.exit(e);
         return rc == 0 ? kOk : kUserError;  // --help / --version exit 0; bad arguments are user errors
     }
+    // Every project lookup in this process (core included) resolves per-user projects there.
+    if (!projectsDir.empty()) ::setenv("TESSERA_PROJECTS_DIR", projectsDir.c_str(), 1);
     try {
         return selected ? selected() : kUserError;
     } catch (const std::exception& e) {

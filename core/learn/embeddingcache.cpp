@@ -15,6 +15,7 @@
 #include "core/nn/modelbundle.h"
 #include "core/nn/modelbundle_torch.h"
 #include "core/nn/weightloader_torch.h"
+#include "core/project/projectlocation.h"
 #include "core/util/atomicfile.h"
 #include "core/util/sha256.h"
 
@@ -70,7 +71,7 @@ Status writeIndex(const fs::path& file, const Index& index, const std::string& k
 }  // namespace
 
 struct EmbeddingCache::Impl {
-    fs::path root;
+    fs::path dataDir;  // the project's (projectlocation.h)
     fs::path modelFile;
     EmbeddingOptions options;
     nn::ResNet model{nullptr};
@@ -84,7 +85,7 @@ struct EmbeddingCache::Impl {
     torch::Device device{torch::kCPU};
     std::string deviceName = "cpu";
 
-    fs::path dir() const { return root / ".tessera" / "embeddings" / key; }
+    fs::path dir() const { return dataDir / "embeddings" / key; }
     Status load();
     torch::Tensor embedBatch(const torch::Tensor& canvases);
 };
@@ -174,7 +175,9 @@ EmbeddingCache::~EmbeddingCache() = default;
 Expected<EmbeddingCache> EmbeddingCache::open(const fs::path& projectRoot, const fs::path& modelFile,
                                               const EmbeddingOptions& options) {
     auto impl = std::make_unique<Impl>();
-    impl->root = projectRoot;
+    auto where = project::locateProject(projectRoot);
+    if (!where) return where.takeError();
+    impl->dataDir = where->dataDir;
     impl->modelFile = modelFile;
     impl->options = options;
     if (options.batchSize < 1) return makeError("embedding batch size must be at least 1");
@@ -252,7 +255,7 @@ Expected<Embeddings> EmbeddingCache::compute(const std::vector<EmbeddingRequest>
         ImageCacheOptions co;
         co.canvas = d.canvas;
         co.persist = d.options.persist;
-        ImageCache images(d.root / ".tessera" / "cache", co);
+        ImageCache images(d.dataDir / "cache", co);
         // Decode in chunks (the image cache rewrites its index once per call), run the network in batches.
         const size_t B = size_t(d.options.batchSize), chunk = std::max<size_t>(B, 512);
         try {

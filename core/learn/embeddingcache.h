@@ -1,6 +1,6 @@
 #pragma once
 // Pooled ResNet features of a project's photos for one model, cached on disk under
-// <root>/.tessera/embeddings/<model-key>/ by content hash, so the quick model and active learning never run the
+// <project data>/embeddings/<model-key>/ (<root>/.tessera or per user, projectlocation.h) by content hash, so the quick model and active learning never run the
 // network twice on the same photo. Model key = SHA-256 of the model file + the input size. Torch-free header.
 #include <cstdint>
 #include <filesystem>

@@ -42,10 +42,7 @@ Status addProject(const fs::path& root, bool unlabelledOnly, std::vector<fs::pat
 
 }  // namespace
 
-bool PredictInputs::isProject(const fs::path& folder) {
-    std::error_code ec;
-    return fs::is_regular_file(folder / ".tessera" / "project.db", ec);
-}
+bool PredictInputs::isProject(const fs::path& folder) { return project::findProject(folder).has_value(); }
 
 Expected<PredictInputList> PredictInputs::collect(const std::vector<std::string>& inputs,
                                                   const PredictInputOptions& options) {

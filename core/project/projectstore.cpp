@@ -67,32 +67,31 @@ ProjectStore::ProjectStore(ProjectStore&&) noexcept = default;
 ProjectStore& ProjectStore::operator=(ProjectStore&&) noexcept = default;
 ProjectStore::~ProjectStore() = default;
 
-Expected<ProjectStore> ProjectStore::open(const fs::path& rootIn, bool create) {
+Expected<ProjectStore> ProjectStore::open(const fs::path& root, bool create) {
+    auto where = locateProject(root);
+    if (!where) return where.takeError();
+    return open(*where, create);
+}
+
+Expected<ProjectStore> ProjectStore::open(const ProjectLocation& where, bool create) {
     std::error_code ec;
-    fs::path root = fs::absolute(rootIn, ec);
-    if (ec) root = rootIn;
-    root = root.lexically_normal();
-    if (!root.empty() && root.filename().empty()) root = root.parent_path();  // drop a trailing '/'
-
-    const fs::file_status rootStatus = fs::status(root, ec);
-    if (ec && ec != std::errc::no_such_file_or_directory)
-        return makeError("cannot open project folder '" + root.string() + "': " + ec.message());
-    if (!fs::exists(rootStatus)) return makeError("project folder '" + root.string() + "' does not exist");
-    if (!fs::is_directory(rootStatus)) return makeError("'" + root.string() + "' is not a folder");
-
-    const fs::path dataDir = root / ".tessera";
+    const fs::path& root = where.photoRoot;
+    const fs::path& dataDir = where.dataDir;
     const fs::file_status dataStatus = fs::status(dataDir, ec);
     if (!fs::exists(dataStatus)) {
         if (!create)
-            return makeError("'" + root.string() + "' is not a Tessera project (it has no .tessera folder)");
-        if (!fs::create_directory(dataDir, ec) && ec)
-            return makeError("cannot create '" + dataDir.string() + "': " + fsReason(ec));
+            return makeError("'" + root.string() + "' is not a Tessera project (no .tessera folder, and no project "
+                             "of it in " + userProjectsDir().string() + ")");
+        const bool made = where.inPhotoFolder ? fs::create_directory(dataDir, ec) : fs::create_directories(dataDir, ec);
+        if (!made && ec) return makeError("cannot create '" + dataDir.string() + "': " + fsReason(ec));
     } else if (!fs::is_directory(dataStatus)) {
         return makeError("'" + dataDir.string() + "' exists but is not a folder; cannot keep the project there");
     }
 
     auto impl = std::make_unique<Impl>();
     impl->root = root;
+    impl->dataDir = dataDir;
+    impl->inPhotoFolder = where.inPhotoFolder;
     impl->dbPath = dataDir / "project.db";
     const std::string dbName = impl->dbPath.string();
     if (!create && !fs::exists(impl->dbPath, ec))
@@ -121,11 +120,20 @@ Expected<ProjectStore> ProjectStore::open(const fs::path& rootIn, bool create) {
     } catch (const SQLite::Exception& e) {
         return makeError("cannot read '" + dbName + "': " + e.what());
     }
-    return ProjectStore(std::move(impl));
+    ProjectStore store(std::move(impl));
+    // A project kept outside its photo folder records where the photos are (a re-pointed project, the new place).
+    if (!where.inPhotoFolder) {
+        auto recorded = store.setting(kPhotoRootKey);
+        if (!recorded) return recorded.takeError();
+        if (*recorded != root.string())
+            if (auto st = store.setSetting(kPhotoRootKey, root.string()); !st) return st.takeError();
+    }
+    return store;
 }
 
 const fs::path& ProjectStore::root() const { return impl_->root; }
-fs::path ProjectStore::dataDir() const { return impl_->root / ".tessera"; }
+fs::path ProjectStore::dataDir() const { return impl_->dataDir; }
+bool ProjectStore::inPhotoFolder() const { return impl_->inPhotoFolder; }
 fs::path ProjectStore::databasePath() const { return impl_->dbPath; }
 int ProjectStore::schemaVersion() const { return impl_->schemaVersion; }
 

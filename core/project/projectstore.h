@@ -1,5 +1,6 @@
 #pragma once
-// The project document on disk: <root>/.tessera/project.db (SQLite, WAL). Every mutating call is its own committed
+// The project document on disk: <data>/project.db (SQLite, WAL), where <data> is <root>/.tessera or, for a photo
+// folder Tessera may not write to, a per-user folder (projectlocation.h). Every mutating call is its own committed
 // transaction, so a killed process loses nothing it was told had succeeded. Tessera never writes or moves the images.
 // One ProjectStore per thread: open another one on a worker thread (WAL allows readers beside the one writer).
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "core/project/imagerecord.h"
+#include "core/project/projectlocation.h"
 #include "core/util/expected.h"
 
 namespace tessera::project {
@@ -42,19 +44,23 @@ class ProjectStore {
 public:
     static constexpr int kSchemaVersion = 2;
 
-    // Opens the project rooted at `root`. With create=true, makes <root>/.tessera and the database when missing.
+    // Opens the project of the photo folder `root`, wherever it is (locateProject): with create=true, makes the data
+    // folder and the database when missing, in <root>/.tessera when the folder can be written, else per user.
     // Migrates older schemas forward; refuses a database from a newer Tessera with a clear message.
     // A read-only folder or database gives an error naming the path, never a crash.
     static Expected<ProjectStore> open(const std::filesystem::path& root, bool create = true);
+    static Expected<ProjectStore> open(const ProjectLocation& where, bool create = true);
+    static constexpr const char* kPhotoRootKey = "photo_root";  // setting of a project kept outside its photos
 
     ProjectStore(ProjectStore&&) noexcept;
     ProjectStore& operator=(ProjectStore&&) noexcept;
     ~ProjectStore();
 
     const std::filesystem::path& root() const;
-    std::filesystem::path dataDir() const;  // <root>/.tessera (caches, runs, models live here)
+    std::filesystem::path dataDir() const;  // <root>/.tessera or per user (caches, runs, models live here)
+    bool inPhotoFolder() const;              // dataDir() is <root>/.tessera
     int schemaVersion() const;
-    std::filesystem::path databasePath() const;  // <root>/.tessera/project.db
+    std::filesystem::path databasePath() const;  // <data>/project.db
     Status checkIntegrity() const;                // PRAGMA integrity_check; the error lists what is damaged
 
     // --- images ---

@@ -16,6 +16,8 @@ namespace tessera::project {
 
 struct ProjectStore::Impl {
     std::filesystem::path root;
+    std::filesystem::path dataDir;
+    bool inPhotoFolder = true;
     std::filesystem::path dbPath;
     std::unique_ptr<SQLite::Database> db;
     int schemaVersion = 0;

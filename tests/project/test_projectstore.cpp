@@ -4,7 +4,9 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <set>
 
 #include <SQLiteCpp/Database.h>
@@ -416,21 +418,84 @@ TEST(ProjectStore, LabelSourceStrings) {
 // --- read-only projects: a clear error naming the path, never a crash. Run in a child as an unprivileged user,
 // because root ignores permission bits.
 
-TEST(ProjectStore, ReadOnlyProjectFolderGivesAClearError) {
+// A photo folder Tessera may not write to keeps its project in the per-user location; nothing is written into it.
+// Checked as root too: a folder without any write permission is read-only to Tessera even where root could write.
+class ReadOnlyPhotoFolder : public ::testing::Test {
+protected:
+    void SetUp() override {
+        fs::create_directories(root / "bowls");
+        std::ofstream(root / "bowls" / "a.jpg") << "not really a photo";
+        fs::permissions(root / "bowls", fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
+                        fs::perm_options::remove);
+        fs::permissions(root, fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
+                        fs::perm_options::remove);
+        const char* old = std::getenv("TESSERA_PROJECTS_DIR");
+        savedProjectsDir = old ? std::optional<std::string>(old) : std::nullopt;
+        ::setenv("TESSERA_PROJECTS_DIR", (dir.path() / "user-projects").c_str(), 1);
+    }
+    void TearDown() override {
+        if (savedProjectsDir) ::setenv("TESSERA_PROJECTS_DIR", savedProjectsDir->c_str(), 1);
+        else ::unsetenv("TESSERA_PROJECTS_DIR");
+        fs::permissions(root, fs::perms::owner_all, fs::perm_options::add);
+        fs::permissions(root / "bowls", fs::perms::owner_all, fs::perm_options::add);
+    }
+
     TempDir dir;
-    const fs::path root = dir.path() / "photos";
-    fs::create_directories(root);
-    fs::permissions(root, fs::perms::owner_read | fs::perms::owner_exec | fs::perms::group_read |
-                              fs::perms::group_exec | fs::perms::others_read | fs::perms::others_exec);
-    const std::string message = runUnprivileged([&] {
+    fs::path root = dir.path() / "photos";
+    std::optional<std::string> savedProjectsDir;
+};
+
+TEST_F(ReadOnlyPhotoFolder, ItsProjectIsKeptPerUserAndFoundAgain) {
+    EXPECT_FALSE(folderIsWritable(root));
+    {
         auto store = ProjectStore::open(root);
-        return store.ok() ? std::string("OPENED") : store.error();
-    });
-    EXPECT_NE(message, "OPENED");
-    EXPECT_NE(message, "SETUID FAILED");
-    EXPECT_NE(message.find((root / ".tessera").string()), std::string::npos) << message;
-    EXPECT_NE(message.find("read-only"), std::string::npos) << message;
+        ASSERT_TRUE(store.ok()) << store.error();
+        EXPECT_FALSE(store->inPhotoFolder());
+        EXPECT_EQ(store->dataDir(), userProjectDirFor(root));
+        EXPECT_EQ(store->dataDir().parent_path(), dir.path() / "user-projects");
+        EXPECT_EQ(store->root(), root);
+        EXPECT_EQ(store->setting(ProjectStore::kPhotoRootKey).value(), root.string());
+        ASSERT_TRUE(store->addClass("bowl").ok());
+    }
     EXPECT_FALSE(fs::exists(root / ".tessera"));
+    auto found = findProject(root);
+    ASSERT_TRUE(found.has_value());
+    EXPECT_FALSE(found->inPhotoFolder);
+    auto again = ProjectStore::open(root / "", /*create=*/false);  // a trailing '/' names the same folder
+    ASSERT_TRUE(again.ok()) << again.error();
+    EXPECT_EQ(again->classes().value().size(), 1u);
+}
+
+TEST_F(ReadOnlyPhotoFolder, KeepingItInThePhotoFolderIsRefusedByName) {
+    auto where = locateProject(root, ProjectPlace::PhotoFolder);
+    ASSERT_FALSE(where.ok());
+    EXPECT_NE(where.error().find(root.string()), std::string::npos) << where.error();
+    EXPECT_NE(where.error().find("read-only"), std::string::npos) << where.error();
+}
+
+TEST_F(ReadOnlyPhotoFolder, MovedPhotosTakeTheirProjectAlong) {
+    { ASSERT_TRUE(ProjectStore::open(root).value().addClass("bowl").ok()); }
+    const fs::path moved = dir.path() / "archive-2026";
+    fs::rename(root, moved);
+    auto where = repointUserProject(root, moved);
+    ASSERT_TRUE(where.ok()) << where.error();
+    EXPECT_FALSE(findProject(root).has_value());
+    auto store = ProjectStore::open(moved, /*create=*/false);
+    ASSERT_TRUE(store.ok()) << store.error();
+    EXPECT_EQ(store->dataDir(), userProjectDirFor(moved));
+    EXPECT_EQ(store->setting(ProjectStore::kPhotoRootKey).value(), moved.string());
+    EXPECT_EQ(store->classes().value().size(), 1u);
+    fs::rename(moved, root);  // for TearDown
+    EXPECT_FALSE(repointUserProject(dir.path() / "nowhere", root).ok());
+}
+
+TEST(ProjectStore, AWritableFolderKeepsItsProjectInside) {
+    TempDir dir;
+    auto where = locateProject(dir.path());
+    ASSERT_TRUE(where.ok()) << where.error();
+    EXPECT_TRUE(where->inPhotoFolder);
+    EXPECT_EQ(where->dataDir, dir.path() / ".tessera");
+    EXPECT_FALSE(locateProject(dir.path(), ProjectPlace::UserFolder).value().inPhotoFolder);
 }
 
 TEST(ProjectStore, ReadOnlyDatabaseGivesAClearError) {
