@@ -189,20 +189,27 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
             status_->setText(quick_.message.isEmpty() ? tr("Quick model: waiting for its first refresh…")
                                                       : quick_.message);
         } else {
-            // The trained model's stored calls (if it classified before) go back to the Dataset filters.
+            // The trained model's stored calls (if it classified before, here or with `tessera-cli predict`) are
+            // listed again and go back to the Dataset filters.
             const qint64 run = document_->isOpen() ? runIdForModel(activeModelPath()) : 0;
-            if (run > 0)
-                if (auto stored = document_->store().predictions(run); stored.ok() && !stored->empty())
-                    document_->setPredictionRun(run);
-            status_->setText(tr("Classify the unlabelled photos (or a folder of new finds) with the trained model to "
-                                "review its calls."));
+            loadStoredPredictions(run);
+            if (model_->rowCount() > 0) {
+                document_->setPredictionRun(run);
+                status_->setText(tr("%n stored call(s) of the trained model. Classify again to refresh them.",
+                                    nullptr, model_->rowCount()));
+            } else {
+                status_->setText(tr("Classify the unlabelled photos (or a folder of new finds) with the trained "
+                                    "model to review its calls."));
+            }
         }
         updateHeader();
         updateButtons();
     });
     connect(export_, &QPushButton::clicked, this, [this] {
+        // Proposed beside the photos, unless their folder is one Tessera keeps its hands off (read-only).
+        const QString folder = document_->store().inPhotoFolder() ? document_->rootPath() : QDir::homePath();
         const QString file = QFileDialog::getSaveFileName(this, tr("Export Predictions"),
-                                                          document_->rootPath() + QStringLiteral("/predictions.csv"),
+                                                          folder + QStringLiteral("/predictions.csv"),
                                                           tr("CSV files (*.csv)"));
         QString error;
         if (!file.isEmpty() && !exportCsv(file, &error)) QMessageBox::warning(this, tr("Export Failed"), error);
@@ -287,6 +294,15 @@ void ReviewView::reloadModel() {
         // The calls stored by the last session show at once; the refresh replaces them a moment later.
         loadQuickPredictions();
         if (const qint64 run = quickRunId(); run > 0) document_->setPredictionRun(run);
+    }
+    // A project whose newest stored calls are the trained model's (classified here before, or by `tessera-cli
+    // predict PROJECT`) opens on them.
+    const qint64 trainedRun = path.isEmpty() || !document_->isOpen() ? 0 : runIdForModel(path);
+    const auto latest = trainedRun > 0 ? document_->store().latestPredictionRun() : Expected<int64_t>(int64_t(0));
+    if (trainedRun > 0 && latest.ok() && *latest == trainedRun) {
+        if (source() == Source::TrainedModel) loadStoredPredictions(trainedRun);
+        else setSource(Source::TrainedModel);  // the source handler lists them
+        document_->setPredictionRun(trainedRun);
     }
     modelOk_ = false;
     if (path.isEmpty()) {

@@ -102,6 +102,7 @@ private:
     void onQuickRefreshed(const QuickModelResult& result);
     qint64 quickRunId() const;
     void loadQuickPredictions();
+    void loadStoredPredictions(qint64 run);  // a run's calls kept in the project (quick model, trained model, CLI)
     QVector<QuickSuggestionItem> currentQuickSuggestions() const;
     void applySuggestionOrder(const QVector<QuickSuggestionItem>& suggestions);
 

@@ -102,9 +102,10 @@ qint64 ReviewView::quickRunId() const {
     return value.ok() && *value ? QString::fromStdString(**value).toLongLong() : 0;
 }
 
-void ReviewView::loadQuickPredictions() {
+void ReviewView::loadQuickPredictions() { loadStoredPredictions(quickRunId()); }
+
+void ReviewView::loadStoredPredictions(qint64 run) {
     QVector<ReviewItem> items;
-    const qint64 run = quickRunId();
     if (run > 0 && document_->isOpen()) {
         auto& store = document_->store();
         auto stored = store.predictions(run);
@@ -134,7 +135,7 @@ void ReviewView::loadQuickPredictions() {
     const int keepRow = currentRow();
     const qint64 keepId = keepRow >= 0 ? model_->item(keepRow).imageId : 0;
     model_->setItems(items);
-    if (suggestOrder_) applySuggestionOrder(currentQuickSuggestions());
+    if (suggestOrder_ && source() == Source::QuickModel) applySuggestionOrder(currentQuickSuggestions());
     int row = keepId ? model_->rowOf(keepId) : -1;
     if (row < 0 && keepRow >= 0) row = std::min(keepRow, model_->rowCount() - 1);
     if (row < 0 && model_->rowCount() > 0 && isVisible()) row = 0;

@@ -1,5 +1,7 @@
 #include "ui/trainresults.h"
 
+#include <fstream>
+
 #include <QDateTime>
 #include <QFile>
 #include <QHeaderView>
@@ -9,6 +11,7 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QTreeWidget>
@@ -16,6 +19,7 @@
 
 #include <qcustomplot.h>
 
+#include "core/learn/runcard.h"
 #include "ui/projectdocument.h"
 
 namespace tessera::ui {
@@ -100,6 +104,7 @@ TrainResults::TrainResults(ProjectDocument* document, QWidget* parent) : QWidget
     split->setStretchFactor(2, 2);
     split->setStretchFactor(3, 2);
     split->setSizes({220, 300, 230, 260});
+    split->setChildrenCollapsible(false);
     layout->addWidget(split);
 
     connect(runs_, &QTreeWidget::currentItemChanged, this, &TrainResults::onRunSelected);
@@ -174,14 +179,21 @@ void TrainResults::onRunSelected() {
     useModel_->setEnabled(item && !item->data(ColName, Qt::UserRole).toString().isEmpty());
     if (!item) return;
     const QJsonObject metrics = parseObject(item->data(ColName, Qt::UserRole + 1).toString().toStdString());
+    // The run card (written by the trainer, GUI or CLI alike) names the classes and holds the per-epoch curves.
     std::vector<std::string> names;
+    std::vector<learn::EpochInfo> history;
     const QString card = item->data(ColName, Qt::UserRole + 2).toString();
     if (!card.isEmpty() && document_->isOpen()) {
-        QFile f(QString::fromStdString((document_->store().dataDir() / card.toStdString()).string()));
-        if (f.open(QIODevice::ReadOnly))
-            for (const auto& c : QJsonDocument::fromJson(f.readAll()).object().value(QStringLiteral("classes")).toArray())
-                names.push_back(c.toString().toStdString());
+        std::ifstream in(document_->store().dataDir() / card.toStdString());
+        const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+        if (j.is_object()) {
+            for (const auto& c : j.value("classes", nlohmann::json::array()))
+                if (c.is_string()) names.push_back(c.get<std::string>());
+            for (const auto& e : j.value("history", nlohmann::json::array()))
+                if (e.is_object()) history.push_back(learn::RunCard::epochFromJson(e));
+        }
     }
+    emit runHistoryLoaded(history);
     std::vector<std::vector<int64_t>> confusion;
     for (const auto& row : metrics.value(QStringLiteral("confusion")).toArray()) {
         std::vector<int64_t> r;
@@ -236,6 +248,14 @@ void TrainResults::showMetrics(const std::vector<std::string>& classNames, const
         perClass_->setItem(i, 1, new QTableWidgetItem(i < int(precision.size()) ? percent(precision[size_t(i)]) : QString()));
         perClass_->setItem(i, 2, new QTableWidgetItem(i < int(recall.size()) ? percent(recall[size_t(i)]) : QString()));
     }
+    // The table is never narrower than its three columns: the splitter gives the others less instead.
+    perClass_->resizeColumnsToContents();
+    perClass_->setMinimumWidth(perClass_->horizontalHeader()->length() + 2 * perClass_->frameWidth() +
+                               perClass_->verticalScrollBar()->sizeHint().width());
+}
+
+bool TrainResults::perClassTableFits() const {
+    return perClass_->viewport()->width() >= perClass_->horizontalHeader()->length();
 }
 
 void TrainResults::showMisclassified(const QVector<Misclassified>& items) {

@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "core/learn/trainer.h"
+#include "ui/learnmetatypes.h"
+
 class QCustomPlot;
 class QCPColorMap;
 class QListWidget;
@@ -43,11 +46,14 @@ public:
     int runCount() const;
     int misclassifiedCount() const;
     int confusionClasses() const { return confusionClasses_; }
+    bool perClassTableFits() const;  // all three columns visible without scrolling sideways
 
 signals:
     void activeModelChanged(const QString& modelPath);
     void imageActivated(qint64 imageId);
     void runSelected(const QString& runName);
+    // The selected run's per-epoch curves from its run card (empty when it has none).
+    void runHistoryLoaded(const std::vector<learn::EpochInfo>& history);
 
 private:
     void onRunSelected();

@@ -5,6 +5,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSet>
 #include <QSplitter>
 #include <QVBoxLayout>
 #include <QtConcurrent>
@@ -51,7 +52,7 @@ TrainView::TrainView(ProjectDocument* document, QWidget* parent) : QWidget(paren
     progress_->setValue(0);
     progress_->setTextVisible(false);
     eta_ = new QLabel(this);
-    status_ = new QLabel(tr("Label some photos in Dataset mode, then start a training."), this);
+    status_ = new QLabel(this);
     status_->setWordWrap(true);
 
     auto* controls = new QHBoxLayout;
@@ -87,7 +88,50 @@ TrainView::TrainView(ProjectDocument* document, QWidget* parent) : QWidget(paren
         results_->showMisclassified(items);
         emit misclassifiedReady(items.size());
     });
+    // A past run selected in the list shows its curves (a run in progress keeps the live ones).
+    connect(results_, &TrainResults::runHistoryLoaded, this, [this](const std::vector<learn::EpochInfo>& history) {
+        if (!training_ && !listingFinishedRun_) charts_->setHistory(history);
+    });
+    // The hint says what is true of the project: whether it can be trained on yet, and with how many photos.
+    connect(document_, &ProjectDocument::opened, this, [this] {
+        statusIsReadiness_ = true;
+        showReadiness();
+    });
+    connect(document_, &ProjectDocument::labelsChanged, this, &TrainView::showReadiness);
+    connect(document_, &ProjectDocument::classesChanged, this, &TrainView::showReadiness);
+    showReadiness();
     updateButtons();
+}
+
+void TrainView::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    showReadiness();
+}
+
+void TrainView::showReadiness() {
+    // Labelling in Dataset mode changes labels at every key press: read them only while this view is seen. A run's
+    // outcome stays on show until another project is opened.
+    if (training_ || !statusIsReadiness_ || !isVisible()) return;
+    if (!document_->isOpen()) {
+        status_->setText(tr("Open a project folder to train a classifier on its labelled photos."));
+        return;
+    }
+    auto labels = document_->store().labels();
+    if (!labels.ok()) {
+        status_->setText(QString::fromStdString(labels.error()));
+        return;
+    }
+    QSet<qint64> classes;
+    for (const auto& label : *labels) classes.insert(label.classId);
+    const QString photos = labels->size() == 1 ? tr("1 labelled photo") : tr("%1 labelled photos").arg(labels->size());
+    if (classes.size() < 2) {
+        status_->setText(tr("Label photos of at least two classes in Dataset mode, then start a training (%1 so far).")
+                             .arg(photos));
+        return;
+    }
+    status_->setText(tr("%1 in %2 classes: ready to train. Choose the settings and press Start Training.")
+                         .arg(photos)
+                         .arg(classes.size()));
 }
 
 TrainView::~TrainView() { shutdown(); }
@@ -113,6 +157,7 @@ bool TrainView::startTraining(const learn::TrainOptions& requested) {
     // "All cores" would starve the GUI thread on small machines: the window keeps one core for itself.
     if (options.threads == 0) options.threads = std::max(1, QThread::idealThreadCount() - 1);
     if (const Status st = learn::Trainer::validate(options); !st.ok()) {
+        statusIsReadiness_ = false;
         status_->setText(QString::fromStdString(st.error()));
         return false;
     }
@@ -189,8 +234,10 @@ void TrainView::onEpoch(const learn::EpochInfo& e) {
 void TrainView::onFinished(bool ok, const QString& error, const learn::TrainResult& result) {
     if (!training_) return;  // shut down meanwhile (project closed): nothing to show
     training_ = false;
+    statusIsReadiness_ = false;
     pause_->setChecked(false);
     updateButtons();
+    listingFinishedRun_ = true;  // the run just finished keeps its live curves (steps included) on show
     results_->reloadRuns();
     QString message;
     if (ok) {
@@ -215,6 +262,7 @@ void TrainView::onFinished(bool ok, const QString& error, const learn::TrainResu
         message = error.contains(QLatin1String("cancel")) ? tr("Stopped. The last finished epoch is kept.")
                                                           : tr("Training failed: %1").arg(error);
     }
+    listingFinishedRun_ = false;
     status_->setText(message);
     emit trainingFinished(ok, ok ? message : error);
 }
@@ -280,9 +328,9 @@ void TrainView::updateButtons() {
 void TrainView::setPreviewImage(const QString& absolutePath) { form_->setPreviewImage(absolutePath); }
 
 void TrainView::projectChanged() {
-    results_->reloadRuns();
-    results_->showMisclassified({});
     charts_->clear();
+    results_->reloadRuns();  // selects the active (else newest) run, whose curves then show
+    results_->showMisclassified({});
     updateButtons();
 }
 

@@ -54,12 +54,16 @@ signals:
     void selectImageRequested(qint64 imageId);
     void activeModelChanged(const QString& modelPath);
 
+protected:
+    void showEvent(QShowEvent* event) override;
+
 private:
     void onSteps(const StepBatch& batch);
     void onEpoch(const learn::EpochInfo& info);
     void onFinished(bool ok, const QString& error, const learn::TrainResult& result);
     void findMisclassified(const learn::TrainResult& result);
     void updateButtons();
+    void showReadiness();
 
     ProjectDocument* document_;
     TrainForm* form_;
@@ -71,6 +75,8 @@ private:
     QThread thread_;
     TrainWorker* worker_ = nullptr;
     bool training_ = false;
+    bool listingFinishedRun_ = false;
+    bool statusIsReadiness_ = true;  // status_ shows the readiness hint, not a run's outcome
     int epochs_ = 0;
     QElapsedTimer clock_;
     learn::TrainResult lastResult_;

@@ -12,9 +12,7 @@
 
 #include "core/learn/trainer.h"
 #include "core/util/jobcontext.h"
-
-Q_DECLARE_METATYPE(tessera::learn::EpochInfo)
-Q_DECLARE_METATYPE(tessera::learn::TrainResult)
+#include "ui/learnmetatypes.h"
 
 namespace tessera::ui {
 

@@ -37,6 +37,61 @@ struct PredictArgs {
     learn::PredictOptions options = learn::PredictOptions::defaults();
     learn::PredictInputOptions inputOptions = learn::PredictInputOptions::defaults();
     bool quiet = false;
+    std::string project;  // set when MODEL was a project folder: its calls on its own photos are kept in it
+};
+
+// `predict PROJECT`: the calls on the project's own photos are also kept in the project, under the run of its active
+// model (as the GUI keeps them), so Review and Dataset show them when the project is opened.
+class ProjectPredictions {
+public:
+    static Expected<ProjectPredictions> open(const std::string& projectFolder, const fs::path& activeModel) {
+        auto store = project::ProjectStore::open(projectFolder, /*create=*/false);
+        if (!store) return store.takeError();
+        ProjectPredictions out(std::move(*store));
+        auto runs = out.store_.runs();
+        if (!runs) return runs.takeError();
+        for (const auto& r : *runs)
+            if (!r.modelPath.empty() && out.store_.dataDir() / r.modelPath == activeModel) out.runId_ = r.id;
+        auto images = out.store_.images();
+        if (!images) return images.takeError();
+        for (const auto& im : *images) out.imageIdByPath_[key(out.store_.root() / im.relPath)] = im.id;
+        auto classes = out.store_.classes();
+        if (!classes) return classes.takeError();
+        for (const auto& c : *classes) out.classIdByName_[c.name] = c.id;
+        return out;
+    }
+
+    void add(const learn::Prediction& p) {
+        if (runId_ == 0 || p.top.empty()) return;
+        const auto image = imageIdByPath_.find(key(p.file));
+        if (image == imageIdByPath_.end()) return;
+        project::PredictionRecord r;
+        r.imageId = image->second;
+        r.runId = runId_;
+        const auto cls = classIdByName_.find(p.top.front().className);
+        r.classId = cls == classIdByName_.end() ? 0 : cls->second;
+        r.confidence = p.top.front().probability;
+        nlohmann::json top = nlohmann::json::array();
+        for (const auto& c : p.top) top.push_back({{"class", c.className}, {"p", c.probability}});
+        r.topJson = top.dump();
+        records_.push_back(std::move(r));
+    }
+
+    Status save() { return records_.empty() ? Status{} : store_.putPredictions(records_); }
+    size_t count() const { return records_.size(); }
+
+private:
+    explicit ProjectPredictions(project::ProjectStore store) : store_(std::move(store)) {}
+    static std::string key(const fs::path& file) {
+        std::error_code ec;
+        return fs::absolute(file, ec).lexically_normal().string();
+    }
+
+    project::ProjectStore store_;
+    int64_t runId_ = 0;
+    std::unordered_map<std::string, int64_t> imageIdByPath_;
+    std::unordered_map<std::string, int64_t> classIdByName_;
+    std::vector<project::PredictionRecord> records_;
 };
 
 int fail(const std::string& message, int code) {
@@ -191,6 +246,7 @@ int runPredict(PredictArgs& a) {
             return userError(a.model + ": the project's active model " + (*active)->string() +
                              " is missing; train again or choose another run in Train mode");
         if (a.inputs.empty()) a.inputs.push_back(a.model);  // `predict PROJECT --out F`: the project's own photos
+        a.project = a.model;
         a.model = (*active)->string();
         if (!a.quiet) std::fprintf(stderr, "using the project's active model %s\n", a.model.c_str());
     }
@@ -272,6 +328,12 @@ int runPredict(PredictArgs& a) {
 
     auto predictor = learn::Predictor::open(a.model, a.options);
     if (!predictor) return userError(predictor.error());
+    std::optional<ProjectPredictions> kept;
+    if (!a.project.empty()) {
+        auto opened = ProjectPredictions::open(a.project, a.model);
+        if (!opened) return userError(opened.error());
+        kept.emplace(std::move(*opened));
+    }
     std::FILE* out = std::fopen(a.out.c_str(), fresh ? "wb" : "ab");
     if (!out) return userError(a.out + ": cannot open for writing");
     if (fresh) std::fputs(header.c_str(), out);
@@ -298,12 +360,19 @@ int runPredict(PredictArgs& a) {
                     ++errors;
                 else
                     ++ok, unknown += p.unknown ? 1 : 0;
+                if (kept) kept->add(p);
             },
             bar.context());
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (std::fclose(out) != 0) writeFailed = true;
     if (writeFailed) return userError(a.out + ": writing failed (disk full?)");
+    if (kept) {
+        // Kept even when the run was cut short: what was classified is shown in the GUI.
+        if (auto saved = kept->save(); !saved) return userError(a.project + ": the calls could not be kept in the project: " + saved.error());
+        if (!a.quiet && kept->count())
+            std::fprintf(stderr, "kept %zu calls in the project for Review and Dataset\n", kept->count());
+    }
     if (!st) return fail(st.error(), st.error().rfind("prediction failed", 0) == 0 ? kInternalError : kUserError);
 
     nlohmann::ordered_json marker{{"shard", shardK}, {"of", shardN}, {"inputs", total}, {"rows", files.size()},

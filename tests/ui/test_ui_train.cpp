@@ -56,6 +56,9 @@ protected:
 
 TEST_F(UiTrain, TinyRunPlotsAndFinishesWithMetricsAndActiveModel) {
     TrainView* view = window->trainView();
+    // Before a run the hint says what is true: the scanned folders labelled 14 photos in 3 classes.
+    EXPECT_TRUE(view->statusText().startsWith(QStringLiteral("14 labelled photos in 3 classes: ready to train")))
+        << view->statusText().toStdString();
     QSignalSpy finished(view, &TrainView::trainingFinished);
     ASSERT_TRUE(view->startTraining(tiny(2)));
     EXPECT_TRUE(view->isTraining());
@@ -77,6 +80,10 @@ TEST_F(UiTrain, TinyRunPlotsAndFinishesWithMetricsAndActiveModel) {
     ASSERT_FALSE(active.isEmpty());
     EXPECT_TRUE(std::filesystem::exists(window->document()->store().dataDir() / active.toStdString()));
     EXPECT_TRUE(view->statusText().startsWith(QStringLiteral("Finished")));
+    // Leaving Train mode and coming back keeps the run's outcome on show.
+    window->setMode(MainWindow::Mode::Dataset);
+    window->setMode(MainWindow::Mode::Train);
+    EXPECT_TRUE(view->statusText().startsWith(QStringLiteral("Finished"))) << view->statusText().toStdString();
 
     // The misclassified gallery is computed off the GUI thread with the new model (it may well be empty).
     QSignalSpy gallery(view, &TrainView::misclassifiedReady);
