@@ -52,6 +52,8 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count(),
                     help="torch intra-op threads (Debian's torch defaults to 1; we give it every core, like Tessera)")
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--scale-min", type=float, default=0.08,
+                    help="RandomResizedCrop's smallest area share (0.35: the beginner's script of issue 13)")
     a = ap.parse_args()
 
     torch.manual_seed(a.seed)
@@ -70,7 +72,7 @@ def main():
 
     norm = transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
     train_tf = transforms.Compose([
-        transforms.RandomResizedCrop(a.size, scale=(0.08, 1.0)),
+        transforms.RandomResizedCrop(a.size, scale=(a.scale_min, 1.0)),
         transforms.RandomHorizontalFlip(),
         transforms.RandomRotation(20),
         transforms.ColorJitter(0.4, 0.4, 0.4, 0.1),
