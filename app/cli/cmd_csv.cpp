@@ -17,7 +17,6 @@ struct CsvArgs {
 };
 
 Expected<project::ProjectStore> openExisting(const std::string& dir) {
-    std::error_code ec;
     if (auto st = requireProject(dir); !st) return st.takeError();
     return project::ProjectStore::open(dir, false);
 }

@@ -12,7 +12,6 @@
 
 namespace tessera::cli {
 namespace {
-namespace fs = std::filesystem;
 
 struct StatsArgs {
     std::string dir;
@@ -22,7 +21,6 @@ struct StatsArgs {
 };
 
 int runStats(const StatsArgs& args) {
-    std::error_code ec;
     if (auto st = requireProject(args.dir); !st) return userError(st.error());
     auto store = project::ProjectStore::open(args.dir, false);
     if (!store) return userError(store.error());

@@ -14,7 +14,6 @@
 
 namespace tessera::cli {
 namespace {
-namespace fs = std::filesystem;
 
 struct SuggestArgs {
     std::string project;
@@ -30,7 +29,6 @@ struct SuggestArgs {
 };
 
 int runSuggest(const SuggestArgs& a) {
-    std::error_code ec;
     if (auto st = requireProject(a.project); !st) return userError(st.error());
     if (a.count < 1) return userError("-n must be at least 1");
     auto strategy = learn::parseUncertainty(a.strategy);

@@ -16,7 +16,6 @@
 namespace tessera::cli {
 namespace {
 
-namespace fs = std::filesystem;
 
 struct TrainArgs {
     std::string project;
@@ -95,7 +94,6 @@ Expected<std::string> resolveWeights(const std::string& w, const std::string& ar
 }
 
 int runTrain(TrainArgs& a) {
-    std::error_code ec;
     if (auto st = requireProject(a.project); !st) return userError(st.error());
     if (auto st = learn::Trainer::validate(a.options);
         !st && (a.options.weightsPath == "none" || a.options.weightsPath == kAutoWeights))
