@@ -195,8 +195,9 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
             loadStoredPredictions(run);
             if (model_->rowCount() > 0) {
                 document_->setPredictionRun(run);
-                status_->setText(tr("%n stored call(s) of the trained model. Classify again to refresh them.",
-                                    nullptr, model_->rowCount()));
+                const int n = model_->rowCount();
+                status_->setText((n == 1 ? tr("1 stored call") : tr("%1 stored calls").arg(n)) +
+                                 tr(" of the trained model. Classify again to refresh them."));
             } else {
                 status_->setText(tr("Classify the unlabelled photos (or a folder of new finds) with the trained "
                                     "model to review its calls."));
@@ -300,9 +301,12 @@ void ReviewView::reloadModel() {
     const qint64 trainedRun = path.isEmpty() || !document_->isOpen() ? 0 : runIdForModel(path);
     const auto latest = trainedRun > 0 ? document_->store().latestPredictionRun() : Expected<int64_t>(int64_t(0));
     if (trainedRun > 0 && latest.ok() && *latest == trainedRun) {
-        if (source() == Source::TrainedModel) loadStoredPredictions(trainedRun);
-        else setSource(Source::TrainedModel);  // the source handler lists them
-        document_->setPredictionRun(trainedRun);
+        if (source() != Source::TrainedModel) {
+            setSource(Source::TrainedModel);  // the source handler lists them and points the Dataset filters there
+        } else {
+            loadStoredPredictions(trainedRun);
+            document_->setPredictionRun(trainedRun);
+        }
     }
     modelOk_ = false;
     if (path.isEmpty()) {
