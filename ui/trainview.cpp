@@ -168,6 +168,10 @@ bool TrainView::startTraining(const learn::TrainOptions& requested) {
         connect(worker_, &TrainWorker::epoch, this, &TrainView::onEpoch);
         connect(worker_, &TrainWorker::message, this, [this](const QString& text) { status_->setText(text); });
         connect(worker_, &TrainWorker::finished, this, &TrainView::onFinished);
+        connect(worker_, &TrainWorker::pauseHeld, this, [this](bool held) {
+            if (held && training_) status_->setText(tr("Paused. Resume continues from the same step."));
+            emit trainingPauseHeld(held);
+        });
     }
     if (!thread_.isRunning()) {
         thread_.setObjectName(QStringLiteral("tessera-train"));
@@ -195,7 +199,7 @@ void TrainView::setPaused(bool paused) {
     if (!worker_ || !training_) return;
     worker_->setPaused(paused);
     pause_->setText(paused ? tr("Resume") : tr("Pause"));
-    if (paused) status_->setText(tr("Paused. Resume continues from the same step."));
+    if (paused) status_->setText(tr("Pausing after the step that is running…"));
 }
 
 void TrainView::stopTraining() {

@@ -50,6 +50,7 @@ public:
 signals:
     void trainingStarted();
     void trainingFinished(bool ok, const QString& message);
+    void trainingPauseHeld(bool held);  // after setPaused(true): the running step finished and training holds
     void misclassifiedReady(int count);
     void selectImageRequested(qint64 imageId);
     void activeModelChanged(const QString& modelPath);

@@ -26,6 +26,10 @@ public:
         emit worker_->epoch(e);
     }
     void onMessage(const std::string& text) override { emit worker_->message(QString::fromStdString(text)); }
+    void onPauseHeld(bool held) override {
+        if (held) flush(std::chrono::steady_clock::now());  // the steps before the pause arrive before it
+        emit worker_->pauseHeld(held);
+    }
 
     void flush(std::chrono::steady_clock::time_point now) {
         last_ = now;

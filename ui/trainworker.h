@@ -41,6 +41,7 @@ signals:
     void steps(const tessera::ui::StepBatch& batch);
     void epoch(const tessera::learn::EpochInfo& info);
     void message(const QString& text);
+    void pauseHeld(bool held);  // the loop holds between steps (every step before it was sent) / goes on
     void finished(bool ok, const QString& error, const tessera::learn::TrainResult& result);
 
 private:

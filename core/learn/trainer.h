@@ -75,6 +75,9 @@ public:
     virtual void onStep(const StepInfo&) {}
     virtual void onEpoch(const EpochInfo&) {}
     virtual void onMessage(const std::string&) {}
+    // While paused (Trainer::setPaused) the loop holds between steps: true once the step that was running has
+    // finished and been reported, false when it goes on. Lets a front end say "paused" only when it is.
+    virtual void onPauseHeld(bool /*held*/) {}
 };
 
 struct TrainResult {

@@ -338,22 +338,29 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
         const fs::path lastFile = checkpointDir_.empty() ? fs::path() : checkpointDir_ / "last.pt";
         const fs::path bestFile = checkpointDir_.empty() ? fs::path() : checkpointDir_ / "best.pt";
         if (options_.resume && !lastFile.empty() && fs::exists(lastFile)) {
-            torch::serialize::InputArchive archive, m, o;
-            archive.load_from(lastFile.string());
-            archive.read("model", m);
-            model->load(m);
-            archive.read("optimizer", o);
-            optimizer->load(o);
-            c10::IValue metaValue;
-            archive.read("meta", metaValue);
-            auto meta = nlohmann::json::parse(metaValue.toStringRef());
-            startEpoch = meta.at("nextEpoch").get<int>();
-            bestLoss = meta.value("bestLoss", bestLoss);
-            out.bestEpoch = meta.value("bestEpoch", -1);
-            sinceBest = meta.value("sinceBest", 0);
-            batch = meta.value("batch", batch);
-            scaler.loadState(meta.value("scaler", std::vector<double>{}));
-            for (const auto& e : meta.at("history")) out.history.push_back(RunCard::epochFromJson(e));
+            // A checkpoint cut short (a full disk, a kill while it was written before atomic saves) or from
+            // elsewhere: say which file, rather than fail as an internal error.
+            try {
+                torch::serialize::InputArchive archive, m, o;
+                archive.load_from(lastFile.string());
+                archive.read("model", m);
+                model->load(m);
+                archive.read("optimizer", o);
+                optimizer->load(o);
+                c10::IValue metaValue;
+                archive.read("meta", metaValue);
+                auto meta = nlohmann::json::parse(metaValue.toStringRef());
+                startEpoch = meta.at("nextEpoch").get<int>();
+                bestLoss = meta.value("bestLoss", bestLoss);
+                out.bestEpoch = meta.value("bestEpoch", -1);
+                sinceBest = meta.value("sinceBest", 0);
+                batch = meta.value("batch", batch);
+                scaler.loadState(meta.value("scaler", std::vector<double>{}));
+                for (const auto& e : meta.at("history")) out.history.push_back(RunCard::epochFromJson(e));
+            } catch (const std::exception& e) {
+                return makeError("cannot resume from " + lastFile.string() + ": the checkpoint is damaged or "
+                                 "incomplete (" + std::string(e.what()).substr(0, 200) + "); delete it to start the run afresh");
+            }
             if (observer)
                 observer->onMessage("resuming from " + lastFile.string() + " at epoch " +
                                     std::to_string(startEpoch + 1));
@@ -405,8 +412,11 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
             size_t pos = 0;
             int step = 0;
             while (pos + 1 < order.size()) {  // a batch of one would break batch norm: dropped
-                if (paused)
+                if (paused && paused->load()) {
+                    if (observer) observer->onPauseHeld(true);
                     while (paused->load() && !ctx.cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+                    if (observer) observer->onPauseHeld(false);
+                }
                 if (ctx.cancelled()) return makeError("cancelled");
                 const size_t end = std::min(order.size(), pos + size_t(batch));
                 if (end - pos < 2) break;

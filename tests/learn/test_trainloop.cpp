@@ -51,6 +51,8 @@ struct CountingObserver : TrainObserver {
     std::function<void(const StepInfo&)> step;
     std::function<void(const EpochInfo&)> epoch;
     std::atomic<int> steps{0};
+    std::vector<std::pair<bool, int>> pauseHeld;  // (held, steps so far), on the loop's thread
+    void onPauseHeld(bool held) override { pauseHeld.emplace_back(held, steps.load()); }
     void onStep(const StepInfo& s) override {
         ++steps;
         if (step) step(s);
@@ -139,6 +141,9 @@ TEST_F(TrainLoopTest, PauseHoldsTheLoopUntilResumed) {
     worker.join();
     ASSERT_TRUE(result.ok()) << result.error();
     EXPECT_GT(obs.steps.load(), 1);
+    // The hold is reported once each way, after the step that was running and before the next.
+    const std::vector<std::pair<bool, int>> expected{{true, 1}, {false, 1}};
+    EXPECT_EQ(obs.pauseHeld, expected);
 }
 
 TEST_F(TrainLoopTest, LinearProbeTrainsOnlyTheHead) {

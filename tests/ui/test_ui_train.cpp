@@ -119,20 +119,18 @@ TEST_F(UiTrain, PauseHoldsTheStepsAndResumeContinues) {
     QSignalSpy finished(view, &TrainView::trainingFinished);
     ASSERT_TRUE(view->startTraining(tiny(200)));
     ASSERT_TRUE(QTest::qWaitFor([&] { return view->charts()->stepPoints() > 0; }, 60000));
+    QSignalSpy held(view, &TrainView::trainingPauseHeld);
     view->setPaused(true);
-    // A step that was running when pausing still arrives (on a loaded machine, seconds later): wait until none has
-    // come for half a second, then the count must hold for a full second more.
-    int held = view->charts()->stepPoints();
-    for (int i = 0; i < 20; ++i) {
-        QTest::qWait(500);
-        const int now = view->charts()->stepPoints();
-        if (now == held) break;
-        held = now;
-    }
+    // The step that was running when pausing still arrives (on a loaded machine, seconds later); once the loop
+    // says it holds, every step before the pause has been sent and no further one may come.
+    ASSERT_TRUE(held.wait(60000));
+    ASSERT_TRUE(held.front()[0].toBool());
+    EXPECT_TRUE(view->statusText().startsWith("Paused")) << view->statusText().toStdString();
+    const int stepsWhenHeld = view->charts()->stepPoints();
     QTest::qWait(1000);
-    EXPECT_EQ(view->charts()->stepPoints(), held);
+    EXPECT_EQ(view->charts()->stepPoints(), stepsWhenHeld);
     view->setPaused(false);
-    ASSERT_TRUE(QTest::qWaitFor([&] { return view->charts()->stepPoints() > held; }, 10000));
+    ASSERT_TRUE(QTest::qWaitFor([&] { return view->charts()->stepPoints() > stepsWhenHeld; }, 10000));
     view->stopTraining();
     ASSERT_TRUE(finished.wait(5000));
 }
