@@ -314,9 +314,23 @@ void MainWindow::openInteractive(const QString& folder) {
         if (answer != QMessageBox::Ok) return;
     }
     QString error;
-    if (!openProject(folder, &error))
+    if (!openProject(folder, &error)) {
         QMessageBox::warning(this, tr("Cannot Open Folder"),
                              tr("Tessera could not open “%1”.\n\n%2").arg(QDir::toNativeSeparators(folder), error));
+        return;
+    }
+    const auto& store = document_->store();
+    if (!store.restoredFrom().empty()) {
+        const auto native = [](const std::filesystem::path& p) {
+            return QDir::toNativeSeparators(QString::fromStdString(p.string()));
+        };
+        QString text = tr("The project database of “%1” was missing or damaged. Tessera put its newest backup in "
+                          "place:\n%2\n\nLabels made after that backup are not in it.")
+                           .arg(QDir::toNativeSeparators(folder), native(store.restoredFrom()));
+        if (!store.damagedKeptAs().empty())
+            text += tr("\n\nThe damaged file is kept as:\n%1").arg(native(store.damagedKeptAs()));
+        QMessageBox::warning(this, tr("Project Database Restored"), text);
+    }
 }
 
 void MainWindow::openFolderDialog() {

@@ -11,7 +11,10 @@ ProjectDocument::ProjectDocument(QObject* parent) : QObject(parent) {
     scanThread_.setObjectName(QStringLiteral("tessera-scan"));
 }
 
-ProjectDocument::~ProjectDocument() { stopScanThread(); }
+ProjectDocument::~ProjectDocument() {
+    stopScanThread();
+    if (store_) (void)store_->backUpIfDue();
+}
 
 bool ProjectDocument::open(const QString& root, QString* error) {
     const QFileInfo info(root);
@@ -39,6 +42,7 @@ bool ProjectDocument::open(const QString& root, QString* error) {
 void ProjectDocument::close() {
     if (!store_) return;
     stopScanThread();
+    (void)store_->backUpIfDue();  // a long session's labels get their copy too; a failure must not stop closing
     undo_.clear();
     store_.reset();
     classes_.clear();

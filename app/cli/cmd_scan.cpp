@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 
 struct ScanArgs {
     std::string dir;
-    unsigned threads = 0;
+    int threads = 0;
     bool noFolderClasses = false;
     bool keepOutside = false;  // project data in the per-user location even when the photo folder can be written
     std::string movedFrom;     // the photos' old folder: its per-user project moves with them
@@ -83,13 +83,19 @@ int runScan(const ScanArgs& args) {
     if (!where) return userError(where.error());
     auto store = project::ProjectStore::open(*where, true);
     if (!store) return userError(store.error());
+    if (!store->restoredFrom().empty()) {
+        std::cout << "The project database was missing or damaged: restored from the backup "
+                  << store->restoredFrom().string() << " (labels made after it are not in it)";
+        if (!store->damagedKeptAs().empty()) std::cout << "; the damaged file is kept as " << store->damagedKeptAs().string();
+        std::cout << "\n";
+    }
     if (!where->inPhotoFolder)
         std::cout << "Project data kept outside the photo folder, in " << where->dataDir.string() << " ("
                   << (args.keepOutside ? "as asked" : "the photo folder is read-only")
                   << "); nothing is written into " << where->photoRoot.string() << "\n";
 
     auto options = project::ScanOptions::defaults();
-    options.threads = args.threads;
+    options.threads = unsigned(args.threads);
     options.classesFromFolders = !args.noFolderClasses;
     CancelToken cancel;
     g_cancel = &cancel;
@@ -140,7 +146,7 @@ const CommandRegistrar registrar("scan", "Create or update the project in DIR fr
                                  [](CLI::App& sub) -> std::function<int()> {
     auto args = std::make_shared<ScanArgs>();
     sub.add_option("DIR", args->dir, "Folder of images (first-level sub-folders name classes)")->required();
-    sub.add_option("--threads", args->threads, "Analysis threads (0: one per core)")->capture_default_str();
+    addThreadsOption(sub, "--threads", args->threads, "Analysis threads");
     sub.add_flag("--no-folder-classes", args->noFolderClasses, "Do not label images by their sub-folder");
     sub.add_flag("--keep-outside", args->keepOutside,
                  "Keep the project data in the per-user projects folder (see --projects-dir), never in DIR; a "

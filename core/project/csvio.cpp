@@ -104,7 +104,10 @@ Expected<CsvImportReport> importLabelsCsv(ProjectStore& store, const fs::path& c
         auto cls = classIds.find(label);
         if (cls == classIds.end()) {
             auto id = store.ensureClass(label);
-            if (!id.ok()) return id.takeError();
+            if (!id.ok()) {  // a name the store refuses (not UTF-8, a control character, too long): this row only
+                report.problems.push_back(where(record.line) + id.error());
+                continue;
+            }
             cls = classIds.emplace(label, id.value()).first;
             ++report.classesCreated;
         }

@@ -95,6 +95,12 @@ std::string CsvReader::quote(const std::string& field) {
 }
 
 Expected<CsvParseResult> CsvReader::parseFile(const std::filesystem::path& path) {
+    std::error_code ec;
+    const uintmax_t size = std::filesystem::file_size(path, ec);
+    if (!ec && size == 0) return makeError("'" + path.string() + "' is empty: no rows to import");
+    if (!ec && size > kMaxFileBytes)
+        return makeError("'" + path.string() + "' is too large to import (" + std::to_string(size >> 20) +
+                         " MiB; at most " + std::to_string(kMaxFileBytes >> 20) + " MiB): split it into parts");
     std::ifstream in(path, std::ios::binary);
     if (!in) return makeError("cannot read '" + path.string() + "': " + std::strerror(errno));
     std::ostringstream buffer;

@@ -2,6 +2,7 @@
 // RFC 4180 CSV parsing for label import: quoted fields with embedded commas, quotes ("") and line breaks; CRLF or
 // LF records; a leading UTF-8 byte-order mark (Excel writes one) is dropped. Each record keeps the line it starts
 // on so problems can be reported as "file:line: reason".
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -23,7 +24,10 @@ struct CsvParseResult {
 class CsvReader {
 public:
     static CsvParseResult parse(const std::string& text);
-    // Reads and parses a whole file; an unreadable file is an error naming it.
+    // The largest CSV file read: about a million rows of labels or find records. Parsing holds the whole file and
+    // its fields in memory (about ten times its size), so a larger one is refused before it is read.
+    static constexpr uintmax_t kMaxFileBytes = 64u << 20;
+    // Reads and parses a whole file; an unreadable, empty or too large file is an error naming it.
     static Expected<CsvParseResult> parseFile(const std::filesystem::path& path);
     // Quotes a field when RFC 4180 requires it (comma, quote, CR/LF) or when spaces at its ends would be lost.
     static std::string quote(const std::string& field);

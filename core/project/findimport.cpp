@@ -1,9 +1,12 @@
 #include "core/project/findimport.h"
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 #include <unordered_map>
 
 #include "core/project/csvreader.h"
+#include "core/util/text.h"
 
 namespace fs = std::filesystem;
 
@@ -32,6 +35,15 @@ void finish(FindImportReport& report, const std::vector<ImageRecord>& images,
         if (!matchedAt.count(r.id)) report.unmatched.push_back(r.relPath);
     for (const auto& [id, info] : report.matched)
         if (!(infoOf(*byId.at(id)) == info)) ++report.changed;
+}
+
+// Why `info` cannot be stored: a value that is not UTF-8, holds a control character or is absurdly long.
+std::optional<std::string> findInfoProblem(const FindInfo& info) {
+    constexpr size_t kMaxBytes = 200;
+    for (const auto& [what, value] : {std::pair<const char*, const std::string*>{"find id", &info.findId},
+                                      {"site", &info.site}, {"context", &info.context}})
+        if (auto problem = nameProblem(*value, kMaxBytes)) return std::string(what) + " " + *problem;
+    return std::nullopt;
 }
 
 }  // namespace
@@ -116,6 +128,10 @@ Expected<FindImportReport> FindImport::fromCsv(const ProjectStore& store, const 
         cell(kFind, info.findId);
         cell(kSite, info.site);
         cell(kContext, info.context);
+        if (auto problem = findInfoProblem(info)) {
+            report.problems.push_back(where(rec.line) + *problem);
+            continue;
+        }
         if (auto seen = matchedAt.find(image.id); seen != matchedAt.end()) {
             if (!(report.matched[seen->second].second == info))
                 report.problems.push_back(where(rec.line) + "'" + file + "' was already given on line " +

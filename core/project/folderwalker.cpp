@@ -10,6 +10,8 @@
 #include <system_error>
 #include <utility>
 
+#include "core/util/text.h"
+
 namespace fs = std::filesystem;
 
 namespace tessera::project {
@@ -116,6 +118,13 @@ private:
             // Not an image by name: count it without a stat (only plain files; folders must be looked into).
             if (!isLink && !isDir && !isImageName(name)) {
                 ++result.ignored;
+                continue;
+            }
+            // Names are stored, shown and exported as UTF-8; a name in another encoding (an old Windows or DOS
+            // archive) would break them later, so it is reported here, at once, for the user to rename.
+            if (!isValidUtf8(name)) {
+                result.issues.push_back({printable(childRel), "the name is not UTF-8 text (an old encoding?); "
+                                                              "rename it to include it"});
                 continue;
             }
             struct stat st {};

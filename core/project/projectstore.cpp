@@ -4,8 +4,11 @@
 
 #include <system_error>
 
+#include "core/project/projectbackup.h"
 #include "core/project/projectstore_p.h"
 #include "core/project/schemamigrator.h"
+#include "core/util/pathguard.h"
+#include "core/util/text.h"
 
 namespace fs = std::filesystem;
 
@@ -39,6 +42,62 @@ ImageRecord readImage(SQLite::Statement& q) {
     return r;
 }
 
+// Why `relPath` cannot name a photo of the project: it would leave the photo folder, or is not UTF-8 text.
+std::optional<std::string> relPathProblem(const std::string& relPath) {
+    if (!isContainedRelativePath(relPath))
+        return "'" + printable(relPath) + "' is not a path inside the photo folder";
+    if (!isValidUtf8(relPath)) return "'" + printable(relPath) + "' is not valid UTF-8";
+    return std::nullopt;
+}
+
+// An existing database file of 0 bytes holds nothing, not even a schema: it was truncated (a full disk, a failed
+// copy). SQLite would take it for a new, empty project and the labels would seem gone; refuse it instead. (A new
+// project in WAL mode may briefly have its first pages only in the -wal file.)
+bool isTruncatedToNothing(const fs::path& dbPath) {
+    std::error_code ec;
+    const auto size = fs::file_size(dbPath, ec);
+    if (ec || size != 0) return false;
+    const auto walSize = fs::file_size(fs::path(dbPath.string() + "-wal"), ec);
+    return ec || walSize == 0;
+}
+
+// Every photo row must name a path inside the photo folder: a project folder received from someone else could
+// otherwise make Tessera read (train, predict) or copy (export) any file of this machine. And every name is UTF-8,
+// as Tessera writes them: anything else would break a JSON or CSV output at the end of a long job.
+Status checkRowsAreSafe(SQLite::Database& db, const std::string& dbName) {
+    const std::string changed = "; the database was changed outside Tessera, and Tessera will not work through it "
+                                "(scan the photo folder into a new project instead)";
+    SQLite::Statement photos(db, "SELECT id, rel_path, find_id, site, context FROM images");
+    while (photos.executeStep()) {
+        const std::string where = dbName + ": photo " + std::to_string(photos.getColumn(0).getInt64());
+        if (auto problem = relPathProblem(photos.getColumn(1).getString()))
+            return makeError(where + " is listed as " + *problem + changed);
+        for (int c = 2; c <= 4; ++c)
+            if (!isValidUtf8(photos.getColumn(c).getString()))
+                return makeError(where + " has a " + photos.getColumnName(c) + " that is not UTF-8 text ('" +
+                                 printable(photos.getColumn(c).getString()) + "')" + changed);
+    }
+    SQLite::Statement classes(db, "SELECT id, name FROM classes");
+    while (classes.executeStep())
+        if (!isValidUtf8(classes.getColumn(1).getString()))
+            return makeError(dbName + ": class " + std::to_string(classes.getColumn(0).getInt64()) + " is named '" +
+                             printable(classes.getColumn(1).getString()) + "', which is not UTF-8 text" + changed);
+    return {};
+}
+
+// SQLite's quick check (structure, not index contents): a damaged database is refused before anything reads or
+// writes it, so a damage cannot spread into new labels.
+Status checkNotDamaged(SQLite::Database& db, const std::string& dbName) {
+    SQLite::Statement q(db, "PRAGMA quick_check(5)");
+    std::string result;
+    while (q.executeStep()) {
+        if (!result.empty()) result += "; ";
+        result += q.getColumn(0).getString();
+    }
+    if (result == "ok") return {};
+    return makeError(dbName + " is damaged (SQLite's check: " + printable(result, 300) + ")");
+}
+
 std::string fsReason(const std::error_code& ec) {
     std::string reason = ec.message();
     if (ec == std::errc::permission_denied || ec == std::errc::read_only_file_system ||
@@ -58,6 +117,53 @@ void configureConnection(SQLite::Database& db) {
     (void)mode;
     db.exec("PRAGMA synchronous = FULL");
     db.exec("PRAGMA foreign_keys = ON");
+}
+
+bool isEmptyProject(SQLite::Database& db) {
+    return db.execAndGet("SELECT (SELECT COUNT(*) FROM images) + (SELECT COUNT(*) FROM classes)").getInt64() == 0;
+}
+
+// What opening the database file found: an error, and whether it is the file's own fault (emptied, damaged, not a
+// database) — the case a backup can mend — rather than, say, permissions.
+struct DatabaseOpening {
+    Status status;
+    bool damaged = false;
+};
+
+DatabaseOpening openDatabase(const fs::path& dbPath, bool create, std::unique_ptr<SQLite::Database>& db) {
+    const std::string dbName = dbPath.string();
+    if (isTruncatedToNothing(dbPath))
+        return {makeError("'" + dbName + "' is empty (0 bytes): the project's labels are not in it"), true};
+    try {
+        const int flags = SQLite::OPEN_READWRITE | (create ? SQLite::OPEN_CREATE : 0);
+        db = std::make_unique<SQLite::Database>(dbPath, flags, /*busyTimeoutMs=*/5000);
+        // SQLite silently falls back to read-only when the file is not writable; the project cannot work that way.
+        if (sqlite3_db_readonly(db->getHandle(), "main") == 1)
+            return {makeError("'" + dbName + "' is read-only; Tessera needs to write its project database "
+                              "(check the file's permissions or copy the project to a writable folder)")};
+        configureConnection(*db);
+    } catch (const SQLite::Exception& e) {
+        std::string message = "cannot open project database '" + dbName + "': " + e.what();
+        const int code = e.getErrorCode();
+        if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM)
+            message += " (is the folder or the file read-only?)";
+        return {makeError(message), code == SQLITE_NOTADB || code == SQLITE_CORRUPT};
+    }
+    try {
+        if (auto st = checkNotDamaged(*db, dbName); !st) return {st.takeError(), true};
+    } catch (const SQLite::Exception& e) {
+        return {makeError("cannot read '" + dbName + "': " + e.what() + " (the file is damaged, or it is not a "
+                          "Tessera project database; Tessera leaves it untouched)"),
+                true};
+    }
+    return {};
+}
+
+// How to get the labels back: the newest backup, and the command that puts it in place.
+std::string restoreHint(const std::vector<fs::path>& backups, const fs::path& root) {
+    if (backups.empty()) return ". There is no backup of it in the project; restore the file from your own backups";
+    return ". The newest backup of it is " + backups.front().string() + ": 'tessera-cli scan \"" + root.string() +
+           "\"' (or opening the folder in Tessera) puts it in place and keeps the damaged file";
 }
 
 }  // namespace
@@ -94,33 +200,37 @@ Expected<ProjectStore> ProjectStore::open(const ProjectLocation& where, bool cre
     impl->inPhotoFolder = where.inPhotoFolder;
     impl->dbPath = dataDir / "project.db";
     const std::string dbName = impl->dbPath.string();
-    if (!create && !fs::exists(impl->dbPath, ec))
-        return makeError("'" + root.string() + "' is not a Tessera project (no " + dbName + ")");
+    const std::vector<fs::path> backups = databaseBackups(dataDir);
+    const bool missing = !fs::exists(impl->dbPath, ec);
+    if (!create && missing)
+        return makeError("'" + root.string() + "' is not a Tessera project (no " + dbName + ")" +
+                         (backups.empty() ? std::string() : restoreHint(backups, root)));
 
-    try {
-        const int flags = SQLite::OPEN_READWRITE | (create ? SQLite::OPEN_CREATE : 0);
-        impl->db = std::make_unique<SQLite::Database>(impl->dbPath, flags, /*busyTimeoutMs=*/5000);
-        // SQLite silently falls back to read-only when the file is not writable; the project cannot work that way.
-        if (sqlite3_db_readonly(impl->db->getHandle(), "main") == 1)
-            return makeError("'" + dbName + "' is read-only; Tessera needs to write its project database "
-                             "(check the file's permissions or copy the project to a writable folder)");
-        configureConnection(*impl->db);
-    } catch (const SQLite::Exception& e) {
-        std::string message = "cannot open project database '" + dbName + "': " + e.what();
-        const int code = e.getErrorCode();
-        if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM)
-            message += " (is the folder or the file read-only?)";
-        return makeError(message);
+    // A database that is missing (with backups beside it), emptied or damaged: scan (create mode) puts the newest
+    // backup in its place and keeps the damaged file; every other command refuses it and says how to restore.
+    DatabaseOpening opening = missing && !backups.empty() ? DatabaseOpening{{}, true}
+                                                          : openDatabase(impl->dbPath, create, impl->db);
+    if (opening.damaged && create && !backups.empty()) {
+        impl->db.reset();
+        auto keptAs = putBackupInPlace(impl->dbPath, backups.front());
+        if (!keptAs) return keptAs.takeError();
+        impl->restoredFrom = backups.front();
+        impl->damagedKeptAs = *keptAs;
+        opening = openDatabase(impl->dbPath, false, impl->db);
     }
-
+    if (!opening.status.ok())
+        return makeError(opening.status.error() + (opening.damaged ? restoreHint(backups, root) : std::string()));
     Status migrated = SchemaMigrator::migrate(*impl->db, dbName);
     if (!migrated.ok()) return migrated.takeError();
     try {
         impl->schemaVersion = SchemaMigrator::userVersion(*impl->db);
+        if (auto st = checkRowsAreSafe(*impl->db, dbName); !st) return st.takeError();
     } catch (const SQLite::Exception& e) {
         return makeError("cannot read '" + dbName + "': " + e.what());
     }
     ProjectStore store(std::move(impl));
+    // A failed backup (a full disk) must not stop the work; the next opening tries again.
+    (void)store.backUpIfDue();
     // A project kept outside its photo folder records where the photos are (a re-pointed project, the new place).
     if (!where.inPhotoFolder) {
         auto recorded = store.setting(kPhotoRootKey);
@@ -136,6 +246,17 @@ fs::path ProjectStore::dataDir() const { return impl_->dataDir; }
 bool ProjectStore::inPhotoFolder() const { return impl_->inPhotoFolder; }
 fs::path ProjectStore::databasePath() const { return impl_->dbPath; }
 int ProjectStore::schemaVersion() const { return impl_->schemaVersion; }
+std::vector<fs::path> ProjectStore::backups() const { return databaseBackups(impl_->dataDir); }
+const fs::path& ProjectStore::restoredFrom() const { return impl_->restoredFrom; }
+
+Status ProjectStore::backUpIfDue() const {
+    // A healthy database with something in it gets a fresh copy when the newest is older than the interval.
+    return impl_->guard<Status>("backing up", [&]() -> Status {
+        if (!databaseBackupIsDue(impl_->dataDir) || isEmptyProject(*impl_->db)) return {};
+        return writeDatabaseBackup(impl_->db->getHandle(), impl_->dataDir);
+    });
+}
+const fs::path& ProjectStore::damagedKeptAs() const { return impl_->damagedKeptAs; }
 
 Status ProjectStore::checkIntegrity() const {
     return impl_->guard<Status>("integrity check", [&]() -> Status {
@@ -246,7 +367,8 @@ private:
 
 Expected<int64_t> ProjectStore::upsertImage(const ImageRecord& record) {
     using R = Expected<int64_t>;
-    if (record.relPath.empty()) return makeError(impl_->dbName() + ": cannot store an image with an empty path");
+    if (auto problem = relPathProblem(record.relPath))
+        return makeError(impl_->dbName() + ": cannot store a photo as " + *problem);
     return impl_->guard<R>("storing an image", [&]() -> R {
         auto transaction = impl_->begin();
         ImageWriter writer(*impl_->db);
@@ -258,7 +380,8 @@ Expected<int64_t> ProjectStore::upsertImage(const ImageRecord& record) {
 
 Status ProjectStore::upsertImages(std::vector<ImageRecord>& records) {
     for (const ImageRecord& r : records)
-        if (r.relPath.empty()) return makeError(impl_->dbName() + ": cannot store an image with an empty path");
+        if (auto problem = relPathProblem(r.relPath))
+            return makeError(impl_->dbName() + ": cannot store a photo as " + *problem);
     return impl_->guard<Status>("storing images", [&]() -> Status {
         auto transaction = impl_->begin();
         ImageWriter writer(*impl_->db);

@@ -62,6 +62,13 @@ public:
     int schemaVersion() const;
     std::filesystem::path databasePath() const;  // <data>/project.db
     Status checkIntegrity() const;                // PRAGMA integrity_check; the error lists what is damaged
+    // Opening keeps a few rotating copies of the database (<data>/backups, newest first; see projectbackup.h).
+    // Opening with create=true found the database missing, emptied or damaged and put the newest backup in its
+    // place: the backup used, and where the damaged file was kept ("" when there was none). Empty otherwise.
+    std::vector<std::filesystem::path> backups() const;
+    Status backUpIfDue() const;  // what opening does; the GUI also calls it when a project is closed
+    const std::filesystem::path& restoredFrom() const;
+    const std::filesystem::path& damagedKeptAs() const;
 
     // --- images ---
     Expected<std::vector<ImageRecord>> images() const;  // ordered by relPath

@@ -5,6 +5,7 @@
 
 #include "core/project/projectstore.h"
 #include "core/project/projectstore_p.h"
+#include "core/util/text.h"
 
 namespace tessera::project {
 
@@ -19,6 +20,16 @@ std::string trimmed(const std::string& s) {
     while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
     while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
     return s.substr(b, e - b);
+}
+
+// The longest class name: a typology's full label ("Terra sigillata, Dragendorff 37, decorated") fits many times.
+constexpr size_t kMaxClassNameBytes = 200;
+
+// Why `name` (trimmed) cannot be a class: empty, not UTF-8, a control character, too long.
+std::optional<std::string> classNameProblem(const std::string& name) {
+    if (name.empty()) return std::string("a class needs a name");
+    if (auto problem = nameProblem(name, kMaxClassNameBytes)) return "class name " + *problem;
+    return std::nullopt;
 }
 
 std::optional<Label> readLabel(SQLite::Database& db, int64_t imageId) {
@@ -78,7 +89,7 @@ Expected<std::vector<ClassInfo>> ProjectStore::classes() const {
 Expected<int64_t> ProjectStore::addClass(const std::string& nameIn) {
     using R = Expected<int64_t>;
     const std::string name = trimmed(nameIn);
-    if (name.empty()) return makeError(impl_->dbName() + ": a class needs a name");
+    if (auto problem = classNameProblem(name)) return makeError(impl_->dbName() + ": " + *problem);
     return impl_->guard<R>("adding a class", [&]() -> R {
         auto transaction = impl_->begin();
         SQLite::Database& db = *impl_->db;
@@ -132,7 +143,7 @@ Expected<int64_t> ProjectStore::ensureClass(const std::string& nameIn) {
 
 Status ProjectStore::renameClass(int64_t classId, const std::string& newNameIn) {
     const std::string name = trimmed(newNameIn);
-    if (name.empty()) return makeError(impl_->dbName() + ": a class needs a name");
+    if (auto problem = classNameProblem(name)) return makeError(impl_->dbName() + ": " + *problem);
     return impl_->guard<Status>("renaming a class", [&]() -> Status {
         auto transaction = impl_->begin();
         SQLite::Statement same(*impl_->db, "SELECT 1 FROM classes WHERE name = ? AND id <> ?");

@@ -21,6 +21,8 @@ struct ProjectStore::Impl {
     std::filesystem::path dbPath;
     std::unique_ptr<SQLite::Database> db;
     int schemaVersion = 0;
+    std::filesystem::path restoredFrom;   // the backup put in place of a missing or damaged database on opening
+    std::filesystem::path damagedKeptAs;  // where that damaged database was moved
 
     std::string dbName() const { return dbPath.string(); }
 

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "core/project/folderwalker.h"
+#include "core/util/text.h"
 #include "core/util/threadpool.h"
 
 namespace tessera::project {
@@ -196,10 +197,13 @@ Expected<ScanReport> Scanner::scan(ProjectStore& store, const ScanOptions& optio
                 const std::string folder = rel.substr(0, slash);
                 auto it = folderClassIds.find(folder);
                 if (it == folderClassIds.end()) {
+                    // A folder name that cannot be a class (a tab in it, far too long): its photos are added
+                    // unlabelled and the folder is reported once; the scan goes on.
                     auto id = store.ensureClass(folder);
-                    if (!id.ok()) return id.takeError();
-                    it = folderClassIds.emplace(folder, id.value()).first;
+                    if (!id.ok()) report.issues.push_back({printable(folder), "not used as a class: " + id.error()});
+                    it = folderClassIds.emplace(folder, id.ok() ? id.value() : 0).first;
                 }
+                if (it->second == 0) continue;
                 imports.emplace_back(records[k].id, it->second);
             }
             if (!imports.empty()) {

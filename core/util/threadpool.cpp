@@ -1,14 +1,24 @@
 #include "threadpool.h"
 
+#include <algorithm>
 #include <atomic>
 #include <exception>
+#include <system_error>
 
 namespace tessera::util {
 
 ThreadPool::ThreadPool(unsigned threads) {
     if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+    threads = std::min(threads, unsigned(kMaxThreads));
     workers_.reserve(threads);
-    for (unsigned i = 0; i < threads; ++i) workers_.emplace_back([this] { workerLoop(); });
+    for (unsigned i = 0; i < threads; ++i) {
+        try {
+            workers_.emplace_back([this] { workerLoop(); });
+        } catch (const std::system_error&) {
+            if (workers_.empty()) throw;  // not even one: the caller reports it
+            break;                        // fewer threads than asked: slower, still correct
+        }
+    }
 }
 
 ThreadPool::~ThreadPool() {

@@ -11,9 +11,14 @@
 
 namespace tessera::util {
 
+// The most threads any thread-count option accepts: more gains nothing on any desktop and can exhaust memory.
+constexpr int kMaxThreads = 256;
+
 class ThreadPool {
 public:
-    explicit ThreadPool(unsigned threads = 0);  // 0: one per hardware thread
+    // 0: one per hardware thread; at most kMaxThreads. When the system refuses a thread (memory or process limits),
+    // the pool works with those it got; it throws only when it got none.
+    explicit ThreadPool(unsigned threads = 0);
     ~ThreadPool();                               // finishes queued tasks, then joins
     ThreadPool(const ThreadPool&) = delete;
     ThreadPool& operator=(const ThreadPool&) = delete;

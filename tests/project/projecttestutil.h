@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <random>
 #include <string>
 
@@ -51,6 +52,11 @@ inline void writeImage(const std::filesystem::path& path, int seed, int width = 
     cv::RNG rng(static_cast<uint64_t>(seed) * 7919 + 17);
     rng.fill(image, cv::RNG::UNIFORM, 0, 255);
     if (!cv::imwrite(path.string(), image)) throw std::runtime_error("cannot write test image " + path.string());
+}
+
+inline std::string readText(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 inline void writeText(const std::filesystem::path& path, const std::string& text) {

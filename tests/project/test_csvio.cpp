@@ -170,3 +170,23 @@ TEST(CsvIo, HeaderWithOtherColumnOrderAndBom) {
     ASSERT_FALSE(missing.ok());
     EXPECT_NE(missing.error().find("nope.csv"), std::string::npos);
 }
+
+// An empty file is no import, and a file far larger than any label list is refused before it is read (parsing
+// holds the file and its fields in memory).
+TEST(CsvReader, EmptyAndHugeFilesAreRefusedByName) {
+    TempDir dir;
+    const auto empty = dir.path() / "empty.csv";
+    writeText(empty, "");
+    auto e = CsvReader::parseFile(empty);
+    ASSERT_FALSE(e.ok());
+    EXPECT_NE(e.error().find("empty.csv"), std::string::npos) << e.error();
+    EXPECT_NE(e.error().find("is empty"), std::string::npos) << e.error();
+
+    const auto huge = dir.path() / "huge.csv";
+    writeText(huge, "file,label\n");
+    std::filesystem::resize_file(huge, CsvReader::kMaxFileBytes + 1);  // sparse: nothing is written
+    auto h = CsvReader::parseFile(huge);
+    ASSERT_FALSE(h.ok());
+    EXPECT_NE(h.error().find("huge.csv"), std::string::npos) << h.error();
+    EXPECT_NE(h.error().find("too large"), std::string::npos) << h.error();
+}

@@ -11,6 +11,7 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include "core/project/projectbackup.h"
 #include "core/project/projectstore.h"
 #include "core/project/schemamigrator.h"
 #include "project/projecttestutil.h"
@@ -101,6 +102,8 @@ TEST(ProjectStore, MigratesAnEmptyVersion0Database) {
     {
         SQLite::Database db((dir.path() / ".tessera" / "project.db").string(),
                             SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        // A database of schema version 0 with something in it (a 0-byte file is an emptied project, refused).
+        db.exec("CREATE TABLE notes (text TEXT)");
         EXPECT_EQ(db.execAndGet("PRAGMA user_version").getInt(), 0);
     }
     auto store = ProjectStore::open(dir.path());
@@ -562,4 +565,160 @@ TEST(ProjectStore, ANewRunBecomesTheActiveModelOnlyWhenThereIsNone) {
     auto outside = store.setActiveModel(dir.path().parent_path() / "elsewhere.tessera-model");
     ASSERT_FALSE(outside.ok());
     EXPECT_NE(outside.error().find("elsewhere.tessera-model"), std::string::npos);
+}
+
+// A project database cut to 0 bytes (a full disk, a failed copy) holds none of the labels: it is refused by name,
+// never taken for a new, empty project; and the file stays as it was.
+TEST(ProjectStore, AnEmptiedDatabaseIsRefusedNotReplaced) {
+    TempDir dir;
+    {
+        ProjectStore store = openStore(dir.path());
+        ASSERT_TRUE(store.upsertImage(record("a.jpg")).ok());
+    }
+    const fs::path db = dir.path() / ".tessera" / "project.db";
+    fs::resize_file(db, 0);
+    for (bool create : {false, true}) {
+        auto store = ProjectStore::open(dir.path(), create);
+        ASSERT_FALSE(store.ok());
+        EXPECT_NE(store.error().find(db.string()), std::string::npos) << store.error();
+        EXPECT_NE(store.error().find("empty (0 bytes)"), std::string::npos) << store.error();
+        EXPECT_EQ(fs::file_size(db), 0u);
+    }
+}
+
+// Damaged pages (overwritten bytes) and a file that is no database at all: refused with the file's name, and the
+// file is left untouched for a recovery.
+TEST(ProjectStore, ADamagedDatabaseIsRefusedAndLeftAlone) {
+    TempDir dir;
+    {
+        ProjectStore store = openStore(dir.path());
+        std::vector<ImageRecord> many;
+        for (int i = 0; i < 400; ++i) many.push_back(record("photo-" + std::to_string(i) + ".jpg"));
+        ASSERT_TRUE(store.upsertImages(many).ok());
+    }
+    const fs::path db = dir.path() / ".tessera" / "project.db";
+    ASSERT_GT(fs::file_size(db), 3u * 4096u);
+    {
+        std::fstream f(db, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(2 * 4096);
+        const std::string junk(4096, '\xA5');
+        f.write(junk.data(), std::streamsize(junk.size()));
+    }
+    const std::string before = tessera::project::testing::readText(db);
+    auto damaged = ProjectStore::open(dir.path());
+    ASSERT_FALSE(damaged.ok());
+    EXPECT_NE(damaged.error().find(db.string()), std::string::npos) << damaged.error();
+    EXPECT_NE(damaged.error().find("damaged"), std::string::npos) << damaged.error();
+    EXPECT_EQ(tessera::project::testing::readText(db), before);
+
+    tessera::project::testing::writeText(db, std::string(8192, 'x'));
+    auto notADatabase = ProjectStore::open(dir.path());
+    ASSERT_FALSE(notADatabase.ok());
+    EXPECT_NE(notADatabase.error().find(db.string()), std::string::npos) << notADatabase.error();
+}
+
+// A project folder from someone else whose database names photos outside the folder (or names that are not text)
+// is refused at opening, before anything could read or copy such a file; the store never writes such a path.
+TEST(ProjectStore, RowsThatLeaveThePhotoFolderAreRefused) {
+    TempDir dir;
+    {
+        ProjectStore store = openStore(dir.path());
+        ASSERT_TRUE(store.upsertImage(record("a.jpg")).ok());
+        for (const std::string bad : {"../../../../etc/passwd", "/etc/passwd", "a/../../b.jpg", "caf\xE9.jpg"}) {
+            auto refused = store.upsertImage(record(bad));
+            ASSERT_FALSE(refused.ok()) << bad;
+            EXPECT_NE(refused.error().find("cannot store a photo"), std::string::npos) << refused.error();
+        }
+    }
+    const fs::path db = dir.path() / ".tessera" / "project.db";
+    {
+        SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE);
+        raw.exec("UPDATE images SET rel_path = '../../../../etc/passwd' WHERE rel_path = 'a.jpg'");
+    }
+    auto outside = ProjectStore::open(dir.path());
+    ASSERT_FALSE(outside.ok());
+    EXPECT_NE(outside.error().find(db.string()), std::string::npos) << outside.error();
+    EXPECT_NE(outside.error().find("../../../../etc/passwd"), std::string::npos) << outside.error();
+    EXPECT_NE(outside.error().find("not a path inside the photo folder"), std::string::npos) << outside.error();
+    {
+        SQLite::Database raw(db.string(), SQLite::OPEN_READWRITE);
+        raw.exec("UPDATE images SET rel_path = 'a.jpg'");
+        raw.exec("INSERT INTO classes (name, color, key, ord) VALUES (CAST(X'616D70686F7261FF' AS TEXT), '#000', 0, 9)");
+    }
+    auto badName = ProjectStore::open(dir.path());
+    ASSERT_FALSE(badName.ok());
+    EXPECT_NE(badName.error().find("not UTF-8"), std::string::npos) << badName.error();
+    EXPECT_NE(badName.error().find("amphora\\xFF"), std::string::npos) << badName.error();
+}
+
+// Class names are text a person can read in every export: UTF-8, no control characters, of a sane length.
+TEST(ProjectStore, ClassNamesMustBeText) {
+    TempDir dir;
+    ProjectStore store = openStore(dir.path());
+    for (const std::string bad : {std::string("caf\xE9"), std::string("a\0b", 3), std::string("two\nlines"),
+                                  std::string(201, 'x')}) {
+        auto added = store.addClass(bad);
+        ASSERT_FALSE(added.ok()) << bad;
+        EXPECT_NE(added.error().find("class name"), std::string::npos) << added.error();
+    }
+    auto good = store.addClass("Dressel 20 (Baetica)");
+    ASSERT_TRUE(good.ok()) << good.error();
+    auto renamed = store.renameClass(*good, "bad\xFF");
+    ASSERT_FALSE(renamed.ok());
+    EXPECT_EQ(store.classes()->front().name, "Dressel 20 (Baetica)");
+}
+
+// Opening keeps rotating backups of a database with something in it; a database later emptied or damaged is
+// refused by every reader with the newest backup named, and opening to scan puts that backup in place, keeps the
+// damaged file, and says so: the labels come back.
+TEST(ProjectStore, ADamagedDatabaseComesBackFromTheNewestBackup) {
+    TempDir dir;
+    int64_t imageId = 0, classId = 0;
+    {
+        ProjectStore store = openStore(dir.path());
+        EXPECT_TRUE(store.backups().empty());  // nothing to keep yet
+        imageId = store.upsertImage(record("trench 1/a.jpg")).value();
+        classId = store.addClass("Dressel 20").value();
+        ASSERT_TRUE(store.setLabel(imageId, classId).ok());
+    }
+    {
+        ProjectStore store = openStore(dir.path());
+        ASSERT_EQ(store.backups().size(), 1u);
+        EXPECT_TRUE(store.restoredFrom().empty());
+    }
+    { EXPECT_EQ(openStore(dir.path()).backups().size(), 1u); }  // a fresh one is not replaced at once
+
+    const fs::path db = dir.path() / ".tessera" / "project.db";
+    const fs::path backup = openStore(dir.path()).backups().front();
+    fs::resize_file(db, 0);
+    auto reader = ProjectStore::open(dir.path(), false);
+    ASSERT_FALSE(reader.ok());
+    EXPECT_NE(reader.error().find(backup.string()), std::string::npos) << reader.error();
+    EXPECT_NE(reader.error().find("tessera-cli scan"), std::string::npos) << reader.error();
+    EXPECT_EQ(fs::file_size(db), 0u);
+
+    auto restored = ProjectStore::open(dir.path(), true);
+    ASSERT_TRUE(restored.ok()) << restored.error();
+    EXPECT_EQ(restored->restoredFrom(), backup);
+    ASSERT_FALSE(restored->damagedKeptAs().empty());
+    EXPECT_EQ(fs::file_size(restored->damagedKeptAs()), 0u);
+    auto label = restored->label(imageId);
+    ASSERT_TRUE(label.ok() && label->has_value());
+    EXPECT_EQ((*label)->classId, classId);
+    EXPECT_EQ(restored->classes()->front().name, "Dressel 20");
+}
+
+TEST(ProjectStore, OnlyTheNewestBackupsAreKept) {
+    TempDir dir;
+    {
+        ProjectStore store = openStore(dir.path());
+        ASSERT_TRUE(store.upsertImage(record("a.jpg")).ok());
+    }
+    SQLite::Database db((dir.path() / ".tessera" / "project.db").string(), SQLite::OPEN_READONLY);
+    for (int i = 0; i < kBackupsKept + 3; ++i)
+        ASSERT_TRUE(writeDatabaseBackup(db.getHandle(), dir.path() / ".tessera").ok());
+    const auto kept = databaseBackups(dir.path() / ".tessera");
+    ASSERT_EQ(kept.size(), size_t(kBackupsKept));
+    SQLite::Database copy(kept.front().string(), SQLite::OPEN_READONLY);
+    EXPECT_EQ(copy.execAndGet("SELECT rel_path FROM images").getString(), "a.jpg");
 }

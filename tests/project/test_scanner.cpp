@@ -331,3 +331,23 @@ TEST(ScannerSpeed, RescanOfUnchangedTreeIsFast) {
     RecordProperty("rescan_files_per_second", int(rate));
     EXPECT_GT(rate, 5000.0) << "re-scan of an unchanged tree is far too slow";  // loose: shared CI machines
 }
+
+// Names the project cannot store as text: a file name in an old encoding is reported (for the user to rename) and
+// left out; a folder name that cannot be a class adds its photos unlabelled. Neither stops the scan.
+TEST_F(ScanFixture, NamesThatAreNotTextAreReportedAndTheScanGoesOn) {
+    writeImage(dir.path() / "cup" / "caf\xE9.jpg", 7);           // Latin-1, as an old Windows archive has it
+    writeImage(dir.path() / "with\ttab" / "f.jpg", 8);
+    const ScanReport report = scan();
+    EXPECT_EQ(report.added, 6);  // five from the fixture and with\ttab/f.jpg
+    bool namedTheFile = false, namedTheFolder = false;
+    for (const auto& issue : report.issues) {
+        if (issue.relPath == "cup/caf\\xE9.jpg" && issue.reason.find("not UTF-8") != std::string::npos)
+            namedTheFile = true;
+        if (issue.relPath == "with\\x09tab" && issue.reason.find("class name") != std::string::npos)
+            namedTheFolder = true;
+    }
+    EXPECT_TRUE(namedTheFile);
+    EXPECT_TRUE(namedTheFolder);
+    EXPECT_EQ(classOf("with\ttab/f.jpg"), "");
+    EXPECT_EQ(classOf("cup/c.jpg"), "cup");
+}

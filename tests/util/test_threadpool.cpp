@@ -69,3 +69,13 @@ TEST(JobContext, ReportsToCallback) {
     silent.report({"scan", 1, 1, ""});  // no callback: must not crash
     EXPECT_FALSE(silent.cancelled());
 }
+
+// A thread count from a flag or a setting is bounded: asking for a hundred thousand threads gives the maximum,
+// which still works.
+TEST(ThreadPool, ThreadCountIsBounded) {
+    ThreadPool pool(100000);
+    EXPECT_EQ(pool.size(), unsigned(tessera::util::kMaxThreads));
+    std::atomic<int> sum{0};
+    pool.parallelFor(1000, [&](size_t) { sum.fetch_add(1); });
+    EXPECT_EQ(sum.load(), 1000);
+}
