@@ -1,11 +1,13 @@
 #include "core/nn/modelbundle.h"
 
 #include <ctime>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "core/nn/architecture.h"
 #include "core/nn/ziparchive.h"
+#include "core/util/text.h"
 
 namespace tessera::nn {
 
@@ -49,6 +51,15 @@ Expected<BundleManifest> ModelBundle::manifestFromJson(const std::string& text, 
         if (auto a = parseArchitecture(m.arch); !a) return fail(a.error());
         m.classNames = j.at("class_names").get<std::vector<std::string>>();
         if (m.classNames.empty()) return fail("no class names");
+        if (m.classNames.size() > kMaxClasses)
+            return fail(std::to_string(m.classNames.size()) + " classes (at most " + std::to_string(kMaxClasses) + ")");
+        std::set<std::string> seen;
+        for (const std::string& name : m.classNames) {
+            if (name.empty()) return fail("a class without a name");
+            if (auto problem = nameProblem(name, 1000)) return fail("class " + *problem);
+            if (!seen.insert(name).second)
+                return fail("the class '" + name + "' is listed twice; predictions could not tell them apart");
+        }
         const auto& p = j.at("preprocessing");
         m.preprocessing.inputSize = p.at("input_size").get<int>();
         m.preprocessing.mean = p.at("mean").get<std::array<float, 3>>();
@@ -73,7 +84,7 @@ Expected<BundleManifest> ModelBundle::readManifest(const std::string& path) {
     auto zip = ZipArchive::openFile(path);
     if (!zip) return makeError("cannot open model bundle: " + zip.error());
     if (!zip->contains(kManifestEntry)) return makeError(path + " is not a Tessera model bundle (no manifest.json)");
-    auto text = zip->read(kManifestEntry);
+    auto text = zip->read(kManifestEntry, kMaxManifestBytes);
     if (!text) return text.takeError();
     return manifestFromJson(*text, path);
 }

@@ -4,6 +4,8 @@
 // This header is torch-free: the UI lists bundles by reading only their manifest; loading the network is in
 // modelbundle_torch.h.
 #include <array>
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,10 @@ public:
     static constexpr const char* kManifestEntry = "manifest.json";
     static constexpr const char* kWeightsEntry = "model.safetensors";
     static constexpr const char* kRuncardEntry = "runcard.json";
+    // Limits checked before an entry is inflated or a list is used: far above anything Tessera writes.
+    static constexpr uint64_t kMaxManifestBytes = 1u << 20;
+    static constexpr uint64_t kMaxRuncardBytes = 64u << 20;
+    static constexpr size_t kMaxClasses = 10000;
 
     // Reads only manifest.json (cheap; for listings). Names the file in every error.
     static Expected<BundleManifest> readManifest(const std::string& path);

@@ -28,13 +28,25 @@ Status ModelBundleIO::save(const std::string& path, ResNet& model, BundleManifes
     return writeZipFile(path, entries);
 }
 
+namespace {
+
+// A safetensors file of `model`'s state in float64 (twice what Tessera writes) plus a generous header.
+uint64_t largestWeightsFile(torch::nn::Module& model) {
+    uint64_t elements = 0;
+    for (const auto& p : model.named_parameters()) elements += uint64_t(p.value().numel());
+    for (const auto& b : model.named_buffers()) elements += uint64_t(b.value().numel());
+    return elements * sizeof(double) + (4u << 20);
+}
+
+}  // namespace
+
 Expected<LoadedBundle> ModelBundleIO::load(const std::string& path) {
     try {
         auto zip = ZipArchive::openFile(path);
         if (!zip) return makeError("cannot open model bundle: " + zip.error());
         if (!zip->contains(ModelBundle::kManifestEntry) || !zip->contains(ModelBundle::kWeightsEntry))
             return makeError(path + " is not a Tessera model bundle (needs manifest.json and model.safetensors)");
-        auto manifestText = zip->read(ModelBundle::kManifestEntry);
+        auto manifestText = zip->read(ModelBundle::kManifestEntry, ModelBundle::kMaxManifestBytes);
         if (!manifestText) return manifestText.takeError();
         auto manifest = ModelBundle::manifestFromJson(*manifestText, path);
         if (!manifest) return manifest.takeError();
@@ -42,17 +54,18 @@ Expected<LoadedBundle> ModelBundleIO::load(const std::string& path) {
         LoadedBundle out;
         out.manifest = std::move(*manifest);
         if (zip->contains(ModelBundle::kRuncardEntry)) {
-            auto text = zip->read(ModelBundle::kRuncardEntry);
+            auto text = zip->read(ModelBundle::kRuncardEntry, ModelBundle::kMaxRuncardBytes);
             if (!text) return text.takeError();
             out.runcard = nlohmann::json::parse(*text, nullptr, false);
             if (out.runcard.is_discarded()) return makeError("bad model bundle " + path + ": runcard.json is not JSON");
         }
-        auto bytes = zip->read(ModelBundle::kWeightsEntry);
+        // The manifest's architecture and classes say how large the weights can be; nothing larger is inflated.
+        out.model = ResNet(parseArchitecture(out.manifest.arch).value(), static_cast<int64_t>(out.manifest.classNames.size()));
+        auto bytes = zip->read(ModelBundle::kWeightsEntry, largestWeightsFile(*out.model));
         if (!bytes) return bytes.takeError();
         auto weights = Safetensors::readBytes(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size(),
                                               path + ":" + ModelBundle::kWeightsEntry);
         if (!weights) return weights.takeError();
-        out.model = ResNet(parseArchitecture(out.manifest.arch).value(), static_cast<int64_t>(out.manifest.classNames.size()));
         WeightLoadOptions strict;
         strict.skipMismatchedHead = false;  // the head is the trained part: it must fit exactly
         auto report = WeightLoader::load(*out.model, *weights, path, strict);

@@ -8,6 +8,9 @@
 
 #include "core/nn/modelbundle.h"
 #include "core/nn/modelbundle_torch.h"
+#include "core/nn/onnxexporter.h"
+#include "core/nn/resnet_torch.h"
+#include "core/nn/architecture.h"
 #include "core/nn/pthpicklewriter.h"
 #include "core/nn/safetensors_torch.h"
 #include "core/nn/statedict_torch.h"
@@ -52,11 +55,25 @@ struct ZipCloser {
 
 }  // namespace
 
-Status PthWriter::convertFile(const std::string& weightsPath, const std::string& outPath,
+Status PthWriter::convertFile(const std::string& weightsPath, const std::string& outPath, const std::string& arch,
                               const PthWriteOptions& options) {
     auto sd = WeightLoader::readFile(weightsPath);
     if (!sd) return sd.takeError();
-    return writeFile(*sd, outPath, options);
+    Expected<Architecture> a = arch.empty() ? OnnxExporter::inferArchitecture(*sd) : parseArchitecture(arch);
+    if (!a) return makeError(weightsPath + ": " + a.error());
+    const at::Tensor* fc = sd->find("fc.weight");
+    if (!fc || fc->dim() != 2 || fc->size(0) < 1)
+        return makeError(weightsPath + ": no classifier layer (fc.weight) that says how many classes there are");
+    try {
+        ResNet model(*a, fc->size(0));
+        WeightLoadOptions exact;
+        exact.skipMismatchedHead = false;
+        auto fitted = WeightLoader::load(*model, *sd, weightsPath, exact);
+        if (!fitted) return fitted.takeError();
+        return writeFile(WeightLoader::stateDict(*model), outPath, options);
+    } catch (const c10::Error& e) {
+        return makeError("cannot convert " + weightsPath + ": " + e.what_without_backtrace());
+    }
 }
 
 Status PthWriter::writeFile(const StateDict& stateDict, const std::string& path, const PthWriteOptions& options) {

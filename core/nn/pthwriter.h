@@ -24,7 +24,10 @@ public:
                             const PthWriteOptions& options = PthWriteOptions::defaults());
     // Re-writes a model bundle's weights or a weights file (.pth zip or .safetensors; told apart by content) as a
     // clean .pth: hands Tessera's models to torchvision users, strips anything but tensors from a checkpoint.
+    // The weights must fit a torchvision ResNet (`arch`, or the one their layers show) exactly, with the class count
+    // of their fc layer, and be finite: what is written is what torchvision's load_state_dict accepts.
     static Status convertFile(const std::string& weightsPath, const std::string& outPath,
+                              const std::string& arch = std::string(),
                               const PthWriteOptions& options = PthWriteOptions::defaults());
 };
 

@@ -94,6 +94,12 @@ Expected<WeightLoadReport> WeightLoader::load(torch::nn::Module& model, const St
                          std::to_string(report.unexpected.size()) + " unexpected, " +
                          std::to_string(report.shapeMismatches.size()) + " with another shape)");
     try {
+        // NaN or infinite weights (a diverged training, a damaged or doctored file) would make every prediction
+        // NaN or a confident nonsense: refuse the file before the model changes.
+        for (const auto& [name, t] : weights.entries)
+            if (at::isFloatingType(t.scalar_type()) && !at::isfinite(t).all().item<bool>())
+                return makeError("weights in " + sourceName + " hold NaN or infinite values (first in '" + name +
+                                 "'): the file is damaged, or the training that wrote it diverged");
         torch::NoGradGuard noGrad;
         for (auto* list : {&copies, &headCopies})
             for (const auto& [dst, src] : *list) {

@@ -115,17 +115,30 @@ Status ZipArchive::readInto(const std::string& entry, void* dst, uint64_t size) 
         if (got <= 0) {
             std::string msg = got < 0 ? zip_file_strerror(f) : "unexpected end of data";
             zip_fclose(f);
-            return makeError("cannot read entry '" + entry + "' in " + name_ + ": " + msg + " (truncated file?)");
+            return makeError("cannot read entry '" + entry + "' in " + name_ + ": " + msg + " (the file is damaged or truncated)");
         }
         done += static_cast<uint64_t>(got);
+    }
+    if (size == *total) {
+        // libzip compares the CRC when a read reaches the entry's end: ask for one byte more to get there.
+        char beyond = 0;
+        const zip_int64_t got = zip_fread(f, &beyond, 1);
+        if (got != 0) {
+            const std::string msg = got < 0 ? zip_file_strerror(f) : "more data than its header says";
+            zip_fclose(f);
+            return makeError("entry '" + entry + "' in " + name_ + " is damaged (" + msg + ")");
+        }
     }
     zip_fclose(f);
     return {};
 }
 
-Expected<std::string> ZipArchive::read(const std::string& entry) const {
+Expected<std::string> ZipArchive::read(const std::string& entry, uint64_t maxBytes) const {
     auto size = entrySize(entry);
     if (!size) return size.takeError();
+    if (*size > maxBytes)
+        return makeError("entry '" + entry + "' in " + name_ + " claims " + std::to_string(*size) +
+                         " bytes, more than such an entry can hold (" + std::to_string(maxBytes) + "); not read");
     std::string buf(static_cast<size_t>(*size), '\0');
     if (auto st = readInto(entry, buf.data(), *size); !st) return st.takeError();
     return buf;

@@ -26,8 +26,11 @@ public:
     bool contains(const std::string& entry) const;
     // Uncompressed size, checked to be plausible for the archive's size.
     Expected<uint64_t> entrySize(const std::string& entry) const;
-    Expected<std::string> read(const std::string& entry) const;
-    // Reads exactly `size` bytes of the entry's start into dst (the entry may be longer).
+    // The whole entry, refused before anything is inflated when it claims more than `maxBytes`. The entry's CRC is
+    // checked: a damaged archive is an error, never silently different data.
+    Expected<std::string> read(const std::string& entry, uint64_t maxBytes = UINT64_MAX) const;
+    // Reads exactly `size` bytes of the entry's start into dst (the entry may be longer; its CRC is checked when
+    // `size` is all of it).
     Status readInto(const std::string& entry, void* dst, uint64_t size) const;
 
 private:

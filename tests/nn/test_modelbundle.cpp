@@ -5,6 +5,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <limits>
 
 #include "core/nn/modelbundle.h"
 #include "core/nn/modelbundle_torch.h"
@@ -115,4 +117,58 @@ TEST_F(BundleTest, BrokenBundlesNameTheFile) {
     auto mis = ModelBundleIO::load(path("mismatch.tessera-model"));
     ASSERT_FALSE(mis.ok());
     EXPECT_NE(mis.error().find("fc.weight"), std::string::npos) << mis.error();
+}
+
+// A bundle from someone else is data: a damaged archive, a manifest or weights entry that would inflate to far
+// more than such an entry holds, two classes of one name, NaN weights: each is refused with a message naming the
+// bundle, before the memory is spent.
+TEST_F(BundleTest, HostileBundlesAreRefused) {
+    torch::manual_seed(4);
+    ResNet model(Architecture::ResNet18, 2);
+    ASSERT_TRUE(ModelBundleIO::save(path("ok.tessera-model"), model, manifestFor(2)).ok());
+    const std::string weights = ZipArchive::openFile(path("ok.tessera-model"))->read("model.safetensors").value();
+    const std::string manifest = ModelBundle::manifestToJson(manifestFor(2));
+    auto refused = [&](const std::string& file, const std::string& expected) {
+        auto loaded = ModelBundleIO::load(path(file));
+        ASSERT_FALSE(loaded.ok()) << file;
+        EXPECT_NE(loaded.error().find(file), std::string::npos) << loaded.error();
+        EXPECT_NE(loaded.error().find(expected), std::string::npos) << loaded.error();
+    };
+
+    // One flipped byte in the middle of the (stored) weights: the zip CRC no longer matches.
+    {
+        std::string bytes;
+        {
+            std::ifstream in(path("ok.tessera-model"), std::ios::binary);
+            bytes.assign(std::istreambuf_iterator<char>(in), {});
+        }
+        bytes[bytes.size() / 2] = char(bytes[bytes.size() / 2] ^ 0x5A);
+        std::ofstream(path("flipped.tessera-model"), std::ios::binary) << bytes;
+        refused("flipped.tessera-model", "damaged");
+    }
+    // A manifest padded to 2 MiB (it deflates to a few KiB).
+    std::string padded = manifest;
+    padded.insert(padded.size() - 1, std::string(2u << 20, ' '));
+    ASSERT_TRUE(writeZipFile(path("bigmanifest.tessera-model"),
+                             {{"manifest.json", padded}, {"model.safetensors", weights, false}}).ok());
+    refused("bigmanifest.tessera-model", "claims");
+    // A weights entry larger than any resnet18 with two classes can be.
+    const std::string huge(size_t(ModelBundle::kMaxManifestBytes) * 100, '\0');
+    ASSERT_TRUE(writeZipFile(path("bigweights.tessera-model"),
+                             {{"manifest.json", manifest}, {"model.safetensors", huge}}).ok());
+    refused("bigweights.tessera-model", "claims");
+    // Two classes of one name.
+    BundleManifest twins = manifestFor(2);
+    twins.classNames = {"amphora", "amphora"};
+    ASSERT_TRUE(writeZipFile(path("twins.tessera-model"),
+                             {{"manifest.json", ModelBundle::manifestToJson(twins)}, {"model.safetensors", weights, false}})
+                    .ok());
+    refused("twins.tessera-model", "listed twice");
+    // NaN weights.
+    {
+        torch::NoGradGuard noGrad;
+        model->named_parameters()["layer1.0.bn1.weight"].fill_(std::numeric_limits<float>::quiet_NaN());
+    }
+    ASSERT_TRUE(ModelBundleIO::save(path("nan.tessera-model"), model, manifestFor(2)).ok());
+    refused("nan.tessera-model", "NaN");
 }

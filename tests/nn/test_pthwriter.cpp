@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -165,10 +166,9 @@ TEST_F(PthWriterTest, ReadsBackThroughTorchZipReader) {
 }
 
 TEST_F(PthWriterTest, ConvertsSafetensorsToPth) {
-    StateDict sd;
-    at::manual_seed(9);
-    sd.add("conv.weight", at::randn({8, 3, 3, 3}));
-    sd.add("bn.num_batches_tracked", at::scalar_tensor(int64_t(5), at::kLong));
+    torch::manual_seed(9);
+    ResNet model(Architecture::ResNet18, 3);
+    const StateDict sd = WeightLoader::stateDict(*model);
     const fs::path st = dir_ / "w.safetensors";
     ASSERT_TRUE(Safetensors::writeFile(st.string(), sd).ok());
     const fs::path pth = dir_ / "w.pth";
@@ -176,13 +176,47 @@ TEST_F(PthWriterTest, ConvertsSafetensorsToPth) {
     ASSERT_TRUE(conv.ok()) << conv.error();
     auto back = TorchZipReader::readFile(pth.string());
     ASSERT_TRUE(back.ok()) << back.error();
-    ASSERT_EQ(back->size(), 2u);
-    EXPECT_TRUE(at::equal(*back->find("conv.weight"), *sd.find("conv.weight")));
-    EXPECT_TRUE(at::equal(*back->find("bn.num_batches_tracked"), *sd.find("bn.num_batches_tracked")));
+    ASSERT_EQ(back->size(), sd.size());
+    for (const auto& [name, tensor] : sd.entries) {
+        ASSERT_NE(back->find(name), nullptr) << name;
+        EXPECT_TRUE(at::equal(*back->find(name), tensor)) << name;
+    }
 
     auto bad = PthWriter::convertFile((dir_ / "missing.safetensors").string(), pth.string());
     ASSERT_FALSE(bad.ok());
     EXPECT_NE(bad.error().find("missing.safetensors"), std::string::npos) << bad.error();
+}
+
+// torchvision's load_state_dict refuses a tensor of another shape; so does the export, naming the tensor and the
+// file, and it writes nothing. NaN weights likewise.
+TEST_F(PthWriterTest, RefusesWeightsThatDoNotFitTheArchitecture) {
+    torch::manual_seed(9);
+    ResNet model(Architecture::ResNet18, 3);
+    StateDict misshapen = WeightLoader::stateDict(*model);
+    for (auto& [name, t] : misshapen.entries)
+        if (name == "layer2.0.conv1.weight") t = at::zeros({4, 4, 3, 3});
+    const fs::path st = dir_ / "misshapen.safetensors";
+    ASSERT_TRUE(Safetensors::writeFile(st.string(), misshapen).ok());
+    const fs::path pth = dir_ / "out.pth";
+    auto conv = PthWriter::convertFile(st.string(), pth.string());
+    ASSERT_FALSE(conv.ok());
+    EXPECT_NE(conv.error().find("layer2.0.conv1.weight"), std::string::npos) << conv.error();
+    EXPECT_NE(conv.error().find("misshapen.safetensors"), std::string::npos) << conv.error();
+    EXPECT_FALSE(fs::exists(pth));
+
+    StateDict poisoned = WeightLoader::stateDict(*model);
+    for (auto& [name, t] : poisoned.entries)
+        if (name == "layer3.1.bn2.weight") {
+            t = t.clone();
+            t[0].fill_(std::nan(""));
+        }
+    const fs::path nanFile = dir_ / "nan.safetensors";
+    ASSERT_TRUE(Safetensors::writeFile(nanFile.string(), poisoned).ok());
+    conv = PthWriter::convertFile(nanFile.string(), pth.string());
+    ASSERT_FALSE(conv.ok());
+    EXPECT_NE(conv.error().find("NaN"), std::string::npos) << conv.error();
+    EXPECT_NE(conv.error().find("layer3.1.bn2.weight"), std::string::npos) << conv.error();
+    EXPECT_FALSE(fs::exists(pth));
 }
 
 TEST_F(PthWriterTest, ErrorsNameFileAndTensor) {
