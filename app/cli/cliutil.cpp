@@ -10,6 +10,7 @@
 #include "core/nn/modelzoo.h"
 #include "core/nn/weightscache.h"
 #include "core/project/projectlocation.h"
+#include "core/util/threadpool.h"
 
 namespace tessera::cli {
 
@@ -65,6 +66,17 @@ JobContext ProgressBar::context(const CancelToken& cancel) {
     ctx.cancel = cancel;
     ctx.onProgress = [this](const Progress& p) { update(p); };
     return ctx;
+}
+
+CLI::Option* addThreadsOption(CLI::App& app, const std::string& flag, int& threads, const std::string& what) {
+    return app.add_option(flag, threads, what + " (0: one per core; at most " + std::to_string(util::kMaxThreads) + ")")
+        ->check(CLI::Range(0, util::kMaxThreads))
+        ->capture_default_str();
+}
+
+void printProblems(const std::vector<std::string>& problems, size_t limit) {
+    for (size_t i = 0; i < problems.size() && i < limit; ++i) std::cerr << "  " << problems[i] << "\n";
+    if (problems.size() > limit) std::cerr << "  ... and " << problems.size() - limit << " more\n";
 }
 
 int userError(const std::string& message) {

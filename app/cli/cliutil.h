@@ -6,9 +6,15 @@
 #include <filesystem>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/util/expected.h"
 #include "core/util/jobcontext.h"
+
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
 
 namespace tessera::cli {
 
@@ -30,6 +36,13 @@ private:
     int64_t stageStartDone_ = 0;
     std::chrono::steady_clock::time_point stageStart_;
 };
+
+// A thread-count flag: 0 (one per core) up to util::kMaxThreads; more is refused before anything starts.
+CLI::Option* addThreadsOption(CLI::App& app, const std::string& flag, int& threads, const std::string& what);
+
+// Prints the first `limit` of `problems` to stderr, one an indented line, then how many more there are: a file
+// with a million bad rows must not print a million lines.
+void printProblems(const std::vector<std::string>& problems, size_t limit = 50);
 
 // Prints "tessera-cli: error: <message>" to stderr and returns kUserError.
 int userError(const std::string& message);

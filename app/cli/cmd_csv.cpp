@@ -31,7 +31,7 @@ int runImport(const CsvArgs& args) {
     std::cout << "Imported " << report->applied << " of " << report->rows << " rows from " << args.csv;
     if (report->classesCreated > 0) std::cout << " (" << report->classesCreated << " new classes)";
     std::cout << "\n";
-    for (const auto& p : report->problems) std::cerr << "  " << p << "\n";
+    printProblems(report->problems);
     if (!report->problems.empty())
         return userError(std::to_string(report->problems.size()) + " rows of '" + args.csv +
                          "' could not be applied (listed above)");

@@ -74,7 +74,7 @@ const CommandRegistrar registrar{
         sub.add_option("--subset", a->options.subset, "auto | validation | all")->capture_default_str();
         sub.add_option("--device", a->options.device, "auto | cpu | cuda")->capture_default_str();
         sub.add_option("--batch", a->options.batchSize, "Batch size")->capture_default_str();
-        sub.add_option("--threads", a->options.threads, "CPU threads (0 = all cores)")->capture_default_str();
+        addThreadsOption(sub, "--threads", a->options.threads, "CPU threads");
         sub.add_flag("--json", a->json, "Print the report as JSON");
         return [a] { return runEvaluate(*a); };
     }};

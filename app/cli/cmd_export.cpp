@@ -37,7 +37,7 @@ int runExport(const ExportArgs& a) {
             if (!line.empty()) onnx.classNames.push_back(line);
     }
     if (!a.pthOut.empty()) {
-        auto st = nn::PthWriter::convertFile(a.input, a.pthOut);
+        auto st = nn::PthWriter::convertFile(a.input, a.pthOut, a.arch);
         if (!st) return userError(st.error());
         std::printf("wrote %s\n", a.pthOut.c_str());
     }

@@ -48,7 +48,7 @@ int runFinds(const FindsArgs& a) {
         if (int(r.unmatched.size()) > a.listLimit)
             std::cout << "  ... and " << r.unmatched.size() - size_t(a.listLimit) << " more (--list N shows more)\n";
     }
-    for (const auto& p : r.problems) std::cerr << "  " << p << "\n";
+    printProblems(r.problems);
     if (a.dryRun) {
         for (size_t i = 0; i < r.matched.size() && int(i) < a.listLimit; ++i) {
             const auto& info = r.matched[i].second;

@@ -412,9 +412,8 @@ const CommandRegistrar registrar{
         sub.add_option("--shard", a->shard, "k/n: only every n-th photo of the sorted list, starting at the k-th");
         sub.add_option("--batch", a->options.batchSize, "Batch size")->capture_default_str();
         sub.add_option("--device", a->options.device, "auto | cpu | cuda")->capture_default_str();
-        sub.add_option("--threads", a->options.threads, "LibTorch CPU threads (0 = all cores)")->capture_default_str();
-        sub.add_option("--decode-threads", a->options.decodeThreads, "Decoding threads (0 = all cores)")
-            ->capture_default_str();
+        addThreadsOption(sub, "--threads", a->options.threads, "LibTorch CPU threads");
+        addThreadsOption(sub, "--decode-threads", a->options.decodeThreads, "Decoding threads");
         sub.add_flag("--recursive,!--no-recursive", a->inputOptions.recursive, "Walk sub-folders (default on)");
         sub.add_flag("--unlabelled", a->inputOptions.unlabelledOnly, "Project inputs: only photos without a label");
         sub.add_option("--per-find", a->perFind,

@@ -176,7 +176,7 @@ const CommandRegistrar registrar{
                        "auto | fp32 | bf16 | fp16 (auto: bf16 on GPUs and CPUs that have it, fp16 on older GPUs, "
                        "else fp32)")
             ->capture_default_str();
-        sub.add_option("--threads", o.threads, "CPU threads (0 = all cores)")->capture_default_str();
+        addThreadsOption(sub, "--threads", o.threads, "CPU threads");
         sub.add_option("--run-name", o.runName, "Run folder name under .tessera/runs (default: time stamp)");
         sub.add_flag("--resume", o.resume, "Continue the newest unfinished run from its last epoch checkpoint");
         sub.add_flag("--no-cache", [a](int64_t) { a->options.persistCache = false; },

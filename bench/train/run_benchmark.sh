@@ -17,6 +17,7 @@ fi
 COMMON=(--arch resnet18 --weights none --mode full --epochs "$EPOCHS" --size 128 --batch 32 --lr 0.002
         --aug strong --seed 1 --device cpu --quiet)
 for i in $(seq 1 "$RUNS"); do
+  rm -rf "$DATA/.tessera/runs/bench-$i"  # a rerun in the same work folder: a run name is never reused
   "$CLI" train "$DATA" "${COMMON[@]}" --run-name "bench-$i" --metrics-log "$WORK/tessera-$i.jsonl" > "$WORK/tessera-$i.txt"
   echo "{\"tool\": \"tessera\", \"run\": $i, \"load\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"result\": $(tail -1 "$WORK/tessera-$i.jsonl"), \"last_epoch\": $(grep '"type":"epoch"' "$WORK/tessera-$i.jsonl" | tail -1)}"
   $PY "$SRC/bench/train/reference_train.py" --root "$DATA" --card "$DATA/.tessera/runs/bench-$i/card.json" \

@@ -1,5 +1,6 @@
 #include "core/imaging/headerprobe.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstring>
@@ -45,10 +46,27 @@ Parse checkSize(uint32_t w, uint32_t h, const char* format) {
 }
 
 // ---------------------------------------------------------------- JPEG: walk markers to SOFn, then to SOS.
+// One bit per 8x8 block of every component (its DC code), from the frame header's component specifications
+// (id, sampling factors H<<4|V, table), rounded down: a lower bound on the entropy-coded data.
+uint64_t leastJpegScanBytes(const uint8_t* components, int count, uint32_t width, uint32_t height) {
+    int hMax = 1, vMax = 1;
+    for (int c = 0; c < count; ++c) {
+        hMax = std::max(hMax, components[3 * c + 1] >> 4);
+        vMax = std::max(vMax, components[3 * c + 1] & 0xF);
+    }
+    uint64_t blocks = 0;
+    for (int c = 0; c < count; ++c) {
+        const int hc = std::max(1, components[3 * c + 1] >> 4), vc = std::max(1, components[3 * c + 1] & 0xF);
+        blocks += (uint64_t(width) * uint64_t(hc) / uint64_t(hMax) / 8) * (uint64_t(height) * uint64_t(vc) / uint64_t(vMax) / 8);
+    }
+    return blocks / 8;
+}
+
 Parse probeJpeg(const uint8_t* d, size_t n) {
     ImageHeader h;
     bool haveFrame = false, sawExif = false;
     uint32_t w = 0, ht = 0;
+    uint64_t minScanBytes = 0;
     size_t pos = 2;
     while (true) {
         // Markers may be preceded by any number of 0xFF fill bytes.
@@ -80,6 +98,9 @@ Parse probeJpeg(const uint8_t* d, size_t n) {
             if (auto s = checkSize(w, ht, "JPEG"); !s) return s;
             if (h.channels != 1 && h.channels != 3 && h.channels != 4)
                 return fail("JPEG header has " + std::to_string(h.channels) + " colour components");
+            const bool arithmetic = marker >= 0xC9;
+            if (!arithmetic && payloadLen >= 6 + 3 * size_t(h.channels))
+                minScanBytes = leastJpegScanBytes(payload + 6, h.channels, w, ht);
         } else if (marker == 0xE1 && !sawExif && complete && payloadLen >= 6 &&
                    std::memcmp(payload, "Exif\0\0", 6) == 0) {
             sawExif = true;  // only the first Exif APP1 describes the main image
@@ -88,6 +109,7 @@ Parse probeJpeg(const uint8_t* d, size_t n) {
             if (!haveFrame) return fail("corrupt JPEG header (scan before frame header)");
             ProbeResult r = finish(h, w, ht, "jpeg");
             r.jpegScanOffset = complete ? pos + len : n;
+            r.jpegMinScanBytes = minScanBytes;
             return r;
         }
         pos += len;

@@ -18,6 +18,10 @@ struct ProbeResult {
     // JPEG: offset just past the first start-of-scan segment header, 0 when the buffer holds no scan. The decoder
     // looks for the end-of-image marker after it to tell a truncated file from a complete one.
     size_t jpegScanOffset = 0;
+    // JPEG: the least compressed data a frame of the header's size can hold: every 8x8 block of every component
+    // codes its DC difference in at least one bit (Huffman coding, baseline or progressive). A file with less has
+    // a header that lies about its size. 0 for arithmetic coding, where a block can take less than a bit.
+    uint64_t jpegMinScanBytes = 0;
     bool animated = false;  // WebP with the animation flag: OpenCV 4.6 cannot decode those
 };
 

@@ -155,9 +155,20 @@ int inverseOrientation(int o) { return o == 6 ? 8 : o == 8 ? 6 : o; }
 }  // namespace
 
 Status ImageDecoder::checkPixelLimit(const ImageHeader& header, int64_t maxPixels, const std::string& name) {
-    if (maxPixels <= 0 || header.pixels() <= maxPixels) return {};
-    return makeError(name + ": image too large (" + std::to_string(header.width) + "x" + std::to_string(header.height) +
-                     " = " + megapixels(header.pixels()) + ", limit " + megapixels(maxPixels) + ")");
+    if (maxPixels <= 0) return {};
+    const std::string size = std::to_string(header.width) + "x" + std::to_string(header.height);
+    if (header.pixels() > maxPixels)
+        return makeError(name + ": image too large (" + size + " = " + megapixels(header.pixels()) + ", limit " +
+                         megapixels(maxPixels) + ")");
+    // Memory follows the decoded bytes, not the pixels: a 16-bit RGBA image takes eight bytes a pixel.
+    const int64_t bytesPerPixel = int64_t(std::max(1, header.channels)) * std::max(1, header.bitDepth / 8);
+    const int64_t limitBytes = maxPixels * 3;  // an 8-bit RGB image at the pixel limit
+    if (header.pixels() * bytesPerPixel > limitBytes)
+        return makeError(name + ": image too large to decode (" + size + ", " + std::to_string(header.channels) +
+                         " channels of " + std::to_string(header.bitDepth) + " bits = " +
+                         std::to_string(header.pixels() * bytesPerPixel >> 20) + " MiB decoded, limit " +
+                         std::to_string(limitBytes >> 20) + " MiB)");
+    return {};
 }
 
 Expected<ImageHeader> ImageDecoder::probeBuffer(const uint8_t* data, size_t size, const std::string& nameForErrors) {
@@ -200,6 +211,13 @@ Expected<cv::Mat> ImageDecoder::decodeBuffer(const std::vector<uint8_t>& bytes, 
         if (h.format == "jpeg") {
             if (!jpegHasEndMarker(bytes, probed->jpegScanOffset))
                 return makeError(name + ": truncated JPEG data (no end-of-image marker)");
+            // libjpeg would fill the missing rows in grey and call a forged size readable.
+            const uint64_t scanBytes = bytes.size() - std::min(bytes.size(), probed->jpegScanOffset);
+            if (scanBytes < probed->jpegMinScanBytes)
+                return makeError(name + ": the JPEG header claims " + std::to_string(h.width) + "x" +
+                                 std::to_string(h.height) + " pixels, but the file holds far too little image data "
+                                 "for that (" + std::to_string(scanBytes) + " bytes, at least " +
+                                 std::to_string(probed->jpegMinScanBytes) + " needed): damaged or forged");
             int longSide = std::max(probed->storedWidth, probed->storedHeight);
             // CMYK/YCCK: OpenCV converts Adobe (inverted) CMYK to colour itself; gray goes through colour then.
             flags = jpegFlags(jpegReduction(longSide, options.minLongSide), options.grayscale && !h.cmyk);

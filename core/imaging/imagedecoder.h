@@ -53,8 +53,9 @@ public:
     static Expected<cv::Mat> decodeBuffer(const std::vector<uint8_t>& bytes, const std::string& nameForErrors,
                                           const DecodeOptions& options = DecodeOptions::defaults());
 
-    // Ok when the header's pixel count is within maxPixels (<= 0: no limit); otherwise an error naming the file,
-    // its size and the limit. decode*() call this before OpenCV allocates anything.
+    // Ok when the header's pixel count is within maxPixels and its decoded size within maxPixels x 3 bytes (an 8-bit
+    // RGB image of maxPixels; so a 16-bit RGB image may have half as many pixels) (maxPixels <= 0: no limit);
+    // otherwise an error naming the file, its size and the limit. decode*() call this before OpenCV allocates.
     static Status checkPixelLimit(const ImageHeader& header, int64_t maxPixels, const std::string& nameForErrors);
 };
 

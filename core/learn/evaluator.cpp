@@ -49,6 +49,15 @@ Expected<EvaluationReport> Evaluator::evaluate(const std::filesystem::path& mode
             for (size_t k = 0; k < rep.classNames.size(); ++k)
                 if (rep.classNames[k] == c.name) toModel[c.id] = int64_t(k);
 
+        if (toModel.empty()) {
+            std::string projectClasses;
+            for (const auto& c : set->allClasses()) projectClasses += (projectClasses.empty() ? "" : ", ") + c.name;
+            std::string modelClasses;
+            for (const auto& name : rep.classNames) modelClasses += (modelClasses.empty() ? "" : ", ") + name;
+            return makeError("the model " + modelFile.string() + " knows none of the project's classes, so there is "
+                             "nothing to evaluate (model: " + modelClasses + "; project: " +
+                             (projectClasses.empty() ? std::string("none") : projectClasses) + ")");
+        }
         std::vector<CacheRequest> req;
         std::vector<int64_t> target;
         for (const auto* li : set->labelled()) {
@@ -65,6 +74,11 @@ Expected<EvaluationReport> Evaluator::evaluate(const std::filesystem::path& mode
             req.push_back({projectRoot / im.relPath, im.contentHash});
             target.push_back(m->second);
         }
+        if (req.empty())
+            return makeError(projectRoot.string() + ": no labelled photo " +
+                             (rep.subset == "validation" ? std::string("of the validation split ") : std::string()) +
+                             "belongs to a class the model " + modelFile.filename().string() + " knows; nothing to "
+                             "evaluate");
         ImageCacheOptions co;
         // Tessera's own bundles say canvas_then_center_crop with the trainer's canvas: the cache then gives exactly
         // the validation input. Other policies are approximated by the canvas the trainer would use for that crop.

@@ -24,6 +24,8 @@
 #include "core/nn/modelbundle_torch.h"
 #include "core/nn/weightloader_torch.h"
 #include "core/project/projectstore.h"
+#include "core/util/pathguard.h"
+#include "core/util/threadpool.h"
 
 namespace tessera::learn {
 namespace fs = std::filesystem;
@@ -52,11 +54,17 @@ Status Trainer::validate(const TrainOptions& o) {
         return makeError("precision fp16 needs a CUDA GPU; on the CPU use bf16 or fp32");
     if (auto p = parseAugmentPreset(o.augmentation); !p) return p.takeError();
     if (o.schedule != "warmup-cosine" && o.schedule != "cosine" && o.schedule != "onecycle")
-        return makeError("unknown schedule '" + o.schedule + "' (expected warmup-cosine or onecycle)");
+        return makeError("unknown schedule '" + o.schedule + "' (expected warmup-cosine, cosine or onecycle)");
     if (o.mixupAlpha < 0 || o.cutmixAlpha < 0) return makeError("mixup and cutmix alphas must not be negative");
     if (o.epochs < 1) return makeError("epochs must be at least 1");
     if (o.imageSize < 32 || o.imageSize > 1024) return makeError("image size must be between 32 and 1024 pixels");
-    if (o.batchSize < 2) return makeError("batch size must be at least 2");
+    if (o.batchSize < 2 || o.batchSize > 4096) return makeError("batch size must be between 2 and 4096");
+    if (o.epochs > 10000) return makeError("epochs must be at most 10000");
+    if (o.threads < 0 || o.threads > util::kMaxThreads)
+        return makeError("threads must be between 1 and " + std::to_string(util::kMaxThreads) + " (0: one per core)");
+    if (!o.runName.empty())
+        if (auto problem = singleNameProblem(o.runName))
+            return makeError("run name: " + *problem + " (the run's folder is made under .tessera/runs)");
     if (o.valFraction < 0.0 || o.valFraction >= 1.0) return makeError("validation fraction must be in [0, 1)");
     if (o.mode == "linear-probe" && o.weightsPath == "none")
         return makeError("linear-probe mode needs pretrained weights (--weights), not 'none'");
@@ -234,8 +242,15 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         fs::path runDir;
         if (opt.resume) runDir = resumableRun(runsDir);
         if (opt.resume && runDir.empty()) say("nothing to resume under " + runsDir.string() + "; starting a new run");
-        if (runDir.empty()) runDir = runsDir / (opt.runName.empty() ? "run-" + timeStamp() : opt.runName);
         std::error_code ec;
+        if (runDir.empty()) {
+            runDir = runsDir / (opt.runName.empty() ? "run-" + timeStamp() : opt.runName);
+            for (int n = 2; opt.runName.empty() && fs::exists(runDir, ec); ++n)  // two runs in one second
+                runDir = runsDir / ("run-" + timeStamp() + "-" + std::to_string(n));
+            if (fs::exists(runDir, ec))
+                return makeError("a run named '" + runDir.filename().string() + "' exists already in " +
+                                 runsDir.string() + "; choose another name (or --resume to continue it)");
+        }
         fs::create_directories(runDir, ec);
         if (ec) return makeError("cannot create " + runDir.string() + ": " + ec.message());
         result.runDir = runDir;

@@ -278,6 +278,44 @@ TEST_F(ImagingDecoderTest, OversizedHeaderIsRefusedBeforeDecoding) {
     EXPECT_EQ(decodeOk(file("twenty.png"), small).size(), cv::Size(20, 20));
 }
 
+// Memory follows decoded bytes: a 16-bit RGB PNG under the pixel limit but over the byte budget is refused before
+// anything is allocated (its header alone is enough to say so).
+TEST_F(ImagingDecoderTest, DecodedBytesAreLimitedNotOnlyPixels) {
+    std::string e = decodeError(write("deep.png", pngClaiming(14000, 14000, 16, 2)));
+    EXPECT_NE(e.find("deep.png"), std::string::npos) << e;
+    EXPECT_NE(e.find("too large to decode"), std::string::npos) << e;
+    EXPECT_NE(e.find("16 bits"), std::string::npos) << e;
+    // The same size in 8 bits fits (its decode then fails on the missing data, not on the limit).
+    std::string e8 = decodeError(write("flat.png", pngClaiming(14000, 14000, 8, 2)));
+    EXPECT_EQ(e8.find("too large"), std::string::npos) << e8;
+}
+
+// A JPEG whose frame header claims 14000x14000 while its data holds an 80x64 photo: libjpeg would fill the rest in
+// grey and call it readable at the claimed size.
+TEST_F(ImagingDecoderTest, AJpegHeaderThatLiesAboutItsSizeIsRefused) {
+    std::vector<uint8_t> jpeg = encode(".jpg", syntheticPhoto(80, 64, 3));
+    size_t sof = 0;
+    for (size_t i = 2; i + 9 < jpeg.size(); ++i)
+        if (jpeg[i] == 0xFF && jpeg[i + 1] == 0xC0) {
+            sof = i;
+            break;
+        }
+    ASSERT_GT(sof, 0u);
+    const uint16_t claimed = 14000;
+    jpeg[sof + 5] = uint8_t(claimed >> 8), jpeg[sof + 6] = uint8_t(claimed & 0xFF);  // height
+    jpeg[sof + 7] = uint8_t(claimed >> 8), jpeg[sof + 8] = uint8_t(claimed & 0xFF);  // width
+    std::string e = decodeError(write("forged.jpg", jpeg));
+    EXPECT_NE(e.find("forged.jpg"), std::string::npos) << e;
+    EXPECT_NE(e.find("claims 14000x14000"), std::string::npos) << e;
+    // Real photos, baseline and progressive, of any content are far above the bound.
+    for (bool progressive : {false, true}) {
+        std::vector<int> params{cv::IMWRITE_JPEG_QUALITY, 30, cv::IMWRITE_JPEG_PROGRESSIVE, progressive ? 1 : 0};
+        const cv::Mat flat(600, 800, CV_8UC3, cv::Scalar(200, 200, 200));
+        const auto name = std::string("flat-") + (progressive ? "p" : "b") + ".jpg";
+        EXPECT_EQ(decodeOk(write(name, encode(".jpg", flat, params))).size(), cv::Size(800, 600)) << name;
+    }
+}
+
 TEST_F(ImagingDecoderTest, TruncatedAndBogusFilesGiveSpecificErrors) {
     const auto jpeg = encode(".jpg", syntheticPhoto(200, 150, 6));
     std::string cutScan = decodeError(write("cut_scan.jpg", std::vector<uint8_t>(jpeg.begin(), jpeg.begin() + jpeg.size() / 2)));

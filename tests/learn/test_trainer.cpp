@@ -169,6 +169,57 @@ TEST(Trainer, CancelledRunIsRecordedAndResumable) {
     EXPECT_EQ(resumed->history.size(), 3u);
 }
 
+// A checkpoint cut short (a full disk when it was written, a copy that stopped): the resume names the file and what
+// to do, rather than failing as an internal error.
+TEST(Trainer, ResumingFromATruncatedCheckpointNamesIt) {
+    test::TempDir dir("trainer-truncated");
+    makeProject(dir.path, 6, 2);
+    JobContext ctx;
+    struct Killer : TrainObserver {
+        JobContext* ctx;
+        void onEpoch(const EpochInfo&) override { ctx->cancel.cancel(); }
+    } killer;
+    killer.ctx = &ctx;
+    auto o = quick();
+    o.epochs = 3;
+    ASSERT_FALSE(Trainer(o).train(dir.path, &killer, ctx).ok());
+    fs::path last;
+    for (const auto& e : fs::recursive_directory_iterator(dir.path / ".tessera" / "runs"))
+        if (e.path().filename() == "last.pt") last = e.path();
+    ASSERT_FALSE(last.empty());
+    fs::resize_file(last, fs::file_size(last) / 2);
+    o.resume = true;
+    auto resumed = Trainer(o).train(dir.path, nullptr, JobContext{});
+    ASSERT_FALSE(resumed.ok());
+    EXPECT_NE(resumed.error().find(last.string()), std::string::npos) << resumed.error();
+    EXPECT_NE(resumed.error().find("damaged or incomplete"), std::string::npos) << resumed.error();
+}
+
+// A run name is one folder under .tessera/runs: paths, '..' and a name already taken are refused before training.
+TEST(Trainer, RunNamesAreOneNewFolderUnderRuns) {
+    for (const std::string bad : {"../../../X", "/tmp/X", "a/b", "..", "tab\there"}) {
+        auto o = quick();
+        o.runName = bad;
+        auto st = Trainer::validate(o);
+        ASSERT_FALSE(st.ok()) << bad;
+        EXPECT_NE(st.error().find("run name"), std::string::npos) << st.error();
+    }
+    auto o = quick();
+    o.threads = 100000;
+    EXPECT_FALSE(Trainer::validate(o).ok());
+
+    test::TempDir dir("trainer-names");
+    makeProject(dir.path, 4, 2);
+    o = quick();
+    o.epochs = 1;
+    o.runName = "taken";
+    ASSERT_TRUE(Trainer(o).train(dir.path, nullptr, JobContext{}).ok());
+    auto again = Trainer(o).train(dir.path, nullptr, JobContext{});
+    ASSERT_FALSE(again.ok());
+    EXPECT_NE(again.error().find("'taken' exists already"), std::string::npos) << again.error();
+    EXPECT_FALSE(fs::exists(dir.path.parent_path() / "X"));
+}
+
 TEST(Trainer, BadWeightsFailBeforeAnyPhotoIsDecoded) {
     test::TempDir dir("trainer3");
     makeProject(dir.path, 4, 2);
