@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <ctime>
 #include <fstream>
 #include <map>
 #include <thread>
@@ -26,6 +25,7 @@
 #include "core/project/projectstore.h"
 #include "core/util/pathguard.h"
 #include "core/util/threadpool.h"
+#include "core/util/timestamp.h"
 
 namespace tessera::learn {
 namespace fs = std::filesystem;
@@ -79,13 +79,6 @@ double Trainer::defaultLr(const TrainOptions& o) {
 }
 
 namespace {
-
-std::string timeStamp() {
-    std::time_t t = std::time(nullptr);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::gmtime(&t));
-    return buf;
-}
 
 // Copies the trunk of a pretrained file (bundle, PyTorch zip or safetensors) into `model`; the head stays fresh.
 Expected<std::string> loadTrunk(nn::ResNet& model, const std::string& path) {
@@ -244,9 +237,9 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         if (opt.resume && runDir.empty()) say("nothing to resume under " + runsDir.string() + "; starting a new run");
         std::error_code ec;
         if (runDir.empty()) {
-            runDir = runsDir / (opt.runName.empty() ? "run-" + timeStamp() : opt.runName);
+            runDir = runsDir / (opt.runName.empty() ? "run-" + utcFileStamp() : opt.runName);
             for (int n = 2; opt.runName.empty() && fs::exists(runDir, ec); ++n)  // two runs in one second
-                runDir = runsDir / ("run-" + timeStamp() + "-" + std::to_string(n));
+                runDir = runsDir / ("run-" + utcFileStamp() + "-" + std::to_string(n));
             if (fs::exists(runDir, ec))
                 return makeError("a run named '" + runDir.filename().string() + "' exists already in " +
                                  runsDir.string() + "; choose another name (or --resume to continue it)");

@@ -1,6 +1,5 @@
 #include "core/nn/modelbundle.h"
 
-#include <ctime>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -8,17 +7,11 @@
 #include "core/nn/architecture.h"
 #include "core/nn/ziparchive.h"
 #include "core/util/text.h"
+#include "core/util/timestamp.h"
 
 namespace tessera::nn {
 
-std::string ModelBundle::nowIso8601() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
+std::string ModelBundle::nowIso8601() { return utcIso8601(); }
 
 std::string ModelBundle::manifestToJson(const BundleManifest& m) {
     nlohmann::ordered_json j;

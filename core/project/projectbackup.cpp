@@ -4,7 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
+
+#include "core/util/timestamp.h"
 
 namespace fs = std::filesystem;
 
@@ -14,15 +15,6 @@ namespace {
 
 constexpr const char* kPrefix = "project-";
 constexpr const char* kSuffix = ".db";
-
-std::string utcStamp() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
-    return buf;
-}
 
 fs::path backupsDir(const fs::path& dataDir) { return dataDir / "backups"; }
 
@@ -56,8 +48,8 @@ Status writeDatabaseBackup(sqlite3* source, const fs::path& dataDir) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) return makeError("cannot create " + dir.string() + ": " + ec.message());
-    fs::path target = dir / (kPrefix + utcStamp() + kSuffix);
-    for (int n = 2; fs::exists(target, ec); ++n) target = dir / (kPrefix + utcStamp() + "-" + std::to_string(n) + kSuffix);
+    fs::path target = dir / (kPrefix + utcFileStamp() + kSuffix);
+    for (int n = 2; fs::exists(target, ec); ++n) target = dir / (kPrefix + utcFileStamp() + "-" + std::to_string(n) + kSuffix);
     const fs::path part = target.string() + ".part";
     sqlite3* dest = nullptr;
     int rc = sqlite3_open_v2(part.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
@@ -86,7 +78,7 @@ Expected<fs::path> putBackupInPlace(const fs::path& dbPath, const fs::path& back
     std::error_code ec;
     fs::path keptAs;
     if (fs::exists(dbPath, ec)) {
-        keptAs = dbPath.string() + ".damaged-" + utcStamp();
+        keptAs = dbPath.string() + ".damaged-" + utcFileStamp();
         fs::rename(dbPath, keptAs, ec);
         if (ec) return makeError("cannot move the damaged " + dbPath.string() + " aside: " + ec.message());
         for (const char* side : {"-wal", "-shm"}) {

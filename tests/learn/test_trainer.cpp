@@ -52,6 +52,17 @@ struct Messages : TrainObserver {
     }
 };
 
+// A run cancelled when its first epoch ends: its last.pt stays for a resume.
+Expected<TrainResult> trainCancelledAfterTheFirstEpoch(const fs::path& root, const TrainOptions& options) {
+    JobContext ctx;
+    struct Killer : TrainObserver {
+        JobContext* ctx = nullptr;
+        void onEpoch(const EpochInfo&) override { ctx->cancel.cancel(); }
+    } killer;
+    killer.ctx = &ctx;
+    return Trainer(options).train(root, &killer, ctx);
+}
+
 TrainOptions quick() {
     TrainOptions o;
     o.epochs = 2;
@@ -147,16 +158,9 @@ TEST(Trainer, RefusesBadOptionsAndTooFewClasses) {
 TEST(Trainer, CancelledRunIsRecordedAndResumable) {
     test::TempDir dir("trainer2");
     makeProject(dir.path, 6, 2);
-    JobContext ctx;
-    struct Killer : TrainObserver {
-        JobContext* ctx;
-        void onEpoch(const EpochInfo&) override { ctx->cancel.cancel(); }
-    } killer;
-    killer.ctx = &ctx;
     auto o = quick();
     o.epochs = 3;
-    auto r = Trainer(o).train(dir.path, &killer, ctx);
-    ASSERT_FALSE(r.ok());
+    ASSERT_FALSE(trainCancelledAfterTheFirstEpoch(dir.path, o).ok());
     auto store = project::ProjectStore::open(dir.path, false);
     EXPECT_EQ((*store->runs())[0].status, "cancelled");
 
@@ -174,15 +178,9 @@ TEST(Trainer, CancelledRunIsRecordedAndResumable) {
 TEST(Trainer, ResumingFromATruncatedCheckpointNamesIt) {
     test::TempDir dir("trainer-truncated");
     makeProject(dir.path, 6, 2);
-    JobContext ctx;
-    struct Killer : TrainObserver {
-        JobContext* ctx;
-        void onEpoch(const EpochInfo&) override { ctx->cancel.cancel(); }
-    } killer;
-    killer.ctx = &ctx;
     auto o = quick();
     o.epochs = 3;
-    ASSERT_FALSE(Trainer(o).train(dir.path, &killer, ctx).ok());
+    ASSERT_FALSE(trainCancelledAfterTheFirstEpoch(dir.path, o).ok());
     fs::path last;
     for (const auto& e : fs::recursive_directory_iterator(dir.path / ".tessera" / "runs"))
         if (e.path().filename() == "last.pt") last = e.path();

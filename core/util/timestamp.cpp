@@ -1,0 +1,23 @@
+#include "core/util/timestamp.h"
+
+#include <ctime>
+
+namespace tessera {
+
+namespace {
+
+std::string utcFormatted(const char* format) {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, format, &tm);
+    return buf;
+}
+
+}  // namespace
+
+std::string utcFileStamp() { return utcFormatted("%Y%m%d-%H%M%S"); }
+std::string utcIso8601() { return utcFormatted("%Y-%m-%dT%H:%M:%SZ"); }
+
+}  // namespace tessera
