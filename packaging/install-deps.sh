@@ -16,12 +16,14 @@ VENV="${TESSERA_VENV:-$here/.venv}"
 PACKAGES=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git
+  # fuzz targets (tests/fuzz): clang with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
   # GUI
   qt6-base-dev qt6-base-dev-tools qt6-svg-dev libqcustomplot-dev libgl-dev
   # imaging, BLAS for OpenCV
   libopencv-dev libopencv-contrib-dev libopenblas0-pthread
   # storage, formats, network, CLI
-  libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libzip-dev libcurl4-openssl-dev libssl-dev
+  libsqlitecpp-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libzip-dev libre2-dev libcurl4-openssl-dev libssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev xvfb xauth
   # packaging: dpkg-shlibdeps computes the .deb's Depends; validators for the desktop file and AppStream metadata

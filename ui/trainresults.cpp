@@ -1,6 +1,5 @@
 #include "ui/trainresults.h"
 
-#include <fstream>
 
 #include <QDateTime>
 #include <QFile>
@@ -184,13 +183,10 @@ void TrainResults::onRunSelected() {
     std::vector<learn::EpochInfo> history;
     const QString card = item->data(ColName, Qt::UserRole + 2).toString();
     if (!card.isEmpty() && document_->isOpen()) {
-        std::ifstream in(document_->store().dataDir() / card.toStdString());
-        const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-        if (j.is_object()) {
-            for (const auto& c : j.value("classes", nlohmann::json::array()))
-                if (c.is_string()) names.push_back(c.get<std::string>());
-            for (const auto& e : j.value("history", nlohmann::json::array()))
-                if (e.is_object()) history.push_back(learn::RunCard::epochFromJson(e));
+        // A missing or unreadable card leaves the plots empty; the run list already shows the run's figures.
+        if (auto summary = learn::RunCard::readSummary(document_->store().dataDir() / card.toStdString())) {
+            names = std::move(summary->classes);
+            history = std::move(summary->history);
         }
     }
     emit runHistoryLoaded(history);

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/project/csvreader.h"
+#include "core/util/filetext.h"
 
 namespace fs = std::filesystem;
 
@@ -109,11 +110,9 @@ std::string PredictionTable::findRow(const FindPrediction& find, int64_t unreada
 }
 
 Expected<PredictionFile> PredictionTable::read(const fs::path& file, PredictionFormat format) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return makeError(file.string() + ": cannot open the prediction file");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    const std::string text = ss.str();
+    auto read = readFileText(file);
+    if (!read) return makeError("prediction file: " + read.error());
+    const std::string& text = *read;
     PredictionFile out;
     out.totalBytes = int64_t(text.size());
     // Split into records at line breaks outside quotes; the tail after the last one is incomplete.

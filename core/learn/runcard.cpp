@@ -1,5 +1,7 @@
 #include "core/learn/runcard.h"
 
+#include "core/util/filetext.h"
+
 namespace tessera::learn {
 
 nlohmann::json RunCard::toJson(const TrainOptions& o) {
@@ -18,21 +20,57 @@ nlohmann::json RunCard::toJson(const EpochInfo& e) {
             {"best", e.best}};
 }
 
+namespace {
+
+// j[key] as T, or `fallback` when the key is missing or holds another type.
+template <typename T>
+T valueOr(const nlohmann::json& j, const char* key, T fallback) {
+    const auto it = j.find(key);
+    if (it == j.end()) return fallback;
+    try {
+        return it->get<T>();
+    } catch (const nlohmann::json::exception&) {
+        return fallback;
+    }
+}
+
+}  // namespace
+
 EpochInfo RunCard::epochFromJson(const nlohmann::json& j) {
     EpochInfo e;
-    e.epoch = j.value("epoch", 0);
-    e.epochs = j.value("epochs", 0);
-    e.trainLoss = j.value("trainLoss", 0.0);
-    e.trainAcc = j.value("trainAcc", 0.0);
-    e.valLoss = j.value("valLoss", 0.0);
-    e.valAcc = j.value("valAcc", 0.0);
-    e.precision = j.value("precision", std::vector<double>{});
-    e.recall = j.value("recall", std::vector<double>{});
-    e.confusion = j.value("confusion", std::vector<std::vector<int64_t>>{});
-    e.imagesPerSecond = j.value("imagesPerSecond", 0.0);
-    e.etaSeconds = j.value("etaSeconds", 0.0);
-    e.best = j.value("best", false);
+    if (!j.is_object()) return e;
+    e.epoch = valueOr(j, "epoch", e.epoch);
+    e.epochs = valueOr(j, "epochs", e.epochs);
+    e.trainLoss = valueOr(j, "trainLoss", e.trainLoss);
+    e.trainAcc = valueOr(j, "trainAcc", e.trainAcc);
+    e.valLoss = valueOr(j, "valLoss", e.valLoss);
+    e.valAcc = valueOr(j, "valAcc", e.valAcc);
+    e.precision = valueOr(j, "precision", e.precision);
+    e.recall = valueOr(j, "recall", e.recall);
+    e.confusion = valueOr(j, "confusion", e.confusion);
+    e.imagesPerSecond = valueOr(j, "imagesPerSecond", e.imagesPerSecond);
+    e.etaSeconds = valueOr(j, "etaSeconds", e.etaSeconds);
+    e.best = valueOr(j, "best", e.best);
     return e;
+}
+
+Expected<RunCardSummary> RunCard::parseSummary(const std::string& text, const std::string& source) {
+    const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) return makeError(source + ": not a run card (not a JSON object)");
+    RunCardSummary out;
+    if (const auto it = j.find("classes"); it != j.end() && it->is_array())
+        for (const auto& c : *it)
+            if (c.is_string()) out.classes.push_back(c.get<std::string>());
+    if (const auto it = j.find("history"); it != j.end() && it->is_array())
+        for (const auto& e : *it)
+            if (e.is_object()) out.history.push_back(epochFromJson(e));
+    return out;
+}
+
+Expected<RunCardSummary> RunCard::readSummary(const std::filesystem::path& file) {
+    auto text = readFileText(file, kMaxFileBytes);
+    if (!text) return text.takeError();
+    return parseSummary(*text, file.string());
 }
 
 nlohmann::json RunCard::toJson(const StepInfo& s) {

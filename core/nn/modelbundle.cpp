@@ -76,10 +76,14 @@ Expected<BundleManifest> ModelBundle::manifestFromJson(const std::string& text, 
 Expected<BundleManifest> ModelBundle::readManifest(const std::string& path) {
     auto zip = ZipArchive::openFile(path);
     if (!zip) return makeError("cannot open model bundle: " + zip.error());
-    if (!zip->contains(kManifestEntry)) return makeError(path + " is not a Tessera model bundle (no manifest.json)");
-    auto text = zip->read(kManifestEntry, kMaxManifestBytes);
+    return readManifest(*zip, path);
+}
+
+Expected<BundleManifest> ModelBundle::readManifest(const ZipArchive& zip, const std::string& source) {
+    if (!zip.contains(kManifestEntry)) return makeError(source + " is not a Tessera model bundle (no manifest.json)");
+    auto text = zip.read(kManifestEntry, kMaxManifestBytes);
     if (!text) return text.takeError();
-    return manifestFromJson(*text, path);
+    return manifestFromJson(*text, source);
 }
 
 }  // namespace tessera::nn

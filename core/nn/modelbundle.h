@@ -13,6 +13,8 @@
 
 namespace tessera::nn {
 
+class ZipArchive;
+
 struct BundlePreprocessing {
     int inputSize = 224;                                 // square crop fed to the network
     std::array<float, 3> mean{0.485f, 0.456f, 0.406f};   // ImageNet statistics (torchvision weights)
@@ -48,6 +50,8 @@ public:
 
     // Reads only manifest.json (cheap; for listings). Names the file in every error.
     static Expected<BundleManifest> readManifest(const std::string& path);
+    // The same for a bundle already open (from a file or from bytes); `source` names it in errors.
+    static Expected<BundleManifest> readManifest(const ZipArchive& zip, const std::string& source);
 
     static std::string manifestToJson(const BundleManifest& manifest);
     static Expected<BundleManifest> manifestFromJson(const std::string& json, const std::string& source);

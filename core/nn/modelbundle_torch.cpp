@@ -46,9 +46,7 @@ Expected<LoadedBundle> ModelBundleIO::load(const std::string& path) {
         if (!zip) return makeError("cannot open model bundle: " + zip.error());
         if (!zip->contains(ModelBundle::kManifestEntry) || !zip->contains(ModelBundle::kWeightsEntry))
             return makeError(path + " is not a Tessera model bundle (needs manifest.json and model.safetensors)");
-        auto manifestText = zip->read(ModelBundle::kManifestEntry, ModelBundle::kMaxManifestBytes);
-        if (!manifestText) return manifestText.takeError();
-        auto manifest = ModelBundle::manifestFromJson(*manifestText, path);
+        auto manifest = ModelBundle::readManifest(*zip, path);
         if (!manifest) return manifest.takeError();
 
         LoadedBundle out;

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/util/filetext.h"
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
@@ -120,11 +122,9 @@ Expected<ModelZoo> ModelZoo::fromJson(const std::string& text, const std::string
 }
 
 Expected<ModelZoo> ModelZoo::fromFile(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return makeError("cannot open model zoo file " + path.string());
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return fromJson(ss.str(), path.string());
+    auto text = readFileText(path, 16u << 20);
+    if (!text) return makeError("model zoo file: " + text.error());
+    return fromJson(*text, path.string());
 }
 
 std::vector<fs::path> ModelZoo::searchPaths() {

@@ -5,14 +5,21 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string_view>
+
+#include "core/util/filetext.h"
 
 namespace tessera::project {
+
+namespace {
+constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";  // Excel starts its CSV files with one
+}  // namespace
 
 CsvParseResult CsvReader::parse(const std::string& textIn) {
     CsvParseResult out;
     size_t i = 0;
     const std::string& text = textIn;
-    if (text.compare(0, 3, "\xEF\xBB\xBF") == 0) i = 3;
+    if (text.rfind(kUtf8Bom, 0) == 0) i = kUtf8Bom.size();
     const size_t n = text.size();
     int line = 1;
 
@@ -82,8 +89,10 @@ CsvParseResult CsvReader::parse(const std::string& textIn) {
 }
 
 std::string CsvReader::quote(const std::string& field) {
+    const auto isSpace = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
     bool needs = field.find_first_of(",\"\r\n") != std::string::npos;
-    if (!field.empty() && (field.front() == ' ' || field.back() == ' ' || field.front() == '\t')) needs = true;
+    // Spaces at the ends would be trimmed on import, and a leading byte-order mark dropped as the file's own.
+    if (!field.empty() && (isSpace(field.front()) || isSpace(field.back()) || field.rfind(kUtf8Bom, 0) == 0)) needs = true;
     if (!needs) return field;
     std::string out = "\"";
     for (char c : field) {
@@ -101,12 +110,9 @@ Expected<CsvParseResult> CsvReader::parseFile(const std::filesystem::path& path)
     if (!ec && size > kMaxFileBytes)
         return makeError("'" + path.string() + "' is too large to import (" + std::to_string(size >> 20) +
                          " MiB; at most " + std::to_string(kMaxFileBytes >> 20) + " MiB): split it into parts");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return makeError("cannot read '" + path.string() + "': " + std::strerror(errno));
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    if (in.bad()) return makeError("cannot read '" + path.string() + "': read error");
-    return parse(buffer.str());
+    auto text = readFileText(path, kMaxFileBytes);
+    if (!text) return text.takeError();
+    return parse(*text);
 }
 
 std::string CsvReader::trim(const std::string& s) {

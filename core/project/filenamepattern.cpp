@@ -1,6 +1,9 @@
 #include "core/project/filenamepattern.h"
 
-#include <regex>
+#include <memory>
+#include <vector>
+
+#include <re2/re2.h>
 
 namespace tessera::project {
 
@@ -24,15 +27,26 @@ void appendLiteral(std::string& re, char c) {
     re += c;
 }
 
-// One UTF-8 character other than '/': a lead byte and its continuation bytes. std::regex works on bytes, so a lazy
-// "one or more of any byte" could otherwise stop inside a multi-byte character ("Ş" is two bytes).
-const char* kChar = R"((?:[^/\x80-\xBF][\x80-\xBF]*))";
+// One character other than '/'. RE2 reads patterns and names as UTF-8, so this is a whole character ("Ş" is two
+// bytes) and a lazy placeholder never stops inside one.
+const char* kChar = "[^/]";
+
+// RE2 matches in time linear in the name (no backtracking, no recursion): a pattern like "re:(?<find>a*)*b" typed
+// into the finds dialog cannot hang the program, nor a long name overflow the stack, as they did with std::regex.
+RE2::Options regexOptions() {
+    RE2::Options o;
+    o.set_encoding(RE2::Options::EncodingUTF8);
+    o.set_case_sensitive(false);  // letters match regardless of case
+    o.set_log_errors(false);      // errors are returned to the user, not printed
+    o.set_max_mem(16 << 20);      // a pattern whose program would be larger is refused as too large
+    return o;
+}
 
 }  // namespace
 
 struct FileNamePattern::Impl {
     std::string text;
-    std::regex regex;
+    std::unique_ptr<RE2> regex;
     std::vector<std::pair<size_t, Field>> groups;  // capture group index -> field
     bool wholePath = false;
 };
@@ -49,7 +63,7 @@ Expected<FileNamePattern> FileNamePattern::compile(const std::string& pattern) {
     if (pattern.empty()) return fail("is empty");
     std::string re;
     if (pattern.rfind("re:", 0) == 0) {
-        // std::regex has no named groups: rewrite (?<name>...) / (?P<name>...) to plain groups and remember which
+        // Debian 12's RE2 knows only (?P<name>...): rewrite both spellings to plain groups and remember which
         // capture index each name got (counting every capturing '(' from the left).
         const std::string src = pattern.substr(3);
         size_t captures = 0;
@@ -118,11 +132,8 @@ Expected<FileNamePattern> FileNamePattern::compile(const std::string& pattern) {
     for (const auto& g : impl->groups) any = any || g.second != Field::Ignored;
     if (!any) return fail("names no field to read (use {site}, {context} or {find})");
     impl->wholePath = pattern.find('/') != std::string::npos;
-    try {
-        impl->regex = std::regex(re, std::regex::ECMAScript | std::regex::icase);
-    } catch (const std::regex_error& e) {
-        return fail(std::string("is not a valid regular expression: ") + e.what());
-    }
+    impl->regex = std::make_unique<RE2>(re, regexOptions());
+    if (!impl->regex->ok()) return fail("is not a valid regular expression: " + impl->regex->error());
     return FileNamePattern(std::move(impl));
 }
 
@@ -130,12 +141,13 @@ std::optional<FindInfo> FileNamePattern::match(const std::string& relPath) const
     const size_t slash = relPath.find_last_of('/');
     const std::string subject =
         impl_->wholePath || slash == std::string::npos ? relPath : relPath.substr(slash + 1);
-    std::smatch m;
-    if (!std::regex_match(subject, m, impl_->regex)) return std::nullopt;
+    std::vector<re2::StringPiece> m(size_t(impl_->regex->NumberOfCapturingGroups()) + 1);
+    if (!impl_->regex->Match(subject, 0, subject.size(), RE2::ANCHOR_BOTH, m.data(), int(m.size())))
+        return std::nullopt;
     FindInfo info;
     for (const auto& [index, field] : impl_->groups) {
-        if (index >= m.size() || !m[index].matched) continue;
-        const std::string value = m[index].str();
+        if (index >= m.size() || m[index].data() == nullptr) continue;  // an optional group that took no part
+        const std::string value(m[index].data(), m[index].size());
         switch (field) {
             case Field::Site: info.site = value; break;
             case Field::Context: info.context = value; break;

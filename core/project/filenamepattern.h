@@ -2,11 +2,12 @@
 // Reads find provenance out of file names with a pattern the user types. Two syntaxes:
 //   placeholders  "{site}_{context}_{find}_{view}.jpg"      -> Tell-B_L12_F003_a.jpg: site Tell-B, context L12, find F003
 //                 "{site}/{context}/{find}-*.tif"           -> a pattern with '/' matches the path relative to the project
-//   regex         "re:(?<site>[A-Z]+)-(?<find>\d+)"         -> ECMAScript regex with named groups (?<name>...) or (?P<name>...)
+//   regex         "re:(?<site>[A-Z]+)-(?<find>\d+)"         -> RE2 (Perl-like) regex with named groups (?<name>...) or
+//                                                             (?P<name>...); no look-around or back-references
 // Placeholders: {site}, {context} (also {unit}, {su}), {find} (also {find_id}, {id}); {view} and {any} match but are
 // not stored. '*' matches any run of characters except '/', '?' one character. A placeholder matches at least one
 // character and as few as possible, so in "{site}_{find}" the site ends at the first '_'. Letters match regardless
-// of case; the whole name (or path) must match. Non-ASCII (UTF-8) names work: text is compared byte for byte.
+// of case (accented ones too); the whole name (or path) must match. Names and patterns are UTF-8.
 #include <memory>
 #include <optional>
 #include <string>

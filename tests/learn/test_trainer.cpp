@@ -10,6 +10,7 @@
 #include "core/nn/modelbundle_torch.h"
 #include "core/project/projectstore.h"
 #include "core/learn/imagecache_torch.h"
+#include "core/learn/runcard.h"
 #include "core/util/sha256.h"
 #include "learn/synthdata.h"
 
@@ -275,4 +276,24 @@ TEST(Trainer, FineTunesFromAnEarlierBundleAndShipsTheBestEpoch) {
     EXPECT_EQ(rep->images, tuned->valImages);
     EXPECT_NEAR(rep->loss, lowest, 1e-4);
     EXPECT_EQ(bundle->runcard["options"]["cutmixAlpha"].get<double>(), 1.0);
+}
+
+// A run card is a file anyone may edit: Train mode reads it for its plots. Found by fuzz_runcard: a field of the
+// wrong type threw out of the reader (and out of the GUI's slot). Now such a field keeps its default.
+TEST(RunCard, SummaryToleratesFieldsOfTheWrongType) {
+    auto summary = RunCard::parseSummary(
+        R"({"classes": ["a", 7, "b"], "history": [{"epoch": "one", "valAcc": 0.5, "confusion": [[1, "x"]]},
+                                                   3, {"epoch": 2, "best": true}]})",
+        "runs/x/runcard.json");
+    ASSERT_TRUE(summary.ok()) << summary.error();
+    EXPECT_EQ(summary->classes, (std::vector<std::string>{"a", "b"}));
+    ASSERT_EQ(summary->history.size(), 2u);
+    EXPECT_EQ(summary->history[0].epoch, 0);
+    EXPECT_DOUBLE_EQ(summary->history[0].valAcc, 0.5);
+    EXPECT_TRUE(summary->history[0].confusion.empty());
+    EXPECT_EQ(summary->history[1].epoch, 2);
+    EXPECT_TRUE(summary->history[1].best);
+    auto notJson = RunCard::parseSummary("{\"classes\": [", "runs/x/runcard.json");
+    ASSERT_FALSE(notJson.ok());
+    EXPECT_NE(notJson.error().find("runs/x/runcard.json"), std::string::npos) << notJson.error();
 }

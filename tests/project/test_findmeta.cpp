@@ -159,6 +159,28 @@ TEST(FileNamePattern, ErrorsNameThePatternAndTheProblem) {
     ASSERT_FALSE(badRegex.ok());
     EXPECT_NE(badRegex.error().find("regular expression"), std::string::npos) << badRegex.error();
     EXPECT_FALSE(FileNamePattern::compile("re:(?<colour>.+)").ok());
+    auto lookAround = FileNamePattern::compile("re:(?<find>\\d+)(?=_a)");  // not in RE2's syntax: said, not ignored
+    ASSERT_FALSE(lookAround.ok());
+    EXPECT_NE(lookAround.error().find("regular expression"), std::string::npos) << lookAround.error();
+}
+
+// Found by fuzz_filename_pattern: with std::regex, "re:(?<find>a*)*b" on 25 a's never finished (backtracking) and a
+// 60 KB name overflowed the stack. Matching is now linear in the name.
+TEST(FileNamePattern, HostilePatternsAndLongNamesMatchQuickly) {
+    auto p = FileNamePattern::compile("re:(?<find>a*)*b");
+    ASSERT_TRUE(p.ok()) << p.error();
+    EXPECT_FALSE(p->match(std::string(25, 'a')).has_value());
+    EXPECT_TRUE(p->match(std::string(25, 'a') + "b").has_value());
+    auto any = FileNamePattern::compile("re:(?<find>.*)");
+    ASSERT_TRUE(any.ok()) << any.error();
+    const std::string longName(60000, 'x');
+    ASSERT_TRUE(any->match(longName).has_value());
+    EXPECT_EQ(any->match(longName)->findId.size(), longName.size());
+    // Case does not matter for accented letters either.
+    auto accented = FileNamePattern::compile("Şile-{find}.jpg");
+    ASSERT_TRUE(accented.ok()) << accented.error();
+    EXPECT_TRUE(accented->match("ŞILE-12.JPG").has_value());
+    EXPECT_EQ(accented->match("şile-12.jpg")->findId, "12");
 }
 
 TEST(FindImport, PatternReportsMatchedAndUnmatched) {

@@ -1,0 +1,104 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus of each fuzz target into tests/fuzz/corpus/<target>/ (small, valid inputs the fuzzer mutates
+from). Run with the project's venv (.venv/bin/python3: Pillow and torch). The files are committed; rerun after a
+format change."""
+import io
+import json
+import os
+import pickle
+import sys
+import zipfile
+from collections import OrderedDict
+
+here = os.path.dirname(os.path.abspath(__file__))
+
+
+def put(target, name, data):
+    folder = os.path.join(here, "corpus", target)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode("utf-8"))
+
+
+def csv_seeds():
+    put("fuzz_csv", "labels.csv", "file,label\na/1.jpg,Plain\r\n\"x,y.jpg\",\"Painted \"\"band\"\"\"\n")
+    put("fuzz_csv", "bom-multiline.csv", "\ufefffile,label\n\"b/3.png\",\"two\nlines\"\n\n  c.jpg , Incised \n")
+    put("fuzz_csv_import", "labels.csv", "file,label\na/1.jpg,Plain\nb/3.png,Painted\n4.tif,Incised\nnothere.jpg,X\n")
+    put("fuzz_csv_import", "noheader.csv", "a/2.jpg,Dotted\n\"x,y.jpg\",Plain\n")
+    put("fuzz_csv_import", "finds.csv", "file,find_id,site,context\na/1.jpg,F1,Tell-B,L12\nété.jpg,F2,,\n")
+
+
+def pattern_seeds():
+    put("fuzz_filename_pattern", "placeholders", "{site}_{context}_{find}_{view}.jpg\nTell-B_L12_F003_a.jpg\nx.jpg\n")
+    put("fuzz_filename_pattern", "path", "{site}/{context}/{find}-*.tif\nTell-B/L12/F3-a.tif\nTell-B/F3.tif\n")
+    put("fuzz_filename_pattern", "regex", "re:(?<site>[A-Z]+)-(?P<find>\\d+)(?:_(?<context>\\w+))?\\.jpg\nAB-12_su3.jpg\n")
+    put("fuzz_filename_pattern", "wildcards", "{find}?*.{any}\nF12b-x.png\n")
+
+
+def image_seeds():
+    from PIL import Image
+    rgb = Image.new("RGB", (9, 7), (200, 120, 40))
+    for fmt, name, kw in [("JPEG", "plain.jpg", {}), ("JPEG", "progressive.jpg", {"progressive": True}),
+                          ("PNG", "rgb.png", {}), ("TIFF", "rgb.tif", {}), ("BMP", "rgb.bmp", {}),
+                          ("WEBP", "rgb.webp", {"lossless": True})]:
+        b = io.BytesIO()
+        rgb.save(b, fmt, **kw)
+        put("fuzz_header_probe", name, b.getvalue())
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90
+    b = io.BytesIO()
+    rgb.save(b, "JPEG", exif=exif.tobytes())
+    put("fuzz_header_probe", "exif-orientation6.jpg", b.getvalue())
+    b = io.BytesIO()
+    rgb.convert("CMYK").save(b, "JPEG")
+    put("fuzz_header_probe", "cmyk.jpg", b.getvalue())
+    b = io.BytesIO()
+    Image.new("I;16", (5, 4), 1000).save(b, "PNG")
+    put("fuzz_header_probe", "gray16.png", b.getvalue())
+    b = io.BytesIO()
+    rgb.save(b, "TIFF", compression="tiff_deflate", exif=exif.tobytes())
+    put("fuzz_header_probe", "deflate-exif.tif", b.getvalue())
+
+
+def bundle_seed():
+    manifest = OrderedDict([
+        ("format", "tessera-model"), ("format_version", 1), ("arch", "resnet18"),
+        ("class_names", ["impressed dots", "incised lines", "painted bands", "plain"]),
+        ("preprocessing", {"input_size": 112, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225],
+                           "resize_policy": "canvas_then_center_crop", "canvas_size": 128}),
+        ("created", "2026-12-06T12:00:00Z"), ("tessera_version", "0.1.0")])
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("manifest.json", json.dumps(manifest, indent=2))
+        z.writestr("runcard.json", json.dumps({"classes": manifest["class_names"], "history": []}))
+        z.writestr(zipfile.ZipInfo("model.safetensors"), b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
+    put("fuzz_model_bundle", "small.tessera-model", b.getvalue())
+
+
+def pickle_seeds():
+    import torch
+    b = io.BytesIO()
+    torch.save(OrderedDict([("fc.weight", torch.zeros(2, 3)), ("fc.bias", torch.ones(2)),
+                            ("bn.num_batches_tracked", torch.tensor(3))]), b)
+    with zipfile.ZipFile(io.BytesIO(b.getvalue())) as z:
+        data_pkl = next(n for n in z.namelist() if n.endswith("data.pkl"))
+        put("fuzz_unpickler", "state_dict.pkl", z.read(data_pkl))
+    put("fuzz_unpickler", "values.pkl", pickle.dumps({"a": [1, 2.5, None, True], "b": ("x", b"y")}, protocol=2))
+
+
+def runcard_seed():
+    epoch = {"epoch": 1, "epochs": 2, "trainLoss": 1.2, "trainAcc": 0.5, "valLoss": 1.1, "valAcc": 0.6,
+             "precision": [0.5, 0.7], "recall": [0.6, 0.6], "confusion": [[3, 1], [2, 4]],
+             "imagesPerSecond": 80.5, "etaSeconds": 12.0, "best": True}
+    put("fuzz_runcard", "runcard.json", json.dumps({"classes": ["a", "b"], "history": [epoch, dict(epoch, epoch=2)],
+                                                     "options": {"arch": "resnet18"}}, indent=1))
+
+
+if __name__ == "__main__":
+    csv_seeds()
+    pattern_seeds()
+    image_seeds()
+    bundle_seed()
+    pickle_seeds()
+    runcard_seed()
+    sys.exit(0)
