@@ -2,6 +2,7 @@
 // mean of its photos' stored class probabilities, its top class and that probability.
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <iostream>
 #include <memory>
 #include <unordered_map>
@@ -13,6 +14,7 @@
 #include "core/learn/findaggregation.h"
 #include "core/project/csvreader.h"
 #include "core/project/projectstore.h"
+#include "core/util/atomicfile.h"
 
 namespace tessera::cli {
 namespace {
@@ -25,7 +27,6 @@ struct ExportFindsArgs {
 };
 
 int runExportFinds(const ExportFindsArgs& a) {
-    std::error_code ec;
     if (auto st = requireProject(a.project); !st) return userError(st.error());
     auto store = project::ProjectStore::open(a.project, false);
     if (!store) return userError(store.error());
@@ -75,23 +76,16 @@ int runExportFinds(const ExportFindsArgs& a) {
     int64_t withoutFind = 0;
     auto rows = learn::FindAggregation::aggregate(findOf, ids, flat, K, &withoutFind);
 
-    const fs::path tmp = a.out + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) return userError(a.out + ": cannot write");
-        out << "find_id,site,context,photos,top_class,p\r\n";
-        for (const auto& r : rows) {
-            using project::CsvReader;
-            out << CsvReader::quote(r.find.findId) << ',' << CsvReader::quote(r.find.site) << ','
-                << CsvReader::quote(r.find.context) << ',' << r.photos << ','
-                << CsvReader::quote(r.topClass >= 0 ? classNames[size_t(r.topClass)] : "") << ',' << r.probability
-                << "\r\n";
-        }
-        out.flush();
-        if (!out) return userError(a.out + ": write failed (disk full?)");
+    std::ostringstream out;
+    out << "find_id,site,context,photos,top_class,p\r\n";
+    for (const auto& r : rows) {
+        using project::CsvReader;
+        out << CsvReader::quote(r.find.findId) << ',' << CsvReader::quote(r.find.site) << ','
+            << CsvReader::quote(r.find.context) << ',' << r.photos << ','
+            << CsvReader::quote(r.topClass >= 0 ? classNames[size_t(r.topClass)] : "") << ',' << r.probability
+            << "\r\n";
     }
-    fs::rename(tmp, a.out, ec);
-    if (ec) return userError(a.out + ": " + ec.message());
+    if (auto st = util::writeFileAtomically(a.out, out.str()); !st) return userError(st.error());
     std::cout << "wrote " << rows.size() << " find(s) from " << predictions->size() << " prediction(s) of run "
               << a.runId << " to " << a.out << "\n";
     if (withoutFind > 0) std::cout << withoutFind << " predicted photo(s) have no find id and are not in the file\n";

@@ -16,6 +16,7 @@
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
 #include "core/learn/predictiontable.h"
+#include "core/util/atomicfile.h"
 
 namespace fs = std::filesystem;
 
@@ -109,26 +110,18 @@ int runMerge(MergeArgs& a) {
     // predict writes in sorted path order; stable keeps any equal names in shard order.
     std::stable_sort(all.begin(), all.end(),
                      [](const learn::PredictionRecord& x, const learn::PredictionRecord& y) { return x.file < y.file; });
-    const std::string tmp = a.out + ".part";
-    std::FILE* out = std::fopen(tmp.c_str(), "wb");
-    if (!out) return userError(a.out + ": cannot open for writing");
-    bool okWrite = std::fwrite(header.data(), 1, header.size(), out) == header.size();
-    for (const auto& r : all) okWrite = okWrite && std::fwrite(r.text.data(), 1, r.text.size(), out) == r.text.size();
-    okWrite = (std::fclose(out) == 0) && okWrite;
-    std::error_code ec;
-    if (okWrite) fs::rename(tmp, a.out, ec);
-    if (!okWrite || ec) {
-        fs::remove(tmp, ec);
-        return userError(a.out + ": writing failed");
-    }
+    auto out = util::AtomicFile::create(a.out);
+    if (!out) return userError(out.error());
+    Status written = out->write(header);
+    for (const auto& r : all)
+        if (written) written = out->write(r.text);
+    if (written) written = out->commit();
+    if (!written) return userError(written.error());
     if (first.of > 0) {  // the merged file is complete in the same sense as an unsharded run
         nlohmann::ordered_json marker{{"shard", 1}, {"of", 1}, {"inputs", first.inputs}, {"rows", all.size()},
                                       {"model", model}};
-        if (std::FILE* m = std::fopen((a.out + ".done").c_str(), "wb")) {
-            const std::string text = marker.dump(2) + "\n";
-            std::fwrite(text.data(), 1, text.size(), m);
-            std::fclose(m);
-        }
+        if (auto st = util::writeFileAtomically(a.out + ".done", marker.dump(2) + "\n"); !st)
+            return userError(st.error());
     }
     std::printf("merged %zu shard file(s): %zu records into %s\n", a.shards.size(), all.size(), a.out.c_str());
     return kOk;

@@ -3,8 +3,10 @@
 // continued, a partial last record repaired), shardable (--shard k/n takes every n-th photo), and on completion
 // writes FILE.done, which `merge` uses to prove that no shard is missing or incomplete. With --per-find it then
 // reads the finished output back and writes one row per find (mean of its photos' probabilities, FindAggregation).
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -335,16 +337,15 @@ int runPredict(PredictArgs& a) {
         kept.emplace(std::move(*opened));
     }
     std::FILE* out = std::fopen(a.out.c_str(), fresh ? "wb" : "ab");
-    if (!out) return userError(a.out + ": cannot open for writing");
-    if (fresh) std::fputs(header.c_str(), out);
-    std::fflush(out);
+    if (!out) return userError("cannot write '" + a.out + "': " + std::strerror(errno));
+    int writeError = 0;  // the system's cause of the first failed write
+    if ((fresh && std::fputs(header.c_str(), out) < 0) || std::fflush(out) != 0) writeError = errno;
     fs::remove(a.out + ".done", ec);  // complete again only when this run finishes
 
     if (!a.quiet)
         std::fprintf(stderr, "predict: %zu photos (shard %d/%d of %zu), %zu already in %s, on %s\n", files.size(),
                      shardK, shardN, total, skipped, a.out.c_str(), predictor->deviceName().c_str());
     int64_t ok = 0, errors = 0, unknown = 0;
-    bool writeFailed = false;
     const auto start = std::chrono::steady_clock::now();
     Status st;
     {
@@ -354,8 +355,8 @@ int runPredict(PredictArgs& a) {
             [&](const learn::Prediction& p) {
                 const std::string row = learn::PredictionTable::row(*format, p, a.options.topK, modelId);
                 // Flushed per record: a kill loses at most the record being written, which resume repairs.
-                if (std::fwrite(row.data(), 1, row.size(), out) != row.size() || std::fflush(out) != 0)
-                    writeFailed = true;
+                if (writeError == 0 && (std::fwrite(row.data(), 1, row.size(), out) != row.size() || std::fflush(out) != 0))
+                    writeError = errno != 0 ? errno : EIO;
                 if (!p.error.empty())
                     ++errors;
                 else
@@ -365,8 +366,10 @@ int runPredict(PredictArgs& a) {
             bar.context());
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (std::fclose(out) != 0) writeFailed = true;
-    if (writeFailed) return userError(a.out + ": writing failed (disk full?)");
+    if (std::fclose(out) != 0 && writeError == 0) writeError = errno;
+    if (writeError != 0)
+        return userError("cannot write '" + a.out + "': " + std::strerror(writeError) +
+                         "; the rows written so far are kept, and the same command resumes after the last one");
     if (kept) {
         // Kept even when the run was cut short: what was classified is shown in the GUI.
         if (auto saved = kept->save(); !saved) return userError(a.project + ": the calls could not be kept in the project: " + saved.error());
@@ -377,11 +380,7 @@ int runPredict(PredictArgs& a) {
 
     nlohmann::ordered_json marker{{"shard", shardK}, {"of", shardN}, {"inputs", total}, {"rows", files.size()},
                                   {"model", modelId}};
-    if (std::FILE* m = std::fopen((a.out + ".done").c_str(), "wb")) {
-        const std::string text = marker.dump(2) + "\n";
-        std::fwrite(text.data(), 1, text.size(), m);
-        std::fclose(m);
-    }
+    if (auto st = util::writeFileAtomically(a.out + ".done", marker.dump(2) + "\n"); !st) return userError(st.error());
     std::printf("%lld classified, %lld unreadable, %lld unknown (top-1 below %.2f), %zu already done; %.1f images/s\n",
                 (long long)ok, (long long)errors, (long long)unknown, a.options.unknownBelow, skipped,
                 secs > 0 ? double(ok + errors) / secs : 0.0);

@@ -178,7 +178,7 @@ const CommandRegistrar registrar{
             ->capture_default_str();
         addThreadsOption(sub, "--threads", o.threads, "CPU threads");
         sub.add_option("--run-name", o.runName, "Run folder name under .tessera/runs (default: time stamp)");
-        sub.add_flag("--resume", o.resume, "Continue the newest unfinished run from its last epoch checkpoint");
+        sub.add_flag("--resume", o.resume, "Continue the newest unfinished run (or the one named by --run-name) from its last epoch checkpoint");
         sub.add_flag("--no-cache", [a](int64_t) { a->options.persistCache = false; },
                      "Do not keep decoded photos under .tessera/cache");
         sub.add_option("--metrics-log", a->metricsLog, "Write steps and epochs as JSON lines to this file");

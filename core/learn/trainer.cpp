@@ -233,9 +233,19 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         // Run folder: a new one, or the newest unfinished one when resuming.
         const fs::path runsDir = store->dataDir() / "runs";
         fs::path runDir;
-        if (opt.resume) runDir = resumableRun(runsDir);
-        if (opt.resume && runDir.empty()) say("nothing to resume under " + runsDir.string() + "; starting a new run");
         std::error_code ec;
+        if (opt.resume && !opt.runName.empty()) {
+            // A named run continues from its last checkpoint, or starts over when it stopped before its first one
+            // (a full disk at the first checkpoint, a kill): either way under its own name.
+            runDir = runsDir / opt.runName;
+            if (fs::exists(runDir / kBundleFile, ec))
+                return makeError("the run '" + opt.runName + "' in " + runsDir.string() + " has finished; nothing to resume");
+            if (!fs::exists(runDir / "last.pt", ec) && fs::exists(runDir, ec))
+                say("the run '" + opt.runName + "' stopped before its first checkpoint; starting it again");
+        } else if (opt.resume) {
+            runDir = resumableRun(runsDir);
+            if (runDir.empty()) say("nothing to resume under " + runsDir.string() + "; starting a new run");
+        }
         if (runDir.empty()) {
             runDir = runsDir / (opt.runName.empty() ? "run-" + utcFileStamp() : opt.runName);
             for (int n = 2; opt.runName.empty() && fs::exists(runDir, ec); ++n)  // two runs in one second

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <string_view>
 #include <thread>
 
 #include "core/learn/augment_torch.h"
@@ -16,6 +17,7 @@
 #include "core/learn/runcard.h"
 #include "core/learn/splitrng.h"
 #include "core/nn/autocast_torch.h"
+#include "core/util/atomicfile.h"
 
 namespace tessera::learn {
 namespace fs = std::filesystem;
@@ -70,15 +72,21 @@ std::vector<ContentBox> boxesFor(const TrainData& data, const std::vector<int64_
 }
 
 Status saveAtomic(torch::serialize::OutputArchive& archive, const fs::path& file) {
-    const fs::path tmp = file.string() + ".tmp";
+    auto out = util::AtomicFile::create(file);
+    if (!out) return makeError("checkpoint: " + out.error());
+    Status written;
     try {
-        archive.save_to(tmp.string());
+        // LibTorch cannot unwind from a failed write to a file (its writer completes the file in its destructor and
+        // the program aborts), so it writes through us: we keep the first error and let it finish.
+        archive.save_to([&](const void* data, size_t size) -> size_t {
+            if (written) written = out->write(std::string_view(static_cast<const char*>(data), size));
+            return size;
+        });
     } catch (const c10::Error& e) {
-        return makeError("cannot write checkpoint " + tmp.string() + ": " + e.what_without_backtrace());
+        return makeError("checkpoint: " + out->fail(std::string(e.what_without_backtrace()).substr(0, 200)).message);
     }
-    std::error_code ec;
-    fs::rename(tmp, file, ec);
-    if (ec) return makeError("cannot replace checkpoint " + file.string() + ": " + ec.message());
+    if (!written) return makeError("checkpoint: " + written.error());
+    if (auto st = out->commit(); !st) return makeError("checkpoint: " + st.error());
     return {};
 }
 
@@ -91,10 +99,18 @@ Status linkOrCopy(const fs::path& from, const fs::path& to) {
     if (ec) {
         ec.clear();
         fs::copy_file(from, tmp, fs::copy_options::overwrite_existing, ec);
-        if (ec) return makeError("cannot write checkpoint " + tmp.string() + ": " + ec.message());
+        if (ec) {
+            const std::string why = ec.message();
+            fs::remove(tmp, ec);
+            return makeError("checkpoint: cannot write '" + to.string() + "': " + why);
+        }
     }
     fs::rename(tmp, to, ec);
-    if (ec) return makeError("cannot replace checkpoint " + to.string() + ": " + ec.message());
+    if (ec) {
+        const std::string why = ec.message();
+        fs::remove(tmp, ec);
+        return makeError("checkpoint: cannot write '" + to.string() + "': " + why);
+    }
     return {};
 }
 

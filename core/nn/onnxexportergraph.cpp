@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/util/atomicfile.h"
+
 namespace tessera::nn {
 namespace {
 
@@ -124,28 +126,16 @@ Status OnnxExporterGraph::writeModel(const std::string& path, const std::string&
     uint64_t graphSize = 0;
     for (const std::string* p : parts) graphSize += p->size();
 
-    const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) return makeError("cannot write " + path + ": cannot create " + tmp);
-        out.write(head.data().data(), std::streamsize(head.data().size()));
-        const std::string graphHeader = ProtoWriter::lengthDelimitedHeader(model::kGraph, graphSize);
-        out.write(graphHeader.data(), std::streamsize(graphHeader.size()));
-        for (const std::string* p : parts) out.write(p->data(), std::streamsize(p->size()));
-        out.write(metadata_.data().data(), std::streamsize(metadata_.data().size()));
-        out.close();
-        if (!out) {
-            std::remove(tmp.c_str());
-            return makeError("cannot write " + path + " (disk full?)");
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) {
-        std::remove(tmp.c_str());
-        return makeError("cannot write " + path + ": " + ec.message());
-    }
-    return {};
+    auto out = util::AtomicFile::create(path);
+    if (!out) return out.takeError();
+    const std::string graphHeader = ProtoWriter::lengthDelimitedHeader(model::kGraph, graphSize);
+    Status written = out->write(head.data());
+    if (written) written = out->write(graphHeader);
+    for (const std::string* p : parts)
+        if (written) written = out->write(*p);
+    if (written) written = out->write(metadata_.data());
+    if (!written) return written;
+    return out->commit();
 }
 
 }  // namespace tessera::nn

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/util/atomicfile.h"
+
 namespace tessera::nn {
 
 namespace {
@@ -210,17 +212,7 @@ Status Safetensors::writeFile(const std::string& path, const StateDict& tensors,
                               const std::map<std::string, std::string>& metadata) {
     auto bytes = toBytes(tensors, metadata);
     if (!bytes) return makeError("cannot write " + path + ": " + bytes.error());
-    const std::string tmp = path + ".part";
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) return makeError("cannot create " + tmp);
-        out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
-        if (!out) return makeError("cannot write " + path + " (disk full?)");
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, path, ec);
-    if (ec) return makeError("cannot move the new file into place at " + path + ": " + ec.message());
-    return {};
+    return util::writeFileAtomically(path, *bytes);
 }
 
 }  // namespace tessera::nn

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include "core/util/atomicfile.h"
+
 namespace tessera::nn {
 
 struct ZipArchive::Impl {
@@ -145,43 +147,34 @@ Expected<std::string> ZipArchive::read(const std::string& entry, uint64_t maxByt
 }
 
 Status writeZipFile(const std::string& path, const std::vector<ZipEntry>& entries) {
-    namespace fs = std::filesystem;
-    const std::string tmp = path + ".part";
-    std::error_code ec;
-    fs::remove(tmp, ec);
+    auto file = util::AtomicFile::create(path);
+    if (!file) return file.takeError();
     int err = 0;
-    zip_t* z = zip_open(tmp.c_str(), ZIP_CREATE | ZIP_EXCL, &err);
-    if (!z) return makeError("cannot create " + path + ": " + zipErrorText(err));
+    // libzip writes a file of its own beside the temporary one and renames it over that at zip_close.
+    zip_t* z = zip_open(file->tempPath().c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
+    if (!z) return file->fail(zipErrorText(err));
     for (const auto& e : entries) {
         zip_source_t* src = zip_source_buffer(z, e.data.data(), e.data.size(), 0);  // entries outlive zip_close
         if (!src) {
             std::string msg = zip_strerror(z);
             zip_discard(z);
-            fs::remove(tmp, ec);
-            return makeError("cannot write " + path + ": " + msg);
+            return file->fail(msg);
         }
         const zip_int64_t idx = zip_file_add(z, e.name.c_str(), src, ZIP_FL_ENC_UTF_8 | ZIP_FL_OVERWRITE);
         if (idx < 0) {
             std::string msg = zip_strerror(z);
             zip_source_free(src);
             zip_discard(z);
-            fs::remove(tmp, ec);
-            return makeError("cannot add '" + e.name + "' to " + path + ": " + msg);
+            return file->fail("cannot add '" + e.name + "': " + msg);
         }
         zip_set_file_compression(z, static_cast<zip_uint64_t>(idx), e.compress ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0);
     }
     if (zip_close(z) != 0) {
-        std::string msg = zip_strerror(z);
+        std::string msg = zip_strerror(z);  // names the system's cause, e.g. "No space left on device"
         zip_discard(z);
-        fs::remove(tmp, ec);
-        return makeError("cannot write " + path + ": " + msg);
+        return file->fail(msg);
     }
-    fs::rename(tmp, path, ec);
-    if (ec) {
-        fs::remove(tmp, ec);
-        return makeError("cannot move the new file into place at " + path + ": " + ec.message());
-    }
-    return {};
+    return file->commit();
 }
 
 }  // namespace tessera::nn

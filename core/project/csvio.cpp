@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "core/project/csvreader.h"
+#include "core/util/atomicfile.h"
 
 namespace fs = std::filesystem;
 
@@ -141,34 +142,17 @@ Expected<int64_t> exportLabelsCsv(const ProjectStore& store, const fs::path& csv
     std::unordered_map<int64_t, std::string> className;
     for (const ClassInfo& c : classes.value()) className.emplace(c.id, c.name);
 
-    // Write beside the target and rename over it, so a failure never leaves a half-written CSV behind.
-    const fs::path temp = csvPath.string() + ".tmp";
     int64_t rows = 0;
-    {
-        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-        if (!out) return makeError("cannot write '" + csvPath.string() + "': " + std::strerror(errno));
-        out << "file,label,source\r\n";
-        for (const ImageRecord& r : images.value()) {  // ordered by relPath
-            auto l = labelOf.find(r.id);
-            if (l == labelOf.end()) continue;
-            out << CsvReader::quote(r.relPath) << ',' << CsvReader::quote(className[l->second->classId]) << ','
-                << toString(l->second->source) << "\r\n";
-            ++rows;
-        }
-        out.flush();
-        if (!out) {
-            std::error_code ignore;
-            fs::remove(temp, ignore);
-            return makeError("cannot write '" + csvPath.string() + "': write failed (disk full?)");
-        }
+    std::string text = "file,label,source\r\n";
+    for (const ImageRecord& r : images.value()) {  // ordered by relPath
+        auto l = labelOf.find(r.id);
+        if (l == labelOf.end()) continue;
+        text += CsvReader::quote(r.relPath) + ',' + CsvReader::quote(className[l->second->classId]) + ',' +
+                toString(l->second->source) + "\r\n";
+        ++rows;
     }
-    std::error_code ec;
-    fs::rename(temp, csvPath, ec);
-    if (ec) {
-        std::error_code ignore;
-        fs::remove(temp, ignore);
-        return makeError("cannot write '" + csvPath.string() + "': " + ec.message());
-    }
+    // A failure (a full disk) never leaves a half-written CSV behind: the previous file stays as it was.
+    if (auto st = util::writeFileAtomically(csvPath, text); !st) return st.takeError();
     return rows;
 }
 

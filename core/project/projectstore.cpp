@@ -7,12 +7,33 @@
 #include "core/project/projectbackup.h"
 #include "core/project/projectstore_p.h"
 #include "core/project/schemamigrator.h"
+#include "core/util/diskspace.h"
 #include "core/util/pathguard.h"
 #include "core/util/text.h"
 
 namespace fs = std::filesystem;
 
 namespace tessera::project {
+
+std::string describeSqliteError(const SQLite::Exception& e, const fs::path& dbFile) {
+    std::string text = e.what();
+    const int primary = e.getErrorCode() & 0xff;
+    if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+        return text + " (another program, Tessera's window or tessera-cli, is writing to this project; try again "
+                      "when it has finished)";
+    // SQLite's "disk I/O error" hides the system's cause (and its own record of errno is not reliable by the time
+    // the error reaches us): look at the folder and the process's limits instead.
+    if (primary == SQLITE_FULL || primary == SQLITE_IOERR) {
+        if (auto why = util::whyWritesFail(dbFile.parent_path())) return text + " (" + *why + ")";
+        if (primary == SQLITE_FULL) return text + " (free some space and try again)";
+    }
+    return text;
+}
+
+bool isDamagedFileError(const SQLite::Exception& e) {
+    const int primary = e.getErrorCode() & 0xff;
+    return primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB;
+}
 
 namespace {
 
@@ -143,15 +164,20 @@ DatabaseOpening openDatabase(const fs::path& dbPath, bool create, std::unique_pt
                               "(check the file's permissions or copy the project to a writable folder)")};
         configureConnection(*db);
     } catch (const SQLite::Exception& e) {
-        std::string message = "cannot open project database '" + dbName + "': " + e.what();
-        const int code = e.getErrorCode();
+        std::string message = "cannot open project database '" + dbName + "': " +
+                              describeSqliteError(e, dbPath);
+        const int code = e.getErrorCode() & 0xff;
         if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM)
             message += " (is the folder or the file read-only?)";
-        return {makeError(message), code == SQLITE_NOTADB || code == SQLITE_CORRUPT};
+        return {makeError(message), isDamagedFileError(e)};
     }
     try {
         if (auto st = checkNotDamaged(*db, dbName); !st) return {st.takeError(), true};
     } catch (const SQLite::Exception& e) {
+        // Only SQLite's verdict on the file makes it "damaged": an I/O error (a full disk) says nothing about the
+        // labels in it, and putting a backup in its place would lose the newest ones.
+        if (!isDamagedFileError(e))
+            return {makeError("cannot read '" + dbName + "': " + describeSqliteError(e, dbPath))};
         return {makeError("cannot read '" + dbName + "': " + e.what() + " (the file is damaged, or it is not a "
                           "Tessera project database; Tessera leaves it untouched)"),
                 true};
@@ -218,15 +244,22 @@ Expected<ProjectStore> ProjectStore::open(const ProjectLocation& where, bool cre
         impl->damagedKeptAs = *keptAs;
         opening = openDatabase(impl->dbPath, false, impl->db);
     }
-    if (!opening.status.ok())
+    if (!opening.status.ok()) {
+        // A database this call created and could not set up (a full disk) would be an empty file that the next
+        // opening takes for a damaged project: remove it, so that a retry starts afresh.
+        if (missing && backups.empty()) {
+            impl->db.reset();
+            for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(dbName + suffix, ec);
+        }
         return makeError(opening.status.error() + (opening.damaged ? restoreHint(backups, root) : std::string()));
+    }
     Status migrated = SchemaMigrator::migrate(*impl->db, dbName);
     if (!migrated.ok()) return migrated.takeError();
     try {
         impl->schemaVersion = SchemaMigrator::userVersion(*impl->db);
         if (auto st = checkRowsAreSafe(*impl->db, dbName); !st) return st.takeError();
     } catch (const SQLite::Exception& e) {
-        return makeError("cannot read '" + dbName + "': " + e.what());
+        return makeError("cannot read '" + dbName + "': " + describeSqliteError(e, impl->dbPath));
     }
     ProjectStore store(std::move(impl));
     // A failed backup (a full disk) must not stop the work; the next opening tries again.

@@ -14,6 +14,13 @@
 
 namespace tessera::project {
 
+// SQLite's message and what it means for the user: for a failed write, the cause that SQLite's "disk I/O error"
+// hides (a full disk, a file-size limit); for a lock, that another program is writing to the project.
+std::string describeSqliteError(const SQLite::Exception& e, const std::filesystem::path& dbFile);
+// The file itself is damaged or not a database (what a backup can mend), as opposed to a full disk, permissions or
+// a lock, which say nothing about the file's contents.
+bool isDamagedFileError(const SQLite::Exception& e);
+
 struct ProjectStore::Impl {
     std::filesystem::path root;
     std::filesystem::path dataDir;
@@ -33,7 +40,7 @@ struct ProjectStore::Impl {
         try {
             return body();
         } catch (const SQLite::Exception& e) {
-            return makeError(dbName() + ": " + what + " failed: " + e.what());
+            return makeError(dbName() + ": " + what + " failed: " + describeSqliteError(e, dbPath));
         } catch (const std::exception& e) {
             return makeError(dbName() + ": " + what + " failed: " + e.what());
         }

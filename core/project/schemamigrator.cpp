@@ -3,6 +3,8 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include "core/project/projectstore_p.h"
+
 namespace tessera::project {
 
 namespace {
@@ -113,7 +115,7 @@ Status SchemaMigrator::migrate(SQLite::Database& db, const std::string& dbName, 
     try {
         current = userVersion(db);
     } catch (const SQLite::Exception& e) {
-        return makeError("cannot read the schema version of '" + dbName + "': " + e.what());
+        return makeError("cannot read the schema version of '" + dbName + "': " + describeSqliteError(e, db.getFilename()));
     }
     if (current > latest) {
         return makeError("'" + dbName + "' was written by a newer Tessera (project schema version " +
@@ -136,7 +138,7 @@ Status SchemaMigrator::migrate(SQLite::Database& db, const std::string& dbName, 
             current = step.toVersion;
         } catch (const SQLite::Exception& e) {
             return makeError("cannot upgrade '" + dbName + "' to schema version " + std::to_string(step.toVersion) +
-                             ": " + e.what());
+                             ": " + describeSqliteError(e, db.getFilename()));
         }
     }
     return {};

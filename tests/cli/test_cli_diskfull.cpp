@@ -1,0 +1,161 @@
+// A full disk at Tessera's writes, simulated with a file-size limit (RLIMIT_FSIZE through prlimit, SIGXFSZ ignored,
+// so a write past the limit fails with EFBIG as a write to a full disk fails with ENOSPC). For each write: exit
+// status 1, a message naming the file and the system's cause, the previous version of the file intact, the project
+// consistent, and the same command succeeding once the limit is lifted.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "core/project/projectstore.h"
+#include "tests/cli/clitest.h"
+
+namespace fs = std::filesystem;
+using tessera::clitest::Result;
+using tessera::clitest::slurp;
+
+namespace {
+
+constexpr const char* kTooLarge = "File too large";  // strerror(EFBIG): what the file-size limit makes writes fail with
+
+// tessera-cli with every file it writes limited to `bytes`. Output goes through a pipe, which the limit does not
+// touch, so the error message always arrives.
+Result runWithFileSizeLimit(const std::vector<std::string>& args, uint64_t bytes) {
+    std::string cmd = "trap '' XFSZ; prlimit --fsize=" + std::to_string(bytes) + " " +
+                      tessera::clitest::quote(TESSERA_CLI_PATH);
+    for (const auto& a : args) cmd += " " + tessera::clitest::quote(a);
+    cmd += " </dev/null 2>&1; echo \"exit=$?\"";
+    Result r;
+    std::FILE* pipe = ::popen(cmd.c_str(), "r");
+    if (!pipe) return r;
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, pipe)) > 0;) r.err.append(buf, n);
+    ::pclose(pipe);
+    const size_t at = r.err.rfind("exit=");
+    if (at != std::string::npos) r.rc = std::stoi(r.err.substr(at + 5));
+    return r;
+}
+
+class CliDiskFull : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = tessera::clitest::makeTempDir("tessera-cli-diskfull");
+        demo_ = (dir_ / "demo").string();
+        ASSERT_EQ(run({"make-demo", demo_, "--per-class", "3", "--seed", "5"}).rc, 0);
+    }
+    void TearDown() override {
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+    }
+    Result run(const std::vector<std::string>& args) { return tessera::clitest::runCli(args, dir_); }
+    void scan() {
+        const Result r = run({"scan", demo_, "--threads", "2"});
+        ASSERT_EQ(r.rc, 0) << r.err;
+    }
+    // Labels as export-csv writes them, for before/after comparisons.
+    std::string labels() {
+        const fs::path csv = dir_ / "labels-now.csv";
+        const Result r = run({"export-csv", demo_, csv.string()});
+        EXPECT_EQ(r.rc, 0) << r.err;
+        return slurp(csv);
+    }
+
+    fs::path dir_;
+    std::string demo_;
+};
+
+}  // namespace
+
+TEST_F(CliDiskFull, ScanFailsCleanlyAndSucceedsOnceThereIsSpace) {
+    // The database needs more than 64 KiB (its WAL index alone is 32 KiB): creating the project fails part-way.
+    const Result full = runWithFileSizeLimit({"scan", demo_, "--threads", "2"}, 64 << 10);
+    EXPECT_EQ(full.rc, 1) << full.err;
+    EXPECT_NE(full.err.find("project.db"), std::string::npos) << full.err;
+    EXPECT_NE(full.err.find(kTooLarge), std::string::npos) << full.err;
+    EXPECT_EQ(full.err.find("damaged"), std::string::npos) << "a full disk is not a damaged database: " << full.err;
+    EXPECT_EQ(full.err.find("internal error"), std::string::npos) << full.err;
+    // With space again, the same command makes the whole project: nothing half-made is mistaken for damage.
+    scan();
+    const std::string csv = labels();
+    EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 1 + 12) << csv;
+}
+
+TEST_F(CliDiskFull, OpeningWithoutSpaceNeverTakesTheDatabaseForDamaged) {
+    scan();
+    const std::string before = labels();
+    ASSERT_FALSE(before.empty());
+    // Make a backup exist, so that a misdiagnosis would put it in place of the healthy database.
+    {
+        auto store = tessera::project::ProjectStore::open(demo_, false);
+        ASSERT_TRUE(store.ok()) << store.error();
+        ASSERT_FALSE(store->backups().empty());
+    }
+    fs::remove(fs::path(demo_) / ".tessera" / "project.db-shm");
+    for (const std::string command : {"scan", "stats"}) {
+        const Result full = runWithFileSizeLimit({command, demo_}, 0);
+        EXPECT_EQ(full.rc, 1) << command << ": " << full.err;
+        EXPECT_NE(full.err.find("project.db"), std::string::npos) << full.err;
+        EXPECT_NE(full.err.find(kTooLarge), std::string::npos) << full.err;
+        EXPECT_EQ(full.err.find("damaged"), std::string::npos) << full.err;
+    }
+    for (const auto& entry : fs::directory_iterator(fs::path(demo_) / ".tessera"))
+        EXPECT_EQ(entry.path().filename().string().find("damaged"), std::string::npos) << entry.path();
+    EXPECT_EQ(labels(), before);
+}
+
+TEST_F(CliDiskFull, ExportKeepsThePreviousFile) {
+    scan();
+    // Enough photos for the CSV to outgrow the limit while the database (already written) is only read.
+    {
+        auto store = tessera::project::ProjectStore::open(demo_, false);
+        ASSERT_TRUE(store.ok()) << store.error();
+        auto cls = store->ensureClass("plain");
+        ASSERT_TRUE(cls.ok());
+        std::vector<tessera::project::ImageRecord> records(1500);
+        std::vector<std::pair<int64_t, int64_t>> labelled;
+        for (size_t i = 0; i < records.size(); ++i) records[i].relPath = "extra/photo-" + std::to_string(i) + ".jpg";
+        ASSERT_TRUE(store->upsertImages(records).ok());
+        for (const auto& r : records) labelled.emplace_back(r.id, *cls);
+        ASSERT_TRUE(store->assignLabels(labelled, tessera::project::LabelSource::Manual).ok());
+    }
+    const fs::path out = dir_ / "labels.csv";
+    std::ofstream(out) << "previous export\n";
+    const Result full = runWithFileSizeLimit({"export-csv", demo_, out.string()}, 40 << 10);
+    EXPECT_EQ(full.rc, 1) << full.err;
+    EXPECT_NE(full.err.find("labels.csv"), std::string::npos) << full.err;
+    EXPECT_NE(full.err.find(kTooLarge), std::string::npos) << full.err;
+    EXPECT_NE(full.err.find("previous version is unchanged"), std::string::npos) << full.err;
+    EXPECT_EQ(slurp(out), "previous export\n");
+    for (const auto& entry : fs::directory_iterator(dir_))
+        EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << "left behind: " << entry.path();
+    const Result again = run({"export-csv", demo_, out.string()});
+    EXPECT_EQ(again.rc, 0) << again.err;
+    EXPECT_GT(fs::file_size(out), uint64_t(40 << 10));
+}
+
+TEST_F(CliDiskFull, TrainingSaysWhichFileAndResumes) {
+    scan();
+    const std::vector<std::string> train = {"train", demo_, "--run-name", "full", "--weights", "none", "--arch",
+                                            "resnet18", "--size", "32", "--epochs", "1", "--batch", "8",
+                                            "--threads", "2", "--device", "cpu", "--quiet", "--no-cache"};
+    // A ResNet-18 checkpoint is about 45 MB: 4 MiB holds the database and the logs but not the checkpoint.
+    const Result full = runWithFileSizeLimit(train, 4 << 20);
+    EXPECT_EQ(full.rc, 1) << full.err;
+    EXPECT_NE(full.err.find("checkpoint"), std::string::npos) << full.err;
+    EXPECT_NE(full.err.find(".tessera/runs/full"), std::string::npos) << full.err;
+    EXPECT_NE(full.err.find(kTooLarge), std::string::npos) << full.err;
+    EXPECT_EQ(full.err.find("internal error"), std::string::npos) << full.err;
+    const fs::path runDir = fs::path(demo_) / ".tessera" / "runs" / "full";
+    for (const auto& entry : fs::directory_iterator(runDir))
+        EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << "left behind: " << entry.path();
+    // With space again the same command and --resume continue the run under its name and finish it with a model.
+    std::vector<std::string> resume = train;
+    resume.push_back("--resume");
+    const Result again = run(resume);
+    EXPECT_EQ(again.rc, 0) << again.err;
+    EXPECT_TRUE(fs::exists(runDir / "model.tessera-model"));
+    EXPECT_EQ(std::distance(fs::directory_iterator(runDir.parent_path()), fs::directory_iterator()), 1);
+}
