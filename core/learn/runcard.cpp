@@ -1,6 +1,7 @@
 #include "core/learn/runcard.h"
 
 #include "core/util/filetext.h"
+#include "core/util/jsonread.h"
 
 namespace tessera::learn {
 
@@ -20,37 +21,21 @@ nlohmann::json RunCard::toJson(const EpochInfo& e) {
             {"best", e.best}};
 }
 
-namespace {
-
-// j[key] as T, or `fallback` when the key is missing or holds another type.
-template <typename T>
-T valueOr(const nlohmann::json& j, const char* key, T fallback) {
-    const auto it = j.find(key);
-    if (it == j.end()) return fallback;
-    try {
-        return it->get<T>();
-    } catch (const nlohmann::json::exception&) {
-        return fallback;
-    }
-}
-
-}  // namespace
-
 EpochInfo RunCard::epochFromJson(const nlohmann::json& j) {
     EpochInfo e;
     if (!j.is_object()) return e;
-    e.epoch = valueOr(j, "epoch", e.epoch);
-    e.epochs = valueOr(j, "epochs", e.epochs);
-    e.trainLoss = valueOr(j, "trainLoss", e.trainLoss);
-    e.trainAcc = valueOr(j, "trainAcc", e.trainAcc);
-    e.valLoss = valueOr(j, "valLoss", e.valLoss);
-    e.valAcc = valueOr(j, "valAcc", e.valAcc);
-    e.precision = valueOr(j, "precision", e.precision);
-    e.recall = valueOr(j, "recall", e.recall);
-    e.confusion = valueOr(j, "confusion", e.confusion);
-    e.imagesPerSecond = valueOr(j, "imagesPerSecond", e.imagesPerSecond);
-    e.etaSeconds = valueOr(j, "etaSeconds", e.etaSeconds);
-    e.best = valueOr(j, "best", e.best);
+    e.epoch = jsonValueOr(j, "epoch", e.epoch);
+    e.epochs = jsonValueOr(j, "epochs", e.epochs);
+    e.trainLoss = jsonValueOr(j, "trainLoss", e.trainLoss);
+    e.trainAcc = jsonValueOr(j, "trainAcc", e.trainAcc);
+    e.valLoss = jsonValueOr(j, "valLoss", e.valLoss);
+    e.valAcc = jsonValueOr(j, "valAcc", e.valAcc);
+    e.precision = jsonValueOr(j, "precision", e.precision);
+    e.recall = jsonValueOr(j, "recall", e.recall);
+    e.confusion = jsonValueOr(j, "confusion", e.confusion);
+    e.imagesPerSecond = jsonValueOr(j, "imagesPerSecond", e.imagesPerSecond);
+    e.etaSeconds = jsonValueOr(j, "etaSeconds", e.etaSeconds);
+    e.best = jsonValueOr(j, "best", e.best);
     return e;
 }
 

@@ -1,11 +1,13 @@
 #include "core/nn/modelbundle.h"
 
+#include <algorithm>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
 #include "core/nn/architecture.h"
 #include "core/nn/ziparchive.h"
+#include "core/util/jsonread.h"
 #include "core/util/text.h"
 #include "core/util/timestamp.h"
 
@@ -36,7 +38,8 @@ Expected<BundleManifest> ModelBundle::manifestFromJson(const std::string& text, 
     try {
         BundleManifest m;
         if (j.value("format", std::string()) != "tessera-model") return fail("manifest.json is not a Tessera model manifest");
-        m.formatVersion = j.at("format_version").get<int>();
+        m.formatVersion = jsonValueOr(j, "format_version", 0);
+        if (m.formatVersion < 1) return fail("manifest.json has no valid format_version");
         if (m.formatVersion > kFormatVersion)
             return fail("format version " + std::to_string(m.formatVersion) + " was written by a newer Tessera (this one reads up to " +
                         std::to_string(kFormatVersion) + ")");
@@ -54,11 +57,16 @@ Expected<BundleManifest> ModelBundle::manifestFromJson(const std::string& text, 
                 return fail("the class '" + name + "' is listed twice; predictions could not tell them apart");
         }
         const auto& p = j.at("preprocessing");
-        m.preprocessing.inputSize = p.at("input_size").get<int>();
-        m.preprocessing.mean = p.at("mean").get<std::array<float, 3>>();
-        m.preprocessing.std = p.at("std").get<std::array<float, 3>>();
+        // Numbers through jsonAs: a value out of range (1e300 for an int or a float) is refused, not converted.
+        m.preprocessing.inputSize = jsonValueOr(p, "input_size", 0);
+        const auto mean = jsonValueOr(p, "mean", std::vector<float>{});
+        const auto stdDev = jsonValueOr(p, "std", std::vector<float>{});
+        if (mean.size() != 3 || stdDev.size() != 3)
+            return fail("preprocessing mean and std must be three numbers each");
+        std::copy(mean.begin(), mean.end(), m.preprocessing.mean.begin());
+        std::copy(stdDev.begin(), stdDev.end(), m.preprocessing.std.begin());
         m.preprocessing.resizePolicy = p.value("resize_policy", BundlePreprocessing::defaults().resizePolicy);
-        m.preprocessing.canvasSize = p.value("canvas_size", 0);
+        m.preprocessing.canvasSize = jsonValueOr(p, "canvas_size", 0);
         if (m.preprocessing.inputSize < 16 || m.preprocessing.inputSize > 4096) return fail("implausible input size");
         if (m.preprocessing.resizePolicy == "canvas_then_center_crop" &&
             (m.preprocessing.canvasSize < m.preprocessing.inputSize || m.preprocessing.canvasSize > 8192))

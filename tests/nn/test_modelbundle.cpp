@@ -119,6 +119,25 @@ TEST_F(BundleTest, BrokenBundlesNameTheFile) {
     EXPECT_NE(mis.error().find("fc.weight"), std::string::npos) << mis.error();
 }
 
+// Numbers that do not fit their type (1e300 as an int or a float) are refused by name, not converted (which is
+// undefined behaviour in C++).
+TEST_F(BundleTest, ManifestNumbersOutOfRangeAreRefused) {
+    const nlohmann::json good = nlohmann::json::parse(ModelBundle::manifestToJson(manifestFor(2)));
+    ASSERT_TRUE(ModelBundle::manifestFromJson(good.dump(), "m").ok());
+    const std::vector<std::pair<nlohmann::json::json_pointer, nlohmann::json>> lies = {
+        {nlohmann::json::json_pointer("/format_version"), 1e300},
+        {nlohmann::json::json_pointer("/preprocessing/input_size"), 3.5e118},
+        {nlohmann::json::json_pointer("/preprocessing/input_size"), "64"},
+        {nlohmann::json::json_pointer("/preprocessing/mean/0"), 1e300}};
+    for (const auto& [where, value] : lies) {
+        nlohmann::json bad = good;
+        bad[where] = value;
+        auto m = ModelBundle::manifestFromJson(bad.dump(), "bad.tessera-model");
+        ASSERT_FALSE(m.ok()) << where.to_string() << " = " << value.dump();
+        EXPECT_NE(m.error().find("bad.tessera-model"), std::string::npos) << m.error();
+    }
+}
+
 // A bundle from someone else is data: a damaged archive, a manifest or weights entry that would inflate to far
 // more than such an entry holds, two classes of one name, NaN weights: each is refused with a message naming the
 // bundle, before the memory is spent.
