@@ -1,6 +1,7 @@
 #include "core/project/projectstore.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <system_error>
 
@@ -151,13 +152,12 @@ struct DatabaseOpening {
     bool damaged = false;
 };
 
-DatabaseOpening openDatabase(const fs::path& dbPath, bool create, std::unique_ptr<SQLite::Database>& db) {
+DatabaseOpening openDatabase(const fs::path& dbPath, std::unique_ptr<SQLite::Database>& db) {
     const std::string dbName = dbPath.string();
     if (isTruncatedToNothing(dbPath))
         return {makeError("'" + dbName + "' is empty (0 bytes): the project's labels are not in it"), true};
     try {
-        const int flags = SQLite::OPEN_READWRITE | (create ? SQLite::OPEN_CREATE : 0);
-        db = std::make_unique<SQLite::Database>(dbPath, flags, /*busyTimeoutMs=*/5000);
+        db = std::make_unique<SQLite::Database>(dbPath, SQLite::OPEN_READWRITE, /*busyTimeoutMs=*/5000);
         // SQLite silently falls back to read-only when the file is not writable; the project cannot work that way.
         if (sqlite3_db_readonly(db->getHandle(), "main") == 1)
             return {makeError("'" + dbName + "' is read-only; Tessera needs to write its project database "
@@ -183,6 +183,42 @@ DatabaseOpening openDatabase(const fs::path& dbPath, bool create, std::unique_pt
                 true};
     }
     return {};
+}
+
+// A new database is made complete under a name of its own and only then renamed to project.db: a kill or a full
+// disk while it is being made leaves a stray temporary file, never an empty or half-made project.db that the next
+// opening would have to take for an emptied project.
+Status createDatabase(const fs::path& dbPath) {
+    const fs::path temp = dbPath.string() + ".new-" + std::to_string(::getpid());
+    std::error_code ec;
+    const auto removeTemp = [&] {
+        for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(temp.string() + suffix, ec);
+    };
+    removeTemp();
+    try {
+        {
+            SQLite::Database db(temp, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+            configureConnection(db);
+            if (Status made = SchemaMigrator::migrate(db, dbPath.string()); !made) {
+                removeTemp();
+                return made;
+            }
+        }  // closing the only connection writes everything into the file and removes its WAL
+        fs::rename(temp, dbPath, ec);
+        if (ec) {
+            const std::string why = ec.message();
+            removeTemp();
+            return makeError("cannot create '" + dbPath.string() + "': " + why);
+        }
+        return {};
+    } catch (const SQLite::Exception& e) {
+        removeTemp();
+        const int code = e.getErrorCode() & 0xff;
+        return makeError("cannot create project database '" + dbPath.string() + "': " + describeSqliteError(e, dbPath) +
+                         (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM
+                              ? " (is the folder read-only?)"
+                              : ""));
+    }
 }
 
 // How to get the labels back: the newest backup, and the command that puts it in place.
@@ -234,25 +270,20 @@ Expected<ProjectStore> ProjectStore::open(const ProjectLocation& where, bool cre
 
     // A database that is missing (with backups beside it), emptied or damaged: scan (create mode) puts the newest
     // backup in its place and keeps the damaged file; every other command refuses it and says how to restore.
+    if (missing && backups.empty())
+        if (Status made = createDatabase(impl->dbPath); !made) return made.takeError();
     DatabaseOpening opening = missing && !backups.empty() ? DatabaseOpening{{}, true}
-                                                          : openDatabase(impl->dbPath, create, impl->db);
+                                                          : openDatabase(impl->dbPath, impl->db);
     if (opening.damaged && create && !backups.empty()) {
         impl->db.reset();
         auto keptAs = putBackupInPlace(impl->dbPath, backups.front());
         if (!keptAs) return keptAs.takeError();
         impl->restoredFrom = backups.front();
         impl->damagedKeptAs = *keptAs;
-        opening = openDatabase(impl->dbPath, false, impl->db);
+        opening = openDatabase(impl->dbPath, impl->db);
     }
-    if (!opening.status.ok()) {
-        // A database this call created and could not set up (a full disk) would be an empty file that the next
-        // opening takes for a damaged project: remove it, so that a retry starts afresh.
-        if (missing && backups.empty()) {
-            impl->db.reset();
-            for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(dbName + suffix, ec);
-        }
+    if (!opening.status.ok())
         return makeError(opening.status.error() + (opening.damaged ? restoreHint(backups, root) : std::string()));
-    }
     Status migrated = SchemaMigrator::migrate(*impl->db, dbName);
     if (!migrated.ok()) return migrated.takeError();
     try {

@@ -77,6 +77,9 @@ TEST_F(CliDiskFull, ScanFailsCleanlyAndSucceedsOnceThereIsSpace) {
     EXPECT_NE(full.err.find(kTooLarge), std::string::npos) << full.err;
     EXPECT_EQ(full.err.find("damaged"), std::string::npos) << "a full disk is not a damaged database: " << full.err;
     EXPECT_EQ(full.err.find("internal error"), std::string::npos) << full.err;
+    // A database is made under a name of its own and renamed when complete: nothing half-made is left behind.
+    for (const auto& entry : fs::directory_iterator(fs::path(demo_) / ".tessera"))
+        EXPECT_EQ(entry.path().filename().string().find("project.db"), std::string::npos) << entry.path();
     // With space again, the same command makes the whole project: nothing half-made is mistaken for damage.
     scan();
     const std::string csv = labels();
