@@ -68,11 +68,18 @@ def bundle_seed():
                            "resize_policy": "canvas_then_center_crop", "canvas_size": 128}),
         ("created", "2026-12-06T12:00:00Z"), ("tessera_version", "0.1.0")])
     b = io.BytesIO()
-    with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("manifest.json", json.dumps(manifest, indent=2))
-        z.writestr("runcard.json", json.dumps({"classes": manifest["class_names"], "history": []}))
-        z.writestr(zipfile.ZipInfo("model.safetensors"), b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
+    def entry(name, compress):  # fixed time stamps: the same bytes on every run
+        return zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), compress
+    with zipfile.ZipFile(b, "w") as z:
+        for (info, compress), data in [(entry("manifest.json", zipfile.ZIP_DEFLATED), json.dumps(manifest, indent=2)),
+                                       (entry("runcard.json", zipfile.ZIP_DEFLATED),
+                                        json.dumps({"classes": manifest["class_names"], "history": []})),
+                                       (entry("model.safetensors", zipfile.ZIP_STORED),
+                                        b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")]:
+            info.compress_type = compress
+            z.writestr(info, data)
     put("fuzz_model_bundle", "small.tessera-model", b.getvalue())
+    put("fuzz_model_bundle", "manifest.json", json.dumps(manifest, indent=2))
 
 
 def pickle_seeds():
