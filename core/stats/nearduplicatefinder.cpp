@@ -71,6 +71,17 @@ std::vector<NearDuplicateCluster> NearDuplicateFinder::find(const std::vector<ui
     if (chunks > 16 || hashes.size() < 64) return findBruteForce(hashes, maxDistance);
 
     UnionFind uf(hashes.size());
+    // Identical hashes (copies of one photo, blank frames) join at distance 0 and then take part as one: left in the
+    // buckets, 100,000 copies cost 5·10^9 comparisons per chunk (three minutes of `stats`).
+    std::unordered_map<uint64_t, uint32_t> firstWithHash;
+    std::vector<uint32_t> distinct;
+    for (size_t i = 0; i < hashes.size(); ++i) {
+        const auto [first, isNew] = firstWithHash.emplace(hashes[i], uint32_t(i));
+        if (isNew)
+            distinct.push_back(uint32_t(i));
+        else
+            uf.unite(first->second, i, 0);
+    }
     // Chunk c covers bits [start_c, start_c + len_c); lengths differ by at most one and sum to 64.
     int start = 0;
     std::unordered_map<uint64_t, std::vector<uint32_t>> buckets;
@@ -78,7 +89,7 @@ std::vector<NearDuplicateCluster> NearDuplicateFinder::find(const std::vector<ui
         const int len = 64 / chunks + (c < 64 % chunks ? 1 : 0);
         const uint64_t mask = len >= 64 ? ~uint64_t(0) : ((uint64_t(1) << len) - 1);
         buckets.clear();
-        for (size_t i = 0; i < hashes.size(); ++i) buckets[(hashes[i] >> start) & mask].push_back(uint32_t(i));
+        for (uint32_t i : distinct) buckets[(hashes[i] >> start) & mask].push_back(i);
         for (const auto& entry : buckets) {
             const auto& members = entry.second;
             for (size_t a = 0; a < members.size(); ++a)

@@ -1,6 +1,7 @@
 // The multi-index near-duplicate search must give exactly the all-pairs answer, at every distance.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
 #include "core/stats/nearduplicatefinder.h"
@@ -64,4 +65,20 @@ TEST(NearDuplicateFinder, TransitiveGroupsAndDistances) {
     EXPECT_EQ(clusters[0].members, (std::vector<size_t>{10, 20, 30}));
     EXPECT_EQ(clusters[0].maxDistance, 6);
     EXPECT_TRUE(NearDuplicateFinder::find(hashes, -1).empty());
+}
+
+// Thousands of identical hashes (copies of one photo, blank frames) are one group, found without comparing every
+// pair of them (100,000 such photos took `stats` three minutes); the answer is still the all-pairs one.
+TEST(NearDuplicateFinder, ManyIdenticalHashesAreOneGroup) {
+    auto hashes = hashesWithFamilies(500, 40, 11);
+    const uint64_t blank = hashes[3];
+    for (int i = 0; i < 2500; ++i) hashes.push_back(i % 2 ? blank : blank ^ 1);  // copies, and copies one bit away
+    for (int d : {0, 1, 4, 8}) {
+        const auto fast = NearDuplicateFinder::find(hashes, d);
+        EXPECT_TRUE(same(fast, NearDuplicateFinder::findBruteForce(hashes, d))) << "distance " << d;
+    }
+    const auto atZero = NearDuplicateFinder::find(hashes, 0);
+    size_t largest = 0;
+    for (const auto& c : atZero) largest = std::max(largest, c.members.size());
+    EXPECT_EQ(largest, 1251u);  // hashes[3] and its 1,250 copies
 }
