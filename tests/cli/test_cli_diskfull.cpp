@@ -162,3 +162,35 @@ TEST_F(CliDiskFull, TrainingSaysWhichFileAndResumes) {
     EXPECT_TRUE(fs::exists(runDir / "model.tessera-model"));
     EXPECT_EQ(std::distance(fs::directory_iterator(runDir.parent_path()), fs::directory_iterator()), 1);
 }
+
+TEST_F(CliDiskFull, PredictionKeepsItsRowsAndResumesToTheSameFile) {
+    scan();
+    const Result trained = run({"train", demo_, "--run-name", "m", "--weights", "none", "--arch", "resnet18", "--size",
+                                "32", "--epochs", "1", "--batch", "8", "--threads", "2", "--device", "cpu", "--quiet",
+                                "--no-cache"});
+    ASSERT_EQ(trained.rc, 0) << trained.err;
+    const std::string model = (fs::path(demo_) / ".tessera" / "runs" / "m" / "model.tessera-model").string();
+    // A plain folder of photos (no project in it), so that only the prediction file is written.
+    const fs::path photos = dir_ / "photos";
+    fs::create_directories(photos);
+    for (const auto& entry : fs::directory_iterator(demo_))
+        if (entry.is_directory() && entry.path().filename() != ".tessera")
+            fs::copy(entry.path(), photos / entry.path().filename(), fs::copy_options::recursive);
+    const std::string out = (dir_ / "predictions.csv").string();
+    const std::vector<std::string> predict = {"predict", model, photos.string(), "--out", out, "--device", "cpu",
+                                              "--quiet"};
+    const Result full = runWithFileSizeLimit(predict, 700);  // the header and a few rows
+    EXPECT_EQ(full.rc, 1) << full.err;
+    EXPECT_NE(full.err.find("predictions.csv"), std::string::npos) << full.err;
+    EXPECT_NE(full.err.find(kTooLarge), std::string::npos) << full.err;
+    EXPECT_NE(full.err.find("resumes"), std::string::npos) << full.err;
+    EXPECT_FALSE(fs::exists(out + ".done"));
+    // With space again the same command continues after the last complete row: the file equals one written whole.
+    const Result again = run(predict);
+    EXPECT_EQ(again.rc, 0) << again.err;
+    EXPECT_TRUE(fs::exists(out + ".done"));
+    std::vector<std::string> whole = predict;
+    whole[4] = (dir_ / "whole.csv").string();
+    ASSERT_EQ(run(whole).rc, 0);
+    EXPECT_EQ(slurp(out), slurp(dir_ / "whole.csv"));
+}
