@@ -22,6 +22,8 @@ std::string describeSqliteError(const SQLite::Exception& e, const fs::path& dbFi
     if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
         return text + " (another program, Tessera's window or tessera-cli, is writing to this project; try again "
                       "when it has finished)";
+    if (primary == SQLITE_READONLY || primary == SQLITE_CANTOPEN || primary == SQLITE_PERM)
+        return text + " (is the folder or the file read-only?)";
     // SQLite's "disk I/O error" hides the system's cause (and its own record of errno is not reliable by the time
     // the error reaches us): look at the folder and the process's limits instead.
     if (primary == SQLITE_FULL || primary == SQLITE_IOERR) {
@@ -164,12 +166,8 @@ DatabaseOpening openDatabase(const fs::path& dbPath, std::unique_ptr<SQLite::Dat
                               "(check the file's permissions or copy the project to a writable folder)")};
         configureConnection(*db);
     } catch (const SQLite::Exception& e) {
-        std::string message = "cannot open project database '" + dbName + "': " +
-                              describeSqliteError(e, dbPath);
-        const int code = e.getErrorCode() & 0xff;
-        if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM)
-            message += " (is the folder or the file read-only?)";
-        return {makeError(message), isDamagedFileError(e)};
+        return {makeError("cannot open project database '" + dbName + "': " + describeSqliteError(e, dbPath)),
+                isDamagedFileError(e)};
     }
     try {
         if (auto st = checkNotDamaged(*db, dbName); !st) return {st.takeError(), true};
@@ -196,14 +194,16 @@ Status createDatabase(const fs::path& dbPath) {
     };
     removeTemp();
     try {
+        Status made;
         {
             SQLite::Database db(temp, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
             configureConnection(db);
-            if (Status made = SchemaMigrator::migrate(db, dbPath.string()); !made) {
-                removeTemp();
-                return made;
-            }
+            made = SchemaMigrator::migrate(db, dbPath.string());
         }  // closing the only connection writes everything into the file and removes its WAL
+        if (!made) {
+            removeTemp();
+            return made;
+        }
         fs::rename(temp, dbPath, ec);
         if (ec) {
             const std::string why = ec.message();
@@ -213,11 +213,7 @@ Status createDatabase(const fs::path& dbPath) {
         return {};
     } catch (const SQLite::Exception& e) {
         removeTemp();
-        const int code = e.getErrorCode() & 0xff;
-        return makeError("cannot create project database '" + dbPath.string() + "': " + describeSqliteError(e, dbPath) +
-                         (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM
-                              ? " (is the folder read-only?)"
-                              : ""));
+        return makeError("cannot create project database '" + dbPath.string() + "': " + describeSqliteError(e, dbPath));
     }
 }
 

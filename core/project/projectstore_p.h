@@ -15,7 +15,8 @@
 namespace tessera::project {
 
 // SQLite's message and what it means for the user: for a failed write, the cause that SQLite's "disk I/O error"
-// hides (a full disk, a file-size limit); for a lock, that another program is writing to the project.
+// hides (a full disk, a file-size limit); for a lock, that another program is writing to the project; for a file that
+// cannot be opened or written, that the folder or file may be read-only.
 std::string describeSqliteError(const SQLite::Exception& e, const std::filesystem::path& dbFile);
 // The file itself is damaged or not a database (what a backup can mend), as opposed to a full disk, permissions or
 // a lock, which say nothing about the file's contents.
