@@ -18,6 +18,7 @@
 #include "core/learn/splitrng.h"
 #include "core/nn/autocast_torch.h"
 #include "core/util/atomicfile.h"
+#include "core/util/jsonread.h"
 
 namespace tessera::learn {
 namespace fs = std::filesystem;
@@ -99,13 +100,8 @@ Status linkOrCopy(const fs::path& from, const fs::path& to) {
     if (ec) {
         ec.clear();
         fs::copy_file(from, tmp, fs::copy_options::overwrite_existing, ec);
-        if (ec) {
-            const std::string why = ec.message();
-            fs::remove(tmp, ec);
-            return makeError("checkpoint: cannot write '" + to.string() + "': " + why);
-        }
     }
-    fs::rename(tmp, to, ec);
+    if (!ec) fs::rename(tmp, to, ec);
     if (ec) {
         const std::string why = ec.message();
         fs::remove(tmp, ec);
@@ -366,12 +362,14 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                 c10::IValue metaValue;
                 archive.read("meta", metaValue);
                 auto meta = nlohmann::json::parse(metaValue.toStringRef());
-                startEpoch = meta.at("nextEpoch").get<int>();
-                bestLoss = meta.value("bestLoss", bestLoss);
-                out.bestEpoch = meta.value("bestEpoch", -1);
-                sinceBest = meta.value("sinceBest", 0);
-                batch = meta.value("batch", batch);
-                scaler.loadState(meta.value("scaler", std::vector<double>{}));
+                const auto nextEpoch = jsonAs<int>(meta.value("nextEpoch", nlohmann::json()));
+                if (!nextEpoch || *nextEpoch < 0) throw std::runtime_error("no valid nextEpoch in its metadata");
+                startEpoch = *nextEpoch;
+                bestLoss = jsonValueOr(meta, "bestLoss", bestLoss);
+                out.bestEpoch = jsonValueOr(meta, "bestEpoch", -1);
+                sinceBest = jsonValueOr(meta, "sinceBest", 0);
+                if (const int saved = jsonValueOr(meta, "batch", batch); saved >= 1) batch = saved;
+                scaler.loadState(jsonValueOr(meta, "scaler", std::vector<double>{}));
                 for (const auto& e : meta.at("history")) out.history.push_back(RunCard::epochFromJson(e));
             } catch (const std::exception& e) {
                 return makeError("cannot resume from " + lastFile.string() + ": the checkpoint is damaged or "
