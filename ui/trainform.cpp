@@ -1,5 +1,6 @@
 #include "ui/trainform.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileDialog>
@@ -18,9 +19,8 @@
 
 #include <chrono>
 
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
+#include "core/imaging/imagedecoder.h"
 #include "core/learn/augmentpreset.h"
 #include "core/learn/deviceinfo.h"
 #include "core/nn/weightscache.h"
@@ -110,8 +110,10 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
     imageSize_->setToolTip(tr("Side of the square the photos are scaled to; larger sees more detail but is slower"));
     runForm->addRow(tr("Image size:"), imageSize_);
     batch_ = new QSpinBox(runBox);
-    batch_->setRange(1, 512);
-    batch_->setToolTip(tr("Photos per step; halved automatically when the GPU runs out of memory"));
+    batch_->setRange(0, 512);
+    batch_->setSpecialValueText(tr("Automatic"));
+    batch_->setToolTip(tr("Photos per step. Automatic: 16 for fewer than 2,000 training photos, else 32. Halved "
+                          "automatically when the GPU runs out of memory"));
     runForm->addRow(tr("Batch size:"), batch_);
     lr_ = new QDoubleSpinBox(runBox);
     lr_->setDecimals(5);
@@ -127,6 +129,11 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
     augment_->setToolTip(tr("Random variations of the photos during training, so the model does not learn "
                             "the camera set-up instead of the finds"));
     runForm->addRow(tr("Variations:"), augment_);
+    centreOnFind_ = new QCheckBox(tr("Centre on the find"), runBox);
+    centreOnFind_->setToolTip(tr("Look at the find, not at the backdrop around it: each photo is cropped to the "
+                                 "object on its plain background before it is scaled. A photo without a plain "
+                                 "background keeps its whole frame. The model remembers this for its predictions."));
+    runForm->addRow(QString(), centreOnFind_);
     seed_ = new QSpinBox(runBox);
     seed_->setRange(0, 1 << 30);
     seed_->setToolTip(tr("The same seed, photos and settings give the same split and the same run"));
@@ -182,6 +189,7 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
         updateLrText();
     });
     connect(augment_, &QComboBox::currentIndexChanged, this, &TrainForm::refreshPreview);
+    connect(centreOnFind_, &QCheckBox::toggled, this, &TrainForm::refreshPreview);
     connect(seed_, &QSpinBox::valueChanged, this, &TrainForm::refreshPreview);
     connect(downloadButton_, &QPushButton::clicked, this, &TrainForm::startDownload);
     connect(cancelDownload_, &QPushButton::clicked, this, [this] { downloadCancel_.cancel(); });
@@ -239,6 +247,7 @@ void TrainForm::setOptions(const learn::TrainOptions& o) {
     pick(arch_, o.arch);
     pick(mode_, o.mode);
     pick(augment_, o.augmentation);
+    centreOnFind_->setChecked(o.framing == "find");
     pick(device_, o.device);
     epochs_->setValue(o.epochs);
     imageSize_->setValue(o.imageSize);
@@ -252,6 +261,7 @@ learn::TrainOptions TrainForm::options() const {
     o.arch = arch_->currentData().toString().toStdString();
     o.mode = mode_->currentData().toString().toStdString();
     o.augmentation = augment_->currentData().toString().toStdString();
+    o.framing = centreOnFind_->isChecked() ? "find" : "photo";
     o.device = device_->currentData().toString().toStdString();
     o.epochs = epochs_->value();
     o.imageSize = imageSize_->value();
@@ -427,14 +437,16 @@ void TrainForm::refreshPreview() {
     previewNote_->setText(tr("What the network may see of %1 during training.").arg(QFileInfo(previewPath_).fileName()));
     const std::string path = previewPath_.toStdString();
     const learn::AugmentPreset p = *preset;
+    const learn::Framing framing = centreOnFind_->isChecked() ? learn::Framing::Find : learn::Framing::Photo;
     const uint64_t seed = uint64_t(seed_->value());
-    preview_.setFuture(QtConcurrent::run([path, p, seed]() {
+    preview_.setFuture(QtConcurrent::run([path, p, framing, seed]() {
         QVector<QImage> out;
-        cv::Mat bgr = cv::imread(path, cv::IMREAD_REDUCED_COLOR_2);
-        if (bgr.empty()) return out;
-        cv::Mat rgb;
-        cv::cvtColor(bgr, rgb, cv::COLOR_BGR2RGB);
-        auto views = learn::augmentPreviews(rgb, kPreviewCount, p, seed, kPreviewSize);
+        // The decoder training uses: EXIF orientation applied, enough pixels for the find's box.
+        imaging::DecodeOptions decode;
+        decode.minLongSide = kPreviewSize * (framing == learn::Framing::Find ? learn::kFindDecodeFactor : 2);
+        auto rgb = imaging::ImageDecoder::decode(path, decode);
+        if (!rgb) return out;
+        auto views = learn::augmentPreviews(*rgb, kPreviewCount, p, framing, seed, kPreviewSize);
         if (!views.ok()) return out;
         for (const cv::Mat& v : *views) out << toQImage(v);
         return out;

@@ -14,6 +14,7 @@
 #include "core/nn/modelzoo.h"
 #include "core/util/jobcontext.h"
 
+class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QGridLayout;
@@ -70,6 +71,7 @@ private:
     std::optional<nn::ModelZoo> zoo_;
     QString zooError_;
     QComboBox *arch_, *weights_, *mode_, *augment_, *device_;
+    QCheckBox* centreOnFind_;
     QLabel *weightsStatus_, *modeHelp_, *previewNote_;
     QPushButton *downloadButton_, *cancelDownload_, *useFile_;
     QProgressBar* downloadBar_;

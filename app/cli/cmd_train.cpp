@@ -156,12 +156,18 @@ const CommandRegistrar registrar{
         sub.add_option("--mode", o.mode, "linear-probe | partial | full")->capture_default_str();
         sub.add_option("--epochs", o.epochs, "Epochs")->capture_default_str();
         sub.add_option("--size", o.imageSize, "Crop size in pixels fed to the network")->capture_default_str();
-        sub.add_option("--batch", o.batchSize, "Batch size (halved automatically on GPU out-of-memory)")
+        sub.add_option("--batch", o.batchSize,
+                       "Batch size; 0 = automatic: 16 below 2,000 training photos, else 32 (halved automatically on "
+                       "GPU out-of-memory)")
             ->capture_default_str();
         sub.add_option("--lr", o.lr, "Learning rate; 0 = automatic for the mode and optimizer")->capture_default_str();
         sub.add_option("--optimizer", o.optimizer, "adamw | sgd")->capture_default_str();
         sub.add_option("--schedule", o.schedule, "warmup-cosine | onecycle")->capture_default_str();
         sub.add_option("--aug", o.augmentation, "none | light | strong | archaeology")->capture_default_str();
+        sub.add_option("--framing", o.framing,
+                       "find: crop each photo to the find on its plain backdrop (a photo without one keeps its whole "
+                       "frame); photo: the whole photo. The model keeps the choice for prediction")
+            ->capture_default_str();
         sub.add_option("--mixup", o.mixupAlpha, "Mixup alpha (0 = off)")->capture_default_str();
         sub.add_option("--cutmix", o.cutmixAlpha,
                        "CutMix alpha (0 = off; with --mixup, one or the other per batch)")->capture_default_str();

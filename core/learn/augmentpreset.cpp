@@ -55,14 +55,14 @@ AugmentConfig AugmentConfig::forPreset(AugmentPreset preset) {
     return c;
 }
 
-Expected<std::vector<cv::Mat>> augmentPreviews(const cv::Mat& rgb, int n, AugmentPreset preset, uint64_t seed,
-                                               int size) {
+Expected<std::vector<cv::Mat>> augmentPreviews(const cv::Mat& rgb, int n, AugmentPreset preset, Framing framing,
+                                               uint64_t seed, int size) {
     if (rgb.empty() || rgb.type() != CV_8UC3) return makeError("augmentPreviews: expected an 8-bit RGB image");
     if (n <= 0 || size <= 0) return std::vector<cv::Mat>{};
     try {
         ContentBox box;
         const int canvasSide = int(std::lround(size * 1.25));
-        cv::Mat canvas = Canvas::fit(rgb, canvasSide, &box);
+        cv::Mat canvas = Canvas::fit(framed(rgb, framing), canvasSide, &box);
         auto t = torch::from_blob(canvas.data, {canvasSide, canvasSide, 3}, torch::kUInt8)
                      .permute({2, 0, 1}).unsqueeze(0).expand({n, 3, canvasSide, canvasSide}).contiguous();
         BatchAugmenter aug(AugmentConfig::forPreset(preset), size);

@@ -7,6 +7,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "core/learn/canvas.h"
 #include "core/util/expected.h"
 
 namespace tessera::learn {
@@ -34,8 +35,9 @@ struct AugmentConfig {
     static AugmentConfig forPreset(AugmentPreset preset);
 };
 
-// `n` augmented views of an 8-bit RGB photo at `size` x `size`, as CV_8UC3 RGB. Same seed, same views.
-Expected<std::vector<cv::Mat>> augmentPreviews(const cv::Mat& rgb, int n, AugmentPreset preset, uint64_t seed,
-                                               int size = 224);
+// `n` augmented views of an 8-bit RGB photo at `size` x `size`, as CV_8UC3 RGB, framed as training frames it.
+// Same seed, same views.
+Expected<std::vector<cv::Mat>> augmentPreviews(const cv::Mat& rgb, int n, AugmentPreset preset, Framing framing,
+                                               uint64_t seed, int size = 224);
 
 }  // namespace tessera::learn

@@ -3,10 +3,28 @@
 // replicating the border, so the whole find is kept (a centre crop would cut the ends of long sherds). The content
 // box records where the photo lies, so random crops are drawn from the photo and not from the padding.
 #include <array>
+#include <string>
 
 #include <opencv2/core.hpp>
 
+#include "core/util/expected.h"
+
 namespace tessera::learn {
+
+// Which part of a photo the canvas shows: the whole photo, or the find (imaging::locateFind: the box around the
+// object on a plain backdrop, the whole photo when there is none). Training records its choice in the model
+// bundle, so prediction frames every photo the same way.
+enum class Framing { Photo, Find };
+Expected<Framing> parseFraming(const std::string& name);  // "find" | "photo"
+// For a name checked already (validated options, a bundle manifest): Find for "find", else Photo.
+Framing framingNamed(const std::string& name);
+// The part of rgb that `framing` keeps (a view, no copy).
+cv::Mat framed(const cv::Mat& rgb, Framing framing);
+// Where that part lies in rgb.
+cv::Rect framedRect(const cv::Mat& rgb, Framing framing);
+// With Framing::Find a photo is decoded at this many times the long side its canvas needs: a find a quarter as
+// wide as its photo still fills the canvas at full detail.
+constexpr int kFindDecodeFactor = 4;
 
 // Normalised [-1, 1] coordinates of the photo inside its canvas: x0, y0, x1, y1.
 using ContentBox = std::array<float, 4>;

@@ -80,6 +80,7 @@ struct EmbeddingCache::Impl {
     int inputSize = 128;
     int canvas = 160;
     bool centreCrop = false;  // bundles with the canvas_then_center_crop policy
+    Framing framing = Framing::Photo;  // the bundle's
     std::array<float, 3> mean{{0.485f, 0.456f, 0.406f}};
     std::array<float, 3> stdv{{0.229f, 0.224f, 0.225f}};
     torch::Device device{torch::kCPU};
@@ -107,6 +108,7 @@ Status EmbeddingCache::Impl::load() {
             stdv = p.std;
             centreCrop = p.resizePolicy == "canvas_then_center_crop" && p.canvasSize > p.inputSize;
             canvas = centreCrop ? p.canvasSize : ImageCache::canvasForCrop(p.inputSize);
+            framing = framingNamed(p.framing);
         } else {
             auto sd = nn::WeightLoader::readFile(name);
             if (!sd) return sd.takeError();
@@ -147,7 +149,8 @@ Status EmbeddingCache::Impl::load() {
     }
     auto sha = util::sha256File(modelFile);
     if (!sha) return sha.takeError();
-    key = *sha + "-" + std::to_string(inputSize) + (centreCrop ? "c" + std::to_string(canvas) : "");
+    key = *sha + "-" + std::to_string(inputSize) + (centreCrop ? "c" + std::to_string(canvas) : "") +
+          (framing == Framing::Find ? "-find" : "");
     return {};
 }
 
@@ -254,6 +257,7 @@ Expected<Embeddings> EmbeddingCache::compute(const std::vector<EmbeddingRequest>
     if (!firstOfHash.empty()) {
         ImageCacheOptions co;
         co.canvas = d.canvas;
+        co.framing = d.framing;
         co.persist = d.options.persist;
         ImageCache images(d.dataDir / "cache", co);
         // Decode in chunks (the image cache rewrites its index once per call), run the network in batches.

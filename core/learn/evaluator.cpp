@@ -83,6 +83,7 @@ Expected<EvaluationReport> Evaluator::evaluate(const std::filesystem::path& mode
         // Tessera's own bundles say canvas_then_center_crop with the trainer's canvas: the cache then gives exactly
         // the validation input. Other policies are approximated by the canvas the trainer would use for that crop.
         co.canvas = pre.canvasSize > 0 ? pre.canvasSize : ImageCache::canvasForCrop(pre.inputSize);
+        co.framing = framingNamed(pre.framing);
         auto cached = ImageCache(store->dataDir() / "cache", co).load(req, ctx);
         if (!cached) return cached.takeError();
         for (const auto& f : cached->failures) rep.skipped.push_back(f);

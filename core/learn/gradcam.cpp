@@ -69,7 +69,7 @@ Expected<GradCamResult> Predictor::gradCam(const fs::path& file, int classIndex)
                         : full.clone();
         // Display photo -> decoded photo -> crop, all in pixel-centre coordinates.
         const double kx = double(full.cols) / out.photo.cols, ky = double(full.rows) / out.photo.rows;
-        const cv::Matx23d toCrop = m.prep.photoToCrop(full.cols, full.rows);
+        const cv::Matx23d toCrop = m.prep.photoToCrop(full);
         const cv::Matx33d P(toCrop(0, 0), toCrop(0, 1), toCrop(0, 2), toCrop(1, 0), toCrop(1, 1), toCrop(1, 2), 0, 0,
                             1);
         const cv::Matx33d D(kx, 0, 0.5 * kx - 0.5, 0, ky, 0.5 * ky - 0.5, 0, 0, 1);

@@ -67,7 +67,9 @@ Status writeIndex(const fs::path& file, int canvas, const Index& index) {
 ImageCache::ImageCache(fs::path cacheRoot, ImageCacheOptions options)
     : root_(std::move(cacheRoot)), options_(options) {}
 
-fs::path ImageCache::directory() const { return root_ / std::to_string(options_.canvas); }
+fs::path ImageCache::directory() const {
+    return root_ / (std::to_string(options_.canvas) + (options_.framing == Framing::Find ? "-find" : ""));
+}
 
 int ImageCache::canvasForCrop(int cropSize) { return int(std::lround(cropSize * 1.25 / 8.0)) * 8; }
 
@@ -134,7 +136,9 @@ Expected<CachedImages> ImageCache::load(const std::vector<CacheRequest>& request
             const int64_t i = toDecode[k];
             const auto& req = requests[size_t(i)];
             imaging::DecodeOptions dopt;
-            dopt.minLongSide = C;  // DCT-reduced decode: never more pixels than the canvas needs
+            // DCT-reduced decode: never more pixels than the canvas needs. A find may fill a quarter of the photo's
+            // long side: decode enough that its box still fills the canvas at full detail.
+            dopt.minLongSide = options_.framing == Framing::Find ? kFindDecodeFactor * C : C;
             auto img = imaging::ImageDecoder::decode(req.path, dopt);
             if (!img) {
                 std::lock_guard<std::mutex> lock(failMutex);
@@ -142,7 +146,7 @@ Expected<CachedImages> ImageCache::load(const std::vector<CacheRequest>& request
             } else {
                 try {
                     ContentBox box;
-                    cv::Mat canvas = Canvas::fit(*img, C, &box);
+                    cv::Mat canvas = Canvas::fit(framed(*img, options_.framing), C, &box);
                     std::vector<cv::Mat> planes;
                     uint8_t* dst = base + i * int64_t(slotBytes);
                     for (int c = 0; c < 3; ++c) planes.emplace_back(C, C, CV_8UC1, dst + size_t(c) * C * C);

@@ -1,7 +1,7 @@
 #pragma once
 // Decoded-image cache: every photo decoded once (DCT-reduced JPEG decode) to a square uint8 canvas (long side fitted,
 // see Canvas), all photos in ONE tensor (N, 3, C, C), persisted under <root>/.tessera/cache/<C>/ keyed by content
-// hash, so the next run starts without decoding and an edited photo (new hash) is decoded again.
+// hash (one folder per canvas size and framing), so the next run starts without decoding and an edited photo (new hash) is decoded again.
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -36,6 +36,7 @@ struct CacheCompaction {
 
 struct ImageCacheOptions {
     int canvas = 160;      // 1.25 x the 128 px crop
+    Framing framing = Framing::Photo;  // Find: the canvas shows the find's box (a cache folder of its own)
     unsigned threads = 0;  // decode threads; 0 = one per core
     bool persist = true;   // false: decode only, write nothing
     static ImageCacheOptions defaults() { return ImageCacheOptions{}; }
@@ -43,7 +44,8 @@ struct ImageCacheOptions {
 
 class ImageCache {
 public:
-    // cacheRoot: usually <root>/.tessera/cache; the files go to cacheRoot/<canvas>/.
+    // cacheRoot: usually <root>/.tessera/cache; the files go to cacheRoot/<canvas>/ (cacheRoot/<canvas>-find/ for
+    // Framing::Find).
     ImageCache(std::filesystem::path cacheRoot, ImageCacheOptions options = ImageCacheOptions::defaults());
 
     Expected<CachedImages> load(const std::vector<CacheRequest>& requests, const JobContext& ctx);

@@ -32,7 +32,8 @@ cv::Mat resizeTo(const cv::Mat& src, int w, int h) {
 
 }  // namespace
 
-InferencePreprocess::InferencePreprocess(nn::BundlePreprocessing p) : p_(std::move(p)) {}
+InferencePreprocess::InferencePreprocess(nn::BundlePreprocessing p)
+    : p_(std::move(p)), framing_(framingNamed(p_.framing)) {}
 
 InferencePreprocess::Geometry InferencePreprocess::geometry(int w, int h) const {
     Geometry g;
@@ -69,22 +70,24 @@ InferencePreprocess::Geometry InferencePreprocess::geometry(int w, int h) const 
 int InferencePreprocess::decodeLongSide(int w, int h) const {
     if (w <= 0 || h <= 0) return 0;
     const Geometry g = geometry(w, h);
-    return std::max(g.rw, g.rh);
+    // The find's box is not known before decoding: decode enough for a find a quarter as wide as its photo.
+    return std::max(g.rw, g.rh) * (framing_ == Framing::Find ? kFindDecodeFactor : 1);
 }
 
 cv::Mat InferencePreprocess::crop(const cv::Mat& rgb) const {
+    const cv::Mat photo = framed(rgb, framing_);
     const int S = p_.inputSize;
     const auto& policy = p_.resizePolicy;
     cv::Mat full;
     if (policy == "canvas_then_center_crop")
-        full = Canvas::fit(rgb, p_.canvasSize, nullptr);
+        full = Canvas::fit(photo, p_.canvasSize, nullptr);
     else if (policy == "pad_to_square")
-        full = Canvas::fit(rgb, S, nullptr);
+        full = Canvas::fit(photo, S, nullptr);
     else {
-        const Geometry g = geometry(rgb.cols, rgb.rows);
-        full = resizeTo(rgb, g.rw, g.rh);
+        const Geometry g = geometry(photo.cols, photo.rows);
+        full = resizeTo(photo, g.rw, g.rh);
     }
-    const Geometry g = geometry(rgb.cols, rgb.rows);
+    const Geometry g = geometry(photo.cols, photo.rows);
     return full(cv::Rect(g.cx, g.cy, S, S)).clone();
 }
 
@@ -108,12 +111,13 @@ void InferencePreprocess::normalizeInto(const cv::Mat& crop, float* dst) const {
     }
 }
 
-cv::Matx23d InferencePreprocess::photoToCrop(int w, int h) const {
-    const Geometry g = geometry(w, h);
-    const double sx = double(g.rw) / w, sy = double(g.rh) / h;
-    // Pixel centres: (x + 0.5) * s - 0.5 in the resized photo, then shifted by the padding and the crop.
-    return cv::Matx23d(sx, 0, 0.5 * sx - 0.5 + g.left - g.cx,  //
-                       0, sy, 0.5 * sy - 0.5 + g.top - g.cy);
+cv::Matx23d InferencePreprocess::photoToCrop(const cv::Mat& photo) const {
+    const cv::Rect part = framedRect(photo, framing_);
+    const Geometry g = geometry(part.width, part.height);
+    const double sx = double(g.rw) / part.width, sy = double(g.rh) / part.height;
+    // Pixel centres: (x - part.x + 0.5) * s - 0.5 in the resized part, then shifted by the padding and the crop.
+    return cv::Matx23d(sx, 0, 0.5 * sx - 0.5 + g.left - g.cx - sx * part.x,  //
+                       0, sy, 0.5 * sy - 0.5 + g.top - g.cy - sy * part.y);
 }
 
 }  // namespace tessera::learn

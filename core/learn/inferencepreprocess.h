@@ -4,6 +4,7 @@
 // photo (Grad-CAM maps its heat back through that). Torch-free: it runs on the decode threads.
 #include <opencv2/core.hpp>
 
+#include "core/learn/canvas.h"
 #include "core/nn/modelbundle.h"
 
 namespace tessera::learn {
@@ -16,7 +17,8 @@ public:
     // DCT-reduced decode still holds every pixel the resize needs (0: decode at full size).
     int decodeLongSide(int width, int height) const;
 
-    // Decoded RGB photo (CV_8UC3) -> the inputSize x inputSize RGB crop the network sees (CV_8UC3):
+    // Decoded RGB photo (CV_8UC3) -> the inputSize x inputSize RGB crop the network sees (CV_8UC3). With the
+    // "find" framing the steps below apply to the find's box (learn::framed), not to the whole photo:
     //  canvas_then_center_crop: learn::Canvas::fit to canvasSize (long side, replicated border), centre crop;
     //  shorter_side_then_center_crop: shorter side to inputSize*256/224 (torchvision eval), centre crop;
     //  stretch: both sides to inputSize; pad_to_square: Canvas::fit to inputSize.
@@ -25,9 +27,9 @@ public:
     // Crop -> normalised float CHW planes ((x/255 - mean)/std) at dst (3*inputSize*inputSize floats).
     void normalizeInto(const cv::Mat& crop, float* dst) const;
 
-    // Affine map from pixel coordinates of a photo of this size to pixel coordinates of its crop (pixel centres
+    // Affine map from pixel coordinates of this decoded photo to pixel coordinates of its crop (pixel centres
     // at +0.5, as cv::resize and cv::warpAffine use them).
-    cv::Matx23d photoToCrop(int width, int height) const;
+    cv::Matx23d photoToCrop(const cv::Mat& photo) const;
 
     int inputSize() const { return p_.inputSize; }
     const nn::BundlePreprocessing& settings() const { return p_; }
@@ -39,6 +41,7 @@ private:
     Geometry geometry(int width, int height) const;
 
     nn::BundlePreprocessing p_;
+    Framing framing_;
 };
 
 }  // namespace tessera::learn

@@ -10,7 +10,7 @@ nlohmann::json RunCard::toJson(const TrainOptions& o) {
             {"imageSize", o.imageSize}, {"batchSize", o.batchSize}, {"lr", o.lr}, {"optimizer", o.optimizer},
             {"weightDecay", o.weightDecay}, {"schedule", o.schedule}, {"labelSmoothing", o.labelSmoothing},
             {"mixupAlpha", o.mixupAlpha}, {"cutmixAlpha", o.cutmixAlpha}, {"earlyStoppingPatience", o.earlyStoppingPatience},
-            {"balancedSampling", o.balancedSampling}, {"augmentation", o.augmentation}, {"seed", o.seed},
+            {"balancedSampling", o.balancedSampling}, {"augmentation", o.augmentation}, {"framing", o.framing}, {"seed", o.seed},
             {"device", o.device}, {"precision", o.precision}, {"threads", o.threads}, {"valFraction", o.valFraction}};
 }
 

@@ -53,12 +53,14 @@ Status Trainer::validate(const TrainOptions& o) {
     if (o.precision == "fp16" && o.device == "cpu")
         return makeError("precision fp16 needs a CUDA GPU; on the CPU use bf16 or fp32");
     if (auto p = parseAugmentPreset(o.augmentation); !p) return p.takeError();
+    if (auto f = parseFraming(o.framing); !f) return f.takeError();
     if (o.schedule != "warmup-cosine" && o.schedule != "cosine" && o.schedule != "onecycle")
         return makeError("unknown schedule '" + o.schedule + "' (expected warmup-cosine, cosine or onecycle)");
     if (o.mixupAlpha < 0 || o.cutmixAlpha < 0) return makeError("mixup and cutmix alphas must not be negative");
     if (o.epochs < 1) return makeError("epochs must be at least 1");
     if (o.imageSize < 32 || o.imageSize > 1024) return makeError("image size must be between 32 and 1024 pixels");
-    if (o.batchSize < 2 || o.batchSize > 4096) return makeError("batch size must be between 2 and 4096");
+    if (o.batchSize != 0 && (o.batchSize < 2 || o.batchSize > 4096))
+        return makeError("batch size must be 0 (automatic) or between 2 and 4096");
     if (o.epochs > 10000) return makeError("epochs must be at most 10000");
     if (o.threads < 0 || o.threads > util::kMaxThreads)
         return makeError("threads must be between 1 and " + std::to_string(util::kMaxThreads) + " (0: one per core)");
@@ -70,6 +72,8 @@ Status Trainer::validate(const TrainOptions& o) {
         return makeError("linear-probe mode needs pretrained weights (--weights), not 'none'");
     return {};
 }
+
+int Trainer::automaticBatch(int64_t trainImages) { return trainImages < 2000 ? 16 : 32; }
 
 double Trainer::defaultLr(const TrainOptions& o) {
     const bool sgd = o.optimizer == "sgd";
@@ -171,6 +175,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         for (const auto* im : usable) requests.push_back({projectRoot / im->relPath, im->contentHash});
         ImageCacheOptions co;
         co.canvas = ImageCache::canvasForCrop(opt.imageSize);
+        co.framing = framingNamed(opt.framing);  // checked by validate()
         co.persist = opt.persistCache;
         ImageCache cache(store->dataDir() / "cache", co);
         auto cached = cache.load(requests, ctx);
@@ -223,6 +228,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         for (auto id : split.validation) data.valIndex.push_back(rowById.at(id));
         result.trainImages = int64_t(data.trainIndex.size());
         result.valImages = int64_t(data.valIndex.size());
+        if (opt.batchSize == 0) opt.batchSize = automaticBatch(result.trainImages);
         {
             std::vector<std::pair<int64_t, project::SplitKind>> s;
             for (auto id : split.train) s.emplace_back(id, project::SplitKind::Train);
@@ -289,7 +295,8 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
 
         say("training " + opt.arch + " (" + opt.mode + ") on " + std::to_string(result.trainImages) + " photos, " +
             "validating on " + std::to_string(result.valImages) + ", " + std::to_string(data.numClasses()) +
-            " classes, device " + deviceName);
+            " classes, " + (opt.framing == "find" ? "each photo centred on its find, " : "whole photos, ") +
+            "device " + deviceName);
 
         TrainLoop loop(opt, device, runDir);
         auto outcome = loop.run(model, data, pretrained, observer, ctx, &impl_->paused);
@@ -357,6 +364,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         manifest.preprocessing.inputSize = opt.imageSize;
         manifest.preprocessing.resizePolicy = "canvas_then_center_crop";
         manifest.preprocessing.canvasSize = co.canvas;
+        manifest.preprocessing.framing = opt.framing;
         if (auto st = nn::ModelBundleIO::save(result.bundlePath.string(), model, manifest, card); !st)
             return st.takeError();
         result.cardPath = runDir / "card.json";

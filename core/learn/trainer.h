@@ -19,7 +19,7 @@ struct TrainOptions {
     std::string mode = "full";           // linear-probe | partial | full
     int epochs = 10;
     int imageSize = 128;                 // crop side fed to the network
-    int batchSize = 32;
+    int batchSize = 0;                   // 0: automatic (Trainer::automaticBatch of the training photos)
     double lr = 0.0;                     // 0: per mode/optimizer default (see Trainer::defaultLr)
     std::string optimizer = "adamw";     // adamw | sgd (momentum 0.9, nesterov)
     double weightDecay = -1.0;           // < 0: automatic (adamw 0.05, sgd 5e-4); never on norm weights/biases
@@ -30,7 +30,9 @@ struct TrainOptions {
                                          // batch (even odds, as timm), chosen from the seed
     int earlyStoppingPatience = 0;       // epochs without val-loss improvement before stopping; 0: off
     bool balancedSampling = false;       // draw each class equally often
-    std::string augmentation = "strong"; // none | light | strong | archaeology
+    std::string augmentation = "light";  // none | light | strong | archaeology (light: best from scratch on
+                                         // the demo and on museum photos at short budgets, docs/BENCHMARKS.md)
+    std::string framing = "find";        // find: train on the box around the find (learn::Framing); photo: whole photo
     uint64_t seed = 42;
     std::string device = "auto";         // auto | cpu | cuda
     std::string precision = "auto";      // auto | fp32 | bf16 | fp16: the forward/backward compute type under
@@ -118,6 +120,9 @@ public:
 
     static Status validate(const TrainOptions& options);
     static double defaultLr(const TrainOptions& options);
+    // The batch size for batchSize 0: 16 below 2,000 training photos (twice the steps of 32 for the same photos;
+    // steadier and as accurate or more on small collections from scratch, docs/BENCHMARKS.md), else 32.
+    static int automaticBatch(int64_t trainImages);
 
 private:
     struct Impl;

@@ -25,7 +25,8 @@ std::string ModelBundle::manifestToJson(const BundleManifest& m) {
                           {"mean", m.preprocessing.mean},
                           {"std", m.preprocessing.std},
                           {"resize_policy", m.preprocessing.resizePolicy},
-                          {"canvas_size", m.preprocessing.canvasSize}};
+                          {"canvas_size", m.preprocessing.canvasSize},
+                          {"framing", m.preprocessing.framing}};
     j["created"] = m.created;
     j["tessera_version"] = m.tesseraVersion;
     return j.dump(2);
@@ -67,6 +68,9 @@ Expected<BundleManifest> ModelBundle::manifestFromJson(const std::string& text, 
         std::copy(stdDev.begin(), stdDev.end(), m.preprocessing.std.begin());
         m.preprocessing.resizePolicy = p.value("resize_policy", BundlePreprocessing::defaults().resizePolicy);
         m.preprocessing.canvasSize = jsonValueOr(p, "canvas_size", 0);
+        m.preprocessing.framing = jsonValueOr(p, "framing", BundlePreprocessing::defaults().framing);
+        if (m.preprocessing.framing != "photo" && m.preprocessing.framing != "find")
+            return fail("unknown framing '" + m.preprocessing.framing.substr(0, 40) + "' (expected photo or find)");
         if (m.preprocessing.inputSize < 16 || m.preprocessing.inputSize > 4096) return fail("implausible input size");
         if (m.preprocessing.resizePolicy == "canvas_then_center_crop" &&
             (m.preprocessing.canvasSize < m.preprocessing.inputSize || m.preprocessing.canvasSize > 8192))

@@ -24,6 +24,9 @@ struct BundlePreprocessing {
     // crops the centre inputSize square.
     std::string resizePolicy = "shorter_side_then_center_crop";
     int canvasSize = 0;  // canvas side for "canvas_then_center_crop" (0 for other policies)
+    // "photo": the policy above applies to the whole photo; "find" (format version 2): first to the box around the
+    // find on its backdrop (imaging::locateFind).
+    std::string framing = "photo";
 
     static BundlePreprocessing defaults() { return {}; }
 };
@@ -39,7 +42,12 @@ struct BundleManifest {
 
 class ModelBundle {
 public:
-    static constexpr int kFormatVersion = 1;
+    // Version 2 added preprocessing.framing; a bundle that needs it ("find") is written as version 2, so an older
+    // Tessera refuses it rather than predict on frames the model was not trained on. Others stay version 1.
+    static constexpr int kFormatVersion = 2;
+    static int formatVersionFor(const BundleManifest& manifest) {
+        return manifest.preprocessing.framing == "photo" ? 1 : 2;
+    }
     static constexpr const char* kManifestEntry = "manifest.json";
     static constexpr const char* kWeightsEntry = "model.safetensors";
     static constexpr const char* kRuncardEntry = "runcard.json";

@@ -15,7 +15,7 @@ Status ModelBundleIO::save(const std::string& path, ResNet& model, BundleManifes
     if (static_cast<int64_t>(manifest.classNames.size()) != model->numClasses())
         return makeError("cannot save model bundle " + path + ": " + std::to_string(manifest.classNames.size()) +
                          " class names for a model with " + std::to_string(model->numClasses()) + " outputs");
-    manifest.formatVersion = ModelBundle::kFormatVersion;
+    manifest.formatVersion = ModelBundle::formatVersionFor(manifest);
     if (manifest.created.empty()) manifest.created = ModelBundle::nowIso8601();
     if (manifest.tesseraVersion.empty()) manifest.tesseraVersion = TESSERA_VERSION;
 

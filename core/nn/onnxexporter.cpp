@@ -130,6 +130,7 @@ Status OnnxExporter::convertFile(const std::string& weightsPath, const std::stri
         fromBundle.mean = manifest->preprocessing.mean;
         fromBundle.std = manifest->preprocessing.std;
         fromBundle.inputSize = manifest->preprocessing.inputSize;
+        fromBundle.framing = manifest->preprocessing.framing;
         auto a = parseArchitecture(manifest->arch);
         if (!a) return makeError(weightsPath + ": " + a.error());
         return writeFile(*a, *sd, outPath, fromBundle);
@@ -195,6 +196,12 @@ Status OnnxExporter::writeFile(Architecture arch, const StateDict& stateDict, co
         b.graph.metadata("tessera.mean", floatsJson(options.mean));
         b.graph.metadata("tessera.std", floatsJson(options.std));
         b.graph.metadata("tessera.input_layout", "NCHW RGB, values scaled to [0,1] then (x - mean) / std");
+        if (options.framing == "find")
+            b.graph.metadata("tessera.framing", "find: the model was trained on photos cropped to the find on its "
+                                                "plain backdrop (with a margin of 8 % of its long side); crop the same "
+                                                "way before resizing");
+        else if (!options.framing.empty())
+            b.graph.metadata("tessera.framing", options.framing + ": the whole photo");
         if (!options.classNames.empty())
             b.graph.metadata("tessera.class_names", nlohmann::json(options.classNames).dump());
         auto st = b.graph.writeModel(path, archName, 13, TESSERA_VERSION);

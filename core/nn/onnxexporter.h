@@ -22,6 +22,7 @@ struct OnnxExportOptions {
     std::vector<std::string> classNames;
     std::array<float, 3> mean{{0.485f, 0.456f, 0.406f}};
     std::array<float, 3> std{{0.229f, 0.224f, 0.225f}};
+    std::string framing;       // a bundle's preprocessing.framing ("find": crop to the find first); empty: unknown
     static OnnxExportOptions defaults() { return OnnxExportOptions{}; }
 };
 

@@ -105,8 +105,8 @@ TEST(Augment, CanvasKeepsWholePhotoAndReportsContentBox) {
 TEST(Augment, PreviewsAreDeterministicRgbImages) {
     cv::Mat img(30, 50, CV_8UC3);
     cv::randu(img, 0, 255);
-    auto a = augmentPreviews(img, 4, AugmentPreset::Archaeology, 7, 24);
-    auto b = augmentPreviews(img, 4, AugmentPreset::Archaeology, 7, 24);
+    auto a = augmentPreviews(img, 4, AugmentPreset::Archaeology, Framing::Find, 7, 24);
+    auto b = augmentPreviews(img, 4, AugmentPreset::Archaeology, Framing::Find, 7, 24);
     ASSERT_TRUE(a.ok()) << a.error();
     ASSERT_EQ(a->size(), 4u);
     for (size_t i = 0; i < 4; ++i) {
@@ -115,7 +115,7 @@ TEST(Augment, PreviewsAreDeterministicRgbImages) {
         EXPECT_EQ(cv::norm((*a)[i], (*b)[i], cv::NORM_INF), 0.0);
     }
     EXPECT_GT(cv::norm((*a)[0], (*a)[1], cv::NORM_INF), 0.0);
-    EXPECT_FALSE(augmentPreviews(cv::Mat(), 2, AugmentPreset::None, 0).ok());
+    EXPECT_FALSE(augmentPreviews(cv::Mat(), 2, AugmentPreset::None, Framing::Photo, 0).ok());
     EXPECT_FALSE(parseAugmentPreset("wild").ok());
     EXPECT_EQ(*parseAugmentPreset("Archaeology"), AugmentPreset::Archaeology);
 }

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <unordered_set>
 
+#include <opencv2/imgcodecs.hpp>
+
 #include "core/learn/imagecache_torch.h"
 #include "core/util/sha256.h"
 #include "learn/synthdata.h"
@@ -90,6 +92,34 @@ TEST(ImageCache, CancelStopsDecoding) {
     auto out = ImageCache(dir.path / "cache", o).load(requestsFor(dir.path / "photos"), ctx);
     ASSERT_FALSE(out.ok());
     EXPECT_NE(out.error().find("cancel"), std::string::npos);
+}
+
+TEST(ImageCache, FindFramingHasItsOwnFolderAndShowsTheFind) {
+    test::TempDir dir("cache-find");
+    fs::create_directories(dir.path / "photos");
+    cv::Mat photo(600, 800, CV_8UC3, cv::Scalar(205, 205, 200));  // BGR: a plain backdrop
+    photo(cv::Rect(500, 100, 120, 100)).setTo(cv::Scalar(40, 60, 120));  // a small reddish-brown find
+    ASSERT_TRUE(cv::imwrite((dir.path / "photos" / "find.png").string(), photo));
+    const auto req = requestsFor(dir.path / "photos");
+    ImageCacheOptions o;
+    o.canvas = 40;
+    o.framing = Framing::Find;
+    ImageCache framedCache(dir.path / "cache", o);
+    auto framedOut = framedCache.load(req, JobContext{});
+    ASSERT_TRUE(framedOut.ok()) << framedOut.error();
+    o.framing = Framing::Photo;
+    ImageCache wholeCache(dir.path / "cache", o);
+    auto wholeOut = wholeCache.load(req, JobContext{});
+    ASSERT_TRUE(wholeOut.ok()) << wholeOut.error();
+    EXPECT_EQ(framedCache.directory().filename(), "40-find");
+    EXPECT_EQ(wholeCache.directory().filename(), "40");
+    EXPECT_EQ(framedOut->decoded, 1);  // not served from the whole-photo canvases, nor they from it
+    EXPECT_EQ(wholeOut->decoded, 1);
+    // Red channel (plane 0, RGB): mostly the find's 120 when framed, mostly the backdrop's 200 when whole.
+    const double framedRed = framedOut->pixels[0][0].to(torch::kFloat).mean().item<double>();
+    const double wholeRed = wholeOut->pixels[0][0].to(torch::kFloat).mean().item<double>();
+    EXPECT_LT(framedRed, 165.0);
+    EXPECT_GT(wholeRed, 190.0);
 }
 
 TEST(ImageCache, CanvasIsAboutAQuarterLargerThanTheCrop) {

@@ -11,6 +11,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/imaging/imagedecoder.h"
+#include "core/imaging/findframe.h"
+#include "core/learn/canvas.h"
 #include "core/learn/inferencepreprocess.h"
 #include "core/learn/predictor.h"
 #include "core/nn/modelbundle_torch.h"
@@ -239,10 +241,43 @@ TEST_F(PredictorTest, ShorterSidePolicyGeometry) {
     cv::Mat img(200, 300, CV_8UC3, cv::Scalar(10, 20, 30));
     auto c = prep.crop(img);
     EXPECT_EQ(c.size(), cv::Size(224, 224));
-    const auto M = prep.photoToCrop(300, 200);
+    const auto M = prep.photoToCrop(img);
     // The photo's centre (149.5, 99.5) lands on the crop's centre (111.5, 111.5).
     EXPECT_NEAR(M(0, 0) * 149.5 + M(0, 2), 111.5, 1e-9);
     EXPECT_NEAR(M(1, 1) * 99.5 + M(1, 2), 111.5, 1e-9);
+}
+
+TEST_F(PredictorTest, FindFramingCropsToTheFindAndMapsItsCentreToTheCropCentre) {
+    // A dark square find, small in a 1200 x 900 photo of a plain backdrop.
+    cv::Mat photo(900, 1200, CV_8UC3, cv::Scalar(210, 210, 205));
+    const cv::Rect find(700, 200, 150, 150);
+    photo(find).setTo(cv::Scalar(90, 60, 40));
+    nn::BundlePreprocessing pp;
+    pp.inputSize = 64;
+    pp.canvasSize = 80;
+    pp.resizePolicy = "canvas_then_center_crop";
+    pp.framing = "find";
+    learn::InferencePreprocess prep(pp);
+    // Decoded large enough for the find's box to fill the canvas.
+    EXPECT_EQ(prep.decodeLongSide(1200, 900), 80 * learn::kFindDecodeFactor);
+
+    const cv::Rect box = imaging::locateFind(photo);
+    const cv::Mat expected = learn::Canvas::fit(photo(box), 80, nullptr)(cv::Rect(8, 8, 64, 64));
+    const cv::Mat crop = prep.crop(photo);
+    ASSERT_EQ(crop.size(), cv::Size(64, 64));
+    EXPECT_EQ(cv::norm(crop, expected, cv::NORM_INF), 0.0);
+    // Most of the crop is the find (the whole photo would show it as a 10 px square).
+    const cv::Scalar mean = cv::mean(crop);
+    EXPECT_LT(mean[0], 140.0) << mean;
+
+    const auto M = prep.photoToCrop(photo);
+    const cv::Point2d c(find.x + find.width / 2.0 - 0.5, find.y + find.height / 2.0 - 0.5);
+    EXPECT_NEAR(M(0, 0) * c.x + M(0, 2), 31.5, 1.5);
+    EXPECT_NEAR(M(1, 1) * c.y + M(1, 2), 31.5, 1.5);
+
+    pp.framing = "photo";
+    const cv::Scalar whole = cv::mean(learn::InferencePreprocess(pp).crop(photo));
+    EXPECT_GT(whole[0], 190.0) << whole;
 }
 
 TEST_F(PredictorTest, BadBundleIsNamed) {

@@ -100,6 +100,9 @@ TEST(Trainer, TrainsAProjectAndWritesModelCardAndRun) {
     EXPECT_EQ(model->manifest.preprocessing.inputSize, 32);
     EXPECT_EQ(model->manifest.preprocessing.resizePolicy, "canvas_then_center_crop");
     EXPECT_EQ(model->manifest.preprocessing.canvasSize, ImageCache::canvasForCrop(32));
+    EXPECT_EQ(model->manifest.preprocessing.framing, "find");  // the default: prediction frames photos the same way
+    EXPECT_EQ(model->manifest.formatVersion, 2);
+    EXPECT_EQ(model->runcard["options"]["framing"], "find");
     EXPECT_FLOAT_EQ(model->manifest.preprocessing.mean[0], 0.485f);
     EXPECT_EQ(model->runcard["run"], "first");
     EXPECT_EQ(model->runcard["dataset"].size(), 18u);
@@ -139,6 +142,18 @@ TEST(Trainer, RefusesBadOptionsAndTooFewClasses) {
     o = quick();
     o.augmentation = "wild";
     EXPECT_NE(Trainer::validate(o).error().find("wild"), std::string::npos);
+    o = quick();
+    o.batchSize = 1;
+    EXPECT_NE(Trainer::validate(o).error().find("batch size"), std::string::npos);
+    o.batchSize = 0;  // automatic
+    EXPECT_TRUE(Trainer::validate(o).ok());
+    EXPECT_EQ(TrainOptions::defaults().batchSize, 0);
+    EXPECT_EQ(Trainer::automaticBatch(128), 16);
+    EXPECT_EQ(Trainer::automaticBatch(1999), 16);
+    EXPECT_EQ(Trainer::automaticBatch(2000), 32);
+    o = quick();
+    o.framing = "sideways";
+    EXPECT_NE(Trainer::validate(o).error().find("unknown framing 'sideways'"), std::string::npos);
     o = quick();
     o.mode = "linear-probe";
     EXPECT_FALSE(Trainer::validate(o).ok());  // needs pretrained weights

@@ -64,6 +64,31 @@ TEST_F(BundleTest, RoundTripGivesIdenticalLogits) {
     EXPECT_TRUE(loaded->model->forward(x).equal(model->forward(x)));
 }
 
+TEST_F(BundleTest, FramingOnTheFindIsFormatVersionTwoAndUnknownFramingsAreRefused) {
+    ResNet model(Architecture::ResNet18, 2);
+    auto manifest = manifestFor(2);
+    manifest.preprocessing.framing = "find";
+    ASSERT_TRUE(ModelBundleIO::save(path("find.tessera-model"), model, manifest).ok());
+    auto m = ModelBundle::readManifest(path("find.tessera-model"));
+    ASSERT_TRUE(m.ok()) << m.error();
+    EXPECT_EQ(m->preprocessing.framing, "find");
+    EXPECT_EQ(m->formatVersion, 2);  // an older Tessera refuses it instead of predicting on whole photos
+
+    auto json = nlohmann::json::parse(ModelBundle::manifestToJson(*m));
+    json.erase("format_version");
+    json["format_version"] = 1;
+    json["preprocessing"].erase("framing");  // a version-1 bundle: the whole photo
+    auto old = ModelBundle::manifestFromJson(json.dump(), "old.tessera-model");
+    ASSERT_TRUE(old.ok()) << old.error();
+    EXPECT_EQ(old->preprocessing.framing, "photo");
+
+    json["preprocessing"]["framing"] = "sideways";
+    auto bad = ModelBundle::manifestFromJson(json.dump(), "odd.tessera-model");
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().find("odd.tessera-model"), std::string::npos) << bad.error();
+    EXPECT_NE(bad.error().find("framing 'sideways'"), std::string::npos) << bad.error();
+}
+
 TEST_F(BundleTest, ManifestReadsWithoutTheNetwork) {
     ResNet model(Architecture::ResNet18, 2);
     ASSERT_TRUE(ModelBundleIO::save(path("a.tessera-model"), model, manifestFor(2)).ok());

@@ -163,7 +163,12 @@ TEST(UiTrainForm, ExplainsModesAndBuildsOptions) {
     EXPECT_EQ(back.imageSize, 32);
     EXPECT_EQ(back.batchSize, 4);
     EXPECT_EQ(back.lr, 0.0);  // automatic: the trainer picks Trainer::defaultLr
+    EXPECT_EQ(back.framing, "find");  // the default: centred on the find
     EXPECT_TRUE(learn::Trainer::validate(back).ok());
+    o.framing = "photo";
+    form.setOptions(o);
+    EXPECT_EQ(form.options().framing, "photo");
+    o.framing = "find";
 
     // A linear probe needs pretrained weights: with none on this computer the form says so in plain words.
     o.mode = "linear-probe";
