@@ -29,7 +29,7 @@ if ! "$cli" weights download resnet18 --quiet; then
   echo "quickstart: no pretrained weights (offline?): training from scratch. To fine-tune later, get them with"
   echo "  $cli weights download resnet18   (or, offline: $cli weights import resnet18 FILE)"
 fi
-"$cli" train "$demo" --weights auto --arch resnet18 --epochs 8 --size 96 --batch 32 --aug light --seed 1 --quiet
+"$cli" train "$demo" --weights auto --arch resnet18 --epochs 32 --size 112 --seed 1 --quiet
 # A fresh file: rows of an older model are not resumed. The project's active model labels the photos.
 rm -f "$demo/predictions.csv" "$demo/predictions.csv.done"
 "$cli" predict "$demo" --out "$demo/predictions.csv" --quiet
