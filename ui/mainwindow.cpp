@@ -9,6 +9,7 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListView>
@@ -31,6 +32,7 @@
 #include "core/demo/demogenerator.h"
 #include "core/learn/deviceinfo.h"
 #include "core/project/projectlocation.h"
+#include "core/project/projectstore.h"
 #include "ui/datasetview.h"
 #include "ui/imagelistmodel.h"
 #include "ui/importexport.h"
@@ -299,7 +301,39 @@ void MainWindow::openDemo() {
     }));
 }
 
+bool MainWindow::offerMovedProject(const std::filesystem::path& root) {
+    const auto missing = project::ProjectStore::projectsWithMissingPhotos();
+    if (missing.empty()) return true;
+    const auto native = [](const std::filesystem::path& p) {
+        return QDir::toNativeSeparators(QString::fromStdString(p.string()));
+    };
+    QStringList choices;
+    for (const auto& m : missing) choices << native(m.photoRoot);
+    const QString fresh = tr("None of these: start a new project");
+    choices << fresh;
+    bool ok = false;
+    const QString picked = QInputDialog::getItem(
+        this, tr("Were These Photos Moved?"),
+        tr("“%1” has no project yet, but Tessera keeps the project of a photo folder that is no longer where it "
+           "was.\n\nIf these are the same photos, moved or renamed, their labels, trainings and models can come "
+           "along:").arg(native(root)),
+        choices, 0, /*editable=*/false, &ok);
+    if (!ok) return false;
+    if (picked == fresh) return true;
+    const auto from = missing[size_t(choices.indexOf(picked))].photoRoot;
+    auto moved = project::repointUserProject(from, root);
+    if (!moved) {
+        QMessageBox::warning(this, tr("Cannot Take the Project Along"), QString::fromStdString(moved.error()));
+        return false;
+    }
+    return true;
+}
+
 void MainWindow::openInteractive(const QString& folder) {
+    // Photos whose project is kept per user and that were moved or renamed: offer to take that project along.
+    if (QFileInfo(folder).isDir() && !project::findProject(QDir(folder).absolutePath().toStdString()) &&
+        !offerMovedProject(QDir(folder).absolutePath().toStdString()))
+        return;
     // A folder Tessera may not write to (a read-only share, a DVD, another user's archive) can still be a project:
     // its data goes to the per-user location and the photos are read where they are. Ask before the first time.
     const std::filesystem::path root = QDir(folder).absolutePath().toStdString();
@@ -331,6 +365,14 @@ void MainWindow::openInteractive(const QString& folder) {
             text += tr("\n\nThe damaged file is kept as:\n%1").arg(native(store.damagedKeptAs()));
         QMessageBox::warning(this, tr("Project Database Restored"), text);
     }
+    if (!store.copiedFrom().empty())
+        QMessageBox::information(
+            this, tr("Read-Only Project"),
+            tr("The project in “%1” cannot be changed where it is (a read-only folder or disc).\n\nTessera copied its "
+               "labels, trainings and models to your user folder and works there:\n%2\n\nNothing is written into "
+               "the photo folder.")
+                .arg(QDir::toNativeSeparators(folder),
+                     QDir::toNativeSeparators(QString::fromStdString(store.dataDir().string()))));
 }
 
 void MainWindow::openFolderDialog() {

@@ -3,6 +3,8 @@
 // menus, and a status bar with the device, the project's counts and the progress of a running scan.
 #include <QMainWindow>
 
+#include <filesystem>
+
 class QAction;
 class QActionGroup;
 class QLabel;
@@ -33,6 +35,9 @@ public:
 
     // Opens (or creates) the project in `folder` and starts a scan. On failure shows nothing when `error` is given.
     bool openProject(const QString& folder, QString* error = nullptr);
+    // Opens `folder` as the Open menu does: asks first where a question is due (photos moved away from their
+    // per-user project, a read-only folder) and shows failures and notices in message boxes.
+    void openInteractive(const QString& folder);
     // Where the demo project is generated on first use: $TESSERA_DEMO_DIR when set (as packaging/quickstart.sh
     // uses it for the CLI, so both open the same demo; tests point it at a temp folder), else a user-writable
     // application data folder.
@@ -60,7 +65,9 @@ private:
     void createMenus();
     void createStatusBar();
     void openFolderDialog();
-    void openInteractive(const QString& folder);
+    // For a folder without a project: when per-user projects have lost their photo folder, asks whether these are
+    // those photos, moved, and re-points the chosen one (repointUserProject). False when the user cancelled.
+    bool offerMovedProject(const std::filesystem::path& root);
     void rebuildRecentMenu();
     void updateTitle();
     void updateCounts();

@@ -89,7 +89,11 @@ int runScan(const ScanArgs& args) {
         if (!store->damagedKeptAs().empty()) std::cout << "; the damaged file is kept as " << store->damagedKeptAs().string();
         std::cout << "\n";
     }
-    if (!where->inPhotoFolder)
+    if (!store->copiedFrom().empty())
+        std::cout << "The project in " << store->copiedFrom().string() << " cannot be written there: working on a "
+                  << "copy of it in " << store->dataDir().string() << "; nothing is written into "
+                  << where->photoRoot.string() << "\n";
+    else if (!where->inPhotoFolder)
         std::cout << "Project data kept outside the photo folder, in " << where->dataDir.string() << " ("
                   << (args.keepOutside ? "as asked" : "the photo folder is read-only")
                   << "); nothing is written into " << where->photoRoot.string() << "\n";

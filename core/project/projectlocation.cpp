@@ -51,8 +51,12 @@ bool folderIsWritable(const fs::path& folder) {
 
 std::optional<ProjectLocation> findProject(const fs::path& photoRoot) {
     const fs::path root = normalisedRoot(photoRoot);
-    if (hasDatabase(root / ".tessera")) return ProjectLocation{root, root / ".tessera", true};
-    if (const fs::path user = userProjectDirFor(root); hasDatabase(user)) return ProjectLocation{root, user, false};
+    const fs::path user = userProjectDirFor(root);
+    if (hasDatabase(root / ".tessera")) {
+        if (!folderIsWritable(root / ".tessera") && hasDatabase(user)) return ProjectLocation{root, user, false};
+        return ProjectLocation{root, root / ".tessera", true};
+    }
+    if (hasDatabase(user)) return ProjectLocation{root, user, false};
     return std::nullopt;
 }
 
@@ -83,6 +87,49 @@ Expected<ProjectLocation> locateProject(const fs::path& photoRoot, ProjectPlace 
     if (folderIsWritable(root) || (fs::is_directory(inFolder.dataDir, ec) && folderIsWritable(inFolder.dataDir)))
         return inFolder;
     return perUser;
+}
+
+Expected<ProjectLocation> userCopyOfProject(const ProjectLocation& readOnly) {
+    const fs::path target = userProjectDirFor(readOnly.photoRoot);
+    if (hasDatabase(target)) return ProjectLocation{readOnly.photoRoot, target, false};
+    std::error_code ec;
+    const fs::path partial = target.string() + ".partial";
+    fs::remove_all(partial, ec);  // a copy cut off earlier
+    fs::create_directories(partial, ec);
+    const auto fail = [&](const std::string& what, const std::error_code& why) -> Expected<ProjectLocation> {
+        std::error_code ignored;
+        fs::remove_all(partial, ignored);
+        return makeError("cannot copy the read-only project '" + readOnly.dataDir.string() + "' to '" +
+                         target.string() + "': " + what + ": " + why.message());
+    };
+    if (ec) return fail("cannot create " + partial.string(), ec);
+    for (auto it = fs::recursive_directory_iterator(readOnly.dataDir, ec); !ec && it != fs::end(it); it.increment(ec)) {
+        const fs::path rel = it->path().lexically_relative(readOnly.dataDir);
+        const fs::path top = rel.begin() != rel.end() ? *rel.begin() : fs::path();
+        const bool cache = top == "cache" || top == "embeddings" || top == "thumbs";
+        if (cache || it->path().filename() == "project.db-shm") {  // remade when needed
+            if (it->is_directory(ec)) it.disable_recursion_pending();
+            continue;
+        }
+        const fs::path to = partial / rel;
+        if (it->is_directory(ec)) fs::create_directories(to, ec);
+        else if (it->is_regular_file(ec)) fs::copy_file(it->path(), to, ec);
+        else continue;  // links and other special files are not project data
+        if (ec) return fail("cannot copy " + it->path().string(), ec);
+    }
+    if (ec) return fail("cannot read " + readOnly.dataDir.string(), ec);
+    // A copy keeps the read-only modes of its source; the working copy must be writable.
+    for (auto it = fs::recursive_directory_iterator(partial, ec); !ec && it != fs::end(it); it.increment(ec)) {
+        const bool folder = it->is_directory(ec);
+        fs::permissions(it->path(), fs::perms::owner_read | fs::perms::owner_write |
+                                        (folder ? fs::perms::owner_exec : fs::perms::none),
+                        fs::perm_options::add, ec);
+    }
+    fs::permissions(partial, fs::perms::owner_all, fs::perm_options::add, ec);
+    if (ec) return fail("cannot make the copy writable", ec);
+    fs::rename(partial, target, ec);
+    if (ec) return fail("cannot move " + partial.string() + " into place", ec);
+    return ProjectLocation{readOnly.photoRoot, target, false};
 }
 
 Expected<ProjectLocation> repointUserProject(const fs::path& oldRoot, const fs::path& newRoot) {

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <system_error>
 
 #include "core/project/projectbackup.h"
@@ -226,6 +227,28 @@ std::string restoreHint(const std::vector<fs::path>& backups, const fs::path& ro
 
 }  // namespace
 
+std::vector<ProjectLocation> ProjectStore::projectsWithMissingPhotos() {
+    std::vector<ProjectLocation> out;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(userProjectsDir(), ec)) {
+        const fs::path db = entry.path() / "project.db";
+        if (!fs::is_regular_file(db, ec)) continue;
+        try {
+            SQLite::Database read(db.string(), SQLite::OPEN_READONLY);
+            SQLite::Statement q(read, "SELECT value FROM settings WHERE key = ?");
+            q.bind(1, kPhotoRootKey);
+            if (!q.executeStep()) continue;
+            const fs::path photoRoot = q.getColumn(0).getString();
+            if (!photoRoot.empty() && !fs::exists(photoRoot, ec) && userProjectDirFor(photoRoot) == entry.path())
+                out.push_back({photoRoot, entry.path(), false});
+        } catch (const std::exception&) {
+            continue;  // not a project, damaged, or locked: not a candidate
+        }
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.photoRoot < b.photoRoot; });
+    return out;
+}
+
 ProjectStore::ProjectStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 ProjectStore::ProjectStore(ProjectStore&&) noexcept = default;
 ProjectStore& ProjectStore::operator=(ProjectStore&&) noexcept = default;
@@ -239,6 +262,16 @@ Expected<ProjectStore> ProjectStore::open(const fs::path& root, bool create) {
 
 Expected<ProjectStore> ProjectStore::open(const ProjectLocation& where, bool create) {
     std::error_code ec;
+    // A project whose folder cannot be written (copied onto a DVD, on a read-only share) is worked on in a per-user
+    // copy; its photo folder is never written. (A read-only project.db in a writable folder is a permission to fix:
+    // opening it names the file.)
+    if (where.inPhotoFolder && fs::exists(where.dataDir / "project.db", ec) && !folderIsWritable(where.dataDir)) {
+        auto copy = userCopyOfProject(where);
+        if (!copy) return copy.takeError();
+        auto store = open(*copy, create);
+        if (store) store->impl_->copiedFrom = where.dataDir;
+        return store;
+    }
     const fs::path& root = where.photoRoot;
     const fs::path& dataDir = where.dataDir;
     const fs::file_status dataStatus = fs::status(dataDir, ec);
@@ -308,6 +341,7 @@ fs::path ProjectStore::databasePath() const { return impl_->dbPath; }
 int ProjectStore::schemaVersion() const { return impl_->schemaVersion; }
 std::vector<fs::path> ProjectStore::backups() const { return databaseBackups(impl_->dataDir); }
 const fs::path& ProjectStore::restoredFrom() const { return impl_->restoredFrom; }
+const fs::path& ProjectStore::copiedFrom() const { return impl_->copiedFrom; }
 
 Status ProjectStore::backUpIfDue() const {
     // A healthy database with something in it gets a fresh copy when the newest is older than the interval.

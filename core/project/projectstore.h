@@ -51,6 +51,10 @@ public:
     static Expected<ProjectStore> open(const std::filesystem::path& root, bool create = true);
     static Expected<ProjectStore> open(const ProjectLocation& where, bool create = true);
     static constexpr const char* kPhotoRootKey = "photo_root";  // setting of a project kept outside its photos
+    // The per-user projects (in userProjectsDir()) whose recorded photo folder no longer exists: photos that were
+    // moved or renamed, whose project repointUserProject can take along. photoRoot is the recorded, old folder.
+    // Read without changing anything; folders that are not readable projects are left out.
+    static std::vector<ProjectLocation> projectsWithMissingPhotos();
 
     ProjectStore(ProjectStore&&) noexcept;
     ProjectStore& operator=(ProjectStore&&) noexcept;
@@ -69,6 +73,10 @@ public:
     Status backUpIfDue() const;  // what opening does; the GUI also calls it when a project is closed
     const std::filesystem::path& restoredFrom() const;
     const std::filesystem::path& damagedKeptAs() const;
+    // The read-only project data (<root>/.tessera on a DVD or a read-only share) that this opening found in the
+    // photo folder and worked on in a per-user copy (userCopyOfProject): dataDir() is that copy. Empty otherwise,
+    // also for later openings, which find the copy directly.
+    const std::filesystem::path& copiedFrom() const;
 
     // --- images ---
     Expected<std::vector<ImageRecord>> images() const;  // ordered by relPath

@@ -31,6 +31,7 @@ struct ProjectStore::Impl {
     int schemaVersion = 0;
     std::filesystem::path restoredFrom;   // the backup put in place of a missing or damaged database on opening
     std::filesystem::path damagedKeptAs;  // where that damaged database was moved
+    std::filesystem::path copiedFrom;     // the read-only project data this store works on a copy of
 
     std::string dbName() const { return dbPath.string(); }
 

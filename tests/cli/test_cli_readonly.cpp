@@ -108,6 +108,38 @@ TEST_F(CliReadOnlyFolder, ScanLabelTrainAndPredictWriteNothingIntoIt) {
     EXPECT_TRUE(fs::is_directory(data / "runs"));
 }
 
+// A project made in its photo folder and then put where it cannot be written (burnt on a DVD with its photos, moved
+// to a read-only share): the CLI works on a per-user copy, says so once, and the folder does not change.
+TEST_F(CliReadOnlyFolder, AProjectThatCannotBeWrittenIsWorkedOnInACopy) {
+    photos_ = dir_ / "archive-dvd";
+    const fs::path projects = dir_ / "user-projects";
+    env_ = "TESSERA_PROJECTS_DIR=" + tessera::clitest::quote(projects.string());
+    ASSERT_EQ(run({"make-demo", photos_.string(), "--per-class", "3"}).rc, 0);
+    ASSERT_EQ(run({"scan", photos_.string()}).rc, 0);
+    ASSERT_TRUE(fs::exists(photos_ / ".tessera" / "project.db"));
+    setWritable(photos_, false);
+    const auto before = snapshot(photos_);
+
+    auto r = run({"scan", photos_.string()});
+    ASSERT_EQ(r.rc, 0) << r.err;
+    EXPECT_NE(r.out.find("cannot be written there: working on a copy of it in " + projects.string()),
+              std::string::npos) << r.out;
+    r = run({"train", photos_.string(), "--weights", "none", "--epochs", "1", "--size", "32", "--batch", "4",
+             "--threads", "1", "--quiet"});
+    ASSERT_EQ(r.rc, 0) << r.err;
+    const fs::path predictions = dir_ / "predictions.csv";
+    r = run({"predict", photos_.string(), "--out", predictions.string(), "-q"});  // the copy's active model
+    ASSERT_EQ(r.rc, 0) << r.err;
+    const std::string rows = tessera::clitest::slurp(predictions);
+    EXPECT_EQ(std::count(rows.begin(), rows.end(), '\n'), 13) << rows;  // header + 12 photos
+    r = run({"stats", photos_.string(), "--json"});
+    ASSERT_EQ(r.rc, 0) << r.err;
+    EXPECT_NE(r.out.find("\"labelled\": 12"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(projects.string()), std::string::npos) << "the active model is the copy's run: " << r.out;
+
+    EXPECT_EQ(snapshot(photos_), before) << "the read-only project folder changed";
+}
+
 TEST_F(CliReadOnlyFolder, KeepOutsideKeepsAWritableFolderUntouchedToo) {
     photos_ = dir_ / "photos";
     env_ = "TESSERA_PROJECTS_DIR=" + tessera::clitest::quote((dir_ / "user-projects").string());

@@ -20,6 +20,7 @@ namespace fs = std::filesystem;
 using namespace tessera::project;
 using tessera::project::testing::TempDir;
 using tessera::project::testing::runUnprivileged;
+using tessera::project::testing::ScopedEnv;
 
 namespace {
 
@@ -432,20 +433,15 @@ protected:
                         fs::perm_options::remove);
         fs::permissions(root, fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write,
                         fs::perm_options::remove);
-        const char* old = std::getenv("TESSERA_PROJECTS_DIR");
-        savedProjectsDir = old ? std::optional<std::string>(old) : std::nullopt;
-        ::setenv("TESSERA_PROJECTS_DIR", (dir.path() / "user-projects").c_str(), 1);
     }
     void TearDown() override {
-        if (savedProjectsDir) ::setenv("TESSERA_PROJECTS_DIR", savedProjectsDir->c_str(), 1);
-        else ::unsetenv("TESSERA_PROJECTS_DIR");
         fs::permissions(root, fs::perms::owner_all, fs::perm_options::add);
         fs::permissions(root / "bowls", fs::perms::owner_all, fs::perm_options::add);
     }
 
     TempDir dir;
     fs::path root = dir.path() / "photos";
-    std::optional<std::string> savedProjectsDir;
+    ScopedEnv projectsDir{"TESSERA_PROJECTS_DIR", (dir.path() / "user-projects").string()};
 };
 
 TEST_F(ReadOnlyPhotoFolder, ItsProjectIsKeptPerUserAndFoundAgain) {
@@ -478,8 +474,14 @@ TEST_F(ReadOnlyPhotoFolder, KeepingItInThePhotoFolderIsRefusedByName) {
 
 TEST_F(ReadOnlyPhotoFolder, MovedPhotosTakeTheirProjectAlong) {
     { ASSERT_TRUE(ProjectStore::open(root).value().addClass("bowl").ok()); }
+    EXPECT_TRUE(ProjectStore::projectsWithMissingPhotos().empty());
     const fs::path moved = dir.path() / "archive-2026";
     fs::rename(root, moved);
+    // What the GUI offers when a folder without a project is opened: the project whose photos went missing.
+    const auto missing = ProjectStore::projectsWithMissingPhotos();
+    ASSERT_EQ(missing.size(), 1u);
+    EXPECT_EQ(missing[0].photoRoot, root);
+    EXPECT_EQ(missing[0].dataDir, userProjectDirFor(root));
     auto where = repointUserProject(root, moved);
     ASSERT_TRUE(where.ok()) << where.error();
     EXPECT_FALSE(findProject(root).has_value());
@@ -488,8 +490,52 @@ TEST_F(ReadOnlyPhotoFolder, MovedPhotosTakeTheirProjectAlong) {
     EXPECT_EQ(store->dataDir(), userProjectDirFor(moved));
     EXPECT_EQ(store->setting(ProjectStore::kPhotoRootKey).value(), moved.string());
     EXPECT_EQ(store->classes().value().size(), 1u);
+    EXPECT_TRUE(ProjectStore::projectsWithMissingPhotos().empty());
     fs::rename(moved, root);  // for TearDown
     EXPECT_FALSE(repointUserProject(dir.path() / "nowhere", root).ok());
+}
+
+// A project made elsewhere and then put where it cannot be written (a DVD, a read-only share): it opens on a
+// per-user working copy, labels, runs and the active model kept. (tests/cli/test_cli_readonly.cpp checks that
+// nothing in the photo folder changes.)
+TEST(ProjectStore, AReadOnlyProjectIsWorkedOnInAPerUserCopy) {
+    TempDir dir;
+    const fs::path root = dir.path() / "photos";
+    fs::create_directories(root / "bowls");
+    std::ofstream(root / "bowls" / "a.jpg") << "not really a photo";
+    {
+        ProjectStore store = openStore(root);
+        ASSERT_TRUE(store.addClass("bowl").ok());
+        fs::create_directories(store.dataDir() / "runs" / "first");
+        std::ofstream(store.dataDir() / "runs" / "first" / "model.tessera-model") << "model bytes";
+        ASSERT_TRUE(store.setActiveModel(store.dataDir() / "runs" / "first" / "model.tessera-model").ok());
+        fs::create_directories(store.dataDir() / "cache" / "160");
+        std::ofstream(store.dataDir() / "cache" / "160" / "x.bin") << "cached canvas";
+    }
+    ScopedEnv projects("TESSERA_PROJECTS_DIR", (dir.path() / "user-projects").string());
+    const auto noWrite = fs::perms::owner_write | fs::perms::group_write | fs::perms::others_write;
+    fs::permissions(root / ".tessera", noWrite, fs::perm_options::remove);  // TempDir puts the permissions back
+    EXPECT_FALSE(folderIsWritable(root / ".tessera"));
+    {
+        auto store = ProjectStore::open(root, /*create=*/false);
+        ASSERT_TRUE(store.ok()) << store.error();
+        EXPECT_FALSE(store->inPhotoFolder());
+        EXPECT_EQ(store->copiedFrom(), root / ".tessera");
+        EXPECT_EQ(store->dataDir(), userProjectDirFor(root));
+        EXPECT_EQ(store->classes().value().size(), 1u);
+        EXPECT_EQ(store->activeModel().value(), store->dataDir() / "runs" / "first" / "model.tessera-model");
+        EXPECT_TRUE(fs::exists(store->dataDir() / "runs" / "first" / "model.tessera-model"));
+        EXPECT_FALSE(fs::exists(store->dataDir() / "cache"));  // remade when needed
+        ASSERT_TRUE(store->addClass("jar").ok());                  // the copy is writable
+    }
+    {
+        auto again = ProjectStore::open(root, /*create=*/true);  // finds the copy: copied once, work kept
+        ASSERT_TRUE(again.ok()) << again.error();
+        EXPECT_TRUE(again->copiedFrom().empty());
+        EXPECT_EQ(again->dataDir(), userProjectDirFor(root));
+        EXPECT_EQ(again->classes().value().size(), 2u);
+    }
+    EXPECT_EQ(findProject(root)->dataDir, userProjectDirFor(root));
 }
 
 TEST(ProjectStore, AWritableFolderKeepsItsProjectInside) {

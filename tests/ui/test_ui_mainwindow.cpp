@@ -5,14 +5,19 @@
 #include <QMenu>
 #include <QMenuBar>
 
+#include <QApplication>
+#include <QInputDialog>
 #include <QLabel>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTest>
+#include <QTimer>
 #include <QTreeWidget>
 
 #include <qcustomplot.h>
 
+#include "core/project/projectlocation.h"
+#include "core/project/projectstore.h"
 #include "ui/datasetview.h"
 #include "ui/imagelistmodel.h"
 #include "ui/importexport.h"
@@ -136,3 +141,42 @@ TEST_F(UiMainWindow, ReopeningIsIncrementalAndKeepsLabels) {
 }
 
 }  // namespace
+
+// Photos whose project is kept per user (a read-only share, or --keep-outside) were moved: opening them in the GUI
+// offers the project that lost its folder, and taking it keeps the labels (what 'tessera-cli scan --moved-from' does).
+TEST_F(UiMainWindow, MovedPhotosAreOfferedTheProjectTheyLeftBehind) {
+    uitest::TempDir users{"user-projects"};
+    const QByteArray saved = qgetenv("TESSERA_PROJECTS_DIR");
+    qputenv("TESSERA_PROJECTS_DIR", QByteArray::fromStdString(users.path().string()));
+    const std::filesystem::path before = dir.path(), moved = dir.path().string() + "-moved";
+    {
+        auto where = project::locateProject(before, project::ProjectPlace::UserFolder);
+        ASSERT_TRUE(where.ok()) << where.error();
+        auto store = project::ProjectStore::open(*where, true);
+        ASSERT_TRUE(store.ok()) << store.error();
+        ASSERT_TRUE(store->addClass("bowl").ok());
+    }
+    std::filesystem::rename(before, moved);
+    QStringList offered;
+    QTimer::singleShot(0, [&] {
+        auto* dialog = qobject_cast<QInputDialog*>(QApplication::activeModalWidget());
+        if (!dialog) return;
+        offered = dialog->comboBoxItems();
+        dialog->setTextValue(offered.value(0));
+        dialog->accept();
+    });
+    QSignalSpy finished(window->document(), &ProjectDocument::scanFinished);
+    window->openInteractive(QString::fromStdString(moved.string()));
+    ASSERT_EQ(offered.size(), 2) << offered.join(" | ").toStdString();  // the old folder, or a new project
+    EXPECT_EQ(offered[0].toStdString(), before.string());
+    ASSERT_TRUE(window->document()->isOpen());
+    EXPECT_EQ(window->document()->store().dataDir(), project::userProjectDirFor(moved));
+    ASSERT_TRUE(finished.wait(30000));
+    bool kept = false;  // the class made before the move, beside those the scan takes from the folders
+    for (const auto& c : window->document()->store().classes().value()) kept = kept || c.name == "bowl";
+    EXPECT_TRUE(kept);
+    window->closeProject();
+    std::filesystem::rename(moved, before);
+    if (saved.isNull()) qunsetenv("TESSERA_PROJECTS_DIR");
+    else qputenv("TESSERA_PROJECTS_DIR", saved);
+}
