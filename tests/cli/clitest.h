@@ -3,6 +3,8 @@
 // command line, and the exit code with stdout and stderr captured to files in that folder.
 #include <sys/wait.h>
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -63,5 +65,36 @@ inline Result runCli(const std::vector<std::string>& args, const std::filesystem
     for (const auto& a : args) cmd += " " + quote(a);
     return runShell(cmd, dir);
 }
+
+// A fixture for tests that work on a small generated demo collection: a temporary folder (removed afterwards) with
+// make-demo's photos in <dir>/demo, scanned into a project when asked.
+class DemoFolderTest : public ::testing::Test {
+protected:
+    DemoFolderTest(std::string prefix, int perClass, int seed, bool scanned)
+        : prefix_(std::move(prefix)), perClass_(perClass), seed_(seed), scanned_(scanned) {}
+    void SetUp() override {
+        dir_ = makeTempDir(prefix_);
+        demo_ = (dir_ / "demo").string();
+        const Result made = run({"make-demo", demo_, "--per-class", std::to_string(perClass_), "--seed",
+                                 std::to_string(seed_)});
+        ASSERT_EQ(made.rc, 0) << made.err;
+        if (!scanned_) return;
+        const Result scan = run({"scan", demo_, "--threads", "2"});
+        ASSERT_EQ(scan.rc, 0) << scan.err;
+    }
+    void TearDown() override {
+        std::error_code ec;
+        std::filesystem::remove_all(dir_, ec);
+    }
+    Result run(const std::vector<std::string>& args) { return runCli(args, dir_); }
+
+    std::filesystem::path dir_;
+    std::string demo_;
+
+private:
+    std::string prefix_;
+    int perClass_, seed_;
+    bool scanned_;
+};
 
 }  // namespace tessera::clitest

@@ -27,26 +27,11 @@ using tessera::clitest::quote;
 using tessera::clitest::Result;
 using tessera::clitest::slurp;
 
-class FewShotCli : public ::testing::Test {
+class FewShotCli : public tessera::clitest::DemoFolderTest {
 protected:
-    void SetUp() override {
-        dir_ = tessera::clitest::makeTempDir("tessera-cli-fewshot");
-        demo_ = (dir_ / "demo").string();
-        ASSERT_EQ(run({"make-demo", demo_, "--per-class", "4", "--seed", "3"}).rc, 0);
-        ASSERT_EQ(run({"scan", demo_}).rc, 0);
-    }
-    void TearDown() override {
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
-    }
-    Result run(const std::vector<std::string>& args) {
-        return tessera::clitest::runCli(args, dir_);
-    }
+    FewShotCli() : DemoFolderTest("tessera-cli-fewshot", 4, 3, /*scanned=*/true) {}
     Result shell(const std::string& cmd) { return tessera::clitest::runShell(cmd, dir_); }
     project::ProjectStore store() { return project::ProjectStore::open(demo_, false).value(); }
-
-    fs::path dir_;
-    std::string demo_;
 };
 
 }  // namespace

@@ -19,24 +19,10 @@ using tessera::clitest::slurp;
 
 namespace {
 
-class CliHostile : public ::testing::Test {
+class CliHostile : public tessera::clitest::DemoFolderTest {
 protected:
-    void SetUp() override {
-        dir_ = tessera::clitest::makeTempDir("tessera-cli-hostile");
-        demo_ = (dir_ / "demo").string();
-        ASSERT_EQ(run({"make-demo", demo_, "--per-class", "3", "--seed", "5"}).rc, 0);
-        const Result scanned = run({"scan", demo_, "--threads", "2"});
-        ASSERT_EQ(scanned.rc, 0) << scanned.err;
-    }
-    void TearDown() override {
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
-    }
-    Result run(const std::vector<std::string>& args) { return tessera::clitest::runCli(args, dir_); }
+    CliHostile() : DemoFolderTest("tessera-cli-hostile", 3, 5, /*scanned=*/true) {}
     fs::path db() const { return fs::path(demo_) / ".tessera" / "project.db"; }
-
-    fs::path dir_;
-    std::string demo_;
 };
 
 }  // namespace
