@@ -23,6 +23,7 @@
 #include "core/project/csvio.h"
 #include "core/project/csvreader.h"
 #include "core/project/imagefolderexport.h"
+#include "core/util/atomicfile.h"
 #include "ui/projectdocument.h"
 
 namespace tessera::ui {
@@ -218,15 +219,8 @@ ImportExport::Outcome ImportExport::exportModel(const QString& outPath) {
     } else if (suffix == QLatin1String("onnx")) {
         st = nn::OnnxExporter::convertFile(s(bundle), s(outPath), "");
     } else if (suffix == QLatin1String("tessera-model")) {
-        // A copy beside the target renamed over it: the save dialog already asked before replacing a file.
-        const QString temp = outPath + QStringLiteral(".part");
-        QFile::remove(temp);
-        QFile src(bundle);
-        if (!src.copy(temp)) st = makeError(s(src.errorString()));
-        else if (QFile::exists(outPath) && !QFile::remove(outPath))
-            st = makeError("the existing file cannot be replaced");
-        else if (!QFile::rename(temp, outPath)) st = makeError("cannot rename " + s(temp));
-        if (!st.ok()) QFile::remove(temp);
+        // The save dialog already asked before replacing a file; a failed copy leaves the old one as it was.
+        st = util::copyFileAtomically(s(bundle), s(outPath));
     } else {
         return {false, tr("Could not export the model to %1: choose a name ending in .tessera-model, .pth or .onnx.")
                            .arg(name), {}};

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -180,9 +181,11 @@ Expected<CachedImages> ImageCache::load(const std::vector<CacheRequest>& request
             index[hashes[size_t(i)]] = Slot{next++, out.boxes[size_t(i)]};
         }
         data.flush();
-        if (!data) return makeError("cannot write the image cache " + dataFile.string());
+        // Canvases appended past the index are never read: a failed write here only costs the next decode.
+        if (!data) out.notSaved = "cannot save the image cache " + dataFile.string() + ": " + std::strerror(errno);
         data.close();
-        if (auto st = writeIndex(indexFile, C, idx); !st) return st.takeError();
+        if (out.notSaved.empty())
+            if (auto st = writeIndex(indexFile, C, idx); !st) out.notSaved = st.error();
     }
     return out;
 }
@@ -239,7 +242,12 @@ Expected<CacheCompaction> ImageCache::compact(const std::unordered_set<std::stri
             fresh.slots[hash] = Slot{next++, old.slots.at(hash).box};
         }
         out.flush();
-        if (!out) return makeError("cannot write the image cache " + newData.string());
+        if (!out) {
+            const std::string why = std::strerror(errno);
+            out.close();
+            fs::remove(newData, ec);  // the old file and index are untouched
+            return makeError("cannot write the image cache " + newData.string() + ": " + why);
+        }
     }
     if (auto st = writeIndex(indexFile, C, fresh); !st) return st.takeError();
     fs::remove(oldData, ec);

@@ -27,6 +27,9 @@ struct CachedImages {
     std::vector<char> ok;               // 1 if decoded (or read from the cache)
     std::vector<std::string> failures;  // "path: reason" for each failed photo
     int64_t decoded = 0, reused = 0;
+    // Why the new canvases could not be saved (a full disk), naming the file and the cause; empty when they were.
+    // The photos are decoded all the same: the caller goes on, and the next load decodes them again.
+    std::string notSaved;
 };
 
 struct CacheCompaction {

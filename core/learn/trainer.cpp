@@ -186,6 +186,8 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
                 cached->failures.front());
         say("image cache: " + std::to_string(cached->reused) + " reused, " + std::to_string(cached->decoded) +
             " decoded (" + cache.directory().string() + ")");
+        if (!cached->notSaved.empty())
+            say("warning: " + cached->notSaved + "; training goes on, and the next one decodes these photos again");
 
         if (opt.persistCache) {
             // Edited photos leave their old canvases behind: once a fifth of the cache is dead, rewrite it.
@@ -197,8 +199,10 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
                 live.insert(hash);
             }
             auto compacted = allHashed ? cache.compact(live, ctx, 0.2) : Expected<CacheCompaction>(CacheCompaction{});
-            if (!compacted) return compacted.takeError();
-            if (compacted->dropped > 0)
+            if (!compacted && ctx.cancelled()) return compacted.takeError();
+            if (!compacted)  // a full disk: the old cache stays as it was, and still works
+                say("warning: " + compacted.error() + "; the image cache stays as it was");
+            else if (compacted->dropped > 0)
                 say("image cache: dropped " + std::to_string(compacted->dropped) + " canvas(es) of edited or removed "
                     "photos, " + std::to_string(compacted->bytesFreed / (1024 * 1024)) + " MiB freed");
         }
@@ -295,7 +299,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
 
         say("training " + opt.arch + " (" + opt.mode + ") on " + std::to_string(result.trainImages) + " photos, " +
             "validating on " + std::to_string(result.valImages) + ", " + std::to_string(data.numClasses()) +
-            " classes, " + (opt.framing == "find" ? "each photo centred on its find, " : "whole photos, ") +
+            " classes, " + (co.framing == Framing::Find ? "each photo centred on its find, " : "whole photos, ") +
             "device " + deviceName);
 
         TrainLoop loop(opt, device, runDir);

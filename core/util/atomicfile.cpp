@@ -117,4 +117,13 @@ Status writeFileAtomically(const fs::path& file, std::string_view contents) {
     return out->commit();
 }
 
+Status copyFileAtomically(const fs::path& source, const fs::path& file) {
+    auto out = AtomicFile::create(file);
+    if (!out) return out.takeError();
+    std::error_code ec;
+    fs::copy_file(source, out->tempPath(), fs::copy_options::overwrite_existing, ec);
+    if (ec) return out->fail("cannot copy " + source.string() + ": " + ec.message());
+    return out->commit();
+}
+
 }  // namespace tessera::util

@@ -43,5 +43,7 @@ private:
 
 // The whole file in one go.
 Status writeFileAtomically(const std::filesystem::path& file, std::string_view contents);
+// A copy of `source` put in place of `file` the same way; the error names the file that could not be read.
+Status copyFileAtomically(const std::filesystem::path& source, const std::filesystem::path& file);
 
 }  // namespace tessera::util

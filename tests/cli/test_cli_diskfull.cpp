@@ -39,18 +39,9 @@ Result runWithFileSizeLimit(const std::vector<std::string>& args, uint64_t bytes
     return r;
 }
 
-class CliDiskFull : public ::testing::Test {
+class CliDiskFull : public tessera::clitest::DemoFolderTest {
 protected:
-    void SetUp() override {
-        dir_ = tessera::clitest::makeTempDir("tessera-cli-diskfull");
-        demo_ = (dir_ / "demo").string();
-        ASSERT_EQ(run({"make-demo", demo_, "--per-class", "3", "--seed", "5"}).rc, 0);
-    }
-    void TearDown() override {
-        std::error_code ec;
-        fs::remove_all(dir_, ec);
-    }
-    Result run(const std::vector<std::string>& args) { return tessera::clitest::runCli(args, dir_); }
+    CliDiskFull() : DemoFolderTest("tessera-cli-diskfull", 3, 5, /*scanned=*/false) {}
     void scan() {
         const Result r = run({"scan", demo_, "--threads", "2"});
         ASSERT_EQ(r.rc, 0) << r.err;
@@ -62,9 +53,6 @@ protected:
         EXPECT_EQ(r.rc, 0) << r.err;
         return slurp(csv);
     }
-
-    fs::path dir_;
-    std::string demo_;
 };
 
 }  // namespace
@@ -193,4 +181,32 @@ TEST_F(CliDiskFull, PredictionKeepsItsRowsAndResumesToTheSameFile) {
     whole[4] = (dir_ / "whole.csv").string();
     ASSERT_EQ(run(whole).rc, 0);
     EXPECT_EQ(slurp(out), slurp(dir_ / "whole.csv"));
+}
+
+TEST_F(CliDiskFull, ModelExportsKeepThePreviousFiles) {
+    scan();
+    const Result trained = run({"train", demo_, "--run-name", "m", "--weights", "none", "--arch", "resnet18", "--size",
+                                "32", "--epochs", "1", "--batch", "8", "--threads", "2", "--device", "cpu", "--quiet",
+                                "--no-cache"});
+    ASSERT_EQ(trained.rc, 0) << trained.err;
+    const std::string model = (fs::path(demo_) / ".tessera" / "runs" / "m" / "model.tessera-model").string();
+    const fs::path onnx = dir_ / "shared.onnx", pth = dir_ / "shared.pth";
+    std::ofstream(onnx) << "previous onnx";
+    std::ofstream(pth) << "previous pth";
+    // A ResNet-18 is about 45 MB in either format: 4 MiB holds neither.
+    for (const auto& [flag, out] : {std::pair{"--onnx", onnx}, std::pair{"--pth", pth}}) {
+        const Result full = runWithFileSizeLimit({"export", model, flag, out.string()}, 4 << 20);
+        EXPECT_EQ(full.rc, 1) << full.err;
+        EXPECT_NE(full.err.find(out.filename().string()), std::string::npos) << full.err;
+        EXPECT_NE(full.err.find(kTooLarge), std::string::npos) << full.err;
+        EXPECT_EQ(full.err.find("internal error"), std::string::npos) << full.err;
+    }
+    EXPECT_EQ(slurp(onnx), "previous onnx");
+    EXPECT_EQ(slurp(pth), "previous pth");
+    for (const auto& entry : fs::directory_iterator(dir_))
+        EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << "left behind: " << entry.path();
+    const Result again = run({"export", model, "--onnx", onnx.string(), "--pth", pth.string()});
+    EXPECT_EQ(again.rc, 0) << again.err;
+    EXPECT_GT(fs::file_size(onnx), uint64_t(4 << 20));
+    EXPECT_GT(fs::file_size(pth), uint64_t(4 << 20));
 }

@@ -2,6 +2,11 @@
 // photo changes, failures listed (never skipped silently), cancel honoured.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
+#include <csignal>
+
+#include <algorithm>
 #include <fstream>
 #include <unordered_set>
 
@@ -166,4 +171,37 @@ TEST(ImageCache, CompactionDropsCanvasesNoPhotoHasAndKeepsTheRest) {
     ASSERT_TRUE(nothing.ok());
     EXPECT_EQ(nothing->dropped, 2);
     EXPECT_TRUE(fs::exists(cache.directory() / "pixels-2.bin"));
+}
+
+// A full disk while the new canvases are saved (simulated with a file-size limit on this process): the photos are
+// decoded all the same, the result says which file could not be written and why, and the next load decodes them
+// again and saves them.
+TEST(ImageCache, AFullDiskCostsTheNextDecodeNotThisLoad) {
+    test::TempDir dir("cachefull");
+    test::writeSynthFolder(dir.path / "photos", 3, 2, 7);
+    const auto req = requestsFor(dir.path / "photos");
+    ImageCacheOptions o;
+    o.canvas = 64;  // 12 KiB a canvas: six of them outgrow the limit
+    ImageCache cache(dir.path / "cache", o);
+    rlimit saved{};
+    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
+    const auto oldHandler = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit small = saved;
+    small.rlim_cur = 20 << 10;
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+    auto full = cache.load(req, JobContext{});
+    ::setrlimit(RLIMIT_FSIZE, &saved);
+    std::signal(SIGXFSZ, oldHandler);
+    ASSERT_TRUE(full.ok()) << full.error();
+    EXPECT_EQ(full->decoded, 6);
+    EXPECT_EQ(std::count(full->ok.begin(), full->ok.end(), 1), 6);
+    EXPECT_NE(full->notSaved.find(cache.directory().string()), std::string::npos) << full->notSaved;
+    EXPECT_NE(full->notSaved.find("File too large"), std::string::npos) << full->notSaved;
+
+    auto again = ImageCache(dir.path / "cache", o).load(req, JobContext{});
+    ASSERT_TRUE(again.ok()) << again.error();
+    EXPECT_EQ(again->decoded, 6);
+    EXPECT_TRUE(again->notSaved.empty()) << again->notSaved;
+    EXPECT_TRUE(torch::equal(full->pixels, again->pixels));
+    EXPECT_EQ(ImageCache(dir.path / "cache", o).load(req, JobContext{})->reused, 6);
 }

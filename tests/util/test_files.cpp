@@ -136,3 +136,22 @@ TEST(AtomicFile, AFailedWriteNamesTheCauseAndKeepsThePreviousFile) {
     EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "previous");
     EXPECT_EQ(dir.entries(), 2u);  // the target and the message, no temporary file
 }
+
+TEST(AtomicFile, CopyReplacesTheTargetOrLeavesItAsItWas) {
+    TempDir dir;
+    const fs::path source = dir.path / "model.tessera-model", target = dir.path / "colleague.tessera-model";
+    std::ofstream(source) << "model bytes";
+    std::ofstream(target) << "older model";
+    ASSERT_TRUE(util::copyFileAtomically(source, target).ok());
+    std::ifstream in(target);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "model bytes");
+    EXPECT_EQ(dir.entries(), 2u);
+
+    const Status missing = util::copyFileAtomically(dir.path / "gone.tessera-model", target);
+    ASSERT_FALSE(missing.ok());
+    EXPECT_NE(missing.error().find("gone.tessera-model"), std::string::npos) << missing.error();
+    EXPECT_NE(missing.error().find("previous version is unchanged"), std::string::npos) << missing.error();
+    std::ifstream again(target);
+    EXPECT_EQ(std::string(std::istreambuf_iterator<char>(again), {}), "model bytes");
+    EXPECT_EQ(dir.entries(), 2u);  // no temporary file left
+}
