@@ -32,7 +32,8 @@ Expected<GradCamResult> Predictor::gradCam(const fs::path& file, int classIndex)
 
         const int64_t S = m.prep.inputSize();
         auto x = torch::empty({1, 3, S, S}, torch::kFloat);
-        m.prep.normalizeInto(m.prep.crop(*img), x.data_ptr<float>());
+        cv::Matx23d toCrop;  // decoded photo -> crop
+        m.prep.normalizeInto(m.prep.crop(*img, &toCrop), x.data_ptr<float>());
         torch::Tensor A;
         {
             torch::NoGradGuard noGrad;
@@ -69,7 +70,6 @@ Expected<GradCamResult> Predictor::gradCam(const fs::path& file, int classIndex)
                         : full.clone();
         // Display photo -> decoded photo -> crop, all in pixel-centre coordinates.
         const double kx = double(full.cols) / out.photo.cols, ky = double(full.rows) / out.photo.rows;
-        const cv::Matx23d toCrop = m.prep.photoToCrop(full);
         const cv::Matx33d P(toCrop(0, 0), toCrop(0, 1), toCrop(0, 2), toCrop(1, 0), toCrop(1, 1), toCrop(1, 2), 0, 0,
                             1);
         const cv::Matx33d D(kx, 0, 0.5 * kx - 0.5, 0, ky, 0.5 * ky - 0.5, 0, 0, 1);

@@ -74,8 +74,10 @@ int InferencePreprocess::decodeLongSide(int w, int h) const {
     return std::max(g.rw, g.rh) * (framing_ == Framing::Find ? kFindDecodeFactor : 1);
 }
 
-cv::Mat InferencePreprocess::crop(const cv::Mat& rgb) const {
-    const cv::Mat photo = framed(rgb, framing_);
+cv::Mat InferencePreprocess::crop(const cv::Mat& rgb, cv::Matx23d* toCrop) const {
+    const cv::Rect part = framedRect(rgb, framing_);
+    if (toCrop) *toCrop = partToCrop(part);
+    const cv::Mat photo = rgb(part);
     const int S = p_.inputSize;
     const auto& policy = p_.resizePolicy;
     cv::Mat full;
@@ -112,7 +114,10 @@ void InferencePreprocess::normalizeInto(const cv::Mat& crop, float* dst) const {
 }
 
 cv::Matx23d InferencePreprocess::photoToCrop(const cv::Mat& photo) const {
-    const cv::Rect part = framedRect(photo, framing_);
+    return partToCrop(framedRect(photo, framing_));
+}
+
+cv::Matx23d InferencePreprocess::partToCrop(const cv::Rect& part) const {
     const Geometry g = geometry(part.width, part.height);
     const double sx = double(g.rw) / part.width, sy = double(g.rh) / part.height;
     // Pixel centres: (x - part.x + 0.5) * s - 0.5 in the resized part, then shifted by the padding and the crop.

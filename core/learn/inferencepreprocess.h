@@ -22,7 +22,8 @@ public:
     //  canvas_then_center_crop: learn::Canvas::fit to canvasSize (long side, replicated border), centre crop;
     //  shorter_side_then_center_crop: shorter side to inputSize*256/224 (torchvision eval), centre crop;
     //  stretch: both sides to inputSize; pad_to_square: Canvas::fit to inputSize.
-    cv::Mat crop(const cv::Mat& rgb) const;
+    // `toCrop`, when given, receives photoToCrop(rgb) from the same framing (the find is located once).
+    cv::Mat crop(const cv::Mat& rgb, cv::Matx23d* toCrop = nullptr) const;
 
     // Crop -> normalised float CHW planes ((x/255 - mean)/std) at dst (3*inputSize*inputSize floats).
     void normalizeInto(const cv::Mat& crop, float* dst) const;
@@ -35,6 +36,7 @@ public:
     const nn::BundlePreprocessing& settings() const { return p_; }
 
 private:
+    cv::Matx23d partToCrop(const cv::Rect& part) const;  // photoToCrop for the framed part `part`
     struct Geometry {  // resize the photo to (rw, rh), pad by (left, top) on a (cw, ch) canvas, crop at (cx, cy)
         int rw = 0, rh = 0, left = 0, top = 0, cw = 0, ch = 0, cx = 0, cy = 0;
     };
