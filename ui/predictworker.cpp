@@ -1,8 +1,5 @@
 #include "ui/predictworker.h"
 
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QThread>
 
 #include <chrono>
@@ -69,12 +66,9 @@ void PredictWorker::predict(const PredictRequest& request) {
             item.error = QString::fromStdString(p.error);
             ++failed;
         }
-        QJsonArray top;
         for (const auto& c : p.top) {
             item.topClasses << QString::fromStdString(c.className);
             item.topProbs << c.probability;
-            top.append(QJsonObject{{QStringLiteral("class"), QString::fromStdString(c.className)},
-                                   {QStringLiteral("p"), double(c.probability)}});
         }
         item.confidence = p.top.empty() ? 0.f : p.top.front().probability;
         item.probabilities = QVector<float>(p.probabilities.begin(), p.probabilities.end());
@@ -84,7 +78,7 @@ void PredictWorker::predict(const PredictRequest& request) {
             r.runId = request.runId;
             r.classId = request.classIdByName.value(item.topClasses.front(), 0);
             r.confidence = item.confidence;
-            r.topJson = QJsonDocument(top).toJson(QJsonDocument::Compact).toStdString();
+            for (const auto& c : p.top) r.top.push_back({c.className, c.probability});
             records.push_back(std::move(r));
         }
         pending << item;

@@ -1,9 +1,6 @@
 // ReviewView, the quick-model half: the source choice, the QuickModelWorker's results turned into review rows, and
 // "label these next" (diversified suggestions of the quick model; the trained model's ranking as a fallback).
 #include <QComboBox>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QLabel>
 #include <QListView>
 #include <QLocale>
@@ -122,10 +119,9 @@ void ReviewView::loadStoredPredictions(qint64 run) {
                 it.absPath = QString::fromStdString((store.root() / (*im)->relPath).string());
                 it.contentHash = QString::fromStdString((*im)->contentHash);
                 it.confidence = float(p.confidence);
-                const QJsonArray top = QJsonDocument::fromJson(QByteArray::fromStdString(p.topJson)).array();
-                for (const auto& v : top) {
-                    it.topClasses << v.toObject().value(QStringLiteral("class")).toString();
-                    it.topProbs << float(v.toObject().value(QStringLiteral("p")).toDouble());
+                for (const auto& c : p.top) {
+                    it.topClasses << QString::fromStdString(c.className);
+                    it.topProbs << float(c.probability);
                 }
                 items << it;
             }

@@ -7,7 +7,6 @@
 #include <memory>
 #include <unordered_map>
 
-#include <nlohmann/json.hpp>
 
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
@@ -56,14 +55,12 @@ int runExportFinds(const ExportFindsArgs& a) {
     std::vector<int64_t> ids;
     int64_t unparsable = 0;
     for (const auto& p : *predictions) {
-        std::vector<std::pair<size_t, float>> probs;
-        try {
-            for (const auto& e : nlohmann::json::parse(p.topJson))
-                probs.emplace_back(indexOf(e.at("class").get<std::string>()), e.at("p").get<float>());
-        } catch (const std::exception&) {
+        if (p.top.empty()) {  // a damaged stored row
             ++unparsable;
             continue;
         }
+        std::vector<std::pair<size_t, float>> probs;
+        for (const auto& c : p.top) probs.emplace_back(indexOf(c.className), float(c.probability));
         perPhoto.push_back(std::move(probs));
         auto f = finds->find(p.imageId);
         findOf.push_back(f == finds->end() ? project::FindInfo{} : f->second);

@@ -73,9 +73,7 @@ public:
         const auto cls = classIdByName_.find(p.top.front().className);
         r.classId = cls == classIdByName_.end() ? 0 : cls->second;
         r.confidence = p.top.front().probability;
-        nlohmann::json top = nlohmann::json::array();
-        for (const auto& c : p.top) top.push_back({{"class", c.className}, {"p", c.probability}});
-        r.topJson = top.dump();
+        for (const auto& c : p.top) r.top.push_back({c.className, c.probability});
         records_.push_back(std::move(r));
     }
 

@@ -227,10 +227,10 @@ Expected<int64_t> QuickModel::writePredictions(int topK, int64_t replaceRunId) c
         for (size_t c = 0; c < order.size(); ++c) order[c] = c;
         std::stable_sort(order.begin(), order.end(),
                          [&](size_t a, size_t b) { return p.probabilities[a] > p.probabilities[b]; });
-        nlohmann::json top = nlohmann::json::array();
+        std::vector<project::ClassScore> top;
         for (size_t k = 0; k < order.size() && int(k) < std::max(1, topK); ++k)
-            top.push_back({{"class", d.classNames[order[k]]}, {"p", p.probabilities[order[k]]}});
-        records.push_back({p.imageId, *id, d.classIds[size_t(p.classIndex)], p.confidence, top.dump()});
+            top.push_back({d.classNames[order[k]], p.probabilities[order[k]]});
+        records.push_back({p.imageId, *id, d.classIds[size_t(p.classIndex)], p.confidence, std::move(top)});
     }
     if (auto st = replaceRunId != 0 ? store->replacePredictions(*id, records) : store->putPredictions(records); !st)
         return st.takeError();

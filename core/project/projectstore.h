@@ -30,12 +30,18 @@ struct RunRecord {
     std::string kind = "train";  // "train", "quick model", "predict" (schema v2)
 };
 
+struct ClassScore {
+    std::string className;
+    double probability = 0.0;
+};
+
 struct PredictionRecord {
     int64_t imageId = 0;
     int64_t runId = 0;
-    int64_t classId = 0;      // top-1
-    double confidence = 0.0;  // top-1 probability
-    std::string topJson;      // [{"class": name, "p": prob}, ...] top-k
+    int64_t classId = 0;          // top-1
+    double confidence = 0.0;      // top-1 probability
+    std::vector<ClassScore> top;  // the top-k classes, most probable first (stored as JSON [{"class", "p"}, ...];
+                                  // a stored value that is not such a list reads as empty)
 };
 
 enum class SplitKind { Train, Validation, Test };

@@ -2,6 +2,8 @@
 #include "core/project/projectstore.h"
 #include "core/project/projectstore_p.h"
 
+#include <nlohmann/json.hpp>
+
 namespace tessera::project {
 
 namespace {
@@ -126,6 +128,24 @@ Expected<std::vector<RunRecord>> ProjectStore::runs() const {
 }
 
 namespace {
+std::string topToJson(const std::vector<ClassScore>& top) {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& c : top) j.push_back({{"class", c.className}, {"p", c.probability}});
+    return j.dump();
+}
+
+std::vector<ClassScore> topFromJson(const std::string& text) {
+    std::vector<ClassScore> top;
+    const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_array()) return top;
+    for (const auto& e : j) {
+        if (!e.is_object() || !e.contains("class") || !e.contains("p")) return {};
+        if (!e["class"].is_string() || !e["p"].is_number()) return {};
+        top.push_back({e["class"].get<std::string>(), e["p"].get<double>()});
+    }
+    return top;
+}
+
 void insertPredictions(SQLite::Database& db, const std::vector<PredictionRecord>& predictions) {
     SQLite::Statement insert(db,
                              "INSERT OR REPLACE INTO predictions (image_id, run_id, class_id, confidence, top_json) "
@@ -137,7 +157,7 @@ void insertPredictions(SQLite::Database& db, const std::vector<PredictionRecord>
         if (p.classId == 0) insert.bind(3);  // NULL: no class (e.g. removed since)
         else insert.bind(3, p.classId);
         insert.bind(4, p.confidence);
-        insert.bind(5, p.topJson.empty() ? std::string("[]") : p.topJson);
+        insert.bind(5, topToJson(p.top));
         insert.exec();
     }
 }
@@ -191,7 +211,7 @@ Expected<std::vector<PredictionRecord>> ProjectStore::predictions(int64_t runId)
             p.runId = q.getColumn(1).getInt64();
             p.classId = q.getColumn(2).isNull() ? 0 : q.getColumn(2).getInt64();
             p.confidence = q.getColumn(3).getDouble();
-            p.topJson = q.getColumn(4).getString();
+            p.top = topFromJson(q.getColumn(4).getString());
             out.push_back(std::move(p));
         }
         return out;

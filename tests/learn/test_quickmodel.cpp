@@ -167,7 +167,8 @@ TEST(QuickModel, LearnsFromFewLabelsSuggestsAndStoresPredictions) {
     auto stored = store->predictions(*runId).value();
     ASSERT_EQ(stored.size(), 11u);
     EXPECT_NE(stored.front().classId, 0);
-    EXPECT_NE(stored.front().topJson.find("\"p\""), std::string::npos);
+    ASSERT_FALSE(stored.front().top.empty());
+    EXPECT_DOUBLE_EQ(stored.front().top.front().probability, stored.front().confidence);
 
     // Rewriting the same run (what the GUI does after every refresh) keeps one run with the current set.
     ASSERT_GT(suggestions.size(), 1u);

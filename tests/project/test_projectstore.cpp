@@ -217,7 +217,7 @@ TEST(ProjectStore, MergeMovesLabelsAndRemoveDeletesThem) {
     ASSERT_TRUE(store.setLabel(i2, b).ok());
     ASSERT_TRUE(store.setLabel(i3, c).ok());
     const int64_t run = store.addRun(RunRecord{}).value();
-    ASSERT_TRUE(store.putPredictions({{i1, run, a, 0.9, "[]"}, {i3, run, c, 0.7, "[]"}}).ok());
+    ASSERT_TRUE(store.putPredictions({{i1, run, a, 0.9, {}}, {i3, run, c, 0.7, {}}}).ok());
 
     ASSERT_TRUE(store.mergeClasses(a, b).ok());
     EXPECT_EQ(store.label(i1).value()->classId, b);
@@ -370,12 +370,26 @@ TEST(ProjectStore, SplitsRunsPredictionsAndSettings) {
     run.id = 999;
     EXPECT_FALSE(store.updateRun(run).ok());
 
-    ASSERT_TRUE(store.putPredictions({{i1, runId, cls, 0.5, R"([{"class":"a","p":0.5}])"}}).ok());
-    ASSERT_TRUE(store.putPredictions({{i1, runId, cls, 0.8, "[]"}}).ok());  // replaces
+    ASSERT_TRUE(store.putPredictions({{i1, runId, cls, 0.5, {{"a", 0.5}, {"b", 0.25}}}}).ok());
+    auto stored = store.predictions(runId).value();
+    ASSERT_EQ(stored.size(), 1u);
+    ASSERT_EQ(stored[0].top.size(), 2u);
+    EXPECT_EQ(stored[0].top[1].className, "b");
+    EXPECT_DOUBLE_EQ(stored[0].top[1].probability, 0.25);
+    ASSERT_TRUE(store.putPredictions({{i1, runId, cls, 0.8, {}}}).ok());  // replaces
     auto predictions = store.predictions(runId).value();
     ASSERT_EQ(predictions.size(), 1u);
     EXPECT_DOUBLE_EQ(predictions[0].confidence, 0.8);
-    EXPECT_FALSE(store.putPredictions({{i1, 777, cls, 0.1, "[]"}}).ok());  // no such run: foreign key
+    EXPECT_TRUE(predictions[0].top.empty());
+    // A stored list that is not [{"class", "p"}, ...] (a damaged or hand-edited row) reads as no list.
+    for (const char* bad : {"not json", R"({"class":"a"})", R"([{"class":"a","p":"high"}])", R"([{"p":0.5}])"}) {
+        SQLite::Database db((dir.path() / ".tessera" / "project.db").string(), SQLite::OPEN_READWRITE);
+        db.exec(std::string("UPDATE predictions SET top_json = '") + bad + "'");
+        auto read = store.predictions(runId);
+        ASSERT_TRUE(read.ok()) << read.error();
+        EXPECT_TRUE(read->at(0).top.empty()) << bad;
+    }
+    EXPECT_FALSE(store.putPredictions({{i1, 777, cls, 0.1, {}}}).ok());  // no such run: foreign key
 }
 
 TEST(ProjectStore, ReplacePredictionsRewritesOneRunAndLatestRunFindsIt) {
@@ -387,11 +401,11 @@ TEST(ProjectStore, ReplacePredictionsRewritesOneRunAndLatestRunFindsIt) {
     EXPECT_EQ(store.latestPredictionRun().value(), 0);
     const int64_t first = store.addRun(RunRecord{}).value();
     const int64_t second = store.addRun(RunRecord{}).value();
-    ASSERT_TRUE(store.putPredictions({{i1, first, cls, 0.5, "[]"}}).ok());
+    ASSERT_TRUE(store.putPredictions({{i1, first, cls, 0.5, {}}}).ok());
     EXPECT_EQ(store.latestPredictionRun().value(), first);  // `second` has no predictions yet
 
-    ASSERT_TRUE(store.putPredictions({{i1, second, cls, 0.6, "[]"}, {i2, second, cls, 0.7, "[]"}}).ok());
-    ASSERT_TRUE(store.replacePredictions(second, {{i2, second, 0, 0.9, "[]"}}).ok());
+    ASSERT_TRUE(store.putPredictions({{i1, second, cls, 0.6, {}}, {i2, second, cls, 0.7, {}}}).ok());
+    ASSERT_TRUE(store.replacePredictions(second, {{i2, second, 0, 0.9, {}}}).ok());
     auto now = store.predictions(second).value();
     ASSERT_EQ(now.size(), 1u);  // i1's row of the run is gone
     EXPECT_EQ(now[0].imageId, i2);
@@ -401,7 +415,7 @@ TEST(ProjectStore, ReplacePredictionsRewritesOneRunAndLatestRunFindsIt) {
     EXPECT_EQ(store.latestPredictionRun().value(), second);
 
     // A row of another run is refused and nothing changes.
-    EXPECT_FALSE(store.replacePredictions(second, {{i1, first, cls, 0.1, "[]"}}).ok());
+    EXPECT_FALSE(store.replacePredictions(second, {{i1, first, cls, 0.1, {}}}).ok());
     EXPECT_EQ(store.predictions(second).value().size(), 1u);
     ASSERT_TRUE(store.replacePredictions(second, {}).ok());
     EXPECT_EQ(store.latestPredictionRun().value(), first);

@@ -88,7 +88,7 @@ protected:
             if (c.name == cls) p.classId = c.id;
         EXPECT_NE(p.classId, 0) << cls;
         p.confidence = confidence;
-        p.topJson = "[{\"class\":\"" + cls + "\",\"p\":" + std::to_string(confidence) + "}]";
+        p.top = {{cls, confidence}};
         return p;
     }
     qint64 classIdNamed(const std::string& name) {
