@@ -46,6 +46,16 @@ protected:
         const Result r = run({"scan", demo_, "--threads", "2"});
         ASSERT_EQ(r.rc, 0) << r.err;
     }
+    // Scans, trains a small model with room to spare and returns its bundle ("" when training failed).
+    std::string trainModel() {
+        scan();
+        const Result trained = run({"train", demo_, "--run-name", "m", "--weights", "none", "--arch", "resnet18",
+                                    "--size", "32", "--epochs", "1", "--batch", "8", "--threads", "2", "--device",
+                                    "cpu", "--quiet", "--no-cache"});
+        EXPECT_EQ(trained.rc, 0) << trained.err;
+        if (trained.rc != 0) return {};
+        return (fs::path(demo_) / ".tessera" / "runs" / "m" / "model.tessera-model").string();
+    }
     // Labels as export-csv writes them, for before/after comparisons.
     std::string labels() {
         const fs::path csv = dir_ / "labels-now.csv";
@@ -152,12 +162,8 @@ TEST_F(CliDiskFull, TrainingSaysWhichFileAndResumes) {
 }
 
 TEST_F(CliDiskFull, PredictionKeepsItsRowsAndResumesToTheSameFile) {
-    scan();
-    const Result trained = run({"train", demo_, "--run-name", "m", "--weights", "none", "--arch", "resnet18", "--size",
-                                "32", "--epochs", "1", "--batch", "8", "--threads", "2", "--device", "cpu", "--quiet",
-                                "--no-cache"});
-    ASSERT_EQ(trained.rc, 0) << trained.err;
-    const std::string model = (fs::path(demo_) / ".tessera" / "runs" / "m" / "model.tessera-model").string();
+    const std::string model = trainModel();
+    ASSERT_FALSE(model.empty());
     // A plain folder of photos (no project in it), so that only the prediction file is written.
     const fs::path photos = dir_ / "photos";
     fs::create_directories(photos);
@@ -184,12 +190,8 @@ TEST_F(CliDiskFull, PredictionKeepsItsRowsAndResumesToTheSameFile) {
 }
 
 TEST_F(CliDiskFull, ModelExportsKeepThePreviousFiles) {
-    scan();
-    const Result trained = run({"train", demo_, "--run-name", "m", "--weights", "none", "--arch", "resnet18", "--size",
-                                "32", "--epochs", "1", "--batch", "8", "--threads", "2", "--device", "cpu", "--quiet",
-                                "--no-cache"});
-    ASSERT_EQ(trained.rc, 0) << trained.err;
-    const std::string model = (fs::path(demo_) / ".tessera" / "runs" / "m" / "model.tessera-model").string();
+    const std::string model = trainModel();
+    ASSERT_FALSE(model.empty());
     const fs::path onnx = dir_ / "shared.onnx", pth = dir_ / "shared.pth";
     std::ofstream(onnx) << "previous onnx";
     std::ofstream(pth) << "previous pth";
