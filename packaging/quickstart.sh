@@ -10,8 +10,9 @@ export CCACHE_BASEDIR="$here"
 # Lets ccache cache the sources built with the LibTorch precompiled header.
 export CCACHE_SLOPPINESS="pch_defines,time_macros,include_file_mtime,include_file_ctime"
 cmake --preset default >/dev/null
-# Only what the main job needs (the CLI and the GUI); `packaging/run-tests.sh` builds the tests and benchmarks.
-cmake --build --preset default -j "$(nproc)" --target tessera-cli tessera
+# Only what the main job needs, the CLI, so that its result comes first; the GUI is built after it, and
+# `packaging/run-tests.sh` builds the tests and benchmarks.
+cmake --build --preset default -j "$(nproc)" --target tessera-cli
 
 demo="${TESSERA_DEMO_DIR:-$here/demo-project}"
 cli="$here/build/app/cli/tessera-cli"
@@ -36,4 +37,7 @@ rm -f "$demo/predictions.csv" "$demo/predictions.csv.done"
 echo
 echo "Demo project: $demo"
 echo "Predictions (top-3 per photo): $demo/predictions.csv"
-echo "Open it in the GUI with: $here/build/app/gui/tessera \"$demo\""
+echo
+echo "Building the GUI (about 2 minutes on 2 cores)..."
+cmake --build --preset default -j "$(nproc)" --target tessera
+echo "Open the demo in the GUI with: $here/build/app/gui/tessera \"$demo\""
