@@ -7,8 +7,11 @@ It trains on the photos Tessera trained on and validates on the SAME validation 
 (--card), so the two accuracies are comparable. Prints one JSON line with training images/s (median over epochs of
 images / wall time of the training loop, data loading included) and the final validation accuracy.
 
-  /usr/bin/python3 bench/train/reference_train.py --root DATA --card DATA/.tessera/runs/RUN/card.json \
-      --epochs 3 --size 128 --batch 32 --lr 2e-3
+  .venv/bin/python bench/train/reference_train.py --root DATA --card DATA/.tessera/runs/RUN/card.json \
+      --epochs 3 --size 128 --batch 32 --lr 2e-3 [--expert]
+
+--expert writes it as an expert would for this CPU (issue 12, section 4): channels_last, bf16 autocast where the CPU
+has native bf16 (as Tessera's --precision auto does), fused AdamW; the rest is the same job.
 """
 import argparse
 import json
@@ -37,6 +40,15 @@ class FileList(torch.utils.data.Dataset):
         return self.transform(default_loader(os.path.join(self.root, path))), self.index[cls]
 
 
+def cpu_has_native_bf16():
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = f.read()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--root", required=True)
@@ -54,6 +66,8 @@ def main():
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--scale-min", type=float, default=0.08,
                     help="RandomResizedCrop's smallest area share (0.35: the beginner's script of issue 13)")
+    ap.add_argument("--expert", action="store_true",
+                    help="channels_last, bf16 autocast where the CPU has native bf16, fused AdamW")
     a = ap.parse_args()
 
     torch.manual_seed(a.seed)
@@ -87,10 +101,13 @@ def main():
                                          num_workers=a.workers)
 
     model = torchvision.models.resnet18(num_classes=len(classes))
+    memory_format = torch.channels_last if a.expert else torch.contiguous_format
+    model = model.to(memory_format=memory_format)
+    bf16 = a.expert and cpu_has_native_bf16()
     decay = [p for p in model.parameters() if p.ndim > 1]
     no_decay = [p for p in model.parameters() if p.ndim <= 1]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": a.weight_decay},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=a.lr)
+    groups = [{"params": decay, "weight_decay": a.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+    opt = torch.optim.AdamW(groups, lr=a.lr, fused=True) if a.expert else torch.optim.AdamW(groups, lr=a.lr)
     steps = a.epochs * len(train_dl)
     warm = max(1, min(len(train_dl), steps // 20))
     sched = torch.optim.lr_scheduler.LambdaLR(
@@ -102,8 +119,10 @@ def main():
         model.train()
         t0, seen, loss_sum = time.time(), 0, 0.0
         for x, y in train_dl:
+            x = x.to(memory_format=memory_format)
             opt.zero_grad(set_to_none=True)
-            loss = loss_fn(model(x), y)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                loss = loss_fn(model(x), y)
             loss.backward()
             opt.step()
             sched.step()
@@ -112,14 +131,14 @@ def main():
         ips.append(seen / (time.time() - t0))
         model.eval()
         correct = total = 0
-        with torch.no_grad():
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             for x, y in val_dl:
-                correct += (model(x).argmax(1) == y).sum().item()
+                correct += (model(x.to(memory_format=memory_format)).argmax(1) == y).sum().item()
                 total += y.numel()
         acc = correct / max(1, total)
         print(f"epoch {epoch + 1}/{a.epochs} train loss {loss_sum / max(1, seen):.4f} val acc {acc:.3f} "
               f"{ips[-1]:.1f} img/s", flush=True)
-    print(json.dumps({"tool": "pytorch-reference", "train_images_per_second": statistics.median(ips),
+    print(json.dumps({"tool": "pytorch-expert" if a.expert else "pytorch-reference", "bf16": bf16, "train_images_per_second": statistics.median(ips),
                       "epoch_images_per_second": ips, "val_accuracy": acc, "seconds": time.time() - t_start,
                       "threads": a.threads, "workers": a.workers, "train_images": len(train_items),
                       "val_images": len(val_items)}))

@@ -187,7 +187,8 @@ std::string DeviceInfo::report() const {
     line("CPU threads", std::to_string(cpuThreads) + " used of " + std::to_string(hardwareThreads) + " logical cores");
     if (!cpuCapability.empty()) line("CPU vector unit", cpuCapability);
     if (!blas.empty()) line("BLAS (build)", blas);
-    line("CPU bf16", cpuNativeBf16 ? "native (AVX-512 BF16 / AMX): CPU training uses bf16" : "no native bf16: CPU training uses fp32");
+    line("CPU bf16", cpuNativeBf16 ? "native (AVX-512 BF16 / AMX); CPU training uses fp32 unless asked for bf16"
+                                   : "no native bf16 (emulated, slow); CPU training uses fp32");
     return o.str();
 }
 

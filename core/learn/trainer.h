@@ -37,8 +37,9 @@ struct TrainOptions {
     std::string device = "auto";         // auto | cpu | cuda
     std::string precision = "auto";      // auto | fp32 | bf16 | fp16: the forward/backward compute type under
                                          // autocast (weights and optimiser stay fp32). auto: CUDA bf16 where the GPU
-                                         // has it else fp16 with loss scaling; CPU bf16 where the CPU has native bf16
-                                         // (AVX-512 BF16 / AMX), else fp32. fp16 is CUDA only.
+                                         // has it else fp16 with loss scaling; CPU fp32 (with LibTorch 2.11, bf16
+                                         // was slower than fp32 even on a CPU with AVX-512 BF16: docs/BENCHMARKS.md;
+                                         // bf16 is there to be asked for). fp16 is CUDA only.
     int threads = 0;                     // CPU intra-op threads; 0: all cores
     double valFraction = 0.2;
     bool resume = false;                 // continue the newest unfinished run with the same options

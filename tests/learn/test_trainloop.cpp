@@ -199,7 +199,7 @@ TEST_F(TrainLoopTest, CpuPrecisionIsChosenRecordedAndReproducible) {
 
     auto ra = run("auto", a);
     ASSERT_TRUE(ra.ok()) << ra.error();
-    EXPECT_EQ(ra->precision, deviceInfo().cpuNativeBf16 ? "bf16" : "fp32");
+    EXPECT_EQ(ra->precision, "fp32");  // on the CPU: measured faster than bf16 (docs/BENCHMARKS.md)
 
     auto h = freshModel(3, 4);
     auto rh = run("fp16", h);
