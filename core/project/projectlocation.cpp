@@ -125,7 +125,7 @@ Expected<ProjectLocation> userCopyOfProject(const ProjectLocation& readOnly) {
                                         (folder ? fs::perms::owner_exec : fs::perms::none),
                         fs::perm_options::add, ec);
     }
-    fs::permissions(partial, fs::perms::owner_all, fs::perm_options::add, ec);
+    if (!ec) fs::permissions(partial, fs::perms::owner_all, fs::perm_options::add, ec);
     if (ec) return fail("cannot make the copy writable", ec);
     fs::rename(partial, target, ec);
     if (ec) return fail("cannot move " + partial.string() + " into place", ec);

@@ -33,9 +33,9 @@ std::filesystem::path normalisedRoot(const std::filesystem::path& photoRoot);
 // Whether this process may create files in `folder` (permissions and read-only mounts alike).
 bool folderIsWritable(const std::filesystem::path& folder);
 
-// The project of `photoRoot` that exists already: <photos>/.tessera first, then the per-user folder. A <photos>/.tessera
-// folder that cannot be written (a project on a DVD or a read-only share) gives way to its per-user working copy once one
-// exists (userCopyOfProject). Nothing when the folder has no project yet.
+// The project of `photoRoot` that exists already: <photos>/.tessera first, then the per-user folder. A
+// <photos>/.tessera that cannot be written (a project on a DVD or a read-only share) gives way to its per-user
+// working copy once one exists (userCopyOfProject). Nothing when the folder has no project yet.
 std::optional<ProjectLocation> findProject(const std::filesystem::path& photoRoot);
 
 // Where `photoRoot`'s project is, or would be made, for `place`. `explicitDataDir` (non-empty) overrides the per-user
@@ -45,8 +45,9 @@ Expected<ProjectLocation> locateProject(const std::filesystem::path& photoRoot, 
 
 // A working copy of a project that cannot be written where it is (`readOnly`, in its photo folder), in the photo
 // folder's per-user location: the database (with its -wal), runs, models and backups; the caches (decoded images,
-// embeddings, thumbnails) are left behind and remade when needed. Made once, in a temporary folder renamed into place, so a failed copy leaves nothing that
-// findProject would take for a project. Nothing is written into the photo folder.
+// embeddings, thumbnails) are left behind and remade when needed. Made once, in a temporary folder renamed into
+// place, so a failed copy leaves nothing that findProject would take for a project. Nothing is written into the
+// photo folder.
 Expected<ProjectLocation> userCopyOfProject(const ProjectLocation& readOnly);
 
 // The photos of a per-user project moved from `oldRoot` to `newRoot`: its folder moves to newRoot's per-user folder
