@@ -63,6 +63,10 @@ QString localFolderFrom(const QMimeData* mime) {
     return {};
 }
 
+QString nativePath(const std::filesystem::path& p) {
+    return QDir::toNativeSeparators(QString::fromStdString(p.string()));
+}
+
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
@@ -304,11 +308,8 @@ void MainWindow::openDemo() {
 bool MainWindow::offerMovedProject(const std::filesystem::path& root) {
     const auto missing = project::ProjectStore::projectsWithMissingPhotos();
     if (missing.empty()) return true;
-    const auto native = [](const std::filesystem::path& p) {
-        return QDir::toNativeSeparators(QString::fromStdString(p.string()));
-    };
     QStringList choices;
-    for (const auto& m : missing) choices << native(m.photoRoot);
+    for (const auto& m : missing) choices << nativePath(m.photoRoot);
     const QString fresh = tr("None of these: start a new project");
     choices << fresh;
     bool ok = false;
@@ -316,7 +317,7 @@ bool MainWindow::offerMovedProject(const std::filesystem::path& root) {
         this, tr("Were These Photos Moved?"),
         tr("“%1” has no project yet, but Tessera keeps the project of a photo folder that is no longer where it "
            "was.\n\nIf these are the same photos, moved or renamed, their labels, trainings and models can come "
-           "along:").arg(native(root)),
+           "along:").arg(nativePath(root)),
         choices, 0, /*editable=*/false, &ok);
     if (!ok) return false;
     if (picked == fresh) return true;
@@ -330,15 +331,15 @@ bool MainWindow::offerMovedProject(const std::filesystem::path& root) {
 }
 
 void MainWindow::openInteractive(const QString& folder) {
+    const std::filesystem::path root = QDir(folder).absolutePath().toStdString();
+    const bool isFolder = QFileInfo(folder).isDir();
     // Photos whose project is kept per user and that were moved or renamed: offer to take that project along.
-    if (QFileInfo(folder).isDir() && !project::findProject(QDir(folder).absolutePath().toStdString()) &&
-        !offerMovedProject(QDir(folder).absolutePath().toStdString()))
-        return;
+    if (isFolder && !project::findProject(root) && !offerMovedProject(root)) return;
     // A folder Tessera may not write to (a read-only share, a DVD, another user's archive) can still be a project:
     // its data goes to the per-user location and the photos are read where they are. Ask before the first time.
-    const std::filesystem::path root = QDir(folder).absolutePath().toStdString();
-    if (QFileInfo(folder).isDir() && !project::findProject(root) && !project::folderIsWritable(root)) {
-        const QString where = QDir::toNativeSeparators(QString::fromStdString(project::userProjectDirFor(root).string()));
+    // (findProject again: the offer above may have re-pointed a project to this folder.)
+    if (isFolder && !project::findProject(root) && !project::folderIsWritable(root)) {
+        const QString where = nativePath(project::userProjectDirFor(root));
         const auto answer = QMessageBox::question(
             this, tr("Read-Only Folder"),
             tr("Tessera cannot write into “%1”.\n\nIt can keep this folder's project (labels, trainings, models) in "
@@ -355,14 +356,11 @@ void MainWindow::openInteractive(const QString& folder) {
     }
     const auto& store = document_->store();
     if (!store.restoredFrom().empty()) {
-        const auto native = [](const std::filesystem::path& p) {
-            return QDir::toNativeSeparators(QString::fromStdString(p.string()));
-        };
         QString text = tr("The project database of “%1” was missing or damaged. Tessera put its newest backup in "
                           "place:\n%2\n\nLabels made after that backup are not in it.")
-                           .arg(QDir::toNativeSeparators(folder), native(store.restoredFrom()));
+                           .arg(QDir::toNativeSeparators(folder), nativePath(store.restoredFrom()));
         if (!store.damagedKeptAs().empty())
-            text += tr("\n\nThe damaged file is kept as:\n%1").arg(native(store.damagedKeptAs()));
+            text += tr("\n\nThe damaged file is kept as:\n%1").arg(nativePath(store.damagedKeptAs()));
         QMessageBox::warning(this, tr("Project Database Restored"), text);
     }
     if (!store.copiedFrom().empty())
@@ -371,8 +369,7 @@ void MainWindow::openInteractive(const QString& folder) {
             tr("The project in “%1” cannot be changed where it is (a read-only folder or disc).\n\nTessera copied its "
                "labels, trainings and models to your user folder and works there:\n%2\n\nNothing is written into "
                "the photo folder.")
-                .arg(QDir::toNativeSeparators(folder),
-                     QDir::toNativeSeparators(QString::fromStdString(store.dataDir().string()))));
+                .arg(QDir::toNativeSeparators(folder), nativePath(store.dataDir())));
 }
 
 void MainWindow::openFolderDialog() {

@@ -7,7 +7,6 @@
 #include <memory>
 #include <unordered_map>
 
-
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
 #include "core/learn/findaggregation.h"
