@@ -12,7 +12,9 @@
 
 #include <filesystem>
 
+#include "core/learn/labelledset.h"
 #include "core/learn/predictor.h"
+#include "core/learn/split.h"
 #include "ui/projectdocument.h"
 #include "ui/trainform.h"
 #include "ui/trainingcharts.h"
@@ -129,9 +131,18 @@ void TrainView::showReadiness() {
                              .arg(photos));
         return;
     }
-    status_->setText(tr("%1 in %2 classes: ready to train. Choose the settings and press Start Training.")
-                         .arg(photos)
-                         .arg(classes.size()));
+    QString text = tr("%1 in %2 classes: ready to train. Choose the settings and press Start Training.")
+                       .arg(photos)
+                       .arg(classes.size());
+    // Before the run, not only in its log: near-identical photos would otherwise sit on both sides of the split.
+    if (auto set = learn::LabelledSet::read(document_->store()); set.ok()) {
+        std::vector<learn::SplitItem> items;
+        for (const auto* photo : set->labelled()) items.push_back(learn::Split::itemOf(photo->image, photo->classIndex));
+        const auto split = learn::Split::stratified(items, learn::SplitOptions::defaults());
+        const auto note = learn::Split::nearDuplicateNote(split);
+        if (!note.empty()) text += QLatin1Char('\n') + QString::fromStdString(note) + QLatin1Char('.');
+    }
+    status_->setText(text);
 }
 
 TrainView::~TrainView() { shutdown(); }

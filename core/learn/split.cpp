@@ -1,10 +1,13 @@
 #include "core/learn/split.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <map>
+#include <numeric>
 
 #include "core/learn/splitrng.h"
+#include "core/stats/nearduplicatefinder.h"
 
 namespace tessera::learn {
 namespace {
@@ -37,10 +40,104 @@ std::map<int64_t, std::vector<Group>> groupsByClass(const std::vector<SplitItem>
     return byClass;
 }
 
+// Disjoint sets of item indices with their sizes.
+class UnionFind {
+public:
+    explicit UnionFind(size_t n) : parent_(n), size_(n, 1) { std::iota(parent_.begin(), parent_.end(), size_t{0}); }
+    size_t root(size_t i) {
+        while (parent_[i] != i) i = parent_[i] = parent_[parent_[i]];
+        return i;
+    }
+    int64_t size(size_t i) { return size_[root(i)]; }
+    void join(size_t a, size_t b) {
+        a = root(a), b = root(b);
+        if (a == b) return;
+        if (size_[a] < size_[b]) std::swap(a, b);
+        parent_[b] = a;
+        size_[a] += size_[b];
+    }
+
+private:
+    std::vector<size_t> parent_;
+    std::vector<int64_t> size_;
+};
+
+std::string originalGroup(const SplitItem& item) {
+    return item.findId.empty() ? "i:" + std::to_string(item.imageId) : "f:" + item.findId;
+}
+
 }  // namespace
 
-SplitResult Split::stratified(const std::vector<SplitItem>& items, const SplitOptions& options) {
+SplitItem Split::itemOf(const project::ImageRecord& image, int64_t classId) {
+    return {image.id, classId, groupKey(image.site, image.context, image.findId), image.perceptualHash};
+}
+
+std::pair<int, int64_t> Split::keepNearDuplicatesTogether(std::vector<SplitItem>& items, int maxDistance) {
+    if (maxDistance < 0 || items.empty()) return {0, 0};
+    // Hashed photos by image id: the order of the comparisons, and so the result, ignores the input order.
+    std::vector<size_t> hashed;
+    for (size_t i = 0; i < items.size(); ++i)
+        if (items[i].perceptualHash != 0) hashed.push_back(i);
+    std::sort(hashed.begin(), hashed.end(), [&](size_t a, size_t b) { return items[a].imageId < items[b].imageId; });
+    std::vector<uint64_t> hashes;
+    for (size_t i : hashed) hashes.push_back(items[i].perceptualHash);
+
+    UnionFind sets(items.size());
+    std::map<std::string, size_t> firstOfFind;
+    std::map<int64_t, int64_t> classSize;
+    for (size_t i = 0; i < items.size(); ++i) {
+        classSize[items[i].classId]++;
+        if (items[i].findId.empty()) continue;
+        auto [it, inserted] = firstOfFind.emplace(items[i].findId, i);
+        if (!inserted) sets.join(it->second, i);
+    }
+    // Closest pairs first (distance 0, then 1, ...), each joined unless the group would outgrow its class's cap.
+    const auto clusters = stats::NearDuplicateFinder::find(hashes, maxDistance);
+    for (int distance = 0; distance <= maxDistance; ++distance)
+        for (const auto& cluster : clusters)
+            for (size_t x = 0; x < cluster.members.size(); ++x)
+                for (size_t y = x + 1; y < cluster.members.size(); ++y) {
+                    const size_t a = hashed[cluster.members[x]], b = hashed[cluster.members[y]];
+                    if (items[a].classId != items[b].classId ||
+                        std::popcount(items[a].perceptualHash ^ items[b].perceptualHash) != distance ||
+                        sets.root(a) == sets.root(b))
+                        continue;
+                    const int64_t cap = std::max<int64_t>(8, classSize[items[a].classId] / 20);
+                    if (sets.size(a) + sets.size(b) <= cap) sets.join(a, b);
+                }
+
+    // A set that holds more than one original group (a find, or a photo without one) was joined by near-duplicates.
+    std::map<size_t, std::vector<size_t>> members;
+    for (size_t i = 0; i < items.size(); ++i) members[sets.root(i)].push_back(i);
+    int groups = 0;
+    int64_t photos = 0;
+    for (const auto& [root, group] : members) {
+        std::vector<std::string> originals;
+        for (size_t i : group) originals.push_back(originalGroup(items[i]));
+        std::sort(originals.begin(), originals.end());
+        if (originals.front() == originals.back()) continue;
+        ++groups;
+        photos += int64_t(group.size());
+        // A record separator cannot be typed into a find id, so the joined key never equals a real one.
+        for (size_t i : group) items[i].findId = "\x1e" "near:" + originals.front();
+    }
+    return {groups, photos};
+}
+
+std::string Split::nearDuplicateNote(const SplitResult& split) {
+    if (split.nearDuplicateGroups == 0) return {};
+    const bool one = split.nearDuplicateGroups == 1;
+    return std::to_string(split.nearDuplicateGroups) + (one ? " group" : " groups") + " of near-identical photos (" +
+           std::to_string(split.nearDuplicatePhotos) + " photos) " + (one ? "is" : "are") +
+           " kept on one side of the training/validation split, like the photos of one find, so that validation "
+           "is not scored on copies of training photos";
+}
+
+SplitResult Split::stratified(const std::vector<SplitItem>& input, const SplitOptions& options) {
     SplitResult result;
+    std::vector<SplitItem> items = input;
+    std::tie(result.nearDuplicateGroups, result.nearDuplicatePhotos) =
+        keepNearDuplicatesTogether(items, options.nearDuplicateDistance);
     if (options.folds > 1) {
         auto folds = kFoldAssignment(items, options.folds, options.seed);
         for (size_t i = 0; i < items.size(); ++i)

@@ -216,8 +216,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
             keep.push_back(int64_t(i));
             data.boxes.push_back(cached->boxes[i]);
             data.labels.push_back(labelIndex[i]);
-            items.push_back({usable[i]->id, data.labels.back(),
-                             Split::groupKey(usable[i]->site, usable[i]->context, usable[i]->findId)});
+            items.push_back(Split::itemOf(*usable[i], data.labels.back()));
         }
         data.pixels = keep.size() == usable.size() ? cached->pixels
                                                    : cached->pixels.index_select(0, torch::tensor(keep, torch::kLong));
@@ -232,6 +231,9 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         for (auto id : split.validation) data.valIndex.push_back(rowById.at(id));
         result.trainImages = int64_t(data.trainIndex.size());
         result.valImages = int64_t(data.valIndex.size());
+        result.nearDuplicateGroups = split.nearDuplicateGroups;
+        result.nearDuplicatePhotos = split.nearDuplicatePhotos;
+        if (split.nearDuplicateGroups > 0) say(Split::nearDuplicateNote(split));
         if (opt.batchSize == 0) opt.batchSize = automaticBatch(result.trainImages);
         {
             std::vector<std::pair<int64_t, project::SplitKind>> s;
@@ -340,6 +342,10 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
                              {"split", std::binary_search(split.validation.begin(), split.validation.end(), im->id)
                                            ? "validation" : "train"}});
         }
+        card["split"] = {{"validationFraction", opt.valFraction},
+                         {"nearDuplicateDistance", so.nearDuplicateDistance},
+                         {"nearDuplicateGroupsKeptTogether", split.nearDuplicateGroups},
+                         {"nearDuplicatePhotos", split.nearDuplicatePhotos}};
         card["skipped"] = result.skipped;
         const DeviceInfo& info = deviceInfo();
         card["software"] = {{"tessera", TESSERA_VERSION},

@@ -91,6 +91,8 @@ struct TrainResult {
     std::vector<std::string> classNames;
     std::vector<EpochInfo> history;
     int64_t trainImages = 0, valImages = 0;
+    int nearDuplicateGroups = 0;        // groups of near-identical photos kept on one side (SplitResult)
+    int64_t nearDuplicatePhotos = 0;
     std::vector<std::string> skipped;   // photos that could not be decoded (path: reason)
     double trainImagesPerSecond = 0.0;  // median over epochs
     double seconds = 0.0;

@@ -23,7 +23,7 @@ TEST(FindSplit, GroupKeySeparatesSitesAndKeepsViewsTogether) {
         for (int f = 0; f < 10; ++f)
             for (int v = 0; v < 3; ++v) {
                 const std::string key = Split::groupKey(site, "SU1", "F" + std::to_string(f));
-                items.push_back({++id, 1, key});
+                items.push_back({++id, 1, key, 0});
                 keyOf[id] = key;
             }
     SplitOptions o;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
 
 #include <nlohmann/json.hpp>
 
@@ -133,6 +134,41 @@ TEST(Trainer, TrainsAProjectAndWritesModelCardAndRun) {
     auto r2 = Trainer(o).train(dir.path, &obs2, JobContext{});
     ASSERT_TRUE(r2.ok()) << r2.error();
     EXPECT_TRUE(obs2.contains("18 reused, 0 decoded"));
+}
+
+TEST(Trainer, KeepsNearIdenticalPhotosOnOneSideAndSaysSo) {
+    // Every photo its own pHash, except that two photos of "disc" are near-identical (one bit apart, like a
+    // re-encode): whatever the seed, they land on one side, and the run card and the log say so.
+    test::TempDir dir("trainer-near");
+    makeProject(dir.path, 6, 3);
+    {
+        auto store = project::ProjectStore::open(dir.path, false);
+        uint64_t hash = 0x0123456789ABCDEFull;
+        for (auto image : store->images().value()) {
+            image.perceptualHash = hash = hash * 6364136223846793005ull + 1442695040888963407ull;
+            if (image.relPath == "disc/img_1.png") image.perceptualHash = 0xF00DF00DF00DF00Dull;
+            if (image.relPath == "disc/img_4.png") image.perceptualHash = 0xF00DF00DF00DF00Cull;
+            ASSERT_TRUE(store->upsertImage(image).ok());
+        }
+    }
+    for (uint64_t seed : {1, 2, 3}) {
+        Messages obs;
+        auto o = quick();
+        o.epochs = 1;
+        o.seed = seed;
+        auto r = Trainer(o).train(dir.path, &obs, JobContext{});
+        ASSERT_TRUE(r.ok()) << r.error();
+        EXPECT_EQ(r->nearDuplicateGroups, 1);
+        EXPECT_EQ(r->nearDuplicatePhotos, 2);
+        EXPECT_TRUE(obs.contains("1 group of near-identical photos (2 photos) is kept on one side"));
+        std::ifstream in(r->cardPath);
+        const auto card = nlohmann::json::parse(in);
+        EXPECT_EQ(card["split"]["nearDuplicateGroupsKeptTogether"], 1);
+        EXPECT_EQ(card["split"]["nearDuplicateDistance"], 2);
+        std::map<std::string, std::string> side;
+        for (const auto& f : card["dataset"]) side[f["path"]] = f["split"];
+        EXPECT_EQ(side.at("disc/img_1.png"), side.at("disc/img_4.png")) << "seed " << seed;
+    }
 }
 
 TEST(Trainer, RefusesBadOptionsAndTooFewClasses) {

@@ -54,6 +54,33 @@ protected:
     std::unique_ptr<MainWindow> window;
 };
 
+TEST_F(UiTrain, SaysBeforeARunThatNearIdenticalPhotosStayOnOneSide) {
+    // Two labelled photos of one class made near-identical (pHashes one bit apart), every other photo far away.
+    {
+        auto& store = window->document()->store();
+        const auto classOf = store.classByImage().value();
+        int64_t first = 0, second = 0;
+        for (const auto& [imageId, classId] : classOf) {
+            if (!first) first = imageId;
+            else if (!second && classId == classOf.at(first)) second = imageId;
+        }
+        ASSERT_NE(second, 0);
+        uint64_t hash = 0x0123456789ABCDEFull;
+        for (auto image : store.images().value()) {
+            image.perceptualHash = hash = hash * 6364136223846793005ull + 1442695040888963407ull;
+            if (image.id == first) image.perceptualHash = 0xF00DF00DF00DF00Dull;
+            if (image.id == second) image.perceptualHash = 0xF00DF00DF00DF00Cull;
+            ASSERT_TRUE(store.upsertImage(image).ok());
+        }
+    }
+    TrainView* view = window->trainView();
+    window->setMode(MainWindow::Mode::Dataset);  // coming back to Train mode reads the project again
+    window->setMode(MainWindow::Mode::Train);
+    EXPECT_TRUE(view->statusText().contains(
+        QStringLiteral("1 group of near-identical photos (2 photos) is kept on one side of the training/validation")))
+        << view->statusText().toStdString();
+}
+
 TEST_F(UiTrain, TinyRunPlotsAndFinishesWithMetricsAndActiveModel) {
     TrainView* view = window->trainView();
     // Before a run the hint says what is true: the scanned folders labelled 14 photos in 3 classes.
