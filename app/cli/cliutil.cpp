@@ -10,6 +10,7 @@
 #include "core/nn/modelzoo.h"
 #include "core/nn/weightscache.h"
 #include "core/project/projectlocation.h"
+#include "core/project/projectstore.h"
 #include "core/util/threadpool.h"
 
 namespace tessera::cli {
@@ -91,6 +92,21 @@ Status requireProject(const std::string& folder) {
     if (!project::findProject(folder))
         return makeError("'" + folder + "' is not a Tessera project yet; run 'tessera-cli scan " + folder + "' first");
     return {};
+}
+
+Expected<std::filesystem::path> activeModelOf(const std::string& folder) {
+    auto store = project::ProjectStore::open(folder, /*create=*/false);
+    if (!store) return store.takeError();
+    auto active = store->activeModel();
+    if (!active) return active.takeError();
+    if (!*active)
+        return makeError(folder + ": the project has no active model yet; train one with 'tessera-cli train " + folder +
+                         "' (or choose a run in Train mode)");
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(**active, ec))
+        return makeError(folder + ": the project's active model " + (*active)->string() +
+                         " is missing; train again or choose another run in Train mode");
+    return **active;
 }
 
 Expected<std::filesystem::path> resolveWeightsFile(const std::string& w, const JobContext& ctx) {

@@ -50,6 +50,10 @@ int userError(const std::string& message);
 // A photo folder with a project (in it, or kept per user): else an error naming the folder and saying to scan it.
 Status requireProject(const std::string& folder);
 
+// The active model of the project in `folder` (the one Review uses; the first trained run by default): an error
+// naming the folder when it has none yet or its file is gone, saying how to get one.
+Expected<std::filesystem::path> activeModelOf(const std::string& folder);
+
 // A --weights argument: an existing file as it is, else a model-zoo name fetched through the weights cache
 // (downloaded and hash-checked when missing). Errors name the argument.
 Expected<std::filesystem::path> resolveWeightsFile(const std::string& weights, const JobContext& ctx);

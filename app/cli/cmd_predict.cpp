@@ -235,19 +235,11 @@ int runPredict(PredictArgs& a) {
         if (!learn::PredictInputs::isProject(a.model))
             return userError(a.model + ": a folder, but not a Tessera project; give a model file (.tessera-model) "
                              "or a project folder that has a trained model");
-        auto store = project::ProjectStore::open(a.model, /*create=*/false);
-        if (!store) return userError(store.error());
-        auto active = store->activeModel();
+        auto active = activeModelOf(a.model);
         if (!active) return userError(active.error());
-        if (!*active)
-            return userError(a.model + ": the project has no active model yet; train one with 'tessera-cli train " +
-                             a.model + "' (or choose a run in Train mode)");
-        if (!fs::is_regular_file(**active, ec))
-            return userError(a.model + ": the project's active model " + (*active)->string() +
-                             " is missing; train again or choose another run in Train mode");
         if (a.inputs.empty()) a.inputs.push_back(a.model);  // `predict PROJECT --out F`: the project's own photos
         a.project = a.model;
-        a.model = (*active)->string();
+        a.model = active->string();
         if (!a.quiet) std::fprintf(stderr, "using the project's active model %s\n", a.model.c_str());
     }
     if (!fs::is_regular_file(a.model, ec)) return userError(a.model + ": no such model file");

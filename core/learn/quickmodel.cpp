@@ -10,6 +10,7 @@
 
 #include "core/learn/labelledset.h"
 #include "core/learn/linearprobe_torch.h"
+#include "core/learn/split.h"
 #include "core/project/projectstore.h"
 
 namespace tessera::learn {
@@ -19,6 +20,16 @@ namespace {
 double secondsSince(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
+
+LinearProbeOptions probeOptions(const QuickModelOptions& options) {
+    LinearProbeOptions po;
+    po.iterations = options.iterations;
+    po.lr = options.lr;
+    po.weightDecay = options.weightDecay;
+    po.seed = options.seed;
+    return po;
+}
+
 }  // namespace
 
 struct QuickModel::Impl {
@@ -31,6 +42,9 @@ struct QuickModel::Impl {
     std::vector<std::string> classNames;
     std::vector<QuickPrediction> predictions;
     std::vector<float> predictedEmbeddings;  // standardised, predictions.size() * dim (for diversity)
+    torch::Tensor labelledEmbeddings;          // standardised, one row per labelledRows entry
+    std::vector<OutOfFoldPrediction> labelledRows;  // probabilities empty; filled by outOfFold
+    std::vector<SplitItem> labelledItems;      // parallel to labelledRows, for the folds
     QuickRefreshStats stats;
 
     explicit Impl(EmbeddingCache c) : cache(std::move(c)) {}
@@ -131,11 +145,7 @@ Status QuickModel::refresh(const JobContext& ctx) {
                 predictRows.push_back(int64_t(r));
             }
         }
-        LinearProbeOptions po;
-        po.iterations = d.options.iterations;
-        po.lr = d.options.lr;
-        po.weightDecay = d.options.weightDecay;
-        po.seed = d.options.seed;
+        const LinearProbeOptions po = probeOptions(d.options);
         LinearHead head;
         {
             torch::AutoGradMode enable(true);
@@ -168,6 +178,14 @@ Status QuickModel::refresh(const JobContext& ctx) {
         d.classNames = std::move(classNames);
         d.predictions = std::move(predictions);
         d.predictedEmbeddings = std::move(predicted);
+        d.labelledEmbeddings = X.index_select(0, torch::tensor(trainRows, torch::kLong)).contiguous();
+        d.labelledRows.clear();
+        d.labelledItems.clear();
+        for (size_t t = 0; t < trainRows.size(); ++t) {
+            const auto& image = rows[size_t(trainRows[t])]->image;
+            d.labelledRows.push_back({image.id, image.relPath, int(trainLabels[t]), {}});
+            d.labelledItems.push_back(Split::itemOf(image, trainLabels[t]));
+        }
     } catch (const c10::Error& e) {
         return makeError(std::string("quick model training failed: ") + e.what_without_backtrace());
     }
@@ -194,6 +212,55 @@ std::vector<QuickSuggestion> QuickModel::suggest(const SuggestOptions& options) 
         const auto& p = d.predictions[s.row];
         out.push_back({p.imageId, p.relPath, s.uncertainty, p.classIndex, p.confidence, s.nearDuplicate});
     }
+    return out;
+}
+
+Expected<std::vector<OutOfFoldPrediction>> QuickModel::outOfFold(int folds, const JobContext& ctx) const {
+    const Impl& d = *impl_;
+    if (folds < 2) return makeError("cross-validation needs at least 2 folds, not " + std::to_string(folds));
+    if (d.labelledRows.empty()) return makeError("no labelled photos to cross-validate: refresh the quick model first");
+    auto items = d.labelledItems;
+    Split::keepNearDuplicatesTogether(items, SplitOptions::defaults().nearDuplicateDistance);
+    const auto foldOf = Split::kFoldAssignment(items, folds, d.options.seed);
+    std::vector<OutOfFoldPrediction> out = d.labelledRows;
+    const int64_t K = int64_t(d.classIds.size());
+    try {
+        at::init_num_threads();
+        for (int f = 0; f < folds; ++f) {
+            if (ctx.cancelled()) return makeError("cancelled");
+            std::vector<int64_t> trainRows, trainLabels, heldOut;
+            for (size_t r = 0; r < out.size(); ++r) {
+                if (foldOf[r] == f) {
+                    heldOut.push_back(int64_t(r));
+                } else {
+                    trainRows.push_back(int64_t(r));
+                    trainLabels.push_back(out[r].label);
+                }
+            }
+            if (heldOut.empty() || trainRows.empty()) continue;
+            LinearHead head;
+            {
+                torch::AutoGradMode enable(true);
+                head = LinearProbe::train(d.labelledEmbeddings.index_select(0, torch::tensor(trainRows, torch::kLong)),
+                                          torch::tensor(trainLabels, torch::kLong), K, probeOptions(d.options));
+            }
+            torch::NoGradGuard noGrad;
+            auto X = d.labelledEmbeddings.index_select(0, torch::tensor(heldOut, torch::kLong));
+            auto P = torch::softmax(torch::addmm(head.bias, X, head.weight.t()), 1).contiguous();
+            const float* p = P.data_ptr<float>();
+            for (size_t i = 0; i < heldOut.size(); ++i)
+                out[size_t(heldOut[i])].probabilities.assign(p + i * size_t(K), p + (i + 1) * size_t(K));
+            Progress progress;
+            progress.stage = "cross-validating";
+            progress.done = f + 1;
+            progress.total = folds;
+            ctx.report(progress);
+        }
+    } catch (const c10::Error& e) {
+        return makeError(std::string("cross-validation failed: ") + e.what_without_backtrace());
+    }
+    // A fold that could not be held out (fewer photos than folds) leaves its photos unscored: drop them.
+    std::erase_if(out, [](const OutOfFoldPrediction& o) { return o.probabilities.empty(); });
     return out;
 }
 

@@ -34,6 +34,14 @@ struct QuickPrediction {
     std::vector<float> probabilities;  // every class, classIds() order
 };
 
+// A labelled photo scored by a head that did not train on it (QuickModel::outOfFold).
+struct OutOfFoldPrediction {
+    int64_t imageId = 0;
+    std::string relPath;
+    int label = 0;                     // its class, into QuickModel::classIds() / classNames()
+    std::vector<float> probabilities;  // every class, classIds() order
+};
+
 struct QuickSuggestion {
     int64_t imageId = 0;
     std::string relPath;
@@ -75,6 +83,10 @@ public:
     std::string modelKey() const;
     std::string deviceName() const;
 
+    // Out-of-sample probabilities of every labelled photo of the last refresh(), in store order: the head is
+    // retrained `folds` times, each time without one fold, and scores that fold. Folds keep the photos of a find and
+    // near-identical photos together (Split), so no photo is scored by a head that trained on its twin. folds >= 2.
+    Expected<std::vector<OutOfFoldPrediction>> outOfFold(int folds, const JobContext& ctx) const;
     // "Label these next" among predictions(), most uncertain first, diversified by embedding similarity.
     std::vector<QuickSuggestion> suggest(const SuggestOptions& options = SuggestOptions::defaults()) const;
 

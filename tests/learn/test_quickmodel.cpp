@@ -8,6 +8,7 @@
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include <torch/torch.h>
 
@@ -188,6 +189,49 @@ TEST(QuickModel, LearnsFromFewLabelsSuggestsAndStoresPredictions) {
     ASSERT_TRUE(fresh->refresh(JobContext{}).ok());
     EXPECT_EQ(fresh->lastRefresh().embedded, 0);
     EXPECT_EQ(fresh->lastRefresh().reused, 20);
+}
+
+TEST(QuickModel, OutOfFoldScoresEachLabelledPhotoWithAHeadThatNeverSawIt) {
+    test::TempDir dir("quickmodel-oof");
+    const fs::path weights = writeWeights(dir.path);
+    const fs::path root = dir.path / "proj";
+    makeProject(root, 10);  // all 20 labelled
+    // Two photos get the other class's label: a head trained without them still sees what they are.
+    std::set<int64_t> flipped;
+    {
+        auto store = project::ProjectStore::open(root, false);
+        const auto classes = store->classes().value();
+        ASSERT_EQ(classes.size(), 2u);
+        std::set<int64_t> classesDone;  // the first photo of each class
+        for (const auto& [imageId, classId] : store->classByImage().value()) {
+            if (!classesDone.insert(classId).second) continue;
+            ASSERT_TRUE(store->setLabel(imageId, classId == classes[0].id ? classes[1].id : classes[0].id).ok());
+            flipped.insert(imageId);
+        }
+    }
+    auto qm = QuickModel::open(root, weights, smallOptions());
+    ASSERT_TRUE(qm.ok()) << qm.error();
+    ASSERT_TRUE(qm->refresh(JobContext{}).ok());
+    EXPECT_FALSE(qm->outOfFold(1, JobContext{}).ok());
+    auto rows = qm->outOfFold(5, JobContext{});
+    ASSERT_TRUE(rows.ok()) << rows.error();
+    ASSERT_EQ(rows->size(), 20u);
+    double cleanSelf = 0.0;
+    for (const auto& r : *rows) {
+        ASSERT_EQ(r.probabilities.size(), 2u);
+        EXPECT_NEAR(r.probabilities[0] + r.probabilities[1], 1.0, 1e-5);
+        const bool folderAgrees = r.relPath.rfind(qm->classNames()[size_t(r.label)] + "/", 0) == 0;
+        EXPECT_EQ(folderAgrees, !flipped.count(r.imageId)) << r.relPath;
+        if (flipped.count(r.imageId))
+            EXPECT_LT(r.probabilities[size_t(r.label)], 0.5) << r.relPath << " was scored by a head that saw it";
+        else
+            cleanSelf += r.probabilities[size_t(r.label)] / 18.0;
+    }
+    EXPECT_GT(cleanSelf, 0.6);
+    // Deterministic: the same folds and heads again.
+    auto again = qm->outOfFold(5, JobContext{});
+    ASSERT_TRUE(again.ok());
+    for (size_t i = 0; i < rows->size(); ++i) EXPECT_EQ((*again)[i].probabilities, (*rows)[i].probabilities);
 }
 
 TEST(QuickModel, NeedsTwoClassesAndReadableWeights) {
