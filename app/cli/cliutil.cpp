@@ -109,6 +109,19 @@ Expected<std::filesystem::path> activeModelOf(const std::string& folder) {
     return **active;
 }
 
+Expected<learn::QuickModel> refreshedQuickModel(const std::string& folder, const std::filesystem::path& model,
+                                                int inputSize, const std::string& device, const JobContext& ctx) {
+    if (device != "auto" && device != "cpu" && device != "cuda")
+        return makeError("--device " + device + ": expected auto, cpu or cuda");
+    learn::QuickModelOptions options;
+    options.embedding.inputSize = inputSize;
+    options.embedding.device = device;
+    auto quick = learn::QuickModel::open(folder, model, options);
+    if (!quick) return quick.takeError();
+    if (auto st = quick->refresh(ctx); !st) return st.takeError();
+    return quick;
+}
+
 Expected<std::filesystem::path> resolveWeightsFile(const std::string& w, const JobContext& ctx) {
     std::error_code ec;
     if (std::filesystem::is_regular_file(w, ec)) return std::filesystem::path(w);

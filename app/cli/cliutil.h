@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/learn/quickmodel.h"
 #include "core/util/expected.h"
 #include "core/util/jobcontext.h"
 
@@ -53,6 +54,11 @@ Status requireProject(const std::string& folder);
 // The active model of the project in `folder` (the one Review uses; the first trained run by default): an error
 // naming the folder when it has none yet or its file is gone, saying how to get one.
 Expected<std::filesystem::path> activeModelOf(const std::string& folder);
+
+// The quick model of the project in `folder` on the features of `model` (input size 0: the model's own; device
+// auto | cpu | cuda), refreshed: embeddings computed or reused, the head trained on the labels.
+Expected<learn::QuickModel> refreshedQuickModel(const std::string& folder, const std::filesystem::path& model,
+                                                int inputSize, const std::string& device, const JobContext& ctx);
 
 // A --weights argument: an existing file as it is, else a model-zoo name fetched through the weights cache
 // (downloaded and hash-checked when missing). Errors name the argument.

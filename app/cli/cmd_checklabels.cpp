@@ -46,8 +46,6 @@ std::string flaggedCsv(const std::vector<learn::OutOfFoldPrediction>& rows, cons
 
 int runCheckLabels(const CheckLabelsArgs& a) {
     if (auto st = requireProject(a.project); !st) return userError(st.error());
-    if (a.device != "auto" && a.device != "cpu" && a.device != "cuda")
-        return userError("--device " + a.device + ": expected auto, cpu or cuda");
 
     ProgressBar bar(!a.quiet);
     CancelToken cancel;
@@ -60,12 +58,8 @@ int runCheckLabels(const CheckLabelsArgs& a) {
                              : model.error());
     }
     if (!a.quiet) std::fprintf(stderr, "features from %s\n", model->string().c_str());
-    learn::QuickModelOptions qo;
-    qo.embedding.inputSize = a.size;
-    qo.embedding.device = a.device;
-    auto qm = learn::QuickModel::open(a.project, *model, qo);
+    auto qm = refreshedQuickModel(a.project, *model, a.size, a.device, ctx);
     if (!qm) return userError(qm.error());
-    if (auto st = qm->refresh(ctx); !st) return userError(st.error());
     auto rows = qm->outOfFold(a.folds, ctx);
     if (!rows) return userError(rows.error());
 

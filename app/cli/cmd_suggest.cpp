@@ -33,20 +33,14 @@ int runSuggest(const SuggestArgs& a) {
     if (a.count < 1) return userError("-n must be at least 1");
     auto strategy = learn::parseUncertainty(a.strategy);
     if (!strategy) return userError("--strategy: " + strategy.error());
-    if (a.device != "auto" && a.device != "cpu" && a.device != "cuda")
-        return userError("--device " + a.device + ": expected auto, cpu or cuda");
 
     ProgressBar bar(!a.quiet);
     CancelToken cancel;
     JobContext ctx = bar.context(cancel);
     auto model = resolveWeightsFile(a.weights, ctx);
     if (!model) return userError(model.error());
-    learn::QuickModelOptions qo;
-    qo.embedding.inputSize = a.size;
-    qo.embedding.device = a.device;
-    auto qm = learn::QuickModel::open(a.project, *model, qo);
+    auto qm = refreshedQuickModel(a.project, *model, a.size, a.device, ctx);
     if (!qm) return userError(qm.error());
-    if (auto st = qm->refresh(ctx); !st) return userError(st.error());
     learn::SuggestOptions so;
     so.count = a.count;
     so.strategy = *strategy;
