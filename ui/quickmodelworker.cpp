@@ -1,7 +1,5 @@
 #include "ui/quickmodelworker.h"
 
-#include <QDir>
-#include <QFileInfo>
 #include <QThread>
 #include <QTimer>
 
@@ -10,41 +8,31 @@
 #include <set>
 
 #include "core/learn/quickmodel.h"
-#include "core/nn/modelzoo.h"
-#include "core/nn/weightscache.h"
 #include "core/project/projectstore.h"
 
 namespace tessera::ui {
 
 namespace {
 
-// Which network embeds the photos. The active trained bundle comes first: its features were fine-tuned on this
-// project's finds, so a linear head on them separates the project's classes far better than generic features, and
-// it is the model the user chose. Without one, ImageNet weights already in the weights cache (resnet18 first: the
-// cheapest to run on every new photo); nothing is downloaded from here, the download is a deliberate act in Train
-// mode. Returns an empty path when neither exists.
+// The core's choice (learn::chooseFeatureSource), with the words for the status line; an empty path when there is
+// neither a trained model nor ImageNet weights in the cache.
 struct Backbone {
     QString path;
     QString label;  // for the status line
 };
 
 Backbone chooseBackbone(const QString& bundle) {
-    if (!bundle.isEmpty() && QFileInfo::exists(bundle))
-        return {bundle, QuickModelWorker::tr("features of the trained model %1").arg(QFileInfo(bundle).dir().dirName())};
-    auto zoo = nn::ModelZoo::load();
-    if (!zoo) return {};
-    const nn::WeightsCache cache;
-    const auto present = [&](const nn::ZooEntry& e) {
-        const auto state = cache.status(e).state;
-        return state == nn::CacheState::Present || state == nn::CacheState::Verified;
-    };
-    const auto use = [&](const nn::ZooEntry& e) {
-        return Backbone{QString::fromStdString(cache.pathFor(e).string()),
-                        QuickModelWorker::tr("ImageNet %1 features").arg(QString::fromStdString(e.name))};
-    };
-    if (const nn::ZooEntry* e = zoo->find("resnet18"); e && present(*e)) return use(*e);
-    for (const auto& e : zoo->entries())
-        if (e.defaultForArch && present(e)) return use(e);
+    const auto source = learn::chooseFeatureSource(bundle.toStdString());
+    const QString path = QString::fromStdString(source.file.string());
+    const QString name = QString::fromStdString(source.name);
+    switch (source.kind) {
+    case learn::FeatureSource::Kind::TrainedModel:
+        return {path, QuickModelWorker::tr("features of the trained model %1").arg(name)};
+    case learn::FeatureSource::Kind::ImageNet:
+        return {path, QuickModelWorker::tr("ImageNet %1 features").arg(name)};
+    case learn::FeatureSource::Kind::None:
+        break;
+    }
     return {};
 }
 

@@ -109,6 +109,31 @@ Expected<std::filesystem::path> activeModelOf(const std::string& folder) {
     return **active;
 }
 
+Expected<std::filesystem::path> featureModelFor(const std::string& folder, const std::string& weights,
+                                                const JobContext& ctx, bool quiet) {
+    if (!weights.empty()) return resolveWeightsFile(weights, ctx);
+    auto store = project::ProjectStore::open(folder, /*create=*/false);
+    if (!store) return store.takeError();
+    auto active = store->activeModel();
+    if (!active) return active.takeError();
+    const auto source = learn::chooseFeatureSource(active->value_or(std::filesystem::path()));
+    switch (source.kind) {
+    case learn::FeatureSource::Kind::TrainedModel:
+        if (!quiet) std::fprintf(stderr, "features from the project's trained model %s\n", source.name.c_str());
+        break;
+    case learn::FeatureSource::Kind::ImageNet:
+        if (!quiet)
+            std::fprintf(stderr, "features from the ImageNet %s weights in the cache (the project has no trained model)\n",
+                         source.name.c_str());
+        break;
+    case learn::FeatureSource::Kind::None:
+        return makeError(folder + ": no trained model and no ImageNet weights in the cache to take features from; "
+                         "train one with 'tessera-cli train " + folder + "', get weights with 'tessera-cli weights "
+                         "download resnet18' ('weights import' offline), or give --weights");
+    }
+    return source.file;
+}
+
 Expected<learn::QuickModel> refreshedQuickModel(const std::string& folder, const std::filesystem::path& model,
                                                 int inputSize, const std::string& device, const JobContext& ctx) {
     if (device != "auto" && device != "cpu" && device != "cuda")

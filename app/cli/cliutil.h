@@ -55,6 +55,13 @@ Status requireProject(const std::string& folder);
 // naming the folder when it has none yet or its file is gone, saying how to get one.
 Expected<std::filesystem::path> activeModelOf(const std::string& folder);
 
+// The network whose features a quick-model command (suggest, check-labels) uses on the project in `folder`: --weights
+// when given (resolveWeightsFile), else learn::chooseFeatureSource of the project's active model; says which on
+// stderr unless `quiet`. With neither a trained model nor ImageNet weights in the cache: an error saying how to get
+// one.
+Expected<std::filesystem::path> featureModelFor(const std::string& folder, const std::string& weights,
+                                                const JobContext& ctx, bool quiet);
+
 // The quick model of the project in `folder` on the features of `model` (input size 0: the model's own; device
 // auto | cpu | cuda), refreshed: embeddings computed or reused, the head trained on the labels.
 Expected<learn::QuickModel> refreshedQuickModel(const std::string& folder, const std::filesystem::path& model,

@@ -1,5 +1,5 @@
 // tessera-cli check-labels PROJECT [--weights W] [--out flagged.csv]: labelled photos that are possibly mislabelled.
-// Embeds the photos with the project's active model (or --weights), scores every labelled photo by K-fold
+// Embeds the photos with the project's active model (else cached ImageNet weights, or --weights), scores every labelled photo by K-fold
 // cross-validation of the quick model's linear head (folds keep a find's photos and near-identical photos
 // together), and flags by confident learning (core/learn/labelissues.h). Nothing in the project is changed.
 #include <cstdio>
@@ -50,14 +50,8 @@ int runCheckLabels(const CheckLabelsArgs& a) {
     ProgressBar bar(!a.quiet);
     CancelToken cancel;
     JobContext ctx = bar.context(cancel);
-    auto model = a.weights.empty() ? activeModelOf(a.project) : resolveWeightsFile(a.weights, ctx);
-    if (!model) {
-        return userError(a.weights.empty()
-                             ? model.error() + "; or give --weights (a weights file, a model-zoo name such as resnet18, "
-                                               "or a model bundle)"
-                             : model.error());
-    }
-    if (!a.quiet) std::fprintf(stderr, "features from %s\n", model->string().c_str());
+    auto model = featureModelFor(a.project, a.weights, ctx, a.quiet);
+    if (!model) return userError(model.error());
     auto qm = refreshedQuickModel(a.project, *model, a.size, a.device, ctx);
     if (!qm) return userError(qm.error());
     auto rows = qm->outOfFold(a.folds, ctx);
@@ -102,7 +96,7 @@ const CommandRegistrar registrar{
         sub.add_option("PROJECT", a->project, "Project folder")->required();
         sub.add_option("--weights", a->weights,
                        "Features from: a model bundle, a weights file or a model-zoo name (default: the project's "
-                       "active model)");
+                       "active model, else ImageNet weights in the cache)");
         sub.add_option("--out", a->out, "Write the flagged photos as CSV (file,label,suggested,score)");
         sub.add_option("--folds", a->folds, "Cross-validation folds (grouped by find)")
             ->check(CLI::Range(2, 50))

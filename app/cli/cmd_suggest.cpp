@@ -1,4 +1,4 @@
-// tessera-cli suggest PROJECT --weights FILE|zoo-name|bundle: "label these next". Embeds the project's photos
+// tessera-cli suggest PROJECT [--weights FILE|zoo-name|bundle]: "label these next". Embeds the project's photos
 // (cached under .tessera/embeddings), trains the quick model (a linear head) on the labelled ones and lists the most
 // uncertain unlabelled photos, skipping near-duplicates of ones already listed.
 #include <cstdio>
@@ -37,7 +37,7 @@ int runSuggest(const SuggestArgs& a) {
     ProgressBar bar(!a.quiet);
     CancelToken cancel;
     JobContext ctx = bar.context(cancel);
-    auto model = resolveWeightsFile(a.weights, ctx);
+    auto model = featureModelFor(a.project, a.weights, ctx, a.quiet || a.json);
     if (!model) return userError(model.error());
     auto qm = refreshedQuickModel(a.project, *model, a.size, a.device, ctx);
     if (!qm) return userError(qm.error());
@@ -96,8 +96,8 @@ const CommandRegistrar registrar{
         auto a = std::make_shared<SuggestArgs>();
         sub.add_option("PROJECT", a->project, "Project folder")->required();
         sub.add_option("--weights", a->weights,
-                       "Backbone: a weights file (.pth/.safetensors), a model-zoo name, or a trained model bundle")
-            ->required();
+                       "Backbone: a weights file (.pth/.safetensors), a model-zoo name, or a trained model bundle "
+                       "(default: the project's active model, else ImageNet weights in the cache)");
         sub.add_option("-n,--count", a->count, "How many photos to suggest")->capture_default_str();
         sub.add_option("--strategy", a->strategy, "margin | entropy")->capture_default_str();
         sub.add_option("--max-similarity", a->maxSimilarity,

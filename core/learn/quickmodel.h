@@ -62,6 +62,19 @@ struct QuickRefreshStats {
     double finalLoss = 0.0;
 };
 
+// Which network embeds the photos for the quick model and the label check. The active trained bundle comes first:
+// its features were fine-tuned on this project's finds, so a linear head on them separates the project's classes far
+// better than generic features, and it is the model the user chose. Without one, ImageNet weights already in the
+// weights cache (resnet18 first: the cheapest to run on every photo). Nothing is downloaded: that is a deliberate act.
+struct FeatureSource {
+    enum class Kind { None, TrainedModel, ImageNet };
+    Kind kind = Kind::None;
+    std::filesystem::path file;  // empty when kind is None
+    std::string name;            // the trained model's run folder, or the model-zoo name
+};
+// `activeBundle`: the project's active model (empty when it has none); a file that is gone counts as none.
+FeatureSource chooseFeatureSource(const std::filesystem::path& activeBundle);
+
 class QuickModel {
 public:
     // Loads the network (see EmbeddingCache::open for the accepted files). Nothing is computed yet.

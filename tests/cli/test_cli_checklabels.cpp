@@ -1,6 +1,7 @@
 // tessera-cli check-labels through the real binary: on a demo project with two labels moved to the wrong class it
 // writes the flagged photos as CSV (file,label,suggested,score; the photo's current label, another class as the
-// suggestion, most suspect first), changes no label, and says what is missing when the project has no model.
+// suggestion, most suspect first), changes no label; without --weights it takes the features from ImageNet weights in
+// the cache, or says what is missing.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -84,11 +85,32 @@ TEST_F(CheckLabelsCli, WritesTheFlaggedPhotosAndChangesNoLabel) {
     }
 }
 
-TEST_F(CheckLabelsCli, SaysWhatIsMissingWithoutAModel) {
-    auto r = run({"check-labels", demo_, "--quiet"});
+TEST_F(CheckLabelsCli, FallsBackToCachedImageNetWeightsElseSaysWhatIsMissing) {
+    // No trained model and an empty weights cache: nothing to take features from, and the message says how to get it.
+    const fs::path cache = dir_ / "weights-cache";
+    fs::create_directories(cache);
+    const std::string env = "TESSERA_CACHE_DIR=" + clitest::quote(cache.string());
+    auto r = clitest::runCli({"check-labels", demo_, "--quiet"}, dir_, env);
     EXPECT_EQ(r.rc, 1);
-    EXPECT_NE(r.err.find("no active model"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("no trained model and no ImageNet weights in the cache"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("weights download resnet18"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("--weights"), std::string::npos) << r.err;
+
+    // ResNet-18 weights in the cache under the model zoo's file name: used, and said so (suggest alike).
+    auto py = clitest::runShell(std::string(TESSERA_PYTHON) +
+                                    " -c \"import torch, torchvision; torch.manual_seed(0); "
+                                    "torch.save(torchvision.models.resnet18().state_dict(), '" +
+                                    (cache / "resnet18-f37072fd.pth").string() + "')\"",
+                                dir_);
+    ASSERT_EQ(py.rc, 0) << py.err;
+    r = clitest::runCli({"check-labels", demo_, "--size", "64", "--folds", "3"}, dir_, env);
+    ASSERT_EQ(r.rc, 0) << r.err;
+    EXPECT_NE(r.err.find("features from the ImageNet resnet18 weights in the cache"), std::string::npos) << r.err;
+    EXPECT_NE(r.out.find("checked 24 labelled photos"), std::string::npos) << r.out;
+    r = clitest::runCli({"suggest", demo_, "--size", "64"}, dir_, env);
+    ASSERT_EQ(r.rc, 0) << r.err;
+    EXPECT_NE(r.err.find("features from the ImageNet resnet18 weights in the cache"), std::string::npos) << r.err;
+
     EXPECT_NE(run({"check-labels", demo_, "--folds", "1"}).rc, 0);
     r = run({"check-labels", (dir_ / "nowhere").string()});
     EXPECT_EQ(r.rc, 1);
