@@ -94,10 +94,17 @@ Status requireProject(const std::string& folder) {
     return {};
 }
 
-Expected<std::filesystem::path> activeModelOf(const std::string& folder) {
+namespace {
+// The project's active-model setting as stored: nothing when it has none (its file may be gone).
+Expected<std::optional<std::filesystem::path>> storedActiveModel(const std::string& folder) {
     auto store = project::ProjectStore::open(folder, /*create=*/false);
     if (!store) return store.takeError();
-    auto active = store->activeModel();
+    return store->activeModel();
+}
+}  // namespace
+
+Expected<std::filesystem::path> activeModelOf(const std::string& folder) {
+    auto active = storedActiveModel(folder);
     if (!active) return active.takeError();
     if (!*active)
         return makeError(folder + ": the project has no active model yet; train one with 'tessera-cli train " + folder +
@@ -112,9 +119,7 @@ Expected<std::filesystem::path> activeModelOf(const std::string& folder) {
 Expected<std::filesystem::path> featureModelFor(const std::string& folder, const std::string& weights,
                                                 const JobContext& ctx, bool quiet) {
     if (!weights.empty()) return resolveWeightsFile(weights, ctx);
-    auto store = project::ProjectStore::open(folder, /*create=*/false);
-    if (!store) return store.takeError();
-    auto active = store->activeModel();
+    auto active = storedActiveModel(folder);
     if (!active) return active.takeError();
     const auto source = learn::chooseFeatureSource(active->value_or(std::filesystem::path()));
     switch (source.kind) {

@@ -167,11 +167,13 @@ Status QuickModel::refresh(const JobContext& ctx) {
                 predictRows.push_back(int64_t(r));
             }
         }
+        // The labelled rows train the head now and are kept for outOfFold.
+        auto labelledX = X.index_select(0, torch::tensor(trainRows, torch::kLong)).contiguous();
         const LinearProbeOptions po = probeOptions(d.options);
         LinearHead head;
         {
             torch::AutoGradMode enable(true);
-            head = LinearProbe::train(X.index_select(0, torch::tensor(trainRows, torch::kLong)),
+            head = LinearProbe::train(labelledX,
                                       torch::tensor(trainLabels, torch::kLong), int64_t(classIds.size()), po);
         }
         std::vector<QuickPrediction> predictions;
@@ -200,7 +202,7 @@ Status QuickModel::refresh(const JobContext& ctx) {
         d.classNames = std::move(classNames);
         d.predictions = std::move(predictions);
         d.predictedEmbeddings = std::move(predicted);
-        d.labelledEmbeddings = X.index_select(0, torch::tensor(trainRows, torch::kLong)).contiguous();
+        d.labelledEmbeddings = std::move(labelledX);
         d.labelledRows.clear();
         d.labelledItems.clear();
         for (size_t t = 0; t < trainRows.size(); ++t) {
