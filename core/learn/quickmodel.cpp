@@ -67,6 +67,7 @@ struct QuickModel::Impl {
     torch::Tensor labelledEmbeddings;          // standardised, one row per labelledRows entry
     std::vector<OutOfFoldPrediction> labelledRows;  // probabilities empty; filled by outOfFold
     std::vector<SplitItem> labelledItems;      // parallel to labelledRows, for the folds
+    PhotoFeatures photos;                      // every row of the last refresh, without values (features())
     QuickRefreshStats stats;
 
     explicit Impl(EmbeddingCache c) : cache(std::move(c)) {}
@@ -205,11 +206,21 @@ Status QuickModel::refresh(const JobContext& ctx) {
         d.labelledEmbeddings = std::move(labelledX);
         d.labelledRows.clear();
         d.labelledItems.clear();
+        d.photos = PhotoFeatures{};
+        d.photos.dim = size_t(D);
+        const auto addPhoto = [&d](const project::ImageRecord& image, int label) {
+            d.photos.imageIds.push_back(image.id);
+            d.photos.relPaths.push_back(image.relPath);
+            d.photos.labels.push_back(label);
+            d.photos.finds.push_back(Split::groupKey(image.site, image.context, image.findId));
+        };
         for (size_t t = 0; t < trainRows.size(); ++t) {
             const auto& image = rows[size_t(trainRows[t])]->image;
             d.labelledRows.push_back({image.id, image.relPath, int(trainLabels[t]), {}});
             d.labelledItems.push_back(Split::itemOf(image, trainLabels[t]));
+            addPhoto(image, int(trainLabels[t]));
         }
+        for (const int64_t r : predictRows) addPhoto(rows[size_t(r)]->image, -1);
     } catch (const c10::Error& e) {
         return makeError(std::string("quick model training failed: ") + e.what_without_backtrace());
     }
@@ -224,6 +235,17 @@ const std::vector<QuickPrediction>& QuickModel::predictions() const { return imp
 const QuickRefreshStats& QuickModel::lastRefresh() const { return impl_->stats; }
 std::string QuickModel::modelKey() const { return impl_->cache.modelKey(); }
 std::string QuickModel::deviceName() const { return impl_->cache.deviceName(); }
+
+PhotoFeatures QuickModel::features() const {
+    const Impl& d = *impl_;
+    PhotoFeatures f = d.photos;
+    if (d.labelledEmbeddings.defined()) {
+        const auto labelled = d.labelledEmbeddings.contiguous();
+        f.values.assign(labelled.data_ptr<float>(), labelled.data_ptr<float>() + labelled.numel());
+    }
+    f.values.insert(f.values.end(), d.predictedEmbeddings.begin(), d.predictedEmbeddings.end());
+    return f;
+}
 
 std::vector<QuickSuggestion> QuickModel::suggest(const SuggestOptions& options) const {
     const Impl& d = *impl_;

@@ -42,6 +42,18 @@ struct OutOfFoldPrediction {
     std::vector<float> probabilities;  // every class, classIds() order
 };
 
+// The features of every photo of the last refresh(), standardised as the head sees them: the labelled photos first
+// (store order, as outOfFold), then the predicted ones (as predictions()). For the map of the collection.
+struct PhotoFeatures {
+    size_t dim = 0;
+    std::vector<float> values;         // rows x dim, row-major
+    std::vector<int64_t> imageIds;     // one per row
+    std::vector<std::string> relPaths;
+    std::vector<int> labels;           // class index into classIds(), -1 for a predicted (unlabelled) photo
+    std::vector<std::string> finds;    // Split::groupKey of the photo's find; empty when it has no find id
+    size_t rows() const { return imageIds.size(); }
+};
+
 struct QuickSuggestion {
     int64_t imageId = 0;
     std::string relPath;
@@ -100,6 +112,7 @@ public:
     // retrained `folds` times, each time without one fold, and scores that fold. Folds keep the photos of a find and
     // near-identical photos together (Split), so no photo is scored by a head that trained on its twin. folds >= 2.
     Expected<std::vector<OutOfFoldPrediction>> outOfFold(int folds, const JobContext& ctx) const;
+    PhotoFeatures features() const;
     // "Label these next" among predictions(), most uncertain first, diversified by embedding similarity.
     std::vector<QuickSuggestion> suggest(const SuggestOptions& options = SuggestOptions::defaults()) const;
 
