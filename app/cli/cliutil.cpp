@@ -139,6 +139,15 @@ Expected<std::filesystem::path> featureModelFor(const std::string& folder, const
     return source.file;
 }
 
+void addFeatureOptions(CLI::App& app, std::string& weights, int& size, std::string& device) {
+    app.add_option("--weights", weights,
+                   "Features from: a model bundle, a weights file (.pth/.safetensors) or a model-zoo name (default: the "
+                   "project's active model, else ImageNet weights in the cache)");
+    app.add_option("--size", size, "Input size in pixels (0 = the model's own, 128 for weights files)")
+        ->capture_default_str();
+    app.add_option("--device", device, "auto | cpu | cuda")->capture_default_str();
+}
+
 Expected<learn::QuickModel> refreshedQuickModel(const std::string& folder, const std::filesystem::path& model,
                                                 int inputSize, const std::string& device, const JobContext& ctx) {
     if (device != "auto" && device != "cpu" && device != "cuda")

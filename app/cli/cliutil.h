@@ -62,6 +62,10 @@ Expected<std::filesystem::path> activeModelOf(const std::string& folder);
 Expected<std::filesystem::path> featureModelFor(const std::string& folder, const std::string& weights,
                                                 const JobContext& ctx, bool quiet);
 
+// The options of every command on the quick model's features (suggest, check-labels, map): --weights (empty: the
+// project's active model, else ImageNet weights in the cache), --size and --device, as refreshedQuickModel takes them.
+void addFeatureOptions(CLI::App& app, std::string& weights, int& size, std::string& device);
+
 // The quick model of the project in `folder` on the features of `model` (input size 0: the model's own; device
 // auto | cpu | cuda), refreshed: embeddings computed or reused, the head trained on the labels.
 Expected<learn::QuickModel> refreshedQuickModel(const std::string& folder, const std::filesystem::path& model,

@@ -94,16 +94,11 @@ const CommandRegistrar registrar{
     [](CLI::App& sub) {
         auto a = std::make_shared<CheckLabelsArgs>();
         sub.add_option("PROJECT", a->project, "Project folder")->required();
-        sub.add_option("--weights", a->weights,
-                       "Features from: a model bundle, a weights file or a model-zoo name (default: the project's "
-                       "active model, else ImageNet weights in the cache)");
+        addFeatureOptions(sub, a->weights, a->size, a->device);
         sub.add_option("--out", a->out, "Write the flagged photos as CSV (file,label,suggested,score)");
         sub.add_option("--folds", a->folds, "Cross-validation folds (grouped by find)")
             ->check(CLI::Range(2, 50))
             ->capture_default_str();
-        sub.add_option("--size", a->size, "Input size in pixels (0 = the model's own, 128 for weights files)")
-            ->capture_default_str();
-        sub.add_option("--device", a->device, "auto | cpu | cuda")->capture_default_str();
         sub.add_option("--list", a->list, "Flagged photos shown (0: all)")->check(CLI::NonNegativeNumber)
             ->capture_default_str();
         sub.add_flag("--quiet", a->quiet, "No progress bar");

@@ -95,17 +95,12 @@ const CommandRegistrar registrar{
     "suggest", "List the unlabelled photos to label next (most uncertain, diverse)", [](CLI::App& sub) {
         auto a = std::make_shared<SuggestArgs>();
         sub.add_option("PROJECT", a->project, "Project folder")->required();
-        sub.add_option("--weights", a->weights,
-                       "Backbone: a weights file (.pth/.safetensors), a model-zoo name, or a trained model bundle "
-                       "(default: the project's active model, else ImageNet weights in the cache)");
+        addFeatureOptions(sub, a->weights, a->size, a->device);
         sub.add_option("-n,--count", a->count, "How many photos to suggest")->capture_default_str();
         sub.add_option("--strategy", a->strategy, "margin | entropy")->capture_default_str();
         sub.add_option("--max-similarity", a->maxSimilarity,
                        "Skip a photo whose embedding is more similar than this (cosine) to one already listed; 1 = off")
             ->capture_default_str();
-        sub.add_option("--size", a->size, "Input size in pixels (0 = the model's own, 128 for weights files)")
-            ->capture_default_str();
-        sub.add_option("--device", a->device, "auto | cpu | cuda")->capture_default_str();
         sub.add_flag("--write-predictions", a->writePredictions,
                      "Store the quick model's predictions in the project (a run of kind 'quick model')");
         sub.add_flag("--json", a->json, "Print JSON instead of a table");
