@@ -36,6 +36,7 @@
 #include "ui/datasetview.h"
 #include "ui/imagelistmodel.h"
 #include "ui/importexport.h"
+#include "ui/mapview.h"
 #include "ui/projectdocument.h"
 #include "ui/recentprojects.h"
 #include "ui/reviewview.h"
@@ -86,9 +87,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     stack_->addWidget(dataset_);
     train_ = new TrainView(document_, stack_);
     review_ = new ReviewView(document_, thumbnails_, stack_);
+    map_ = new MapView(document_, thumbnails_, stack_);
     stack_->addWidget(statistics_);
     stack_->addWidget(train_);
     stack_->addWidget(review_);
+    stack_->addWidget(map_);
     setCentralWidget(stack_);
 
     createActions();
@@ -103,6 +106,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         dataset_->selectImages(ids);
     });
     connect(review_, &ReviewView::selectImagesRequested, this, [this](const QVector<qint64>& ids) {
+        setMode(Mode::Dataset);
+        dataset_->selectImages(ids);
+    });
+    connect(map_, &MapView::selectImagesRequested, this, [this](const QVector<qint64>& ids) {
         setMode(Mode::Dataset);
         dataset_->selectImages(ids);
     });
@@ -167,12 +174,16 @@ void MainWindow::createActions() {
     reviewMode_ = new QAction(QIcon(QStringLiteral(":/icons/mode-review.svg")), tr("Review"), modeGroup_);
     reviewMode_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_4));
     reviewMode_->setToolTip(tr("Classify new photos and accept or correct the calls (Ctrl+4)"));
-    for (QAction* a : {datasetMode_, statisticsMode_, trainMode_, reviewMode_}) a->setCheckable(true);
+    mapMode_ = new QAction(QIcon(QStringLiteral(":/icons/mode-map.svg")), tr("Map"), modeGroup_);
+    mapMode_->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_5));
+    mapMode_->setToolTip(tr("See the whole collection laid out by similarity; select and label groups (Ctrl+5)"));
+    for (QAction* a : {datasetMode_, statisticsMode_, trainMode_, reviewMode_, mapMode_}) a->setCheckable(true);
     datasetMode_->setChecked(true);
     connect(datasetMode_, &QAction::triggered, this, [this] { setMode(Mode::Dataset); });
     connect(statisticsMode_, &QAction::triggered, this, [this] { setMode(Mode::Statistics); });
     connect(trainMode_, &QAction::triggered, this, [this] { setMode(Mode::Train); });
     connect(reviewMode_, &QAction::triggered, this, [this] { setMode(Mode::Review); });
+    connect(mapMode_, &QAction::triggered, this, [this] { setMode(Mode::Map); });
 
     modeBar_ = new QToolBar(tr("Modes"), this);
     modeBar_->setObjectName(QStringLiteral("modeBar"));
@@ -184,6 +195,7 @@ void MainWindow::createActions() {
     modeBar_->addAction(statisticsMode_);
     modeBar_->addAction(trainMode_);
     modeBar_->addAction(reviewMode_);
+    modeBar_->addAction(mapMode_);
     modeBar_->setContextMenuPolicy(Qt::PreventContextMenu);
     modeBar_->setStyleSheet(QStringLiteral("QToolBar#modeBar { spacing: 6px; padding: 6px 2px; }"
                                            "QToolBar#modeBar QToolButton { min-width: 72px; padding: 6px 2px; }"));
@@ -213,6 +225,7 @@ void MainWindow::createMenus() {
     view->addAction(statisticsMode_);
     view->addAction(trainMode_);
     view->addAction(reviewMode_);
+    view->addAction(mapMode_);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);
@@ -406,6 +419,10 @@ void MainWindow::setMode(Mode mode) {
         if (!review_->hasModel()) review_->reloadModel();
         stack_->setCurrentWidget(review_);
         review_->listView()->setFocus();
+    } else if (mode == Mode::Map) {
+        mapMode_->setChecked(true);
+        stack_->setCurrentWidget(map_);
+        map_->setFocus();
     } else {
         datasetMode_->setChecked(true);
         stack_->setCurrentWidget(dataset_);
@@ -417,6 +434,7 @@ MainWindow::Mode MainWindow::mode() const {
     if (stack_->currentWidget() == statistics_) return Mode::Statistics;
     if (stack_->currentWidget() == train_) return Mode::Train;
     if (stack_->currentWidget() == review_) return Mode::Review;
+    if (stack_->currentWidget() == map_) return Mode::Map;
     return Mode::Dataset;
 }
 
@@ -473,6 +491,7 @@ void MainWindow::updateActions() {
     statisticsMode_->setEnabled(open);
     trainMode_->setEnabled(open);
     reviewMode_->setEnabled(open);
+    mapMode_->setEnabled(open);
 }
 
 void MainWindow::onScanStarted() {
@@ -524,7 +543,7 @@ void MainWindow::showShortcuts() {
            "<tr><td><b>0</b></td><td>remove the label of the selected images</td></tr>"
            "<tr><td><b>Ctrl+A</b></td><td>select all shown images</td></tr>"
            "<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>undo / redo</td></tr>"
-           "<tr><td><b>Ctrl+1 … Ctrl+4</b></td><td>Dataset / Statistics / Train / Review mode</td></tr>"
+           "<tr><td><b>Ctrl+1 … Ctrl+5</b></td><td>Dataset / Statistics / Train / Review / Map mode</td></tr>"
            "<tr><td><b>Enter</b></td><td>Review: accept the model's call as the label</td></tr>"
            "<tr><td><b>Space</b></td><td>Review: skip to the next photo</td></tr>"
            "<tr><td><b>Ctrl+O</b></td><td>open a folder</td></tr>"

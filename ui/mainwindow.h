@@ -1,5 +1,5 @@
 #pragma once
-// The one Tessera window: a mode bar on the left (Dataset, Statistics, Train, Review), the welcome page while no project is open,
+// The one Tessera window: a mode bar on the left (Dataset, Statistics, Train, Review, Map), the welcome page while no project is open,
 // menus, and a status bar with the device, the project's counts and the progress of a running scan.
 #include <QMainWindow>
 
@@ -18,6 +18,7 @@ namespace tessera::ui {
 
 class DatasetView;
 class ImageListModel;
+class MapView;
 class ProjectDocument;
 class ReviewView;
 class StatisticsView;
@@ -28,7 +29,7 @@ class WelcomePage;
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    enum class Mode { Dataset, Statistics, Train, Review };
+    enum class Mode { Dataset, Statistics, Train, Review, Map };
 
     explicit MainWindow(QWidget* parent = nullptr);
     ~MainWindow() override;
@@ -53,6 +54,7 @@ public:
     StatisticsView* statisticsView() const { return statistics_; }
     TrainView* trainView() const { return train_; }
     ReviewView* reviewView() const { return review_; }
+    MapView* mapView() const { return map_; }
     QString countsText() const;
 
 protected:
@@ -91,9 +93,10 @@ private:
     StatisticsView* statistics_;
     TrainView* train_;
     ReviewView* review_;
+    MapView* map_;
     QToolBar* modeBar_;
     QActionGroup* modeGroup_;
-    QAction *datasetMode_, *statisticsMode_, *trainMode_, *reviewMode_;
+    QAction *datasetMode_, *statisticsMode_, *trainMode_, *reviewMode_, *mapMode_;
     QAction *openAction_, *rescanAction_, *closeAction_, *quitAction_, *undoAction_, *redoAction_;
     QMenu* recentMenu_;
     QLabel* countsLabel_;

@@ -12,15 +12,6 @@
 
 namespace tessera::ui {
 
-namespace {
-
-// The core's choice (learn::chooseFeatureSource), with the words for the status line; an empty path when there is
-// neither a trained model nor ImageNet weights in the cache.
-struct Backbone {
-    QString path;
-    QString label;  // for the status line
-};
-
 Backbone chooseBackbone(const QString& bundle) {
     const auto source = learn::chooseFeatureSource(bundle.toStdString());
     const QString path = QString::fromStdString(source.file.string());
@@ -35,8 +26,6 @@ Backbone chooseBackbone(const QString& bundle) {
     }
     return {};
 }
-
-}  // namespace
 
 QuickModelWorker::QuickModelWorker() {
     qRegisterMetaType<QuickModelResult>();

@@ -23,6 +23,15 @@ class ProjectStore;
 
 namespace tessera::ui {
 
+// The network whose features the quick model and the map use: the core's choice (learn::chooseFeatureSource of the
+// active trained bundle), with the words for a status line. An empty path when there is neither a trained model nor
+// ImageNet weights in the cache.
+struct Backbone {
+    QString path;
+    QString label;  // "features of the trained model run-3", "ImageNet resnet18 features"
+};
+Backbone chooseBackbone(const QString& bundle);
+
 struct QuickSuggestionItem {
     qint64 imageId = 0;
     double uncertainty = 0.0;

@@ -285,14 +285,8 @@ TEST_F(UiImportExport, FindInformationFromAPattern) {
 
 TEST_F(UiImportExport, ActiveModelExportsAsBundlePthAndOnnx) {
     // A tiny model trained by the real trainer (1 epoch, 32 px), made the active model the way Train mode does.
-    learn::TrainOptions o = learn::TrainOptions::defaults();
-    o.epochs = 1;
-    o.imageSize = 32;
-    o.batchSize = 4;
-    o.augmentation = "none";
-    o.device = "cpu";
+    learn::TrainOptions o = uitest::tinyTrainOptions();
     o.precision = "fp32";
-    o.threads = 1;
     o.persistCache = false;
     learn::Trainer trainer(o);
     auto trained = trainer.train(dir.path(), nullptr, JobContext{});

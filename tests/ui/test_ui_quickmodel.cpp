@@ -57,13 +57,7 @@ protected:
     project::ProjectStore& store() { return window->document()->store(); }
 
     void trainTinyModel() {
-        learn::TrainOptions o = learn::TrainOptions::defaults();
-        o.epochs = 1;
-        o.imageSize = 32;
-        o.batchSize = 4;
-        o.augmentation = "none";
-        o.device = "cpu";
-        o.threads = 1;
+        const learn::TrainOptions o = uitest::tinyTrainOptions();
         QSignalSpy trained(window->trainView(), &TrainView::trainingFinished);
         ASSERT_TRUE(window->trainView()->startTraining(o));
         ASSERT_TRUE(trained.wait(60000));

@@ -36,13 +36,7 @@ protected:
         ASSERT_TRUE(window->openProject(QString::fromStdString(dir.path().string())));
         ASSERT_TRUE(scanned.wait(30000));
 
-        learn::TrainOptions o = learn::TrainOptions::defaults();
-        o.epochs = 1;
-        o.imageSize = 32;
-        o.batchSize = 4;
-        o.augmentation = "none";
-        o.device = "cpu";
-        o.threads = 1;
+        const learn::TrainOptions o = uitest::tinyTrainOptions();
         QSignalSpy trained(window->trainView(), &TrainView::trainingFinished);
         QSignalSpy ready(window->reviewView(), &ReviewView::modelReady);
         ASSERT_TRUE(window->trainView()->startTraining(o));

@@ -1,8 +1,10 @@
-// Screenshots of the welcome page and the four modes (Dataset, Statistics, Train after a tiny run, Review of the
-// unlabelled photos) over a generated demo-like project, for looking at the GUI without a display. PNGs go to $TESSERA_SCREENSHOT_DIR when set (e.g. docs/screenshots), else a temp dir.
+// Screenshots of the welcome page and the five modes (Dataset, Statistics, Train after a tiny run, Review of the
+// unlabelled photos, Map) over a generated demo-like project, for looking at the GUI without a display. PNGs go to $TESSERA_SCREENSHOT_DIR when set (e.g. docs/screenshots), else a temp dir.
 #include <gtest/gtest.h>
 
+#include <QApplication>
 #include <QFileInfo>
+#include <QMouseEvent>
 #include <QImage>
 #include <QListView>
 #include <QSignalSpy>
@@ -12,6 +14,7 @@
 #include "ui/imagelistmodel.h"
 #include "ui/imageviewer.h"
 #include "ui/mainwindow.h"
+#include "ui/mapview.h"
 #include "ui/projectdocument.h"
 #include "ui/reviewmodel.h"
 #include "ui/reviewview.h"
@@ -19,6 +22,8 @@
 #include "ui/thumbnailprovider.h"
 #include "ui/trainview.h"
 #include "uitestsupport.h"
+
+#include <qcustomplot.h>
 
 using namespace tessera;
 using namespace tessera::ui;
@@ -113,6 +118,20 @@ TEST(UiScreenshots, DatasetAndStatisticsModes) {
     for (int i = 0; i < 100 && window.thumbnails()->pendingCount() > 0; ++i) QTest::qWait(50);
     QTest::qWait(300);
     save(&window, out + QStringLiteral("/review.png"));
+
+    // Map mode: every photo laid out on the trained model's features, one photo hovered.
+    window.setMode(MainWindow::Mode::Map);
+    QSignalSpy mapped(window.mapView(), &MapView::mapReady);
+    ASSERT_TRUE(window.mapView()->drawMap());
+    ASSERT_TRUE(mapped.wait(60000));
+    ASSERT_TRUE(mapped.front()[0].toBool()) << window.mapView()->lastResult().message.toStdString();
+    const QPointF at = window.mapView()->pixelOf(window.mapView()->map()->points.front().imageId);
+    QMouseEvent hover(QEvent::MouseMove, at, window.mapView()->plot()->mapToGlobal(at), Qt::NoButton, Qt::NoButton,
+                      Qt::NoModifier);
+    QApplication::sendEvent(window.mapView()->plot(), &hover);
+    for (int i = 0; i < 100 && window.thumbnails()->pendingCount() > 0; ++i) QTest::qWait(50);
+    QTest::qWait(300);
+    save(&window, out + QStringLiteral("/map.png"));
     std::printf("screenshots in %s\n", qPrintable(out));
 }
 

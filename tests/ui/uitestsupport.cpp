@@ -288,4 +288,15 @@ void LocalHttpServer::serve(int fd) {
     }
 }
 
+learn::TrainOptions tinyTrainOptions() {
+    learn::TrainOptions o = learn::TrainOptions::defaults();
+    o.epochs = 1;
+    o.imageSize = 32;
+    o.batchSize = 4;
+    o.augmentation = "none";
+    o.device = "cpu";
+    o.threads = 1;
+    return o;
+}
+
 }  // namespace tessera::uitest

@@ -8,7 +8,13 @@
 #include <thread>
 #include <vector>
 
+#include "core/learn/trainer.h"
+
 namespace tessera::uitest {
+
+// The smallest real training, for tests that need a trained model: 1 epoch at 32 px, batches of 4, no augmentation,
+// on one CPU thread.
+learn::TrainOptions tinyTrainOptions();
 
 // Creates the QApplication on first use. QStandardPaths test mode keeps QSettings away from the user's own.
 void ensureApplication();

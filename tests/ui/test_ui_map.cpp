@@ -1,0 +1,168 @@
+// Map mode on a small project with a tiny trained model: the map lays out every photo off the GUI thread; hovering a
+// dot names its photo; a rectangle dragged with the mouse selects the photos inside it; the key of a class labels
+// them (one undoable step, the map follows both ways); without any features it says what is missing; closing the
+// project while a layout runs is safe.
+#include <gtest/gtest.h>
+
+#include <QApplication>
+#include <QMouseEvent>
+#include <QSignalSpy>
+#include <QTest>
+#include <QUndoStack>
+
+#include <qcustomplot.h>
+
+#include <memory>
+#include <set>
+
+#include "core/learn/trainer.h"
+#include "ui/mainwindow.h"
+#include "ui/mapview.h"
+#include "ui/projectdocument.h"
+#include "ui/trainview.h"
+#include "uitestsupport.h"
+
+using namespace tessera;
+using namespace tessera::ui;
+
+namespace {
+
+class UiMap : public ::testing::Test {
+protected:
+    void SetUp() override {
+        uitest::ensureApplication();
+        // An empty weights cache: the features come from the model trained here, or there are none.
+        previousCache = qgetenv("TESSERA_CACHE_DIR");
+        qputenv("TESSERA_CACHE_DIR", QByteArray::fromStdString((cache.path() / "weights").string()));
+        uitest::writeSmallProject(dir.path());
+        window = std::make_unique<MainWindow>();
+        window->resize(1200, 800);
+        window->show();
+        QSignalSpy scanned(window->document(), &ProjectDocument::scanFinished);
+        ASSERT_TRUE(window->openProject(QString::fromStdString(dir.path().string())));
+        ASSERT_TRUE(scanned.wait(30000));
+        window->setMode(MainWindow::Mode::Map);
+        map = window->mapView();
+    }
+    void TearDown() override {
+        window.reset();
+        qputenv("TESSERA_CACHE_DIR", previousCache);
+    }
+
+    void trainTinyModel() {
+        const learn::TrainOptions o = uitest::tinyTrainOptions();
+        QSignalSpy trained(window->trainView(), &TrainView::trainingFinished);
+        ASSERT_TRUE(window->trainView()->startTraining(o));
+        ASSERT_TRUE(trained.wait(60000));
+        ASSERT_TRUE(trained.front()[0].toBool()) << trained.front()[1].toString().toStdString();
+    }
+
+    bool drawAndWait() {
+        QSignalSpy ready(map, &MapView::mapReady);
+        if (!map->drawMap()) return false;
+        if (!ready.wait(60000)) return false;
+        return ready.front()[0].toBool();
+    }
+
+    void mouse(QEvent::Type type, QPointF at, Qt::MouseButton button, Qt::MouseButtons buttons) {
+        QMouseEvent event(type, at, map->plot()->mapToGlobal(at), button, buttons, Qt::NoModifier);
+        QApplication::sendEvent(map->plot(), &event);
+    }
+
+    project::ProjectStore& store() { return window->document()->store(); }
+    std::optional<int64_t> classOf(int64_t imageId) {
+        auto label = store().label(imageId).value();
+        return label ? std::optional<int64_t>(label->classId) : std::nullopt;
+    }
+
+    QByteArray previousCache;
+    uitest::TempDir dir{"map"};
+    uitest::TempDir cache{"map-cache"};
+    std::unique_ptr<MainWindow> window;
+    MapView* map = nullptr;
+};
+
+}  // namespace
+
+TEST_F(UiMap, SaysWhatIsMissingWithoutFeatures) {
+    EXPECT_FALSE(drawAndWait());
+    EXPECT_TRUE(map->lastResult().message.contains(QStringLiteral("needs features")))
+        << map->lastResult().message.toStdString();
+    EXPECT_EQ(map->map(), nullptr);
+}
+
+TEST_F(UiMap, HoverNamesAPhotoAndADraggedRectangleSelectsAndLabelsUndoably) {
+    trainTinyModel();
+    ASSERT_TRUE(drawAndWait()) << map->lastResult().message.toStdString();
+    ASSERT_NE(map->map(), nullptr);
+    const auto& points = map->map()->points;
+    ASSERT_EQ(points.size(), 20u) << "every photo of the project is on the map";
+    EXPECT_TRUE(map->selectedImageIds().isEmpty());
+
+    // An unlabelled photo and the dots within a few pixels of it.
+    const learn::MapPoint* target = nullptr;
+    for (const auto& p : points)
+        if (p.label < 0) target = &p;
+    ASSERT_NE(target, nullptr);
+    const int64_t targetId = target->imageId;
+    const QPointF at = map->pixelOf(targetId);
+    ASSERT_TRUE(map->plot()->axisRect()->rect().contains(at.toPoint()));
+
+    // Hover: the side panel names the photo.
+    mouse(QEvent::MouseMove, at, Qt::NoButton, Qt::NoButton);
+    EXPECT_TRUE(map->hoverText().contains(QString::fromStdString(target->relPath))) << map->hoverText().toStdString();
+
+    // A rectangle dragged around it with the mouse selects exactly the photos drawn inside it.
+    const QRectF box(at - QPointF(12, 12), at + QPointF(12, 12));
+    mouse(QEvent::MouseButtonPress, box.topLeft(), Qt::LeftButton, Qt::LeftButton);
+    mouse(QEvent::MouseMove, box.center(), Qt::NoButton, Qt::LeftButton);
+    mouse(QEvent::MouseMove, box.bottomRight(), Qt::NoButton, Qt::LeftButton);
+    mouse(QEvent::MouseButtonRelease, box.bottomRight(), Qt::LeftButton, Qt::NoButton);
+    const auto selected = map->selectedImageIds();
+    std::set<int64_t> inside;
+    for (const auto& p : points)
+        if (box.contains(map->pixelOf(p.imageId))) inside.insert(p.imageId);
+    EXPECT_EQ(std::set<int64_t>(selected.begin(), selected.end()), inside);
+    ASSERT_TRUE(inside.count(targetId));
+
+    // Key 1 labels the selection with the class whose key is 1, in one undoable step; the map follows.
+    const auto keyed = window->document()->classByKey(1);
+    ASSERT_TRUE(keyed.has_value());
+    std::map<int64_t, std::optional<int64_t>> before;
+    for (int64_t id : inside) before[id] = classOf(id);
+    const int undoBefore = window->document()->undoStack()->count();
+    map->setFocus();
+    QTest::keyClick(map, Qt::Key_1);
+    EXPECT_EQ(window->document()->undoStack()->count(), undoBefore + 1);
+    for (int64_t id : inside) EXPECT_EQ(classOf(id), keyed->id);
+    const auto labelOnMap = [&](int64_t id) {
+        for (const auto& p : map->map()->points)
+            if (p.imageId == id) return p.label >= 0 ? map->map()->classIds[size_t(p.label)] : int64_t(0);
+        return int64_t(-1);
+    };
+    EXPECT_EQ(labelOnMap(targetId), keyed->id);
+
+    window->document()->undoStack()->undo();
+    for (int64_t id : inside) EXPECT_EQ(classOf(id), before[id]);
+    EXPECT_EQ(labelOnMap(targetId), 0) << "unlabelled again on the map";
+
+    // The other colourings draw the same photos.
+    map->setColouring(MapView::Colouring::PossiblyMislabelled);
+    map->setColouring(MapView::Colouring::Prediction);
+    int drawn = 0;
+    for (int i = 0; i < map->plot()->plottableCount(); ++i)
+        if (auto* curve = qobject_cast<QCPCurve*>(map->plot()->plottable(i)); curve && curve->selectable())
+            drawn += curve->dataCount();
+    EXPECT_EQ(drawn, 20);
+}
+
+TEST_F(UiMap, ClosingTheProjectDuringALayoutIsSafe) {
+    trainTinyModel();
+    ASSERT_TRUE(map->drawMap());
+    EXPECT_TRUE(map->isComputing());
+    window->closeProject();
+    EXPECT_FALSE(map->isComputing());
+    EXPECT_EQ(map->map(), nullptr);
+    QTest::qWait(200);
+    window.reset();  // joins the worker thread
+}
