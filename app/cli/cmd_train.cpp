@@ -176,6 +176,8 @@ const CommandRegistrar registrar{
             ->capture_default_str();
         sub.add_flag("--balanced", o.balancedSampling, "Draw every class equally often");
         sub.add_option("--val", o.valFraction, "Validation fraction per class")->capture_default_str();
+        sub.add_flag("--include-disputed", o.includeDisputed,
+                     "Train on labels marked as disputed too (tessera-cli dispute); by default they are left out");
         sub.add_option("--seed", o.seed, "Random seed")->capture_default_str();
         sub.add_option("--device", o.device, "auto | cpu | cuda")->capture_default_str();
         sub.add_option("--precision", o.precision,

@@ -14,6 +14,8 @@ Expected<LabelledSet> LabelledSet::read(const project::ProjectStore& store, cons
     if (!classes) return classes.takeError();
     auto labels = store.classByImage();
     if (!labels) return labels.takeError();
+    auto disputes = store.disputedImages();
+    if (!disputes) return disputes.takeError();
 
     LabelledSet set;
     set.allClasses_ = std::move(*classes);
@@ -35,6 +37,10 @@ Expected<LabelledSet> LabelledSet::read(const project::ProjectStore& store, cons
             if (!known.count(l->second)) {
                 set.skipped_.push_back(im.relPath + ": labelled with class id " + std::to_string(l->second) +
                                        ", which the project does not have");
+                continue;
+            }
+            if (!options.includeDisputed && disputes->count(im.id)) {
+                set.disputed_.push_back(im.relPath);
                 continue;
             }
             li.classId = l->second;

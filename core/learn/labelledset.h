@@ -19,6 +19,9 @@ struct LabelledSetOptions {
     // Leave out photos the scan flagged unreadable or missing (listed in skipped()). Off: keep them, so that the
     // decoder reports what is wrong now (evaluation does; a missing photo may have come back since the scan).
     bool dropUnusable = true;
+    // Keep photos whose label a person marked as disputed (ProjectStore::setDisputed). Off: they are left out and
+    // listed in disputed(), so that neither training nor evaluation takes an open attribution for the truth.
+    bool includeDisputed = false;
     static LabelledSetOptions defaults() { return LabelledSetOptions{}; }
 };
 
@@ -46,13 +49,15 @@ public:
     const std::vector<project::ClassInfo>& allClasses() const { return allClasses_; }
     // "relPath: missing on disk", "relPath: unreadable: <why>", in store order.
     const std::vector<std::string>& skipped() const { return skipped_; }
+    // Relative paths of the labelled photos left out because their label is disputed, in store order.
+    const std::vector<std::string>& disputed() const { return disputed_; }
     // Content hash of every photo in the store, kept or not ("" where the scan could not read the file).
     const std::vector<std::string>& storeHashes() const { return storeHashes_; }
 
 private:
     std::vector<LabelledImage> images_;
     std::vector<project::ClassInfo> classes_, allClasses_;
-    std::vector<std::string> skipped_, storeHashes_;
+    std::vector<std::string> skipped_, storeHashes_, disputed_;
 };
 
 }  // namespace tessera::learn

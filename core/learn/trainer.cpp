@@ -142,8 +142,14 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         if (!store) return store.takeError();
         // Usable labelled photos (not flagged unreadable or missing) and, in project order, the classes that have
         // at least one of them.
-        auto set = LabelledSet::read(*store);
+        LabelledSetOptions setOptions;
+        setOptions.includeDisputed = opt.includeDisputed;
+        auto set = LabelledSet::read(*store, setOptions);
         if (!set) return set.takeError();
+        if (!set->disputed().empty())
+            say(std::to_string(set->disputed().size()) +
+                " labelled photo(s) marked as disputed are left out of training (clear the dispute, or train with "
+                "disputed labels included, to use them)");
         std::vector<const project::ImageRecord*> usable;
         std::vector<int64_t> labelIndex;  // per usable photo: its class index
         for (const auto* li : set->labelled()) {
@@ -152,6 +158,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         }
         TrainResult result;
         result.classNames = set->classNames();
+        result.disputedLeftOut = int64_t(set->disputed().size());
         const auto& used = set->classes();
         if (used.size() < 2)
             return makeError("training needs labelled photos in at least two classes; " + projectRoot.string() +
@@ -346,6 +353,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
                          {"nearDuplicateDistance", so.nearDuplicateDistance},
                          {"nearDuplicateGroupsKeptTogether", split.nearDuplicateGroups},
                          {"nearDuplicatePhotos", split.nearDuplicatePhotos}};
+        card["disputed"] = {{"included", opt.includeDisputed}, {"leftOut", result.disputedLeftOut}};
         card["skipped"] = result.skipped;
         const DeviceInfo& info = deviceInfo();
         card["software"] = {{"tessera", TESSERA_VERSION},

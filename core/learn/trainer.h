@@ -42,6 +42,7 @@ struct TrainOptions {
                                          // bf16 is there to be asked for). fp16 is CUDA only.
     int threads = 0;                     // CPU intra-op threads; 0: all cores
     double valFraction = 0.2;
+    bool includeDisputed = false;        // train on labels marked disputed too (LabelledSetOptions::includeDisputed)
     bool resume = false;                 // continue the newest unfinished run with the same options
     std::string runName;                 // default: time-stamped
     bool persistCache = true;            // keep decoded canvases under <root>/.tessera/cache
@@ -93,6 +94,7 @@ struct TrainResult {
     int64_t trainImages = 0, valImages = 0;
     int nearDuplicateGroups = 0;        // groups of near-identical photos kept on one side (SplitResult)
     int64_t nearDuplicatePhotos = 0;
+    int64_t disputedLeftOut = 0;        // labelled photos left out because their label is disputed
     std::vector<std::string> skipped;   // photos that could not be decoded (path: reason)
     double trainImagesPerSecond = 0.0;  // median over epochs
     double seconds = 0.0;

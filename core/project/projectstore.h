@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/project/imagerecord.h"
@@ -48,7 +49,7 @@ enum class SplitKind { Train, Validation, Test };
 
 class ProjectStore {
 public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
 
     // Opens the project of the photo folder `root`, wherever it is (locateProject): with create=true, makes the data
     // folder and the database when missing, in <root>/.tessera when the folder can be written, else per user.
@@ -131,6 +132,12 @@ public:
     Expected<std::optional<Label>> label(int64_t imageId) const;
     Expected<std::vector<Label>> labels() const;
     Expected<std::unordered_map<int64_t, int64_t>> classByImage() const;  // imageId -> classId
+
+    // --- disputed labels (schema v3): the photo keeps its label; training and evaluation leave it out ---
+    // Marks or clears, in one transaction; returns the ids whose state changed (what an undo puts back). An id that
+    // is not a photo of the project is an error, and nothing changes.
+    Expected<std::vector<int64_t>> setDisputed(const std::vector<int64_t>& imageIds, bool disputed);
+    Expected<std::unordered_set<int64_t>> disputedImages() const;
 
     // --- splits, runs, predictions ---
     // Replaces the whole assignment of `fold` (images not listed are in no split of that fold).

@@ -367,6 +367,38 @@ Expected<std::vector<Label>> ProjectStore::labels() const {
     });
 }
 
+Expected<std::vector<int64_t>> ProjectStore::setDisputed(const std::vector<int64_t>& imageIds, bool disputed) {
+    using R = Expected<std::vector<int64_t>>;
+    return impl_->guard<R>(disputed ? "marking labels as disputed" : "clearing disputes", [&]() -> R {
+        auto transaction = impl_->begin();
+        SQLite::Database& db = *impl_->db;
+        SQLite::Statement write(db, disputed ? "INSERT OR IGNORE INTO disputes (image_id, time_ms) VALUES (?, ?)"
+                                             : "DELETE FROM disputes WHERE image_id = ?");
+        const int64_t now = nowMs();
+        std::vector<int64_t> changed;
+        for (const int64_t id : imageIds) {
+            if (!rowExists(db, "images", id))
+                return makeError(impl_->dbName() + ": no image with id " + std::to_string(id));
+            write.reset();
+            write.bind(1, id);
+            if (disputed) write.bind(2, now);
+            if (write.exec() > 0) changed.push_back(id);
+        }
+        transaction.commit();
+        return changed;
+    });
+}
+
+Expected<std::unordered_set<int64_t>> ProjectStore::disputedImages() const {
+    using R = Expected<std::unordered_set<int64_t>>;
+    return impl_->guard<R>("listing disputed labels", [&]() -> R {
+        SQLite::Statement q(*impl_->db, "SELECT image_id FROM disputes");
+        std::unordered_set<int64_t> out;
+        while (q.executeStep()) out.insert(q.getColumn(0).getInt64());
+        return out;
+    });
+}
+
 Expected<std::unordered_map<int64_t, int64_t>> ProjectStore::classByImage() const {
     using R = Expected<std::unordered_map<int64_t, int64_t>>;
     return impl_->guard<R>("listing labels", [&]() -> R {

@@ -92,13 +92,23 @@ ALTER TABLE images ADD COLUMN context TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'train';
 )sql";
 
+// Version 3: labels a person marked as disputed (specialists disagree; the attribution is open). The photo keeps its
+// label, and training and evaluation leave it out until the dispute is cleared.
+const char* kSchemaV3 = R"sql(
+CREATE TABLE disputes (
+    image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+    time_ms  INTEGER NOT NULL
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& SchemaMigrator::migrations() {
     static const std::vector<Migration> steps = {
         {1, kSchemaV1},
         {2, kSchemaV2},
-        // {3, "ALTER TABLE ...;"},  -- the next schema change goes here
+        {3, kSchemaV3},
+        // {4, "ALTER TABLE ...;"},  -- the next schema change goes here
     };
     return steps;
 }

@@ -99,6 +99,32 @@ TEST_F(LabelledSetTest, ContiguousIndicesOverUsableClassesAndReasonsForTheRest) 
     EXPECT_EQ(all->labelled().back()->classIndex, 0);
 }
 
+TEST_F(LabelledSetTest, DisputedLabelsAreLeftOutAndListedUnlessIncluded) {
+    const int64_t pot = *store_->addClass("Pot"), tile = *store_->addClass("Tile");
+    const int64_t a = add("a.jpg"), b = add("b.jpg"), c = add("c.jpg"), d = add("d.jpg");
+    label(a, pot);
+    label(b, tile);
+    label(c, tile);
+    ASSERT_TRUE(store_->setDisputed({b, c, d}, true));  // d has no label: nothing to leave out
+
+    auto set = LabelledSet::read(*store_);
+    ASSERT_TRUE(set) << set.error();
+    EXPECT_EQ(set->disputed(), (std::vector<std::string>{"b.jpg", "c.jpg"}));
+    ASSERT_EQ(set->labelled().size(), 1u);
+    EXPECT_EQ(set->labelled()[0]->image.relPath, "a.jpg");
+    EXPECT_EQ(set->classNames(), (std::vector<std::string>{"Pot"})) << "Tile's only labels are disputed";
+    ASSERT_EQ(set->unlabelled().size(), 1u);
+    EXPECT_EQ(set->unlabelled()[0]->image.relPath, "d.jpg");
+
+    auto o = LabelledSetOptions::defaults();
+    o.includeDisputed = true;
+    auto all = LabelledSet::read(*store_, o);
+    ASSERT_TRUE(all) << all.error();
+    EXPECT_TRUE(all->disputed().empty());
+    EXPECT_EQ(all->labelled().size(), 3u);
+    EXPECT_EQ(all->classNames(), (std::vector<std::string>{"Pot", "Tile"}));
+}
+
 TEST_F(LabelledSetTest, EmptyProjectAndUnlabelledProject) {
     auto empty = LabelledSet::read(*store_);
     ASSERT_TRUE(empty) << empty.error();

@@ -3,6 +3,7 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -169,6 +170,49 @@ TEST(Trainer, KeepsNearIdenticalPhotosOnOneSideAndSaysSo) {
         for (const auto& f : card["dataset"]) side[f["path"]] = f["split"];
         EXPECT_EQ(side.at("disc/img_1.png"), side.at("disc/img_4.png")) << "seed " << seed;
     }
+}
+
+TEST(Trainer, LeavesDisputedLabelsOutUnlessAskedAndSaysSo) {
+    test::TempDir dir("trainer-disputed");
+    makeProject(dir.path, 6, 3);
+    std::set<std::string> disputed;
+    {
+        auto store = project::ProjectStore::open(dir.path, false);
+        std::vector<int64_t> ids;
+        for (const auto& image : store->images().value())
+            if (image.relPath == "disc/img_2.png" || image.relPath == "disc/img_5.png") {
+                ids.push_back(image.id);
+                disputed.insert(image.relPath);
+            }
+        ASSERT_EQ(ids.size(), 2u);
+        ASSERT_TRUE(store->setDisputed(ids, true).ok());
+    }
+    const auto cardOf = [](const TrainResult& r) {
+        std::ifstream in(r.cardPath);
+        return nlohmann::json::parse(in);
+    };
+    Messages obs;
+    auto o = quick();
+    o.epochs = 1;
+    auto r = Trainer(o).train(dir.path, &obs, JobContext{});
+    ASSERT_TRUE(r.ok()) << r.error();
+    EXPECT_EQ(r->disputedLeftOut, 2);
+    EXPECT_TRUE(obs.contains("2 labelled photo(s) marked as disputed are left out of training"));
+    auto card = cardOf(*r);
+    EXPECT_EQ(card["disputed"]["leftOut"], 2);
+    EXPECT_EQ(card["disputed"]["included"], false);
+    for (const auto& f : card["dataset"]) EXPECT_FALSE(disputed.count(f["path"])) << f["path"];
+
+    o.includeDisputed = true;
+    o.runName = "with-disputed";
+    r = Trainer(o).train(dir.path, nullptr, JobContext{});
+    ASSERT_TRUE(r.ok()) << r.error();
+    EXPECT_EQ(r->disputedLeftOut, 0);
+    card = cardOf(*r);
+    EXPECT_EQ(card["disputed"]["included"], true);
+    std::set<std::string> used;
+    for (const auto& f : card["dataset"]) used.insert(f["path"]);
+    for (const auto& d : disputed) EXPECT_TRUE(used.count(d)) << d;
 }
 
 TEST(Trainer, RefusesBadOptionsAndTooFewClasses) {

@@ -55,7 +55,8 @@ TEST(FindMetadata, Version1DatabaseMigratesToVersion2KeepingData) {
     }
     auto store = ProjectStore::open(dir.path(), false);
     ASSERT_TRUE(store.ok()) << store.error();
-    EXPECT_EQ(store->schemaVersion(), 2);
+    EXPECT_EQ(store->schemaVersion(), ProjectStore::kSchemaVersion);
+    EXPECT_TRUE(store->disputedImages().value().empty()) << "version 3's table exists after the upgrade";
     auto image = store->imageByPath("a/x.jpg");
     ASSERT_TRUE(image.ok() && image->has_value());
     EXPECT_EQ((*image)->findId, "F-7");

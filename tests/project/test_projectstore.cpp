@@ -300,6 +300,33 @@ TEST(ProjectStore, SetLabelReturnsThePreviousLabelAndRestoreUndoesExactly) {
     EXPECT_TRUE(store.labels().value().empty());
 }
 
+TEST(ProjectStore, DisputesAreMarkedClearedAllOrNothingAndGoWithTheirPhoto) {
+    TempDir dir;
+    ProjectStore store = openStore(dir.path());
+    const int64_t x = store.upsertImage(record("x.jpg")).value();
+    const int64_t y = store.upsertImage(record("y.jpg")).value();
+    const int64_t cls = store.addClass("a").value();
+    ASSERT_TRUE(store.setLabel(x, cls).ok());
+    EXPECT_TRUE(store.disputedImages().value().empty());
+
+    auto changed = store.setDisputed({x, y}, true);
+    ASSERT_TRUE(changed.ok()) << changed.error();
+    EXPECT_EQ(*changed, (std::vector<int64_t>{x, y}));
+    EXPECT_EQ(store.setDisputed({x}, true).value(), std::vector<int64_t>{}) << "already disputed: no change";
+    EXPECT_EQ(store.disputedImages().value(), (std::unordered_set<int64_t>{x, y}));
+    EXPECT_EQ(store.label(x).value()->classId, cls) << "a disputed photo keeps its label";
+
+    // An id that is no photo: an error naming it, and nothing changes (the transaction is rolled back).
+    auto bad = store.setDisputed({y, 424242}, false);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().find("424242"), std::string::npos) << bad.error();
+    EXPECT_EQ(store.disputedImages().value(), (std::unordered_set<int64_t>{x, y}));
+
+    EXPECT_EQ(store.setDisputed({y}, false).value(), std::vector<int64_t>{y});
+    ASSERT_TRUE(store.removeImages({x}).ok());
+    EXPECT_TRUE(store.disputedImages().value().empty()) << "the dispute goes with its photo";
+}
+
 TEST(ProjectStore, AssignLabelsOnlyUnlabelledKeepsExistingLabels) {
     TempDir dir;
     ProjectStore store = openStore(dir.path());
