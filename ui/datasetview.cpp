@@ -25,6 +25,7 @@
 #include "ui/imagelistmodel.h"
 #include "ui/imageviewer.h"
 #include "ui/projectdocument.h"
+#include "ui/setdisputedcommand.h"
 #include "ui/setlabelscommand.h"
 #include "ui/thumbnaildelegate.h"
 
@@ -215,6 +216,7 @@ void DatasetView::rebuildFilterCombo() {
     filter_->addItem(tr("Labelled"), qint64(F::Labelled) * kKindShift);
     filter_->addItem(tr("With warnings"), qint64(F::Flagged) * kKindShift);
     filter_->addItem(tr("Model disagrees with label"), qint64(F::Disagrees) * kKindShift);
+    filter_->addItem(tr("Disputed labels"), qint64(F::Disputed) * kKindShift);
     if (!document_->classes().isEmpty()) filter_->insertSeparator(filter_->count());
     for (const auto& c : document_->classes())
         filter_->addItem(tr("Class: %1").arg(QString::fromStdString(c.name)), qint64(F::Class) * kKindShift + c.id);
@@ -342,6 +344,19 @@ bool DatasetView::assignClassToSelection(qint64 classId) {
     return true;
 }
 
+bool DatasetView::toggleDisputedOnSelection() {
+    if (!document_->isOpen()) return false;
+    const QVector<qint64> ids = selectedImageIds();
+    if (ids.isEmpty()) return false;
+    bool allDisputed = true;
+    for (qint64 id : ids) {
+        const int row = images_->rowForId(id);
+        allDisputed = allDisputed && row >= 0 && images_->disputedAt(row);
+    }
+    document_->undoStack()->push(new SetDisputedCommand(document_, ids, !allDisputed));
+    return true;
+}
+
 void DatasetView::selectImages(const QVector<qint64>& imageIds) {
     // Clear filters so that none of the requested images is hidden.
     search_->clear();
@@ -380,6 +395,10 @@ bool DatasetView::eventFilter(QObject* watched, QEvent* event) {
                 assignClassToSelection(cls->id);
             }
             return true;  // digits never start the list's keyboard search
+        }
+        if (mods == Qt::NoModifier && key->key() == Qt::Key_D) {
+            toggleDisputedOnSelection();
+            return true;
         }
     }
     return QWidget::eventFilter(watched, event);

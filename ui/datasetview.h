@@ -42,6 +42,9 @@ public:
     QVector<qint64> selectedImageIds() const;
     // Labels the selection (classId 0 clears). Returns false when nothing is selected.
     bool assignClassToSelection(qint64 classId);
+    // D: marks the selected photos' labels as disputed (left out of training), or clears the dispute when every
+    // selected photo is disputed already. One undoable step.
+    bool toggleDisputedOnSelection();
     // Shows these images: clears filters that would hide them, selects them and scrolls to the first.
     void selectImages(const QVector<qint64>& imageIds);
 

@@ -79,6 +79,7 @@ ImageFilterProxyModel::RowFacts ImageFilterProxyModel::factsOf(const QModelIndex
         f.predictedClassId = images_->predictedClassIdAt(row);
         f.confidence = images_->confidenceAt(row);
         f.flags = images_->record(row).flags;
+        f.disputed = images_->disputedAt(row);
         return f;
     }
     f.classId = index.data(ImageListModel::ClassIdRole).toLongLong();
@@ -88,6 +89,7 @@ ImageFilterProxyModel::RowFacts ImageFilterProxyModel::factsOf(const QModelIndex
         f.predictedClassId = index.data(ImageListModel::PredictedClassIdRole).toLongLong();
     }
     f.flags = index.data(ImageListModel::FlagsRole).toUInt();
+    f.disputed = index.data(ImageListModel::DisputedRole).toBool();
     return f;
 }
 
@@ -112,6 +114,9 @@ bool ImageFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex& s
         break;
     case Filter::Flagged:
         if (!(f.flags & ImageListModel::kWarningFlags)) return false;
+        break;
+    case Filter::Disputed:
+        if (!f.disputed) return false;
         break;
     case Filter::PredictedAs:
         if (!predicted || f.predictedClassId != classId_) return false;

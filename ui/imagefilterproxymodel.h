@@ -1,6 +1,6 @@
 #pragma once
 // Filters and sorts the image grid: by class, unlabelled, labelled, flagged, predicted class, "the model disagrees
-// with the label", a confidence bound that combines with any of these, and a file-name search; sorted by name,
+// with the label", disputed labels, a confidence bound that combines with any of these, and a file-name search; sorted by name,
 // class, file size, resolution or confidence. Reads ImageListModel's rows directly (no QVariant per comparison) so
 // that 100,000 rows filter and sort in well under a second; other source models are read through their roles.
 #include <QSortFilterProxyModel>
@@ -16,7 +16,7 @@ class ImageFilterProxyModel : public QSortFilterProxyModel {
     Q_OBJECT
 public:
     // PredictedAs uses the class id argument like Class; Disagrees = labelled, predicted, and the two differ.
-    enum class Filter { All, Class, Unlabelled, Labelled, Flagged, PredictedAs, Disagrees };
+    enum class Filter { All, Class, Unlabelled, Labelled, Flagged, PredictedAs, Disagrees, Disputed };
     // Confidence: least confident first, images without a prediction after all predicted ones.
     enum class SortKey { Name, Class, FileSize, Resolution, Confidence };
 
@@ -50,6 +50,7 @@ private:
         qint64 predictedClassId = 0;
         float confidence = -1.f;  // -1: no prediction
         uint flags = 0;
+        bool disputed = false;
     };
     RowFacts factsOf(const QModelIndex& sourceIndex) const;
     bool dependsOnPredictions() const;

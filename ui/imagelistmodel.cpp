@@ -14,6 +14,7 @@ namespace tessera::ui {
 ImageListModel::ImageListModel(ProjectDocument* document, ThumbnailProvider* thumbnails, QObject* parent)
     : QAbstractListModel(parent), document_(document), thumbnails_(thumbnails) {
     connect(document_, &ProjectDocument::labelsChanged, this, &ImageListModel::onLabelsChanged);
+    connect(document_, &ProjectDocument::disputesChanged, this, &ImageListModel::onDisputesChanged);
     connect(document_, &ProjectDocument::classesChanged, this, &ImageListModel::onClassesChanged);
     connect(document_, &ProjectDocument::imagesChanged, this, &ImageListModel::reload);
     connect(document_, &ProjectDocument::opened, this, &ImageListModel::reload);
@@ -100,6 +101,7 @@ QVariant ImageListModel::data(const QModelIndex& index, int role) const {
         return cls ? QColor(QString::fromStdString(cls->color)) : QColor();
     }
     case ConfidenceRole: return row.confidence >= 0.f ? QVariant(double(row.confidence)) : QVariant();
+    case DisputedRole: return row.disputed;
     case ThumbnailStateRole:
         if ((r.flags & project::FlagUnreadable) || failedThumbnails_.contains(row.hash)) return int(ThumbnailFailed);
         return int(thumbnails_->isCached(row.hash) ? ThumbnailReady : ThumbnailPending);
@@ -119,6 +121,7 @@ QHash<int, QByteArray> ImageListModel::roleNames() const {
     names.insert(PredictedClassIdRole, "predictedClassId");
     names.insert(PredictedClassNameRole, "predictedClassName");
     names.insert(ConfidenceRole, "confidence");
+    names.insert(DisputedRole, "disputed");
     return names;
 }
 
@@ -135,8 +138,10 @@ void ImageListModel::reload() {
         root_ = document_->rootPath();
         auto images = document_->store().images();
         auto labels = document_->store().classByImage();
-        if (!images.ok() || !labels.ok()) {
-            document_->reportError(QString::fromStdString(images.ok() ? labels.error() : images.error()));
+        auto disputed = document_->store().disputedImages();
+        if (!images.ok() || !labels.ok() || !disputed.ok()) {
+            document_->reportError(QString::fromStdString(
+                !images.ok() ? images.error() : !labels.ok() ? labels.error() : disputed.error()));
         } else {
             rows_.reserve(images->size());
             for (auto& rec : *images) {
@@ -147,6 +152,7 @@ void ImageListModel::reload() {
                 row.hash = QString::fromStdString(rec.contentHash);
                 const auto it = labels->find(rec.id);
                 row.classId = it == labels->end() ? 0 : it->second;
+                row.disputed = disputed->count(rec.id) > 0;
                 row.record = std::move(rec);
                 const int index = int(rows_.size());
                 rowById_.insert(row.record.id, index);
@@ -193,6 +199,20 @@ void ImageListModel::recount() {
     c.unlabelled = c.images - c.labelled;
     counts_ = c;
     emit countsChanged();
+}
+
+void ImageListModel::onDisputesChanged(const QVector<qint64>& imageIds) {
+    if (!document_->isOpen() || imageIds.isEmpty()) return;
+    auto disputed = document_->store().disputedImages();
+    if (!disputed.ok()) return document_->reportError(QString::fromStdString(disputed.error()));
+    QVector<int> changed;
+    for (qint64 id : imageIds) {
+        const int row = rowForId(id);
+        if (row < 0) continue;
+        rows_[size_t(row)].disputed = disputed->count(id) > 0;
+        changed.push_back(row);
+    }
+    emitRowsChanged(changed, {DisputedRole});
 }
 
 void ImageListModel::onLabelsChanged(const QVector<qint64>& imageIds) {

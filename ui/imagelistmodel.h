@@ -46,6 +46,7 @@ public:
         PredictedClassNameRole,   // follows renames; empty when the class was removed
         PredictedClassColorRole,  // QColor of the predicted class
         ConfidenceRole,           // double, top-1 probability in [0, 1]
+        DisputedRole,             // bool: a person marked the label as disputed (left out of training)
     };
     enum ThumbnailState { ThumbnailPending, ThumbnailReady, ThumbnailFailed };
 
@@ -68,6 +69,7 @@ public:
     bool hasPredictionAt(int row) const { return rows_[size_t(row)].confidence >= 0.f; }
     qint64 predictedClassIdAt(int row) const { return rows_[size_t(row)].predictedClassId; }
     float confidenceAt(int row) const { return rows_[size_t(row)].confidence; }  // -1 without a prediction
+    bool disputedAt(int row) const { return rows_[size_t(row)].disputed; }
     qint64 predictionRunId() const { return predictionRun_; }  // the run the prediction roles come from; 0 = none
     int predictedCount() const { return predictedCount_; }     // shown rows that have a prediction
     Counts counts() const { return counts_; }
@@ -95,6 +97,7 @@ private:
         qint64 classId = 0;
         qint64 predictedClassId = 0;
         float confidence = -1.f;  // -1: no prediction
+        bool disputed = false;
     };
     struct Prediction {
         qint64 classId = 0;
@@ -102,6 +105,7 @@ private:
     };
 
     void onLabelsChanged(const QVector<qint64>& imageIds);
+    void onDisputesChanged(const QVector<qint64>& imageIds);
     void onClassesChanged();
     void onPredictionsChanged();
     // Reads the prediction run into rows_; returns the rows whose prediction changed. Reports store errors.

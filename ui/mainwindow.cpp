@@ -541,6 +541,8 @@ void MainWindow::showShortcuts() {
         tr("<table cellspacing='4'>"
            "<tr><td><b>1 … 9</b></td><td>label the selected images with the class of that key</td></tr>"
            "<tr><td><b>0</b></td><td>remove the label of the selected images</td></tr>"
+           "<tr><td><b>D</b></td><td>mark the labels of the selected images as disputed (left out of training), "
+           "or clear it</td></tr>"
            "<tr><td><b>Ctrl+A</b></td><td>select all shown images</td></tr>"
            "<tr><td><b>Ctrl+Z / Ctrl+Shift+Z</b></td><td>undo / redo</td></tr>"
            "<tr><td><b>Ctrl+1 … Ctrl+5</b></td><td>Dataset / Statistics / Train / Review / Map mode</td></tr>"

@@ -5,6 +5,7 @@
 #include <QKeyEvent>
 #include <QLabel>
 #include <QProgressBar>
+#include <QSet>
 #include <QPushButton>
 #include <QUndoStack>
 #include <QVBoxLayout>
@@ -17,6 +18,7 @@
 
 #include "core/project/projectstore.h"
 #include "ui/projectdocument.h"
+#include "ui/setdisputedcommand.h"
 #include "ui/setlabelscommand.h"
 #include "ui/thumbnailprovider.h"
 
@@ -86,6 +88,9 @@ MapView::MapView(ProjectDocument* document, ThumbnailProvider* thumbnails, QWidg
     labelButton_ = new QPushButton(tr("Label selected"), this);
     labelButton_->setToolTip(tr("Give the selected photos the chosen class (Ctrl+Z undoes it); keys 1-9 do the same"));
     showButton_ = new QPushButton(tr("Show in Dataset"), this);
+    disputeButton_ = new QPushButton(tr("Mark labels as disputed"), this);
+    disputeButton_->setToolTip(tr("Specialists disagree on these photos: they keep their labels but are left out of "
+                                  "training until the dispute is cleared (D in Dataset mode; Ctrl+Z undoes it)"));
     auto* side = new QVBoxLayout;
     side->addWidget(preview_);
     side->addWidget(details_);
@@ -94,6 +99,7 @@ MapView::MapView(ProjectDocument* document, ThumbnailProvider* thumbnails, QWidg
     side->addWidget(classChoice_);
     side->addWidget(labelButton_);
     side->addWidget(showButton_);
+    side->addWidget(disputeButton_);
     side->addStretch(1);
     auto* sideBox = new QWidget(this);
     sideBox->setLayout(side);
@@ -112,9 +118,9 @@ MapView::MapView(ProjectDocument* document, ThumbnailProvider* thumbnails, QWidg
     thread_.setObjectName(QStringLiteral("tessera-map"));
     thread_.start();
     connect(worker_, &MapWorker::finished, this, &MapView::onFinished);
-    connect(worker_, &MapWorker::progress, this, [this](const QString& root, const QString& stage, qint64 done,
+    connect(worker_, &MapWorker::progress, this, [this](int request, const QString& stage, qint64 done,
                                                         qint64 total) {
-        if (!computing_ || !document_->isOpen() || root != document_->rootPath()) return;
+        if (!computing_ || request != request_) return;
         progress_->setRange(0, int(std::max<qint64>(1, total)));
         progress_->setValue(int(done));
         progress_->setFormat(total > 0 ? tr("%1: %2 of %3").arg(stage).arg(done).arg(total) : stage);
@@ -126,6 +132,7 @@ MapView::MapView(ProjectDocument* document, ThumbnailProvider* thumbnails, QWidg
     connect(panButton_, &QPushButton::toggled, this, &MapView::setPanMode);
     connect(labelButton_, &QPushButton::clicked, this,
             [this] { labelSelection(classChoice_->currentData().toLongLong()); });
+    connect(disputeButton_, &QPushButton::clicked, this, &MapView::markSelectionDisputed);
     connect(showButton_, &QPushButton::clicked, this, [this] {
         const auto ids = selectedImageIds();
         if (!ids.isEmpty()) emit selectImagesRequested(ids);
@@ -136,14 +143,9 @@ MapView::MapView(ProjectDocument* document, ThumbnailProvider* thumbnails, QWidg
         const int i = pointAt(event->position());
         if (i >= 0) emit selectImagesRequested({map_->points[size_t(i)].imageId});
     });
-    connect(thumbnails_, &ThumbnailProvider::thumbnailReady, this, [this](const QString&) {
-        if (hovered_ < 0) return;
-        const int again = hovered_;
-        hovered_ = -1;  // shown again with the thumbnail now in the cache
-        const auto& p = map_->points[size_t(again)];
-        const QPointF at(plot_->xAxis->coordToPixel(p.x), plot_->yAxis->coordToPixel(p.y));
-        QMouseEvent move(QEvent::MouseMove, at, plot_->mapToGlobal(at), Qt::NoButton, Qt::NoButton, Qt::NoModifier);
-        showHover(&move);
+    connect(thumbnails_, &ThumbnailProvider::thumbnailReady, this, [this](const QString& hash) {
+        if (hovered_ < 0 || hash != hoveredHash_ || !map_) return;
+        showPoint(hovered_);  // again, with the thumbnail now in the cache
     });
     connect(document_, &ProjectDocument::labelsChanged, this, &MapView::onLabelsChanged);
     connect(document_, &ProjectDocument::classesChanged, this, [this] {
@@ -175,9 +177,13 @@ bool MapView::drawMap() {
     const QString root = document_->rootPath();
     const QString bundle = document_->activeModelPath();
     const CancelToken token = cancel_;
+    const int request = ++request_;
     MapWorker* worker = worker_;
     QMetaObject::invokeMethod(
-        worker, [worker, root, bundle, token] { worker->compute(root, bundle, learn::FeatureMapOptions{}, token); },
+        worker,
+        [worker, request, root, bundle, token] {
+            worker->compute(request, root, bundle, learn::FeatureMapOptions{}, token);
+        },
         Qt::QueuedConnection);
     return true;
 }
@@ -185,7 +191,8 @@ bool MapView::drawMap() {
 void MapView::cancel() { cancel_.cancel(); }
 
 void MapView::onFinished(const MapResult& result) {
-    if (!computing_ || !document_->isOpen() || result.root != document_->rootPath()) return;
+    if (!computing_ || result.request != request_ || !document_->isOpen() || result.root != document_->rootPath())
+        return;
     computing_ = false;
     drawButton_->setEnabled(true);
     cancelButton_->hide();
@@ -203,6 +210,8 @@ void MapView::onFinished(const MapResult& result) {
                           : tr("%1 photos, %2, laid out in %3 s.").arg(QString::number(n), result.backbone, seconds);
     if (map_->labelCheckSkipped.empty())
         line += QLatin1Char(' ') + tr("%1 possibly mislabelled.").arg(map_->flagged);
+    else
+        line += QLatin1Char(' ') + tr("No label check: %1").arg(QString::fromStdString(map_->labelCheckSkipped));
     status_->setText(line);
     emit mapReady(true);
 }
@@ -249,13 +258,21 @@ int MapView::classIndexOf(qint64 classId) {
 
 void MapView::onLabelsChanged(const QVector<qint64>& imageIds) {
     if (!map_ || !document_->isOpen()) return;
+    const QSet<qint64> ids(imageIds.begin(), imageIds.end());
+    const learn::CollectionMap* original = last_.map.get();  // as laid out: the label check's verdicts
     bool changed = false;
-    for (auto& p : map_->points) {
-        if (!imageIds.contains(p.imageId)) continue;
+    for (size_t i = 0; i < map_->points.size(); ++i) {
+        auto& p = map_->points[i];
+        if (!ids.contains(p.imageId)) continue;
         const auto label = document_->store().label(p.imageId);
         if (!label) continue;
         p.label = *label ? classIndexOf((*label)->classId) : -1;
-        p.suggested = -1;  // the user decided on this photo since the check
+        // The check judged the label it saw: its verdict holds while the photo has that label again (an undo), and
+        // is void for any other.
+        const bool asChecked = original && i < original->points.size() && original->points[i].imageId == p.imageId &&
+                               original->points[i].label >= 0 && p.label >= 0 &&
+                               map_->classIds[size_t(p.label)] == original->classIds[size_t(original->points[i].label)];
+        p.suggested = asChecked ? original->points[i].suggested : -1;
         changed = true;
     }
     map_->flagged = size_t(std::count_if(map_->points.begin(), map_->points.end(),
@@ -264,6 +281,7 @@ void MapView::onLabelsChanged(const QVector<qint64>& imageIds) {
 }
 
 void MapView::rebuildPlot(bool keepView) {
+    const QVector<qint64> wasSelected = keepView ? selectedImageIds() : QVector<qint64>{};
     plot_->clearPlottables();
     curves_.clear();
     groupPoints_.clear();
@@ -309,9 +327,11 @@ void MapView::rebuildPlot(bool keepView) {
     std::vector<Group> groups;
     const Colouring mode = colouring();
     if (mode == Colouring::PossiblyMislabelled) {
-        groups.push_back({tr("label not in doubt"), QColor(200, 200, 200), false, 5, {}});
+        groups.push_back({tr("unlabelled"), kUnknown, true, 5, {}});
+        groups.push_back({tr("not flagged"), QColor(200, 200, 200), false, 5, {}});
         groups.push_back({tr("possibly mislabelled"), QColor(214, 39, 40), false, 8, {}});
-        for (size_t i = 0; i < points.size(); ++i) groups[points[i].suggested >= 0 ? 1 : 0].members.push_back(int(i));
+        for (size_t i = 0; i < points.size(); ++i)
+            groups[points[i].label < 0 ? 0 : points[i].suggested >= 0 ? 2 : 1].members.push_back(int(i));
     } else {
         for (size_t c = 0; c < map_->classNames.size(); ++c)
             groups.push_back({QString::fromStdString(map_->classNames[c]), classColour(int(c)), false, 6, {}});
@@ -329,7 +349,9 @@ void MapView::rebuildPlot(bool keepView) {
         curve->setLineStyle(QCPCurve::lsNone);
         curve->setScatterStyle(g.hollow ? QCPScatterStyle(QCPScatterStyle::ssCircle, g.colour, g.size)
                                         : QCPScatterStyle(QCPScatterStyle::ssDisc, g.colour, g.colour, g.size));
-        curve->setSelectable(QCP::stDataRange);
+        // Several ranges: a rectangle holds dots whose data indices are not consecutive (stDataRange would select
+        // everything between the first and the last of them).
+        curve->setSelectable(QCP::stMultipleDataRanges);
         curve->selectionDecorator()->setPen(Qt::NoPen);
         curve->selectionDecorator()->setScatterStyle(
             QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(Qt::black, 2.0), QBrush(g.colour), g.size + 4),
@@ -345,14 +367,31 @@ void MapView::rebuildPlot(bool keepView) {
         curves_.push_back(curve);
         groupPoints_.push_back(g.members);
     }
+    if (!wasSelected.isEmpty()) {  // the same photos stay selected across a relabel or a colour switch
+        const QSet<qint64> keep(wasSelected.begin(), wasSelected.end());
+        for (int g = 0; g < curves_.size(); ++g) {
+            QCPDataSelection selection;
+            for (int i = 0; i < groupPoints_[g].size(); ++i)
+                if (keep.contains(points[size_t(groupPoints_[g][i])].imageId)) selection.addDataRange({i, i + 1});
+            curves_[g]->setSelection(selection);
+        }
+    }
     if (!keepView) {
         plot_->rescaleAxes();
         for (QCPAxis* axis : {plot_->xAxis, plot_->yAxis}) axis->scaleRange(1.08, axis->range().center());
-        // One unit is as long across as up: distances on screen are distances on the map.
-        plot_->xAxis->setScaleRatio(plot_->yAxis, 1.0);
+        // One unit is as long across as up (distances on screen are distances on the map): the axis with less to
+        // show per pixel is widened to the other's scale, so every dot stays in view.
+        const QRect area = plot_->axisRect()->rect();
+        const double xPerPixel = plot_->xAxis->range().size() / std::max(1, area.width());
+        const double yPerPixel = plot_->yAxis->range().size() / std::max(1, area.height());
+        if (xPerPixel < yPerPixel)
+            plot_->xAxis->setScaleRatio(plot_->yAxis, 1.0);
+        else
+            plot_->yAxis->setScaleRatio(plot_->xAxis, 1.0);
     }
     plot_->replot();
     updateSelectionBar();
+    if (hovered_ >= 0 && size_t(hovered_) < points.size()) showPoint(hovered_);  // its label may have changed
 }
 
 QVector<qint64> MapView::selectedImageIds() const {
@@ -363,6 +402,13 @@ QVector<qint64> MapView::selectedImageIds() const {
             for (int i = range.begin(); i < range.end(); ++i)
                 ids.push_back(map_->points[size_t(groupPoints_[g][i])].imageId);
     return ids;
+}
+
+bool MapView::markSelectionDisputed() {
+    const auto ids = selectedImageIds();
+    if (ids.isEmpty() || !document_->isOpen()) return false;
+    document_->undoStack()->push(new SetDisputedCommand(document_, ids, true));
+    return true;
 }
 
 bool MapView::labelSelection(qint64 classId) {
@@ -398,7 +444,10 @@ int MapView::pointAt(const QPointF& pixel) const {
 
 void MapView::showHover(QMouseEvent* event) {
     const int i = pointAt(event->position());
-    if (i == hovered_ || i < 0) return;
+    if (i >= 0 && i != hovered_) showPoint(i);
+}
+
+void MapView::showPoint(int i) {
     hovered_ = i;
     const auto& p = map_->points[size_t(i)];
     const auto nameOf = [this](int c) { return QString::fromStdString(map_->classNames[size_t(c)]).toHtmlEscaped(); };
@@ -414,9 +463,11 @@ void MapView::showHover(QMouseEvent* event) {
                 tr("Find: %1").arg(QString::fromStdString(learn::findDisplayName(p.find)).toHtmlEscaped());
     details_->setText(text);
     preview_->clear();
+    hoveredHash_.clear();
     if (!document_->isOpen()) return;
     const auto image = document_->store().image(p.imageId);
     if (!image) return;
+    hoveredHash_ = QString::fromStdString(image->contentHash);
     const QPixmap pixmap = thumbnails_->thumbnail(
         QString::fromStdString(image->contentHash),
         document_->rootPath() + QLatin1Char('/') + QString::fromStdString(image->relPath));
@@ -444,6 +495,7 @@ void MapView::updateSelectionBar() {
                              : n == 1 ? tr("1 photo selected")
                                       : tr("%1 photos selected").arg(n));
     labelButton_->setEnabled(n > 0 && classChoice_->count() > 0);
+    disputeButton_->setEnabled(n > 0);
     showButton_->setEnabled(n > 0);
 }
 

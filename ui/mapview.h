@@ -3,7 +3,7 @@
 // features, computed by a MapWorker off the GUI thread, with progress and cancel), coloured by label, prediction or
 // "possibly mislabelled"; photos of one find joined by thin lines. Hover shows the photo and what is known about it;
 // a rectangle drag selects, and the selection can be labelled in one step (undoable, like every label) or shown in
-// Dataset mode; a double-click shows one photo there. The wheel zooms; with "Pan" on, dragging moves the map.
+// Dataset mode, or their labels marked as disputed; a double-click shows one photo there. The wheel zooms; with "Pan" on, dragging moves the map.
 #include <QThread>
 #include <QVector>
 #include <QWidget>
@@ -51,6 +51,8 @@ public:
     QVector<qint64> selectedImageIds() const;
     // Labels the selection with `classId` through the undo stack; false when nothing is selected.
     bool labelSelection(qint64 classId);
+    // Marks the selected photos' labels as disputed (left out of training), undoably; false when nothing is selected.
+    bool markSelectionDisputed();
     QCustomPlot* plot() const { return plot_; }
     QString hoverText() const;  // the side panel's words about the photo under the mouse
     // Where a photo is drawn now, in plot widget pixels (tests drive the mouse with it); (-1, -1) when not on the map.
@@ -70,6 +72,7 @@ private:
     void updateSelectionBar();
     void updateClassChoices();
     void showHover(QMouseEvent* event);
+    void showPoint(int index);  // the side panel: photo, label, prediction, verdict, find
     int pointAt(const QPointF& pixel) const;  // index into map_->points, -1 when none within a few pixels
     int classIndexOf(qint64 classId);         // into map_->classNames, adding a class created since the layout
     void closed();
@@ -79,6 +82,7 @@ private:
     QThread thread_;
     MapWorker* worker_ = nullptr;
     CancelToken cancel_;
+    int request_ = 0;  // the latest drawMap(): older results and progress are ignored
     bool computing_ = false;
     MapResult last_;
     std::shared_ptr<learn::CollectionMap> map_;  // our copy: labels change as the user labels on the map
@@ -86,6 +90,7 @@ private:
     QVector<QCPCurve*> curves_;
     QVector<QVector<int>> groupPoints_;
     int hovered_ = -1;
+    QString hoveredHash_;  // content hash of the hovered photo, while its thumbnail is on its way
 
     QPushButton* drawButton_;
     QPushButton* cancelButton_;
@@ -99,6 +104,7 @@ private:
     QLabel* selectionLabel_;
     QComboBox* classChoice_;
     QPushButton* labelButton_;
+    QPushButton* disputeButton_;
     QPushButton* showButton_;
 };
 

@@ -12,11 +12,12 @@ namespace tessera::ui {
 
 MapWorker::MapWorker() { qRegisterMetaType<MapResult>(); }
 
-void MapWorker::compute(const QString& root, const QString& bundle, const learn::FeatureMapOptions& options,
-                        CancelToken cancel) {
+void MapWorker::compute(int request, const QString& root, const QString& bundle,
+                        const learn::FeatureMapOptions& options, CancelToken cancel) {
     const auto t0 = std::chrono::steady_clock::now();
     MapResult result;
     result.root = root;
+    result.request = request;
     const auto finish = [&] {
         result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         emit finished(result);
@@ -31,11 +32,11 @@ void MapWorker::compute(const QString& root, const QString& bundle, const learn:
     JobContext ctx;
     ctx.cancel = cancel;
     auto last = std::make_shared<std::chrono::steady_clock::time_point>();
-    ctx.onProgress = [this, last, root](const Progress& p) {
+    ctx.onProgress = [this, last, request](const Progress& p) {
         const auto now = std::chrono::steady_clock::now();
         if (now - *last < std::chrono::milliseconds(kProgressIntervalMs) && p.done != p.total) return;
         *last = now;
-        emit progress(root, QString::fromStdString(p.stage), p.done, p.total);
+        emit progress(request, QString::fromStdString(p.stage), p.done, p.total);
     };
     learn::QuickModelOptions qo = learn::QuickModelOptions::defaults();
     qo.embedding.threads = std::max(1, QThread::idealThreadCount() - 1);  // one core stays with the GUI

@@ -16,6 +16,7 @@ namespace tessera::ui {
 
 struct MapResult {
     QString root;          // the project it belongs to (results of a closed project are ignored)
+    int request = 0;       // the compute() call it answers: the view takes only its latest
     bool ok = false;
     QString message;       // the error, or a summary line
     QString backbone;      // whose features ("ImageNet resnet18 features")
@@ -30,11 +31,11 @@ public:
     MapWorker();
 
     // Run on the worker thread (invoke queued).
-    void compute(const QString& root, const QString& bundle, const learn::FeatureMapOptions& options,
+    void compute(int request, const QString& root, const QString& bundle, const learn::FeatureMapOptions& options,
                  tessera::CancelToken cancel);
 
 signals:
-    void progress(const QString& root, const QString& stage, qint64 done, qint64 total);
+    void progress(int request, const QString& stage, qint64 done, qint64 total);
     void finished(const tessera::ui::MapResult& result);
 };
 

@@ -145,6 +145,10 @@ void ProjectDocument::notifyClassesChanged() {
     emit classesChanged();
 }
 
+void ProjectDocument::notifyDisputesChanged(const QVector<qint64>& imageIds) {
+    if (!imageIds.isEmpty()) emit disputesChanged(imageIds);
+}
+
 void ProjectDocument::reportError(const QString& message) { emit errorOccurred(message); }
 
 void ProjectDocument::startScan() {

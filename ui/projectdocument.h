@@ -55,6 +55,7 @@ public:
 
     // Called by undo commands after they changed the store.
     void notifyLabelsChanged(const QVector<qint64>& imageIds);
+    void notifyDisputesChanged(const QVector<qint64>& imageIds);
     void notifyClassesChanged();
     void reportError(const QString& message);
 
@@ -77,6 +78,7 @@ signals:
     void opened();
     void closed();
     void labelsChanged(const QVector<qint64>& imageIds);
+    void disputesChanged(const QVector<qint64>& imageIds);  // marked or cleared as disputed (SetDisputedCommand)
     void classesChanged();
     void imagesChanged();  // the image rows changed (after a scan): models reload
     void predictionsChanged(qint64 runId);  // the prediction run changed or was rewritten

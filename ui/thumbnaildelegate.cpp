@@ -21,8 +21,9 @@ struct Badge {
     QString tip;
 };
 
-QVector<Badge> badgesFor(uint32_t flags) {
+QVector<Badge> badgesFor(uint32_t flags, bool disputed) {
     QVector<Badge> badges;
+    if (disputed) badges.push_back({QStringLiteral("?"), QColor(0x5d, 0x40, 0x37), {}});  // the label is disputed
     if (flags & project::FlagUnreadable) badges.push_back({QStringLiteral("!"), QColor(0xc6, 0x28, 0x28), {}});
     if (flags & project::FlagTooSmall) badges.push_back({QStringLiteral("S"), QColor(0xe0, 0x8a, 0x00), {}});
     if (flags & project::FlagBlurry) badges.push_back({QStringLiteral("B"), QColor(0x6d, 0x4c, 0x9e), {}});
@@ -114,7 +115,8 @@ void ThumbnailDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opt
     }
 
     // Health warnings: small round badges in the top right corner.
-    const auto badges = badgesFor(index.data(ImageListModel::FlagsRole).toUInt());
+    const auto badges =
+        badgesFor(index.data(ImageListModel::FlagsRole).toUInt(), index.data(ImageListModel::DisputedRole).toBool());
     if (!badges.isEmpty()) {
         QFont f = option.font;
         f.setBold(true);

@@ -1,10 +1,13 @@
 // Map mode on a small project with a tiny trained model: the map lays out every photo off the GUI thread; hovering a
-// dot names its photo; a rectangle dragged with the mouse selects the photos inside it; the key of a class labels
-// them (one undoable step, the map follows both ways); without any features it says what is missing; closing the
-// project while a layout runs is safe.
+// dot names its photo; a rectangle dragged with the mouse selects exactly the photos inside it (also when they are
+// scattered through the data); the key of a class labels them (one undoable step, the map follows both ways); their
+// labels can be marked disputed, which Dataset mode filters and D clears; without any features it says what is
+// missing; closing the project while a layout runs is safe.
 #include <gtest/gtest.h>
 
 #include <QApplication>
+#include <QComboBox>
+#include <QListView>
 #include <QMouseEvent>
 #include <QSignalSpy>
 #include <QTest>
@@ -16,6 +19,7 @@
 #include <set>
 
 #include "core/learn/trainer.h"
+#include "ui/datasetview.h"
 #include "ui/mainwindow.h"
 #include "ui/mapview.h"
 #include "ui/projectdocument.h"
@@ -154,6 +158,75 @@ TEST_F(UiMap, HoverNamesAPhotoAndADraggedRectangleSelectsAndLabelsUndoably) {
         if (auto* curve = qobject_cast<QCPCurve*>(map->plot()->plottable(i)); curve && curve->selectable())
             drawn += curve->dataCount();
     EXPECT_EQ(drawn, 20);
+}
+
+TEST_F(UiMap, ARectangleSelectsExactlyTheDotsInsideItWhereverTheyAreInTheData) {
+    // 200 photos of one class, alternately far left and far right: the dots inside a rectangle around the left group
+    // are every second data index of one curve, never the run between the first and the last.
+    learn::CollectionMap synthetic;
+    synthetic.classIds = {1};
+    synthetic.classNames = {"sherd"};
+    for (int i = 0; i < 200; ++i) {
+        learn::MapPoint p;
+        p.imageId = 1000 + i;
+        p.relPath = "p" + std::to_string(i) + ".jpg";
+        p.x = (i % 2 == 0 ? -10.0f : 10.0f) + 0.01f * float(i % 7);
+        p.y = 0.02f * float(i % 11);
+        p.label = 0;
+        synthetic.points.push_back(p);
+    }
+    map->setMap(synthetic);
+    QRectF left;
+    for (const auto& p : synthetic.points)
+        if (p.x < 0) left |= QRectF(map->pixelOf(p.imageId), QSizeF(1, 1));
+    left = left.adjusted(-4, -4, 4, 4).intersected(QRectF(map->plot()->axisRect()->rect()));
+    ASSERT_LT(left.right(), map->plot()->axisRect()->rect().center().x()) << "the rectangle holds the left group only";
+    mouse(QEvent::MouseButtonPress, left.topLeft(), Qt::LeftButton, Qt::LeftButton);
+    mouse(QEvent::MouseMove, left.center(), Qt::NoButton, Qt::LeftButton);
+    mouse(QEvent::MouseMove, left.bottomRight(), Qt::NoButton, Qt::LeftButton);
+    mouse(QEvent::MouseButtonRelease, left.bottomRight(), Qt::LeftButton, Qt::NoButton);
+    const auto selected = map->selectedImageIds();
+    ASSERT_EQ(selected.size(), 100) << "rectangle " << left.x() << "," << left.y() << " " << left.width() << "x"
+                                    << left.height() << "; first dot at " << map->pixelOf(1000).x() << ","
+                                    << map->pixelOf(1000).y();
+    for (qint64 id : selected) EXPECT_EQ((id - 1000) % 2, 0) << id << " lies on the right";
+
+    // The selection survives a change of colouring (the curves are rebuilt).
+    map->setColouring(MapView::Colouring::Prediction);
+    EXPECT_EQ(map->selectedImageIds().size(), 100);
+}
+
+TEST_F(UiMap, TheSelectionsLabelsAreMarkedDisputedUndoablyAndDatasetFiltersThem) {
+    trainTinyModel();
+    ASSERT_TRUE(drawAndWait()) << map->lastResult().message.toStdString();
+    // Everything on the map: one rectangle over the whole plot.
+    const QRect all = map->plot()->axisRect()->rect().adjusted(2, 2, -2, -2);
+    mouse(QEvent::MouseButtonPress, all.topLeft(), Qt::LeftButton, Qt::LeftButton);
+    mouse(QEvent::MouseMove, all.center(), Qt::NoButton, Qt::LeftButton);
+    mouse(QEvent::MouseButtonRelease, all.bottomRight(), Qt::LeftButton, Qt::NoButton);
+    ASSERT_EQ(map->selectedImageIds().size(), 20);
+    ASSERT_TRUE(map->markSelectionDisputed());
+    EXPECT_EQ(store().disputedImages().value().size(), 20u);
+
+    // Dataset mode shows them under "Disputed labels"; D there clears the dispute of a selection.
+    window->setMode(MainWindow::Mode::Dataset);
+    auto* dataset = window->datasetView();
+    const int disputedFilter = dataset->filterCombo()->findText(QStringLiteral("Disputed labels"));
+    ASSERT_GE(disputedFilter, 0);
+    dataset->filterCombo()->setCurrentIndex(disputedFilter);
+    emit dataset->filterCombo()->activated(disputedFilter);  // as a user's choice in the list
+    EXPECT_EQ(dataset->listView()->model()->rowCount(), 20);
+    const qint64 first = map->map()->points.front().imageId;
+    dataset->selectImages({first});
+    QTest::keyClick(dataset->listView(), Qt::Key_D);
+    EXPECT_EQ(store().disputedImages().value().count(first), 0u);
+    EXPECT_EQ(store().disputedImages().value().size(), 19u);
+
+    auto* undo = window->document()->undoStack();
+    undo->undo();  // D
+    EXPECT_EQ(store().disputedImages().value().size(), 20u);
+    undo->undo();  // the map's button
+    EXPECT_TRUE(store().disputedImages().value().empty());
 }
 
 TEST_F(UiMap, ClosingTheProjectDuringALayoutIsSafe) {
