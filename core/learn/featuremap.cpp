@@ -16,7 +16,7 @@ namespace {
 constexpr int kNegativeSamples = 5;        // repulsive samples per attractive one (umap-learn's negative_sample_rate)
 constexpr float kRepulsion = 1.0f;         // weight of the repulsive term (umap-learn's repulsion_strength)
 constexpr float kGradientClip = 4.0f;
-constexpr double kInitialSpread = 10.0;    // the initial layout spans [-10, 10], as umap-learn's
+constexpr double kInitialSpan = 10.0;      // the initial layout is 10 across, as umap-learn rescales its start
 
 // The fit of 1 / (1 + a x^(2b)) to the target curve: its cost (sum of squared residuals) and, for the
 // Levenberg-Marquardt step, the normal equations J^T J and J^T r in (a, b).
@@ -45,15 +45,18 @@ CurveFit curveFit(const std::vector<double>& xs, const std::vector<double>& ys, 
     return fit;
 }
 
-// The k nearest other rows of every row (self excluded), nearest first, with their distances.
 struct Neighbours {
     int k = 0;
     std::vector<int64_t> index;   // rows x k
-    std::vector<float> distance;  // rows x k (Euclidean, not squared)
+    std::vector<float> distance;  // rows x k, Euclidean
 };
 
-Neighbours nearestNeighbours(const torch::Tensor& X, int k) {
-    const int64_t n = X.size(0);
+// The k nearest other rows of every row (self excluded), nearest first, with their distances. The search runs on
+// LibTorch's matmul (|a|^2 + |b|^2 - 2ab in float, in blocks of rows); the k distances found are then computed again
+// exactly, in double: the float shortcut leaves noise of about 1e-2 between identical rows, which would make a
+// duplicate photo look like a distinct nearest neighbour (rho) and cut groups of copies off the rest of the map.
+Expected<Neighbours> nearestNeighbours(const torch::Tensor& X, int k, const JobContext& ctx) {
+    const int64_t n = X.size(0), dim = X.size(1);
     Neighbours nb;
     nb.k = k;
     nb.index.resize(size_t(n) * size_t(k));
@@ -61,21 +64,33 @@ Neighbours nearestNeighbours(const torch::Tensor& X, int k) {
     const auto norms = X.pow(2).sum(1);
     constexpr int64_t kChunk = 1024;
     for (int64_t begin = 0; begin < n; begin += kChunk) {
+        if (ctx.cancelled()) return makeError("cancelled");
         const int64_t end = std::min(n, begin + kChunk);
         auto block = X.slice(0, begin, end);
-        auto d2 = (norms.slice(0, begin, end).unsqueeze(1) + norms.unsqueeze(0) - 2.0 * block.matmul(X.t()))
-                      .clamp_min(0.0);
-        auto rowsIdx = torch::arange(begin, end, torch::kLong);
-        d2.index_put_({torch::arange(end - begin, torch::kLong), rowsIdx},
+        auto d2 = norms.slice(0, begin, end).unsqueeze(1) + norms.unsqueeze(0) - 2.0 * block.matmul(X.t());
+        d2.index_put_({torch::arange(end - begin, torch::kLong), torch::arange(begin, end, torch::kLong)},
                       std::numeric_limits<float>::infinity());
-        // Sorted smallest first; ties keep the lower index first, so the graph does not depend on the thread count.
-        auto [values, indices] = d2.topk(k, /*dim=*/1, /*largest=*/false, /*sorted=*/true);
-        values = values.sqrt().contiguous();
-        indices = indices.contiguous();
-        std::copy(values.data_ptr<float>(), values.data_ptr<float>() + values.numel(),
-                  nb.distance.begin() + begin * k);
+        auto indices = std::get<1>(d2.topk(k, /*dim=*/1, /*largest=*/false, /*sorted=*/true)).contiguous();
         std::copy(indices.data_ptr<int64_t>(), indices.data_ptr<int64_t>() + indices.numel(),
                   nb.index.begin() + begin * k);
+    }
+    const auto rows = X.contiguous();
+    const float* x = rows.data_ptr<float>();
+    std::vector<std::pair<double, int64_t>> found(size_t(k), {0.0, 0});
+    for (int64_t i = 0; i < n; ++i) {
+        const float* a = x + i * dim;
+        for (int j = 0; j < k; ++j) {
+            const int64_t other = nb.index[size_t(i * k + j)];
+            const float* b = x + other * dim;
+            double s = 0.0;
+            for (int64_t d = 0; d < dim; ++d) s += (double(a[d]) - b[d]) * (double(a[d]) - b[d]);
+            found[size_t(j)] = {std::sqrt(s), other};
+        }
+        std::sort(found.begin(), found.end());  // exact order; ties by index, whatever the search's order was
+        for (int j = 0; j < k; ++j) {
+            nb.distance[size_t(i * k + j)] = float(found[size_t(j)].first);
+            nb.index[size_t(i * k + j)] = found[size_t(j)].second;
+        }
     }
     return nb;
 }
@@ -87,11 +102,11 @@ struct Edge {
 };
 
 // umap-learn's smooth_knn_dist and fuzzy union: per row, rho = distance to the nearest non-identical neighbour and
-// sigma such that sum_j exp(-(d_j - rho) / sigma) = log2(k); membership w = exp(-(d - rho) / sigma); the directed
+// sigma such that sum_j exp(-(d_j - rho) / sigma) = log2(k + 1) (umap-learn's n_neighbors counts the photo itself); membership w = exp(-(d - rho) / sigma); the directed
 // memberships are combined as a + b - ab. Returns both directions of every undirected edge.
 std::vector<Edge> fuzzyGraph(const Neighbours& nb, size_t n) {
     const int k = nb.k;
-    const double target = std::log2(double(k));
+    const double target = std::log2(double(k + 1));
     double meanDistance = 0.0;
     for (float d : nb.distance) meanDistance += d;
     meanDistance /= double(std::max<size_t>(1, nb.distance.size()));
@@ -321,16 +336,19 @@ Expected<std::vector<float>> FeatureMap::layOut(const std::vector<float>& featur
             p.stage = "finding neighbours";
             ctx.report(p);
         }
-        const int k = int(std::min<size_t>(size_t(options.neighbours), rows - 1));
-        const auto graph = fuzzyGraph(nearestNeighbours(X, k), rows);
-        if (ctx.cancelled()) return makeError("cancelled");
+        // umap-learn's n_neighbors counts the photo itself: 15 means the 14 nearest others.
+        const int k = int(std::min<size_t>(size_t(options.neighbours) - 1, rows - 1));
+        auto neighbours = nearestNeighbours(X, k, ctx);
+        if (!neighbours) return neighbours.takeError();
+        const auto graph = fuzzyGraph(*neighbours, rows);
 
-        // Start from the first two principal components, scaled to [-10, 10] (one component when the features
-        // vary along one direction only; all zero when they do not vary at all).
+        // Start from the first two principal components, scaled so that the wider is 10 across (umap-learn rescales
+        // each axis to [0, 10]; one scale for both keeps the components' proportions). One component when the
+        // features vary along one direction only; all zero when they do not vary at all.
         auto start = X.slice(1, 0, std::min<int64_t>(2, X.size(1)));
         if (start.size(1) < 2) start = torch::cat({start, torch::zeros({start.size(0), 2 - start.size(1)})}, 1);
-        const double extent = start.abs().max().item<double>();
-        if (extent > 0) start = start * (kInitialSpread / extent);
+        const double extent = (std::get<0>(start.max(0)) - std::get<0>(start.min(0))).max().item<double>();
+        if (extent > 0) start = start * (kInitialSpan / extent);
         // A tiny seeded jitter separates photos with identical features, as umap-learn's noise on its start.
         SplitRng jitter(options.seed ^ 0x9E3779B97F4A7C15ull);
         start = start.contiguous();

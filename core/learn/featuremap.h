@@ -17,7 +17,8 @@
 namespace tessera::learn {
 
 struct FeatureMapOptions {
-    int neighbours = 15;         // size of the neighbourhood each photo keeps: larger favours the global picture
+    int neighbours = 15;         // neighbourhood size, the photo itself counted (umap-learn's n_neighbors): larger
+                                 // favours the global picture
     double minDistance = 0.1;    // how tightly similar photos may pack on the map
     int epochs = 0;              // optimisation passes; 0: 500 up to 10,000 photos, 200 above (umap-learn's rule)
     int principalComponents = 50;  // features are reduced to at most this many first; 0 keeps them all

@@ -154,6 +154,42 @@ TEST(FeatureMap, IdenticalPhotosTinyInputsAndBadInput) {
     EXPECT_NE(nan.error().find("not a number"), std::string::npos) << nan.error();
 }
 
+TEST(FeatureMap, CopiesOfAPhotoStayWithTheirKind) {
+    // Ten exact copies of one photo among three clusters: the copies are each other's nearest neighbours at distance
+    // 0, and the map must still join them to their cluster (the neighbour search's float rounding must not make a
+    // copy look like a distinct nearest neighbour and cut the copies off as an island).
+    std::vector<int> labels;
+    auto x = blobs(3, 40, 32, 13, &labels);
+    const std::vector<float> original(x.begin(), x.begin() + 32);
+    for (int c = 0; c < 10; ++c) {
+        x.insert(x.end(), original.begin(), original.end());
+        labels.push_back(labels[0]);
+    }
+    const size_t n = labels.size();
+    auto layout = FeatureMap::layOut(x, n, 32, FeatureMapOptions::defaults(), JobContext{});
+    ASSERT_TRUE(layout) << layout.error();
+    // Each copy is nearer to the centre of its own cluster's other photos than to either other cluster's.
+    std::vector<double> cx(3, 0.0), cy(3, 0.0), count(3, 0.0);
+    for (size_t i = 0; i < 120; ++i) {
+        cx[size_t(labels[i])] += (*layout)[i * 2];
+        cy[size_t(labels[i])] += (*layout)[i * 2 + 1];
+        count[size_t(labels[i])] += 1;
+    }
+    for (size_t i = 120; i < n; ++i) {
+        int nearest = -1;
+        double best = INFINITY;
+        for (int c = 0; c < 3; ++c) {
+            const double dx = (*layout)[i * 2] - cx[size_t(c)] / count[size_t(c)];
+            const double dy = (*layout)[i * 2 + 1] - cy[size_t(c)] / count[size_t(c)];
+            if (dx * dx + dy * dy < best) {
+                best = dx * dx + dy * dy;
+                nearest = c;
+            }
+        }
+        EXPECT_EQ(nearest, labels[i]) << "copy " << i - 120;
+    }
+}
+
 TEST(FeatureMap, CancelStopsTheLayout) {
     std::vector<int> labels;
     const auto x = blobs(3, 40, 16, 9, &labels);
