@@ -346,13 +346,15 @@ bool DatasetView::assignClassToSelection(qint64 classId) {
 
 bool DatasetView::toggleDisputedOnSelection() {
     if (!document_->isOpen()) return false;
-    const QVector<qint64> ids = selectedImageIds();
-    if (ids.isEmpty()) return false;
+    QVector<qint64> ids;  // only labels can be disputed: unlabelled photos in the selection are passed over
     bool allDisputed = true;
-    for (qint64 id : ids) {
+    for (qint64 id : selectedImageIds()) {
         const int row = images_->rowForId(id);
-        allDisputed = allDisputed && row >= 0 && images_->disputedAt(row);
+        if (row < 0 || images_->classIdAt(row) == 0) continue;
+        ids.push_back(id);
+        allDisputed = allDisputed && images_->disputedAt(row);
     }
+    if (ids.isEmpty()) return false;
     document_->undoStack()->push(new SetDisputedCommand(document_, ids, !allDisputed));
     return true;
 }

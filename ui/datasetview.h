@@ -42,8 +42,8 @@ public:
     QVector<qint64> selectedImageIds() const;
     // Labels the selection (classId 0 clears). Returns false when nothing is selected.
     bool assignClassToSelection(qint64 classId);
-    // D: marks the selected photos' labels as disputed (left out of training), or clears the dispute when every
-    // selected photo is disputed already. One undoable step.
+    // D: marks the labels of the selected labelled photos as disputed (left out of training), or clears the dispute
+    // when every one of them is disputed already. One undoable step; false when no labelled photo is selected.
     bool toggleDisputedOnSelection();
     // Shows these images: clears filters that would hide them, selects them and scrolls to the first.
     void selectImages(const QVector<qint64>& imageIds);

@@ -405,8 +405,13 @@ QVector<qint64> MapView::selectedImageIds() const {
 }
 
 bool MapView::markSelectionDisputed() {
-    const auto ids = selectedImageIds();
-    if (ids.isEmpty() || !document_->isOpen()) return false;
+    if (!map_ || !document_->isOpen()) return false;
+    const auto selected = selectedImageIds();
+    const QSet<qint64> chosen(selected.begin(), selected.end());
+    QVector<qint64> ids;  // only labels can be disputed: unlabelled photos in the selection are passed over
+    for (const auto& p : map_->points)
+        if (p.label >= 0 && chosen.contains(p.imageId)) ids.push_back(p.imageId);
+    if (ids.isEmpty()) return false;
     document_->undoStack()->push(new SetDisputedCommand(document_, ids, true));
     return true;
 }

@@ -51,7 +51,8 @@ public:
     QVector<qint64> selectedImageIds() const;
     // Labels the selection with `classId` through the undo stack; false when nothing is selected.
     bool labelSelection(qint64 classId);
-    // Marks the selected photos' labels as disputed (left out of training), undoably; false when nothing is selected.
+    // Marks the labels of the selected labelled photos as disputed (left out of training), undoably; false when no
+    // labelled photo is selected.
     bool markSelectionDisputed();
     QCustomPlot* plot() const { return plot_; }
     QString hoverText() const;  // the side panel's words about the photo under the mouse

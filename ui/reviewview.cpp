@@ -246,10 +246,11 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
     connect(&quickThread_, &QThread::finished, quickWorker_, &QObject::deleteLater);
     quickThread_.setObjectName(QStringLiteral("tessera-quickmodel"));
     quickThread_.start();
-    // Every change that alters what the head learns or predicts: labels, classes, the image rows after a scan.
+    // Every change that alters what the head learns or predicts: labels, disputes, classes, the image rows after a scan.
     QuickModelWorker* quick = quickWorker_;
     const auto changed = [quick] { quick->labelsChanged(); };
     connect(document_, &ProjectDocument::labelsChanged, quickWorker_, changed);
+    connect(document_, &ProjectDocument::disputesChanged, quickWorker_, changed);
     connect(document_, &ProjectDocument::classesChanged, quickWorker_, changed);
     connect(document_, &ProjectDocument::imagesChanged, quickWorker_, changed);
     connect(quickWorker_, &QuickModelWorker::refreshStarted, this, [this](const QString& root) {

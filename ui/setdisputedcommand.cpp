@@ -26,6 +26,7 @@ void SetDisputedCommand::redo() {
         return;
     }
     changed_ = QVector<qint64>(changed->begin(), changed->end());
+    if (changed_.isEmpty()) setObsolete(true);  // nothing changed: no step to undo
     document_->notifyDisputesChanged(changed_);
 }
 

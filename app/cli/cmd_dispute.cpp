@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
@@ -73,7 +74,7 @@ int runDispute(const DisputeArgs& a) {
     if (auto st = requireProject(a.project); !st) return userError(st.error());
     auto store = project::ProjectStore::open(a.project, false);
     if (!store) return userError(store.error());
-    if (a.list && a.files.empty() && a.from.empty()) return listDisputes(*store);
+    if (a.list && !a.clear && a.files.empty() && a.from.empty()) return listDisputes(*store);
 
     std::vector<std::string> files = a.files;
     if (!a.from.empty()) {
@@ -84,20 +85,27 @@ int runDispute(const DisputeArgs& a) {
     if (files.empty()) return userError("name the photos (FILE... or --from CSV), or --list the disputed ones");
     auto images = store->images();
     if (!images) return userError(images.error());
+    auto labels = store->classByImage();
+    if (!labels) return userError(labels.error());
     std::unordered_map<std::string, int64_t> idOf;
     for (const auto& im : *images) idOf.emplace(im.relPath, im.id);
     std::vector<int64_t> ids;
+    std::unordered_set<int64_t> named;  // a photo named twice counts once
     std::vector<std::string> unknown;
     for (const auto& f : files) {
         const auto rel = project::CsvReader::projectRelative(f, store->root());
         const auto it = idOf.find(rel);
-        if (it == idOf.end()) unknown.push_back(f + ": not a photo of the project");
-        else ids.push_back(it->second);
+        if (it == idOf.end())
+            unknown.push_back(f + ": not a photo of the project");
+        else if (!a.clear && !labels->count(it->second))
+            unknown.push_back(f + ": has no label to dispute");
+        else if (named.insert(it->second).second)
+            ids.push_back(it->second);
     }
     if (!unknown.empty()) {
         printProblems(unknown, 20);
-        return userError(std::to_string(unknown.size()) + " file(s) are not photos of " + a.project +
-                         "; nothing was changed");
+        return userError(std::to_string(unknown.size()) + " file(s) cannot be " +
+                         (a.clear ? "cleared" : "marked") + " in " + a.project + "; nothing was changed");
     }
     auto changed = store->setDisputed(ids, !a.clear);
     if (!changed) return userError(changed.error());

@@ -37,7 +37,8 @@ int runEvaluate(EvalArgs& a) {
     if (a.json) {
         nlohmann::json j{{"subset", r.subset}, {"images", r.images}, {"accuracy", r.accuracy}, {"loss", r.loss},
                          {"classes", r.classNames}, {"precision", r.precision}, {"recall", r.recall},
-                         {"confusion", r.confusion}, {"skipped", r.skipped}};
+                         {"confusion", r.confusion}, {"skipped", r.skipped},
+                         {"disputed_left_out", r.disputedLeftOut}};
         std::printf("%s\n", j.dump(2).c_str());
         return kOk;
     }
@@ -59,6 +60,10 @@ int runEvaluate(EvalArgs& a) {
         for (auto v : r.confusion[t]) std::printf(" %6lld", (long long)v);
         std::printf("\n");
     }
+    if (r.disputedLeftOut > 0)
+        std::printf("\n%lld labelled photo(s) of the project have disputed labels; none of them was scored "
+                    "(tessera-cli dispute --list)\n",
+                    static_cast<long long>(r.disputedLeftOut));
     if (!r.skipped.empty()) {
         std::printf("\nskipped %zu photo(s):\n", r.skipped.size());
         for (const auto& s : r.skipped) std::printf("  %s\n", s.c_str());

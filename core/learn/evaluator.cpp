@@ -37,6 +37,7 @@ Expected<EvaluationReport> Evaluator::evaluate(const std::filesystem::path& mode
 
         EvaluationReport rep;
         rep.classNames = loaded->manifest.classNames;
+        rep.disputedLeftOut = int64_t(set->disputed().size());  // an open attribution is no truth to score against
         bool haveVal = false;
         for (const auto& [id, kind] : *splits) haveVal = haveVal || kind == project::SplitKind::Validation;
         if (options.subset == "validation" && !haveVal)

@@ -27,6 +27,7 @@ struct EvaluationReport {
     std::vector<double> precision, recall;
     std::vector<std::vector<int64_t>> confusion;  // [true][predicted]
     std::vector<std::string> skipped;             // photos not scored, with the reason
+    int64_t disputedLeftOut = 0;                  // labelled photos of the project with a disputed label (none scored)
 };
 
 class Evaluator {

@@ -11,7 +11,8 @@ nlohmann::json RunCard::toJson(const TrainOptions& o) {
             {"weightDecay", o.weightDecay}, {"schedule", o.schedule}, {"labelSmoothing", o.labelSmoothing},
             {"mixupAlpha", o.mixupAlpha}, {"cutmixAlpha", o.cutmixAlpha}, {"earlyStoppingPatience", o.earlyStoppingPatience},
             {"balancedSampling", o.balancedSampling}, {"augmentation", o.augmentation}, {"framing", o.framing}, {"seed", o.seed},
-            {"device", o.device}, {"precision", o.precision}, {"threads", o.threads}, {"valFraction", o.valFraction}};
+            {"device", o.device}, {"precision", o.precision}, {"threads", o.threads}, {"valFraction", o.valFraction},
+            {"includeDisputed", o.includeDisputed}};
 }
 
 nlohmann::json RunCard::toJson(const EpochInfo& e) {

@@ -69,4 +69,8 @@ TEST_F(DisputeCli, MarksListsClearsAndChangesNothingOnAnUnknownName) {
     EXPECT_EQ(labelled(), photos) << "disputes never touch labels";
 
     EXPECT_NE(run({"dispute", demo_}).rc, 0) << "nothing named";
+    EXPECT_NE(run({"dispute", demo_, "--clear", "--list"}).rc, 0) << "nothing named to clear";
+    r = run({"dispute", demo_, photos[3], photos[3]});
+    ASSERT_EQ(r.rc, 0) << r.err;
+    EXPECT_NE(r.out.find("marked 1 photo(s) as disputed (0 already were)"), std::string::npos) << "named twice, once";
 }

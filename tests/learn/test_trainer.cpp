@@ -202,6 +202,15 @@ TEST(Trainer, LeavesDisputedLabelsOutUnlessAskedAndSaysSo) {
     EXPECT_EQ(card["disputed"]["leftOut"], 2);
     EXPECT_EQ(card["disputed"]["included"], false);
     for (const auto& f : card["dataset"]) EXPECT_FALSE(disputed.count(f["path"])) << f["path"];
+    // Evaluation does not score an open attribution either, and says how many it left out.
+    EvaluateOptions eo;
+    eo.subset = "all";
+    eo.device = "cpu";
+    eo.threads = 1;
+    auto rep = Evaluator::evaluate(r->bundlePath, dir.path, eo, JobContext{});
+    ASSERT_TRUE(rep.ok()) << rep.error();
+    EXPECT_EQ(rep->disputedLeftOut, 2);
+    EXPECT_EQ(rep->images, 18 - 2);
 
     o.includeDisputed = true;
     o.runName = "with-disputed";
