@@ -195,6 +195,8 @@ ImportExport::Outcome ImportExport::exportImageFolder(const QString& projectRoot
                       : tr("Copied %1 photo(s) into %2, one folder per class."))
                    .arg(report->written)
                    .arg(name);
+    if (!report->disputed.empty())
+        out.text += tr("\n%1 photo(s) with disputed labels were left out.").arg(report->disputed.size());
     if (!report->skipped.empty())
         out.text += tr("\n%1 labelled photo(s) were not exported (a file already there is never replaced); see the "
                        "details.").arg(report->skipped.size());

@@ -107,8 +107,10 @@ void QuickModelWorker::refresh() {
         done();
         return;
     }
+    auto disputed = store->disputedImages();  // disputed labels do not teach the head (LabelledSet leaves them out)
     std::set<int64_t> classes;
-    for (const auto& [image, cls] : *labels) classes.insert(cls);
+    for (const auto& [image, cls] : *labels)
+        if (!disputed || !disputed->count(image)) classes.insert(cls);
     if (classes.size() < 2) {
         result.runId = clearStoredPredictions(*store);  // old calls from a head that no longer applies would mislead
         result.message = tr("Quick model idle: label photos in at least two classes (%n class(es) labelled so far).",

@@ -5,7 +5,6 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
-#include <QSet>
 #include <QSplitter>
 #include <QVBoxLayout>
 #include <QtConcurrent>
@@ -100,6 +99,7 @@ TrainView::TrainView(ProjectDocument* document, QWidget* parent) : QWidget(paren
         showReadiness();
     });
     connect(document_, &ProjectDocument::labelsChanged, this, &TrainView::showReadiness);
+    connect(document_, &ProjectDocument::disputesChanged, this, &TrainView::showReadiness);
     connect(document_, &ProjectDocument::classesChanged, this, &TrainView::showReadiness);
     showReadiness();
     updateButtons();
@@ -118,31 +118,37 @@ void TrainView::showReadiness() {
         status_->setText(tr("Open a project folder to train a classifier on its labelled photos."));
         return;
     }
-    auto labels = document_->store().labels();
-    if (!labels.ok()) {
-        status_->setText(QString::fromStdString(labels.error()));
+    // What the trainer will read: usable labelled photos, disputed labels left out.
+    auto set = learn::LabelledSet::read(document_->store());
+    if (!set.ok()) {
+        status_->setText(QString::fromStdString(set.error()));
         return;
     }
-    QSet<qint64> classes;
-    for (const auto& label : *labels) classes.insert(label.classId);
-    const QString photos = labels->size() == 1 ? tr("1 labelled photo") : tr("%1 labelled photos").arg(labels->size());
-    if (classes.size() < 2) {
+    const auto labelled = set->labelled();
+    const auto classes = set->classes().size();
+    const QString photos = labelled.size() == 1 ? tr("1 labelled photo") : tr("%1 labelled photos").arg(labelled.size());
+    const auto disputed = set->disputed().size();
+    const QString disputedNote =
+        disputed == 0 ? QString()
+                      : QLatin1Char('\n') + (disputed == 1 ? tr("1 photo with a disputed label is left out.")
+                                                           : tr("%1 photos with disputed labels are left out.")
+                                                                 .arg(disputed));
+    if (classes < 2) {
         status_->setText(tr("Label photos of at least two classes in Dataset mode, then start a training (%1 so far).")
-                             .arg(photos));
+                             .arg(photos) +
+                         disputedNote);
         return;
     }
     QString text = tr("%1 in %2 classes: ready to train. Choose the settings and press Start Training.")
                        .arg(photos)
-                       .arg(classes.size());
+                       .arg(classes);
     // Before the run, not only in its log: near-identical photos would otherwise sit on both sides of the split.
-    if (auto set = learn::LabelledSet::read(document_->store()); set.ok()) {
-        std::vector<learn::SplitItem> items;
-        for (const auto* photo : set->labelled()) items.push_back(learn::Split::itemOf(photo->image, photo->classIndex));
-        const auto split = learn::Split::stratified(items, learn::SplitOptions::defaults());
-        const auto note = learn::Split::nearDuplicateNote(split);
-        if (!note.empty()) text += QLatin1Char('\n') + QString::fromStdString(note) + QLatin1Char('.');
-    }
-    status_->setText(text);
+    std::vector<learn::SplitItem> items;
+    for (const auto* photo : labelled) items.push_back(learn::Split::itemOf(photo->image, photo->classIndex));
+    const auto split = learn::Split::stratified(items, learn::SplitOptions::defaults());
+    const auto note = learn::Split::nearDuplicateNote(split);
+    if (!note.empty()) text += QLatin1Char('\n') + QString::fromStdString(note) + QLatin1Char('.');
+    status_->setText(text + disputedNote);
 }
 
 TrainView::~TrainView() { shutdown(); }

@@ -35,6 +35,9 @@ int runExport(ExportArgs& a) {
     for (const auto& [name, folder] : report->classFolder)
         if (name != folder) std::cout << "class '" << name << "' -> folder '" << folder << "'\n";
     std::cout << (a.link ? "linked " : "copied ") << report->written << " photo(s) to " << a.out << "\n";
+    if (!report->disputed.empty())
+        std::cout << report->disputed.size()
+                  << " photo(s) with disputed labels were left out (--include-disputed exports them too)\n";
     if (!report->skipped.empty()) {
         std::cerr << report->skipped.size() << " photo(s) skipped:\n";
         for (const auto& s : report->skipped) std::cerr << "  " << s << "\n";
@@ -52,6 +55,8 @@ const CommandRegistrar registrar{
         sub.add_flag("--copy", a->copy, "Copies of the originals (the default)");
         sub.add_flag("--split", a->options.split, "train/val/test sub-folders from the stored split");
         sub.add_option("--fold", a->options.fold, "Split fold to use with --split")->capture_default_str();
+        sub.add_flag("--include-disputed", a->options.includeDisputed,
+                     "Export labels marked as disputed too (tessera-cli dispute); by default they are left out");
         sub.add_flag("--quiet", a->quiet, "No progress bar");
         return [a] { return runExport(*a); };
     }};

@@ -69,6 +69,8 @@ Expected<ImageFolderExportReport> ImageFolderExport::run(const ProjectStore& sto
     if (!classes) return classes.takeError();
     auto labels = store.classByImage();
     if (!labels) return labels.takeError();
+    auto disputes = store.disputedImages();
+    if (!disputes) return disputes.takeError();
     std::unordered_map<int64_t, SplitKind> splits;
     if (options.split) {
         auto s = store.splits(options.fold);
@@ -98,6 +100,10 @@ Expected<ImageFolderExportReport> ImageFolderExport::run(const ProjectStore& sto
         if (label == labels->end()) continue;
         if (ctx.cancelled()) return makeError("cancelled while exporting to " + out.string());
         ctx.report({"export", ++done, total, im.relPath});
+        if (!options.includeDisputed && disputes->count(im.id)) {  // an open attribution is not a class folder's truth
+            report.disputed.push_back(im.relPath);
+            continue;
+        }
         if (im.flags & FlagMissing) {
             report.skipped.push_back(im.relPath + ": missing on disk");
             continue;

@@ -17,12 +17,14 @@ struct ImageFolderExportOptions {
     bool link = false;   // symbolic links to the originals instead of copies
     bool split = false;  // train/val/test sub-trees from the stored split
     int fold = 0;
+    bool includeDisputed = false;  // export labels marked as disputed too (by default they are left out, listed)
     static ImageFolderExportOptions defaults() { return ImageFolderExportOptions{}; }
 };
 
 struct ImageFolderExportReport {
     int64_t written = 0;
     std::vector<std::string> skipped;              // "relPath: reason" (unreadable, missing, exists, no split)
+    std::vector<std::string> disputed;             // relPaths left out because their label is disputed
     std::map<std::string, std::string> classFolder;  // class name -> folder name used
 };
 

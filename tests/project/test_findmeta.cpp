@@ -258,6 +258,30 @@ TEST(ImageFolderExport, SafeFolderNames) {
     EXPECT_EQ(ImageFolderExport::safeFolderName("Keramik – Öllampe"), "Keramik – Öllampe");
 }
 
+TEST(ImageFolderExport, DisputedLabelsAreLeftOutAndListedUnlessIncluded) {
+    TempDir dir;
+    tessera::project::testing::writeImage(dir.path() / "x.png", 1);
+    tessera::project::testing::writeImage(dir.path() / "y.png", 2);
+    ProjectStore store = storeWith(dir.path(), {"x.png", "y.png"});
+    const int64_t cls = store.addClass("amphora").value();
+    auto id = [&](const std::string& p) { return store.imageByPath(p)->value().id; };
+    ASSERT_TRUE(store.assignLabels({{id("x.png"), cls}, {id("y.png"), cls}}, LabelSource::Manual).ok());
+    ASSERT_TRUE(store.setDisputed({id("y.png")}, true).ok());
+    auto report = ImageFolderExport::run(store, dir.path() / "out", ImageFolderExportOptions::defaults(), JobContext{});
+    ASSERT_TRUE(report.ok()) << report.error();
+    EXPECT_EQ(report->written, 1);
+    EXPECT_TRUE(report->skipped.empty()) << "a disputed label is no failure";
+    EXPECT_EQ(report->disputed, std::vector<std::string>{"y.png"});
+    EXPECT_FALSE(fs::exists(dir.path() / "out" / "amphora" / "y.png"));
+
+    auto options = ImageFolderExportOptions::defaults();
+    options.includeDisputed = true;
+    auto all = ImageFolderExport::run(store, dir.path() / "all", options, JobContext{});
+    ASSERT_TRUE(all.ok()) << all.error();
+    EXPECT_EQ(all->written, 2);
+    EXPECT_TRUE(all->disputed.empty());
+}
+
 TEST(ImageFolderExport, CopiesResolvesCollisionsAndNeverOverwrites) {
     TempDir dir;
     tessera::project::testing::writeImage(dir.path() / "x" / "p.png", 1);
@@ -281,6 +305,7 @@ TEST(ImageFolderExport, CopiesResolvesCollisionsAndNeverOverwrites) {
     EXPECT_EQ(fs::file_size(out / "a_b" / "p-2.png"), fs::file_size(dir.path() / "y" / "p.png"));
     EXPECT_TRUE(fs::is_regular_file(out / "a_b-2" / "z.png"));
     EXPECT_FALSE(fs::exists(out / "a_b" / "u.png"));  // unlabelled: not exported
+    EXPECT_TRUE(report->disputed.empty());
 
     // A second export into the same folder overwrites nothing and says so.
     auto again = ImageFolderExport::run(store, out, ImageFolderExportOptions::defaults(), JobContext{});

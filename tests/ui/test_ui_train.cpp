@@ -6,10 +6,12 @@
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
+#include <QUndoStack>
 
 #include "core/learn/deviceinfo.h"
 #include "ui/mainwindow.h"
 #include "ui/projectdocument.h"
+#include "ui/setdisputedcommand.h"
 #include "ui/systemcheckdialog.h"
 #include "ui/trainform.h"
 #include "ui/trainingcharts.h"
@@ -79,6 +81,26 @@ TEST_F(UiTrain, SaysBeforeARunThatNearIdenticalPhotosStayOnOneSide) {
     EXPECT_TRUE(view->statusText().contains(
         QStringLiteral("1 group of near-identical photos (2 photos) is kept on one side of the training/validation")))
         << view->statusText().toStdString();
+}
+
+TEST_F(UiTrain, ReadinessLeavesDisputedLabelsOutAndSaysSo) {
+    TrainView* view = window->trainView();
+    window->setMode(MainWindow::Mode::Train);
+    ASSERT_TRUE(view->statusText().startsWith(QStringLiteral("14 labelled photos in 3 classes")))
+        << view->statusText().toStdString();
+    // Two labels disputed through the undo stack, as D in Dataset mode does: the hint follows at once.
+    auto& store = window->document()->store();
+    QVector<qint64> two;
+    for (const auto& [imageId, classId] : store.classByImage().value())
+        if (two.size() < 2) two.push_back(imageId);
+    window->document()->undoStack()->push(new SetDisputedCommand(window->document(), two, true));
+    EXPECT_TRUE(view->statusText().startsWith(QStringLiteral("12 labelled photos in 3 classes: ready to train")))
+        << view->statusText().toStdString();
+    EXPECT_TRUE(view->statusText().contains(QStringLiteral("2 photos with disputed labels are left out.")))
+        << view->statusText().toStdString();
+    window->document()->undoStack()->undo();
+    EXPECT_TRUE(view->statusText().startsWith(QStringLiteral("14 labelled photos in 3 classes")));
+    EXPECT_FALSE(view->statusText().contains(QStringLiteral("disputed")));
 }
 
 TEST_F(UiTrain, TinyRunPlotsAndFinishesWithMetricsAndActiveModel) {
