@@ -116,6 +116,9 @@ Expected<std::filesystem::path> activeModelOf(const std::string& folder) {
     return **active;
 }
 
+namespace {
+
+// The network whose features a quick-model command uses (see quickModelFor).
 Expected<std::filesystem::path> featureModelFor(const std::string& folder, const std::string& weights,
                                                 const JobContext& ctx, bool quiet) {
     if (!weights.empty()) return resolveWeightsFile(weights, ctx);
@@ -139,23 +142,28 @@ Expected<std::filesystem::path> featureModelFor(const std::string& folder, const
     return source.file;
 }
 
-void addFeatureOptions(CLI::App& app, std::string& weights, int& size, std::string& device) {
-    app.add_option("--weights", weights,
+}  // namespace
+
+void addFeatureOptions(CLI::App& app, FeatureArgs& args) {
+    app.add_option("--weights", args.weights,
                    "Features from: a model bundle, a weights file (.pth/.safetensors) or a model-zoo name (default: the "
                    "project's active model, else ImageNet weights in the cache)");
-    app.add_option("--size", size, "Input size in pixels (0 = the model's own, 128 for weights files)")
+    app.add_option("--size", args.size, "Input size in pixels (0 = the model's own, 128 for weights files)")
         ->capture_default_str();
-    app.add_option("--device", device, "auto | cpu | cuda")->capture_default_str();
+    app.add_option("--device", args.device, "auto | cpu | cuda")->capture_default_str();
 }
 
-Expected<learn::QuickModel> refreshedQuickModel(const std::string& folder, const std::filesystem::path& model,
-                                                int inputSize, const std::string& device, const JobContext& ctx) {
-    if (device != "auto" && device != "cpu" && device != "cuda")
-        return makeError("--device " + device + ": expected auto, cpu or cuda");
+Expected<learn::QuickModel> quickModelFor(const std::string& folder, const FeatureArgs& args, const JobContext& ctx,
+                                          bool quiet, std::filesystem::path* model) {
+    auto file = featureModelFor(folder, args.weights, ctx, quiet);
+    if (!file) return file.takeError();
+    if (model) *model = *file;
+    if (args.device != "auto" && args.device != "cpu" && args.device != "cuda")
+        return makeError("--device " + args.device + ": expected auto, cpu or cuda");
     learn::QuickModelOptions options;
-    options.embedding.inputSize = inputSize;
-    options.embedding.device = device;
-    auto quick = learn::QuickModel::open(folder, model, options);
+    options.embedding.inputSize = args.size;
+    options.embedding.device = args.device;
+    auto quick = learn::QuickModel::open(folder, *file, options);
     if (!quick) return quick.takeError();
     if (auto st = quick->refresh(ctx); !st) return st.takeError();
     return quick;

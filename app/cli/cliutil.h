@@ -55,21 +55,21 @@ Status requireProject(const std::string& folder);
 // naming the folder when it has none yet or its file is gone, saying how to get one.
 Expected<std::filesystem::path> activeModelOf(const std::string& folder);
 
-// The network whose features a quick-model command (suggest, check-labels) uses on the project in `folder`: --weights
-// when given (resolveWeightsFile), else learn::chooseFeatureSource of the project's active model; says which on
-// stderr unless `quiet`. With neither a trained model nor ImageNet weights in the cache: an error saying how to get
-// one.
-Expected<std::filesystem::path> featureModelFor(const std::string& folder, const std::string& weights,
-                                                const JobContext& ctx, bool quiet);
+// What the commands on the quick model's features (suggest, check-labels, map) take: --weights (empty: the project's
+// active model, else ImageNet weights in the cache), --size (0: the model's own) and --device (auto | cpu | cuda).
+struct FeatureArgs {
+    std::string weights;
+    int size = 0;
+    std::string device = "auto";
+};
+void addFeatureOptions(CLI::App& app, FeatureArgs& args);
 
-// The options of every command on the quick model's features (suggest, check-labels, map): --weights (empty: the
-// project's active model, else ImageNet weights in the cache), --size and --device, as refreshedQuickModel takes them.
-void addFeatureOptions(CLI::App& app, std::string& weights, int& size, std::string& device);
-
-// The quick model of the project in `folder` on the features of `model` (input size 0: the model's own; device
-// auto | cpu | cuda), refreshed: embeddings computed or reused, the head trained on the labels.
-Expected<learn::QuickModel> refreshedQuickModel(const std::string& folder, const std::filesystem::path& model,
-                                                int inputSize, const std::string& device, const JobContext& ctx);
+// The quick model of the project in `folder`, refreshed (embeddings computed or reused, the head trained on the
+// labels), on the features `args` name: --weights when given (resolveWeightsFile), else learn::chooseFeatureSource of
+// the project's active model, said on stderr unless `quiet`. With neither a trained model nor ImageNet weights in the
+// cache: an error saying how to get one. `model`, when given, receives the network file used.
+Expected<learn::QuickModel> quickModelFor(const std::string& folder, const FeatureArgs& args, const JobContext& ctx,
+                                          bool quiet, std::filesystem::path* model = nullptr);
 
 // A --weights argument: an existing file as it is, else a model-zoo name fetched through the weights cache
 // (downloaded and hash-checked when missing). Errors name the argument.

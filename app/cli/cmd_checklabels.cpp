@@ -19,11 +19,9 @@ namespace {
 
 struct CheckLabelsArgs {
     std::string project;
-    std::string weights;  // empty: the project's active model
+    FeatureArgs features;  // --weights, --size, --device
     std::string out;
     int folds = 5;
-    int size = 0;
-    std::string device = "auto";
     int list = 20;
     bool quiet = false;
 };
@@ -50,9 +48,7 @@ int runCheckLabels(const CheckLabelsArgs& a) {
     ProgressBar bar(!a.quiet);
     CancelToken cancel;
     JobContext ctx = bar.context(cancel);
-    auto model = featureModelFor(a.project, a.weights, ctx, a.quiet);
-    if (!model) return userError(model.error());
-    auto qm = refreshedQuickModel(a.project, *model, a.size, a.device, ctx);
+    auto qm = quickModelFor(a.project, a.features, ctx, a.quiet);
     if (!qm) return userError(qm.error());
     auto rows = qm->outOfFold(a.folds, ctx);
     if (!rows) return userError(rows.error());
@@ -94,7 +90,7 @@ const CommandRegistrar registrar{
     [](CLI::App& sub) {
         auto a = std::make_shared<CheckLabelsArgs>();
         sub.add_option("PROJECT", a->project, "Project folder")->required();
-        addFeatureOptions(sub, a->weights, a->size, a->device);
+        addFeatureOptions(sub, a->features);
         sub.add_option("--out", a->out, "Write the flagged photos as CSV (file,label,suggested,score)");
         sub.add_option("--folds", a->folds, "Cross-validation folds (grouped by find)")
             ->check(CLI::Range(2, 50))

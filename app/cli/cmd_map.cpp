@@ -20,13 +20,11 @@ namespace {
 
 struct MapArgs {
     std::string project;
-    std::string weights;  // empty: the project's active model
+    FeatureArgs features;  // --weights, --size, --device
     std::string out;
     std::string png;
     learn::FeatureMapOptions map = learn::FeatureMapOptions::defaults();
     int folds = 5;
-    int size = 0;
-    std::string device = "auto";
     bool quiet = false;
 };
 
@@ -66,9 +64,8 @@ int runMap(const MapArgs& a) {
     ProgressBar bar(!a.quiet);
     CancelToken cancel;
     JobContext ctx = bar.context(cancel);
-    auto model = featureModelFor(a.project, a.weights, ctx, a.quiet);
-    if (!model) return userError(model.error());
-    auto qm = refreshedQuickModel(a.project, *model, a.size, a.device, ctx);
+    std::filesystem::path model;
+    auto qm = quickModelFor(a.project, a.features, ctx, a.quiet, &model);
     if (!qm) return userError(qm.error());
     const auto t0 = std::chrono::steady_clock::now();
     auto map = learn::mapCollection(*qm, a.map, a.folds, ctx);
@@ -80,7 +77,7 @@ int runMap(const MapArgs& a) {
     if (!a.png.empty()) {
         const std::string caption = std::to_string(map->points.size()) + " photos of " +
                                     std::filesystem::path(a.project).filename().string() + ", features of " +
-                                    model->filename().string() + "; UMAP, " + std::to_string(a.map.neighbours) +
+                                    model.filename().string() + "; UMAP, " + std::to_string(a.map.neighbours) +
                                     " neighbours, seed " + std::to_string(a.map.seed);
         if (auto st = learn::writeMapPicture(*map, classColorsOf(a.project, *map), caption, a.png); !st)
             return userError(st.error());
@@ -111,7 +108,7 @@ const CommandRegistrar registrar{
                        "Write the coordinates as CSV (file,x,y,label,predicted,confidence,possibly_mislabelled_as,"
                        "find)");
         sub.add_option("--png", a->png, "Write a picture of the map (PNG)");
-        addFeatureOptions(sub, a->weights, a->size, a->device);
+        addFeatureOptions(sub, a->features);
         sub.add_option("--seed", a->map.seed, "Seed of the layout (one seed, one map)")->capture_default_str();
         sub.add_option("--neighbours", a->map.neighbours, "Neighbourhood size: larger favours the global picture")
             ->check(CLI::Range(2, 200))

@@ -17,12 +17,10 @@ namespace {
 
 struct SuggestArgs {
     std::string project;
-    std::string weights;
+    FeatureArgs features;  // --weights, --size, --device
     int count = 20;
     std::string strategy = "margin";
     double maxSimilarity = learn::SuggestOptions::defaults().maxSimilarity;
-    int size = 0;
-    std::string device = "auto";
     bool json = false;
     bool writePredictions = false;
     bool quiet = false;
@@ -37,9 +35,7 @@ int runSuggest(const SuggestArgs& a) {
     ProgressBar bar(!a.quiet);
     CancelToken cancel;
     JobContext ctx = bar.context(cancel);
-    auto model = featureModelFor(a.project, a.weights, ctx, a.quiet || a.json);
-    if (!model) return userError(model.error());
-    auto qm = refreshedQuickModel(a.project, *model, a.size, a.device, ctx);
+    auto qm = quickModelFor(a.project, a.features, ctx, a.quiet || a.json);
     if (!qm) return userError(qm.error());
     learn::SuggestOptions so;
     so.count = a.count;
@@ -95,7 +91,7 @@ const CommandRegistrar registrar{
     "suggest", "List the unlabelled photos to label next (most uncertain, diverse)", [](CLI::App& sub) {
         auto a = std::make_shared<SuggestArgs>();
         sub.add_option("PROJECT", a->project, "Project folder")->required();
-        addFeatureOptions(sub, a->weights, a->size, a->device);
+        addFeatureOptions(sub, a->features);
         sub.add_option("-n,--count", a->count, "How many photos to suggest")->capture_default_str();
         sub.add_option("--strategy", a->strategy, "margin | entropy")->capture_default_str();
         sub.add_option("--max-similarity", a->maxSimilarity,
