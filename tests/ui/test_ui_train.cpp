@@ -25,16 +25,9 @@ using namespace tessera::ui;
 namespace {
 
 learn::TrainOptions tiny(int epochs) {
-    learn::TrainOptions o = learn::TrainOptions::defaults();
-    o.arch = "resnet18";
-    o.weightsPath = "none";
-    o.mode = "full";
+    learn::TrainOptions o = uitest::tinyTrainOptions();  // resnet18 from scratch, full mode: the defaults
     o.epochs = epochs;
-    o.imageSize = 32;
-    o.batchSize = 4;
     o.augmentation = "light";
-    o.device = "cpu";
-    o.threads = 1;
     return o;
 }
 
