@@ -1,7 +1,10 @@
 // tessera-cli check-labels PROJECT [--weights W] [--out flagged.csv]: labelled photos that are possibly mislabelled.
-// Embeds the photos with the project's active model (else cached ImageNet weights, or --weights), scores every labelled photo by K-fold
-// cross-validation of the quick model's linear head (folds keep a find's photos and near-identical photos
-// together), and flags by confident learning (core/learn/labelissues.h). Nothing in the project is changed.
+// Embeds the photos with the project's active model (else cached ImageNet weights, or --weights), scores every
+// labelled photo by K-fold cross-validation of the quick model's linear head (folds keep a find's photos and
+// near-identical photos together), and flags by confident learning (core/learn/labelcheck.h). The flagged list is
+// kept in the project (it replaces the last check's), so Review's "possibly mislabelled" queue and Dataset's filter
+// show it; no label is changed. Labels a person kept after an earlier check ("confirmed") are not listed again.
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -9,9 +12,9 @@
 
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
-#include "core/learn/labelissues.h"
-#include "core/learn/quickmodel.h"
+#include "core/learn/labelcheck.h"
 #include "core/project/csvreader.h"
+#include "core/project/projectstore.h"
 #include "core/util/atomicfile.h"
 
 namespace tessera::cli {
@@ -28,16 +31,16 @@ struct CheckLabelsArgs {
 
 // One flagged photo a row, most suspect first: file (relative to the project), label, suggested, score (the
 // out-of-sample probability of its label).
-std::string flaggedCsv(const std::vector<learn::OutOfFoldPrediction>& rows, const learn::LabelIssueReport& report,
-                       const std::vector<std::string>& names) {
+std::string flaggedCsv(const learn::LabelCheck& check) {
     using project::CsvReader;
+    const auto& names = check.classNames;
     std::ostringstream csv;
     csv << "file,label,suggested,score\n";
-    for (const auto& issue : report.issues) {
+    for (const auto& f : check.flagged) {
         char score[32];
-        std::snprintf(score, sizeof score, "%.4f", issue.selfConfidence);
-        csv << CsvReader::quote(rows[issue.row].relPath) << ',' << CsvReader::quote(names[size_t(issue.label)]) << ','
-            << CsvReader::quote(names[size_t(issue.suggested)]) << ',' << score << '\n';
+        std::snprintf(score, sizeof score, "%.4f", f.selfConfidence);
+        csv << CsvReader::quote(f.relPath) << ',' << CsvReader::quote(names[size_t(f.label)]) << ','
+            << CsvReader::quote(names[size_t(f.suggested)]) << ',' << score << '\n';
     }
     return csv.str();
 }
@@ -50,38 +53,38 @@ int runCheckLabels(const CheckLabelsArgs& a) {
     JobContext ctx = bar.context(cancel);
     auto qm = quickModelFor(a.project, a.features, ctx, a.quiet);
     if (!qm) return userError(qm.error());
-    auto rows = qm->outOfFold(a.folds, ctx);
-    if (!rows) return userError(rows.error());
-
-    const auto& names = qm->classNames();
-    std::vector<float> probabilities;
-    std::vector<int> labels;
-    for (const auto& r : *rows) {
-        probabilities.insert(probabilities.end(), r.probabilities.begin(), r.probabilities.end());
-        labels.push_back(r.label);
-    }
-    const auto report = learn::findLabelIssues(probabilities, labels, names.size());
+    auto check = learn::checkLabels(*qm, a.folds, ctx);
+    if (!check) return userError(check.error());
     if (!a.out.empty()) {
-        if (auto st = util::writeFileAtomically(a.out, flaggedCsv(*rows, report, names)); !st)
-            return userError(st.error());
+        if (auto st = util::writeFileAtomically(a.out, flaggedCsv(*check)); !st) return userError(st.error());
     }
+    auto store = project::ProjectStore::open(a.project, false);
+    if (!store) return userError(store.error());
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    if (auto st = store->replaceLabelIssues(check->records(int64_t(now))); !st) return userError(st.error());
 
     const auto& stats = qm->lastRefresh();
     if (!stats.skipped.empty()) {
         std::printf("skipped %zu photo(s) that could not be read:\n", stats.skipped.size());
         printProblems(stats.skipped, 10);
     }
+    const auto& names = check->classNames;
     std::printf("checked %zu labelled photos in %zu classes by %d-fold cross-validation: %zu possibly mislabelled\n",
-                rows->size(), names.size(), a.folds, report.issues.size());
-    const size_t shown = a.list == 0 ? report.issues.size() : std::min(report.issues.size(), size_t(a.list));
+                check->outOfFold.size(), names.size(), a.folds, check->flagged.size());
+    if (check->confirmedPassedOver > 0)
+        std::printf("(%zu more would be, but a person kept their labels after an earlier check)\n",
+                    check->confirmedPassedOver);
+    const auto& flagged = check->flagged;
+    const size_t shown = a.list == 0 ? flagged.size() : std::min(flagged.size(), size_t(a.list));
     for (size_t i = 0; i < shown; ++i) {
-        const auto& issue = report.issues[i];
-        std::printf("%4zu  %-40s  labelled %s, looks like %s (p(label) %.3f)\n", i + 1,
-                    (*rows)[issue.row].relPath.c_str(), names[size_t(issue.label)].c_str(),
-                    names[size_t(issue.suggested)].c_str(), issue.selfConfidence);
+        const auto& f = flagged[i];
+        std::printf("%4zu  %-40s  labelled %s, looks like %s (p(label) %.3f)\n", i + 1, f.relPath.c_str(),
+                    names[size_t(f.label)].c_str(), names[size_t(f.suggested)].c_str(), f.selfConfidence);
     }
-    if (shown < report.issues.size()) std::printf("  ... and %zu more\n", report.issues.size() - shown);
+    if (shown < flagged.size()) std::printf("  ... and %zu more\n", flagged.size() - shown);
     if (!a.out.empty()) std::printf("flagged photos written to %s\n", a.out.c_str());
+    std::printf("kept in the project: Review's \"Possibly mislabelled\" queue and Dataset's filter show them\n");
     return kOk;
 }
 

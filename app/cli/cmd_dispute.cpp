@@ -4,6 +4,7 @@
 // of a CSV, such as the one check-labels writes after a person has kept only the rows they agree with. All or
 // nothing: a file that is not a photo of the project is an error, and nothing changes.
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
@@ -46,6 +47,21 @@ Expected<std::vector<std::string>> filesOfCsv(const std::string& path) {
         files.push_back(CsvReader::trim(fields[column]));
     }
     return files;
+}
+
+// A photo as named: relative to the project (as check-labels writes it), else a path from the working folder (as a
+// shell completes it) that lies inside the project. Empty when it is neither.
+std::string photoOfProject(const std::string& named, const std::filesystem::path& root,
+                           const std::unordered_map<std::string, int64_t>& idOf) {
+    namespace fs = std::filesystem;
+    std::string rel = project::CsvReader::projectRelative(named, root);
+    if (idOf.count(rel)) return rel;
+    std::error_code ec;
+    const fs::path file = fs::weakly_canonical(fs::absolute(named, ec), ec);
+    const fs::path base = fs::weakly_canonical(fs::absolute(root, ec), ec);
+    if (ec) return {};
+    rel = file.lexically_relative(base).generic_string();
+    return !rel.empty() && rel.rfind("..", 0) != 0 && idOf.count(rel) ? rel : std::string();
 }
 
 int listDisputes(project::ProjectStore& store) {
@@ -93,8 +109,7 @@ int runDispute(const DisputeArgs& a) {
     std::unordered_set<int64_t> named;  // a photo named twice counts once
     std::vector<std::string> unknown;
     for (const auto& f : files) {
-        const auto rel = project::CsvReader::projectRelative(f, store->root());
-        const auto it = idOf.find(rel);
+        const auto it = idOf.find(photoOfProject(f, store->root(), idOf));
         if (it == idOf.end())
             unknown.push_back(f + ": not a photo of the project");
         else if (!a.clear && !labels->count(it->second))
@@ -124,7 +139,7 @@ const CommandRegistrar registrar{
     [](CLI::App& sub) {
         auto a = std::make_shared<DisputeArgs>();
         sub.add_option("PROJECT", a->project, "Project folder")->required();
-        sub.add_option("FILE", a->files, "Photos, relative to the project folder (or paths inside it)");
+        sub.add_option("FILE", a->files, "Photos: relative to the project folder, or paths from the working folder into it");
         sub.add_option("--from", a->from, "Take the photos from the file column of this CSV (e.g. check-labels --out)");
         sub.add_flag("--clear", a->clear, "Clear the dispute instead: the photos are used for training again");
         sub.add_flag("--list", a->list, "List the disputed photos with their labels");

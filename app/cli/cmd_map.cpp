@@ -28,12 +28,13 @@ struct MapArgs {
     bool quiet = false;
 };
 
-// One photo a row: file (relative to the project), x, y, label, predicted, confidence, possibly_mislabelled_as, find.
+// One photo a row: file (relative to the project), x, y, label, predicted, confidence, possibly_mislabelled_as, find,
+// disputed (1 when its label is disputed: then not trained on nor checked, and `predicted` is the quick model's call).
 std::string mapCsv(const learn::CollectionMap& map) {
     using project::CsvReader;
     const auto nameOf = [&](int c) { return c >= 0 ? CsvReader::quote(map.classNames[size_t(c)]) : std::string(); };
     std::ostringstream csv;
-    csv << "file,x,y,label,predicted,confidence,possibly_mislabelled_as,find\n";
+    csv << "file,x,y,label,predicted,confidence,possibly_mislabelled_as,find,disputed\n";
     for (const auto& p : map.points) {
         char xy[64];
         std::snprintf(xy, sizeof xy, "%.4f,%.4f", double(p.x), double(p.y));
@@ -41,7 +42,7 @@ std::string mapCsv(const learn::CollectionMap& map) {
         if (p.predicted >= 0) std::snprintf(confidence, sizeof confidence, "%.4f", double(p.confidence));
         csv << CsvReader::quote(p.relPath) << ',' << xy << ',' << nameOf(p.label) << ',' << nameOf(p.predicted) << ','
             << confidence << ',' << nameOf(p.suggested) << ',' << CsvReader::quote(learn::findDisplayName(p.find))
-            << '\n';
+            << ',' << (p.disputed ? 1 : 0) << '\n';
     }
     return csv.str();
 }

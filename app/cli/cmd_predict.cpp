@@ -404,7 +404,7 @@ const CommandRegistrar registrar{
         addThreadsOption(sub, "--threads", a->options.threads, "LibTorch CPU threads");
         addThreadsOption(sub, "--decode-threads", a->options.decodeThreads, "Decoding threads");
         sub.add_flag("--recursive,!--no-recursive", a->inputOptions.recursive, "Walk sub-folders (default on)");
-        sub.add_flag("--unlabelled", a->inputOptions.unlabelledOnly, "Project inputs: only photos without a label");
+        sub.add_flag("--unlabelled", a->inputOptions.unlabelledOnly, "Project inputs: only photos without a label (or with a disputed one)");
         sub.add_option("--per-find", a->perFind,
                        "Also write a CSV with one row per find (site, context, find id): the mean of its photos' "
                        "probabilities, top-k and unknown (not with --shard)");

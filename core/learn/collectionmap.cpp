@@ -7,7 +7,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "core/learn/labelissues.h"
+#include "core/learn/labelcheck.h"
 #include "core/util/atomicfile.h"
 
 namespace tessera::learn {
@@ -30,6 +30,7 @@ Expected<CollectionMap> mapCollection(const QuickModel& model, const FeatureMapO
         p.x = (*layout)[i * 2];
         p.y = (*layout)[i * 2 + 1];
         p.label = features.labels[i];
+        p.disputed = features.disputed[i] != 0;
         rowOf[p.imageId] = i;
         map.points.push_back(std::move(p));
     }
@@ -41,26 +42,20 @@ Expected<CollectionMap> mapCollection(const QuickModel& model, const FeatureMapO
 
     // Labelled photos: out-of-fold predictions and the label check. Too few photos for the folds is not an error
     // for the map: the photos are still placed.
-    auto outOfFold = model.outOfFold(folds, ctx);
-    if (!outOfFold) {
+    auto check = checkLabels(model, folds, ctx);
+    if (!check) {
         if (ctx.cancelled()) return makeError("cancelled");
-        map.labelCheckSkipped = outOfFold.error();
+        map.labelCheckSkipped = check.error();
         return map;
     }
-    std::vector<float> probabilities;
-    std::vector<int> labels;
-    for (const auto& o : *outOfFold) {
+    for (const auto& o : check->outOfFold) {
         auto& p = map.points[rowOf.at(o.imageId)];
         const auto best = std::max_element(o.probabilities.begin(), o.probabilities.end());
         p.predicted = int(best - o.probabilities.begin());
         p.confidence = *best;
-        probabilities.insert(probabilities.end(), o.probabilities.begin(), o.probabilities.end());
-        labels.push_back(o.label);
     }
-    for (const auto& issue : findLabelIssues(probabilities, labels, map.classNames.size()).issues) {
-        map.points[rowOf.at((*outOfFold)[issue.row].imageId)].suggested = issue.suggested;
-        ++map.flagged;
-    }
+    for (const auto& f : check->flagged) map.points[rowOf.at(f.imageId)].suggested = f.suggested;
+    map.flagged = check->flagged.size();
     return map;
 }
 
@@ -132,21 +127,29 @@ Status writeMapPicture(const CollectionMap& map, const std::vector<std::string>&
     for (size_t c = 0; c < map.classNames.size(); ++c)
         colours.push_back(bgrOf(c < classColors.size() ? classColors[c] : std::string(), c));
     const cv::Scalar grey(160, 160, 160), black(0, 0, 0);
-    // Unlabelled first, so labelled dots stay visible; flagged ones last, ringed.
+    // Unlabelled first, so labelled dots stay visible; disputed ones as rings in their label's colour; flagged ones
+    // last, ringed in black.
     for (const auto& p : map.points)
         if (p.label < 0) cv::circle(img, at(p), radius, grey, 1, cv::LINE_AA);
     for (const auto& p : map.points)
-        if (p.label >= 0 && p.suggested < 0) cv::circle(img, at(p), radius, colours[size_t(p.label)], cv::FILLED, cv::LINE_AA);
+        if (p.label >= 0 && p.disputed) cv::circle(img, at(p), radius, colours[size_t(p.label)], 2, cv::LINE_AA);
+    for (const auto& p : map.points)
+        if (p.label >= 0 && !p.disputed && p.suggested < 0)
+            cv::circle(img, at(p), radius, colours[size_t(p.label)], cv::FILLED, cv::LINE_AA);
     for (const auto& p : map.points)
         if (p.label >= 0 && p.suggested >= 0) {
             cv::circle(img, at(p), radius + 1, colours[size_t(p.label)], cv::FILLED, cv::LINE_AA);
             cv::circle(img, at(p), radius + 3, black, 1, cv::LINE_AA);
         }
 
-    // Legend: class, labelled count; then unlabelled and flagged.
+    // Legend: class, labelled count; then unlabelled, disputed and flagged.
     std::vector<size_t> perClass(map.classNames.size(), 0);
-    size_t unlabelled = 0;
-    for (const auto& p : map.points) p.label >= 0 ? ++perClass[size_t(p.label)] : ++unlabelled;
+    size_t unlabelled = 0, disputed = 0;
+    for (const auto& p : map.points) {
+        if (p.disputed) ++disputed;
+        else if (p.label >= 0) ++perClass[size_t(p.label)];
+        else ++unlabelled;
+    }
     int y = margin + 10;
     const int x = width - legendWidth;
     const auto line = [&](const std::string& text) {
@@ -160,6 +163,10 @@ Status writeMapPicture(const CollectionMap& map, const std::vector<std::string>&
     if (unlabelled > 0) {
         cv::circle(img, {x + 6, y}, 6, grey, 1, cv::LINE_AA);
         line("unlabelled (" + std::to_string(unlabelled) + ")");
+    }
+    if (disputed > 0) {
+        cv::circle(img, {x + 6, y}, 6, black, 2, cv::LINE_AA);
+        line("disputed label, ring in its colour (" + std::to_string(disputed) + ")");
     }
     if (map.flagged > 0) {
         cv::circle(img, {x + 6, y}, 8, black, 1, cv::LINE_AA);

@@ -22,6 +22,7 @@ struct MapPoint {
     float x = 0.0f;
     float y = 0.0f;
     int label = -1;        // class index into CollectionMap::classNames; -1: unlabelled
+    bool disputed = false; // its label is disputed: not trained on nor checked, predicted like an unlabelled photo
     int predicted = -1;    // the quick model's class for it (out-of-fold when labelled); -1: none
     float confidence = 0.0f;
     int suggested = -1;    // possibly mislabelled: the class it looks like; -1: not flagged

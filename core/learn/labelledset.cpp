@@ -12,10 +12,10 @@ Expected<LabelledSet> LabelledSet::read(const project::ProjectStore& store, cons
     if (!images) return images.takeError();
     auto classes = store.classes();
     if (!classes) return classes.takeError();
-    auto labels = store.classByImage();
-    if (!labels) return labels.takeError();
-    auto disputes = store.disputedImages();
-    if (!disputes) return disputes.takeError();
+    auto labelList = store.labels();
+    if (!labelList) return labelList.takeError();
+    std::unordered_map<int64_t, project::Label> labelOf;
+    for (const auto& l : *labelList) labelOf.emplace(l.imageId, l);
 
     LabelledSet set;
     set.allClasses_ = std::move(*classes);
@@ -32,21 +32,21 @@ Expected<LabelledSet> LabelledSet::read(const project::ProjectStore& store, cons
             continue;
         }
         LabelledImage li;
-        const auto l = labels->find(im.id);
-        if (l != labels->end()) {
-            if (!known.count(l->second)) {
-                set.skipped_.push_back(im.relPath + ": labelled with class id " + std::to_string(l->second) +
+        const auto l = labelOf.find(im.id);
+        if (l != labelOf.end()) {
+            const project::Label& label = l->second;
+            if (!known.count(label.classId)) {
+                set.skipped_.push_back(im.relPath + ": labelled with class id " + std::to_string(label.classId) +
                                        ", which the project does not have");
                 continue;
             }
-            if (!options.includeDisputed && disputes->count(im.id)) {
-                set.disputed_.push_back(im.relPath);
-                continue;
-            }
-            li.classId = l->second;
-            used.insert(l->second);
+            li.classId = label.classId;
+            li.source = label.source;
+            li.disputed = !options.includeDisputed && label.disputed;
+            if (li.disputed) set.disputed_.push_back(im.relPath);
+            else used.insert(label.classId);
         }
-        hasLabel.push_back(l != labels->end() ? 1 : 0);
+        hasLabel.push_back(l != labelOf.end() && !li.disputed ? 1 : 0);
         li.image = std::move(im);
         set.images_.push_back(std::move(li));
     }
@@ -72,7 +72,7 @@ std::vector<const LabelledImage*> LabelledSet::labelled() const {
 std::vector<const LabelledImage*> LabelledSet::unlabelled() const {
     std::vector<const LabelledImage*> out;
     for (const auto& li : images_)
-        if (!li.labelled()) out.push_back(&li);
+        if (!li.labelled() && !li.disputed) out.push_back(&li);
     return out;
 }
 

@@ -27,8 +27,12 @@ struct LabelledSetOptions {
 
 struct LabelledImage {
     project::ImageRecord image;  // with find id, site and context
-    int64_t classId = 0;         // the project's class id; meaningful only when labelled()
-    int64_t classIndex = -1;     // index into LabelledSet::classes(); -1 when unlabelled
+    int64_t classId = 0;         // the project's class id; meaningful when labelled() or disputed
+    int64_t classIndex = -1;     // index into LabelledSet::classes(); -1 when unlabelled or disputed
+    // Its label is disputed and left out (LabelledSetOptions::includeDisputed off): not labelled() for training,
+    // nor unlabelled() for "label these next"; the quick model still places it on the map and predicts it.
+    bool disputed = false;
+    project::LabelSource source = project::LabelSource::Manual;  // how its label came about
     bool labelled() const { return classIndex >= 0; }
 };
 
@@ -38,10 +42,10 @@ public:
     static Expected<LabelledSet> read(const project::ProjectStore& store,
                                       const LabelledSetOptions& options = LabelledSetOptions::defaults());
 
-    // Kept photos, labelled and unlabelled, in store order (by relative path).
+    // Kept photos, labelled, unlabelled and disputed, in store order (by relative path).
     const std::vector<LabelledImage>& images() const { return images_; }
     std::vector<const LabelledImage*> labelled() const;
-    std::vector<const LabelledImage*> unlabelled() const;
+    std::vector<const LabelledImage*> unlabelled() const;  // no label at all (disputed ones are not in it)
     // Classes with at least one kept labelled photo, in project order; position = LabelledImage::classIndex.
     const std::vector<project::ClassInfo>& classes() const { return classes_; }
     std::vector<std::string> classNames() const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <unordered_set>
 
 #include "core/project/folderwalker.h"
 #include "core/project/projectstore.h"
@@ -30,13 +31,17 @@ Status addProject(const fs::path& root, bool unlabelledOnly, std::vector<fs::pat
     auto images = store->images();
     if (!images) return images.takeError();
     std::unordered_map<int64_t, int64_t> labels;
+    std::unordered_set<int64_t> disputed;  // their label is an open question: predicted like unlabelled photos
     if (unlabelledOnly) {
         auto l = store->classByImage();
         if (!l) return l.takeError();
         labels = std::move(*l);
+        auto d = store->disputedImages();
+        if (!d) return d.takeError();
+        disputed = std::move(*d);
     }
     for (const auto& im : *images)
-        if (!unlabelledOnly || !labels.count(im.id)) out.push_back(root / im.relPath);
+        if (!unlabelledOnly || !labels.count(im.id) || disputed.count(im.id)) out.push_back(root / im.relPath);
     return {};
 }
 

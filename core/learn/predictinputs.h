@@ -12,7 +12,7 @@ namespace tessera::learn {
 
 struct PredictInputOptions {
     bool recursive = true;        // walk sub-folders of folder inputs
-    bool unlabelledOnly = false;  // project inputs: only images without a label
+    bool unlabelledOnly = false;  // project inputs: only images without a label, or with a disputed one
     static PredictInputOptions defaults() { return PredictInputOptions{}; }
 };
 

@@ -192,6 +192,7 @@ Status QuickModel::refresh(const JobContext& ctx) {
                 auto best = std::max_element(q.probabilities.begin(), q.probabilities.end());
                 q.classIndex = int(best - q.probabilities.begin());
                 q.confidence = *best;
+                q.disputed = rows[size_t(predictRows[i])]->disputed;
                 predictions.push_back(std::move(q));
             }
             predicted.assign(Xu.data_ptr<float>(), Xu.data_ptr<float>() + Xu.numel());
@@ -208,19 +209,25 @@ Status QuickModel::refresh(const JobContext& ctx) {
         d.labelledItems.clear();
         d.photos = PhotoFeatures{};
         d.photos.dim = size_t(D);
-        const auto addPhoto = [&d](const project::ImageRecord& image, int label) {
+        const auto addPhoto = [&d](const project::ImageRecord& image, int label, bool disputed) {
             d.photos.imageIds.push_back(image.id);
             d.photos.relPaths.push_back(image.relPath);
             d.photos.labels.push_back(label);
+            d.photos.disputed.push_back(disputed ? 1 : 0);
             d.photos.finds.push_back(Split::groupKey(image.site, image.context, image.findId));
         };
         for (size_t t = 0; t < trainRows.size(); ++t) {
             const auto& image = rows[size_t(trainRows[t])]->image;
-            d.labelledRows.push_back({image.id, image.relPath, int(trainLabels[t]), {}});
+            d.labelledRows.push_back({image.id, image.relPath, int(trainLabels[t]), {},
+                                      rows[size_t(trainRows[t])]->source == project::LabelSource::Confirmed});
             d.labelledItems.push_back(Split::itemOf(image, trainLabels[t]));
-            addPhoto(image, int(trainLabels[t]));
+            addPhoto(image, int(trainLabels[t]), false);
         }
-        for (const int64_t r : predictRows) addPhoto(rows[size_t(r)]->image, -1);
+        for (const int64_t r : predictRows) {
+            const LabelledImage& li = *rows[size_t(r)];
+            const auto disputedClass = li.disputed ? indexOf.find(li.classId) : indexOf.end();
+            addPhoto(li.image, disputedClass != indexOf.end() ? int(disputedClass->second) : -1, li.disputed);
+        }
     } catch (const c10::Error& e) {
         return makeError(std::string("quick model training failed: ") + e.what_without_backtrace());
     }
@@ -250,12 +257,22 @@ PhotoFeatures QuickModel::features() const {
 std::vector<QuickSuggestion> QuickModel::suggest(const SuggestOptions& options) const {
     const Impl& d = *impl_;
     const size_t K = d.classIds.size();
-    std::vector<float> probs;
+    const size_t D = size_t(d.cache.dim());
+    std::vector<size_t> candidates;  // rows of predictions() that lack a label (disputed ones have one)
+    std::vector<float> probs, embeddings;
     probs.reserve(d.predictions.size() * K);
-    for (const auto& p : d.predictions) probs.insert(probs.end(), p.probabilities.begin(), p.probabilities.end());
+    embeddings.reserve(d.predictedEmbeddings.size());
+    for (size_t r = 0; r < d.predictions.size(); ++r) {
+        const auto& p = d.predictions[r];
+        if (p.disputed) continue;
+        candidates.push_back(r);
+        probs.insert(probs.end(), p.probabilities.begin(), p.probabilities.end());
+        embeddings.insert(embeddings.end(), d.predictedEmbeddings.begin() + ptrdiff_t(r * D),
+                          d.predictedEmbeddings.begin() + ptrdiff_t((r + 1) * D));
+    }
     std::vector<QuickSuggestion> out;
-    for (const auto& s : ActiveLearning::suggest(probs, K, d.predictedEmbeddings, size_t(d.cache.dim()), options)) {
-        const auto& p = d.predictions[s.row];
+    for (const auto& s : ActiveLearning::suggest(probs, K, embeddings, D, options)) {
+        const auto& p = d.predictions[candidates[s.row]];
         out.push_back({p.imageId, p.relPath, s.uncertainty, p.classIndex, p.confidence, s.nearDuplicate});
     }
     return out;

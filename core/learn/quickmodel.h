@@ -32,6 +32,7 @@ struct QuickPrediction {
     int classIndex = 0;               // into QuickModel::classIds() / classNames()
     double confidence = 0.0;          // top-1 probability
     std::vector<float> probabilities;  // every class, classIds() order
+    bool disputed = false;            // it has a label, marked as disputed: predicted, never suggested
 };
 
 // A labelled photo scored by a head that did not train on it (QuickModel::outOfFold).
@@ -40,6 +41,7 @@ struct OutOfFoldPrediction {
     std::string relPath;
     int label = 0;                     // its class, into QuickModel::classIds() / classNames()
     std::vector<float> probabilities;  // every class, classIds() order
+    bool confirmed = false;            // a person kept this label after the label check questioned it
 };
 
 // The features of every photo of the last refresh(), standardised as the head sees them: the labelled photos first
@@ -49,7 +51,10 @@ struct PhotoFeatures {
     std::vector<float> values;         // rows x dim, row-major
     std::vector<int64_t> imageIds;     // one per row
     std::vector<std::string> relPaths;
-    std::vector<int> labels;           // class index into classIds(), -1 for a predicted (unlabelled) photo
+    // Class index into classIds(): the label of a photo the head trained on; for a predicted photo -1, or the class
+    // its disputed label names (-1 when that class is not among classIds()).
+    std::vector<int> labels;
+    std::vector<char> disputed;        // 1: a predicted photo whose label is disputed
     std::vector<std::string> finds;    // Split::groupKey of the photo's find; empty when it has no find id
     size_t rows() const { return imageIds.size(); }
 };
@@ -98,12 +103,13 @@ public:
     ~QuickModel();
 
     // Reads images and labels from the store, embeds photos not seen before (cached on disk by content hash),
-    // retrains the head on the labelled ones and predicts the unlabelled ones. Needs labels in two classes.
+    // retrains the head on the labelled ones and predicts the others: unlabelled photos and those whose label is
+    // disputed (LabelledSet leaves those out of training). Needs labels in two classes.
     Status refresh(const JobContext& ctx);
 
     const std::vector<int64_t>& classIds() const;       // project class ids the head knows
     const std::vector<std::string>& classNames() const;
-    const std::vector<QuickPrediction>& predictions() const;  // the unlabelled photos, ordered by relPath
+    const std::vector<QuickPrediction>& predictions() const;  // unlabelled and disputed photos, by relPath
     const QuickRefreshStats& lastRefresh() const;
     std::string modelKey() const;
     std::string deviceName() const;
@@ -113,7 +119,8 @@ public:
     // near-identical photos together (Split), so no photo is scored by a head that trained on its twin. folds >= 2.
     Expected<std::vector<OutOfFoldPrediction>> outOfFold(int folds, const JobContext& ctx) const;
     PhotoFeatures features() const;
-    // "Label these next" among predictions(), most uncertain first, diversified by embedding similarity.
+    // "Label these next" among the unlabelled predictions(), most uncertain first, diversified by embedding
+    // similarity. Disputed photos are not offered: their open question is the specialists', not a missing label.
     std::vector<QuickSuggestion> suggest(const SuggestOptions& options = SuggestOptions::defaults()) const;
 
     // Stores predictions() in the project as a run of kind "quick model" (so the Dataset filters and Review mode

@@ -8,6 +8,7 @@ const char* toString(LabelSource source) {
         case LabelSource::Manual: return "manual";
         case LabelSource::Imported: return "imported";
         case LabelSource::AcceptedPrediction: return "accepted-prediction";
+        case LabelSource::Confirmed: return "confirmed";
     }
     return "manual";
 }
@@ -17,6 +18,7 @@ bool labelSourceFromString(const std::string& text, LabelSource* out) {
     if (text == "manual") value = LabelSource::Manual;
     else if (text == "imported") value = LabelSource::Imported;
     else if (text == "accepted-prediction") value = LabelSource::AcceptedPrediction;
+    else if (text == "confirmed") value = LabelSource::Confirmed;
     else return false;
     if (out) *out = value;
     return true;

@@ -47,7 +47,9 @@ struct FindInfo {
     }
 };
 
-enum class LabelSource { Manual, Imported, AcceptedPrediction };
+// Confirmed: a person kept the label after the label check questioned it ("keep my label" in Review); the check does
+// not question it again while it stands.
+enum class LabelSource { Manual, Imported, AcceptedPrediction, Confirmed };
 
 struct ClassInfo {
     int64_t id = 0;
@@ -57,11 +59,21 @@ struct ClassInfo {
     int order = 0;
 };
 
+// A labelled photo the last label check flagged as possibly mislabelled (ProjectStore::replaceLabelIssues).
+struct LabelIssueRecord {
+    int64_t imageId = 0;
+    int64_t classId = 0;           // the label the check judged
+    int64_t suggestedClassId = 0;  // the class the photo looks like
+    double selfConfidence = 0.0;   // out-of-sample probability of its label: the lower, the more suspect
+    int64_t timeMs = 0;            // when the check ran
+};
+
 struct Label {
     int64_t imageId = 0;
     int64_t classId = 0;
     LabelSource source = LabelSource::Manual;
     int64_t timeMs = 0;  // Unix epoch milliseconds
+    bool disputed = false;  // a person marked the label as disputed (ProjectStore::setDisputed)
 };
 
 const char* toString(LabelSource source);

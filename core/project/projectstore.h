@@ -49,7 +49,7 @@ enum class SplitKind { Train, Validation, Test };
 
 class ProjectStore {
 public:
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
 
     // Opens the project of the photo folder `root`, wherever it is (locateProject): with create=true, makes the data
     // folder and the database when missing, in <root>/.tessera when the folder can be written, else per user.
@@ -135,9 +135,20 @@ public:
 
     // --- disputed labels (schema v3): the photo keeps its label; training and evaluation leave it out ---
     // Marks or clears, in one transaction; returns the ids whose state changed (what an undo puts back). An id that
-    // is not a photo of the project is an error, and nothing changes.
+    // is not a photo of the project is an error, and nothing changes; an unlabelled photo is passed over. A dispute
+    // belongs to its label: a new class keeps it, clearing the label (or removing its class) clears it, and
+    // restoreLabel puts back the state that Label::disputed records.
     Expected<std::vector<int64_t>> setDisputed(const std::vector<int64_t>& imageIds, bool disputed);
     Expected<std::unordered_set<int64_t>> disputedImages() const;
+
+    // --- the label check's flagged photos (schema v4) ---
+    // Makes `issues` the whole list (the last check's are removed), in one transaction. A photo that is not in the
+    // project is an error, and nothing changes.
+    Status replaceLabelIssues(const std::vector<LabelIssueRecord>& issues);
+    // The flags that still stand, most suspect first: the photo still carries the label that was judged, the label is
+    // not disputed and not Confirmed. So accepting the suggestion, keeping the label, disputing it (and undoing any
+    // of these) need no bookkeeping here.
+    Expected<std::vector<LabelIssueRecord>> labelIssues() const;
 
     // --- splits, runs, predictions ---
     // Replaces the whole assignment of `fold` (images not listed are in no split of that fold).

@@ -32,16 +32,35 @@ std::optional<std::string> classNameProblem(const std::string& name) {
     return std::nullopt;
 }
 
+// A label's columns, and whether it is disputed, as readLabel and labels() select them.
+constexpr const char* kSelectLabel =
+    "SELECT l.image_id, l.class_id, l.source, l.time_ms, d.image_id IS NOT NULL FROM labels l "
+    "LEFT JOIN disputes d ON d.image_id = l.image_id";
+
+Label labelFromRow(SQLite::Statement& q) {
+    Label l;
+    l.imageId = q.getColumn(0).getInt64();
+    l.classId = q.getColumn(1).getInt64();
+    if (!labelSourceFromString(q.getColumn(2).getString(), &l.source)) l.source = LabelSource::Manual;
+    l.timeMs = q.getColumn(3).getInt64();
+    l.disputed = q.getColumn(4).getInt() != 0;
+    return l;
+}
+
 std::optional<Label> readLabel(SQLite::Database& db, int64_t imageId) {
-    SQLite::Statement q(db, "SELECT class_id, source, time_ms FROM labels WHERE image_id = ?");
+    SQLite::Statement q(db, std::string(kSelectLabel) + " WHERE l.image_id = ?");
     q.bind(1, imageId);
     if (!q.executeStep()) return std::nullopt;
-    Label l;
-    l.imageId = imageId;
-    l.classId = q.getColumn(0).getInt64();
-    if (!labelSourceFromString(q.getColumn(1).getString(), &l.source)) l.source = LabelSource::Manual;
-    l.timeMs = q.getColumn(2).getInt64();
-    return l;
+    return labelFromRow(q);
+}
+
+// A dispute belongs to a label: it goes with it, and an undo that puts a label back puts its dispute back.
+void writeDisputed(SQLite::Database& db, int64_t imageId, bool disputed, int64_t timeMs) {
+    SQLite::Statement write(db, disputed ? "INSERT OR IGNORE INTO disputes (image_id, time_ms) VALUES (?, ?)"
+                                         : "DELETE FROM disputes WHERE image_id = ?");
+    write.bind(1, imageId);
+    if (disputed) write.bind(2, timeMs);
+    write.exec();
 }
 
 bool rowExists(SQLite::Database& db, const char* table, int64_t id) {
@@ -239,6 +258,10 @@ Status ProjectStore::mergeClasses(int64_t fromClassId, int64_t intoClassId) {
 Status ProjectStore::removeClass(int64_t classId) {
     return impl_->guard<Status>("removing a class", [&]() -> Status {
         auto transaction = impl_->begin();
+        SQLite::Statement disputes(*impl_->db, "DELETE FROM disputes WHERE image_id IN "
+                                               "(SELECT image_id FROM labels WHERE class_id = ?)");
+        disputes.bind(1, classId);
+        disputes.exec();
         SQLite::Statement labels(*impl_->db, "DELETE FROM labels WHERE class_id = ?");
         labels.bind(1, classId);
         labels.exec();
@@ -277,6 +300,7 @@ Expected<std::optional<Label>> ProjectStore::clearLabel(int64_t imageId) {
         SQLite::Statement remove(*impl_->db, "DELETE FROM labels WHERE image_id = ?");
         remove.bind(1, imageId);
         remove.exec();
+        writeDisputed(*impl_->db, imageId, false, 0);
         transaction.commit();
         return previous;
     });
@@ -293,6 +317,7 @@ Status ProjectStore::restoreLabel(int64_t imageId, const std::optional<Label>& p
             remove.bind(1, imageId);
             remove.exec();
         }
+        writeDisputed(*impl_->db, imageId, previous && previous->disputed, nowMs());
         transaction.commit();
         return {};
     });
@@ -353,16 +378,9 @@ Expected<std::optional<Label>> ProjectStore::label(int64_t imageId) const {
 Expected<std::vector<Label>> ProjectStore::labels() const {
     using R = Expected<std::vector<Label>>;
     return impl_->guard<R>("listing labels", [&]() -> R {
-        SQLite::Statement q(*impl_->db, "SELECT image_id, class_id, source, time_ms FROM labels ORDER BY image_id");
+        SQLite::Statement q(*impl_->db, std::string(kSelectLabel) + " ORDER BY l.image_id");
         std::vector<Label> out;
-        while (q.executeStep()) {
-            Label l;
-            l.imageId = q.getColumn(0).getInt64();
-            l.classId = q.getColumn(1).getInt64();
-            if (!labelSourceFromString(q.getColumn(2).getString(), &l.source)) l.source = LabelSource::Manual;
-            l.timeMs = q.getColumn(3).getInt64();
-            out.push_back(l);
-        }
+        while (q.executeStep()) out.push_back(labelFromRow(q));
         return out;
     });
 }
@@ -372,7 +390,9 @@ Expected<std::vector<int64_t>> ProjectStore::setDisputed(const std::vector<int64
     return impl_->guard<R>(disputed ? "marking labels as disputed" : "clearing disputes", [&]() -> R {
         auto transaction = impl_->begin();
         SQLite::Database& db = *impl_->db;
-        SQLite::Statement write(db, disputed ? "INSERT OR IGNORE INTO disputes (image_id, time_ms) VALUES (?, ?)"
+        // Only a label can be disputed: an unlabelled photo is passed over (it does not change).
+        SQLite::Statement write(db, disputed ? "INSERT OR IGNORE INTO disputes (image_id, time_ms) "
+                                               "SELECT image_id, ? FROM labels WHERE image_id = ?"
                                              : "DELETE FROM disputes WHERE image_id = ?");
         const int64_t now = nowMs();
         std::vector<int64_t> changed;
@@ -380,8 +400,12 @@ Expected<std::vector<int64_t>> ProjectStore::setDisputed(const std::vector<int64
             if (!rowExists(db, "images", id))
                 return makeError(impl_->dbName() + ": no image with id " + std::to_string(id));
             write.reset();
-            write.bind(1, id);
-            if (disputed) write.bind(2, now);
+            if (disputed) {
+                write.bind(1, now);
+                write.bind(2, id);
+            } else {
+                write.bind(1, id);
+            }
             if (write.exec() > 0) changed.push_back(id);
         }
         transaction.commit();
@@ -392,9 +416,55 @@ Expected<std::vector<int64_t>> ProjectStore::setDisputed(const std::vector<int64
 Expected<std::unordered_set<int64_t>> ProjectStore::disputedImages() const {
     using R = Expected<std::unordered_set<int64_t>>;
     return impl_->guard<R>("listing disputed labels", [&]() -> R {
-        SQLite::Statement q(*impl_->db, "SELECT image_id FROM disputes");
+        SQLite::Statement q(*impl_->db, "SELECT d.image_id FROM disputes d JOIN labels l ON l.image_id = d.image_id");
         std::unordered_set<int64_t> out;
         while (q.executeStep()) out.insert(q.getColumn(0).getInt64());
+        return out;
+    });
+}
+
+Status ProjectStore::replaceLabelIssues(const std::vector<LabelIssueRecord>& issues) {
+    return impl_->guard<Status>("storing the label check", [&]() -> Status {
+        auto transaction = impl_->begin();
+        SQLite::Database& db = *impl_->db;
+        db.exec("DELETE FROM label_issues");
+        SQLite::Statement insert(db, "INSERT OR REPLACE INTO label_issues (image_id, class_id, suggested_class_id, "
+                                     "self_confidence, time_ms) VALUES (?, ?, ?, ?, ?)");
+        for (const auto& issue : issues) {
+            if (!rowExists(db, "images", issue.imageId))
+                return makeError(impl_->dbName() + ": no image with id " + std::to_string(issue.imageId));
+            insert.reset();
+            insert.bind(1, issue.imageId);
+            insert.bind(2, issue.classId);
+            insert.bind(3, issue.suggestedClassId);
+            insert.bind(4, issue.selfConfidence);
+            insert.bind(5, issue.timeMs);
+            insert.exec();
+        }
+        transaction.commit();
+        return {};
+    });
+}
+
+Expected<std::vector<LabelIssueRecord>> ProjectStore::labelIssues() const {
+    using R = Expected<std::vector<LabelIssueRecord>>;
+    return impl_->guard<R>("reading the label check", [&]() -> R {
+        SQLite::Statement q(*impl_->db,
+                            "SELECT i.image_id, i.class_id, i.suggested_class_id, i.self_confidence, i.time_ms "
+                            "FROM label_issues i JOIN labels l ON l.image_id = i.image_id AND l.class_id = i.class_id "
+                            "WHERE l.source <> ? AND NOT EXISTS (SELECT 1 FROM disputes d WHERE d.image_id = i.image_id) "
+                            "ORDER BY i.self_confidence, i.image_id");
+        q.bind(1, toString(LabelSource::Confirmed));
+        std::vector<LabelIssueRecord> out;
+        while (q.executeStep()) {
+            LabelIssueRecord r;
+            r.imageId = q.getColumn(0).getInt64();
+            r.classId = q.getColumn(1).getInt64();
+            r.suggestedClassId = q.getColumn(2).getInt64();
+            r.selfConfidence = q.getColumn(3).getDouble();
+            r.timeMs = q.getColumn(4).getInt64();
+            out.push_back(r);
+        }
         return out;
     });
 }

@@ -101,6 +101,31 @@ CREATE TABLE disputes (
 );
 )sql";
 
+// Version 4: the photos the last label check (confident learning on out-of-fold predictions) flagged as possibly
+// mislabelled, with the label it judged: the flag holds while the photo keeps that label, undisputed and unconfirmed.
+// A label's source may now be 'confirmed' (a person kept it after the check questioned it): SQLite cannot change a
+// CHECK constraint in place, so the labels table is rebuilt with the same rows (nothing references it).
+const char* kSchemaV4 = R"sql(
+CREATE TABLE labels_v4 (
+    image_id INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+    class_id INTEGER NOT NULL REFERENCES classes(id) ON DELETE CASCADE,
+    source   TEXT NOT NULL CHECK (source IN ('manual', 'imported', 'accepted-prediction', 'confirmed')),
+    time_ms  INTEGER NOT NULL
+);
+INSERT INTO labels_v4 (image_id, class_id, source, time_ms) SELECT image_id, class_id, source, time_ms FROM labels;
+DROP TABLE labels;
+ALTER TABLE labels_v4 RENAME TO labels;
+CREATE INDEX labels_class ON labels(class_id);
+
+CREATE TABLE label_issues (
+    image_id           INTEGER PRIMARY KEY REFERENCES images(id) ON DELETE CASCADE,
+    class_id           INTEGER NOT NULL,
+    suggested_class_id INTEGER NOT NULL,
+    self_confidence    REAL NOT NULL,
+    time_ms            INTEGER NOT NULL
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& SchemaMigrator::migrations() {
@@ -108,7 +133,8 @@ const std::vector<Migration>& SchemaMigrator::migrations() {
         {1, kSchemaV1},
         {2, kSchemaV2},
         {3, kSchemaV3},
-        // {4, "ALTER TABLE ...;"},  -- the next schema change goes here
+        {4, kSchemaV4},
+        // {5, "ALTER TABLE ...;"},  -- the next schema change goes here
     };
     return steps;
 }

@@ -83,6 +83,22 @@ TEST_F(CheckLabelsCli, WritesTheFlaggedPhotosAndChangesNoLabel) {
             if (c.id == classId) name = c.name;
         EXPECT_EQ(labelOf[s.image(imageId)->relPath], name);
     }
+    // The flagged list is kept in the project for Review and Dataset, in the same order.
+    const auto kept = s.labelIssues().value();
+    ASSERT_EQ(kept.size(), flagged);
+    for (size_t i = 0; i < kept.size(); ++i) EXPECT_EQ(s.image(kept[i].imageId)->relPath, parsed.records[i + 1].fields[0]);
+
+    // A label a person kept after the check ("keep my label" in Review) is not put to them again.
+    ASSERT_GT(flagged, 0u) << "two labels were moved to the wrong class";
+    auto first = s.label(kept.front().imageId).value();
+    auto confirmed = s.setLabels({kept.front().imageId}, first->classId, project::LabelSource::Confirmed);
+    ASSERT_TRUE(confirmed.ok()) << confirmed.error();
+    r = run({"check-labels", demo_, "--weights", weights.string(), "--size", "64", "--folds", "4", "--out",
+             out.string(), "--quiet"});
+    ASSERT_EQ(r.rc, 0) << r.err;
+    EXPECT_NE(r.out.find(": " + std::to_string(flagged - 1) + " possibly mislabelled"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("(1 more would be, but a person kept their labels"), std::string::npos) << r.out;
+    EXPECT_EQ(clitest::slurp(out).find(parsed.records[1].fields[0]), std::string::npos);
 }
 
 TEST_F(CheckLabelsCli, FallsBackToCachedImageNetWeightsElseSaysWhatIsMissing) {

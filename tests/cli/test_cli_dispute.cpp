@@ -73,4 +73,16 @@ TEST_F(DisputeCli, MarksListsClearsAndChangesNothingOnAnUnknownName) {
     r = run({"dispute", demo_, photos[3], photos[3]});
     ASSERT_EQ(r.rc, 0) << r.err;
     EXPECT_NE(r.out.find("marked 1 photo(s) as disputed (0 already were)"), std::string::npos) << "named twice, once";
+
+    // A path from the working folder into the project, as a shell completes it (run in dir_, above demo/).
+    ASSERT_EQ(fs::path(demo_).parent_path(), dir_);
+    const auto inDir = [&](const std::string& args) {
+        return clitest::runShell("cd " + clitest::quote(dir_.string()) + " && " + clitest::quote(TESSERA_CLI_PATH) +
+                                     " dispute demo " + args,
+                                 dir_);
+    };
+    r = inDir("--clear " + clitest::quote("demo/" + photos[3]) + " " + clitest::quote("./demo/" + photos[1]));
+    ASSERT_EQ(r.rc, 0) << r.err;
+    EXPECT_EQ(disputed(), (std::set<std::string>{photos[2]}));
+    EXPECT_NE(inDir(clitest::quote("../" + photos[2])).rc, 0) << "a path outside the project is no photo of it";
 }

@@ -46,6 +46,7 @@ protected:
 TEST_F(MapCli, OneRowPerPhotoWithItsLabelAndAPrediction) {
     std::map<std::string, std::string> labelOf;  // relPath -> class name ("" unlabelled)
     size_t photos = 0;
+    std::string disputed;  // one labelled photo whose label is disputed: on the map, marked, with its label
     {
         auto s = project::ProjectStore::open(demo_, false).value();
         std::map<int64_t, std::string> name;
@@ -55,6 +56,10 @@ TEST_F(MapCli, OneRowPerPhotoWithItsLabelAndAPrediction) {
             const auto it = classOf.find(im.id);
             labelOf[im.relPath] = it == classOf.end() ? "" : name[it->second];
             ++photos;
+            if (disputed.empty() && it != classOf.end()) {
+                ASSERT_TRUE(s.setDisputed({im.id}, true).ok());
+                disputed = im.relPath;
+            }
         }
     }
     const fs::path csv = dir_ / "map.csv", png = dir_ / "map.png";
@@ -68,11 +73,11 @@ TEST_F(MapCli, OneRowPerPhotoWithItsLabelAndAPrediction) {
     ASSERT_EQ(parsed.records.size(), photos + 1);
     EXPECT_EQ(parsed.records.front().fields,
               (std::vector<std::string>{"file", "x", "y", "label", "predicted", "confidence",
-                                        "possibly_mislabelled_as", "find"}));
+                                        "possibly_mislabelled_as", "find", "disputed"}));
     std::map<std::string, int> seen;
     for (size_t i = 1; i < parsed.records.size(); ++i) {
         const auto& f = parsed.records[i].fields;
-        ASSERT_EQ(f.size(), 8u);
+        ASSERT_EQ(f.size(), 9u);
         ASSERT_TRUE(labelOf.count(f[0])) << f[0] << " is not a photo of the project";
         ++seen[f[0]];
         EXPECT_TRUE(std::isfinite(std::stod(f[1])) && std::isfinite(std::stod(f[2])));
@@ -84,6 +89,8 @@ TEST_F(MapCli, OneRowPerPhotoWithItsLabelAndAPrediction) {
         if (!f[6].empty()) {
             EXPECT_NE(f[6], f[3]) << "a suggestion is another class";
         }
+        EXPECT_EQ(f[8], f[0] == disputed ? "1" : "0") << f[0];
+        if (f[0] == disputed) EXPECT_TRUE(f[6].empty()) << "a disputed label is not checked";
     }
     EXPECT_EQ(seen.size(), photos) << "each photo once";
 

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "core/learn/labelledset.h"
+#include "core/learn/predictinputs.h"
 #include "core/project/projectstore.h"
 
 namespace fs = std::filesystem;
@@ -115,6 +116,11 @@ TEST_F(LabelledSetTest, DisputedLabelsAreLeftOutAndListedUnlessIncluded) {
     EXPECT_EQ(set->classNames(), (std::vector<std::string>{"Pot"})) << "Tile's only labels are disputed";
     ASSERT_EQ(set->unlabelled().size(), 1u);
     EXPECT_EQ(set->unlabelled()[0]->image.relPath, "d.jpg");
+    // Still among the photos (the map and the quick model show them), marked, with the class they are disputed under.
+    ASSERT_EQ(set->images().size(), 4u);
+    EXPECT_TRUE(set->images()[1].disputed && !set->images()[1].labelled());
+    EXPECT_EQ(set->images()[1].classId, tile);
+    EXPECT_FALSE(set->images()[0].disputed || set->images()[3].disputed);
 
     auto o = LabelledSetOptions::defaults();
     o.includeDisputed = true;
@@ -123,6 +129,25 @@ TEST_F(LabelledSetTest, DisputedLabelsAreLeftOutAndListedUnlessIncluded) {
     EXPECT_TRUE(all->disputed().empty());
     EXPECT_EQ(all->labelled().size(), 3u);
     EXPECT_EQ(all->classNames(), (std::vector<std::string>{"Pot", "Tile"}));
+}
+
+// `predict PROJECT --unlabelled` reads the photos the same way: those the trainer has no label for, which includes
+// the disputed ones (an open attribution is what a second opinion from the model is for).
+TEST_F(LabelledSetTest, PredictUnlabelledTakesPhotosWithoutALabelOrWithADisputedOne) {
+    const int64_t pot = *store_->addClass("Pot");
+    const int64_t a = add("a.jpg"), b = add("b.jpg");
+    add("c.jpg");
+    label(a, pot);
+    label(b, pot);
+    ASSERT_TRUE(store_->setDisputed({b}, true));
+    auto o = tessera::learn::PredictInputOptions::defaults();
+    o.unlabelledOnly = true;
+    auto inputs = tessera::learn::PredictInputs::collect({root_.string()}, o);
+    ASSERT_TRUE(inputs) << inputs.error();
+    EXPECT_EQ(inputs->files, (std::vector<fs::path>{root_ / "b.jpg", root_ / "c.jpg"}));
+    auto all = tessera::learn::PredictInputs::collect({root_.string()}, tessera::learn::PredictInputOptions::defaults());
+    ASSERT_TRUE(all) << all.error();
+    EXPECT_EQ(all->files.size(), 3u);
 }
 
 TEST_F(LabelledSetTest, EmptyProjectAndUnlabelledProject) {

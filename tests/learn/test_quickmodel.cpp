@@ -191,6 +191,50 @@ TEST(QuickModel, LearnsFromFewLabelsSuggestsAndStoresPredictions) {
     EXPECT_EQ(fresh->lastRefresh().reused, 20);
 }
 
+TEST(QuickModel, ADisputedLabelIsPredictedAndMappedButNeitherTrainedOnNorSuggested) {
+    test::TempDir dir("quickmodel-disputed");
+    const fs::path weights = writeWeights(dir.path);
+    const fs::path root = dir.path / "proj";
+    makeProject(root, 4);  // 8 labelled, 12 unlabelled
+    int64_t disputed = 0, disputedClass = 0;
+    {
+        auto store = project::ProjectStore::open(root, false);
+        const auto labels = store->labels().value();
+        ASSERT_FALSE(labels.empty());
+        disputed = labels.front().imageId;
+        disputedClass = labels.front().classId;
+        ASSERT_TRUE(store->setDisputed({disputed}, true).ok());
+    }
+    auto qm = QuickModel::open(root, weights, smallOptions());
+    ASSERT_TRUE(qm.ok()) << qm.error();
+    ASSERT_TRUE(qm->refresh(JobContext{}).ok());
+    EXPECT_EQ(qm->lastRefresh().labelled, 7);
+    EXPECT_EQ(qm->lastRefresh().unlabelled, 13) << "the disputed photo is predicted";
+    const auto& predictions = qm->predictions();
+    const auto it = std::find_if(predictions.begin(), predictions.end(),
+                                 [&](const QuickPrediction& p) { return p.imageId == disputed; });
+    ASSERT_NE(it, predictions.end());
+    EXPECT_TRUE(it->disputed);
+    EXPECT_EQ(std::count_if(predictions.begin(), predictions.end(), [](const auto& p) { return p.disputed; }), 1);
+
+    const PhotoFeatures f = qm->features();
+    ASSERT_EQ(f.rows(), 20u);
+    ASSERT_EQ(f.disputed.size(), 20u);
+    for (size_t r = 0; r < f.rows(); ++r) {
+        EXPECT_EQ(f.disputed[r] != 0, f.imageIds[r] == disputed);
+        if (f.imageIds[r] == disputed) {
+            ASSERT_GE(f.labels[r], 0) << "the map shows the class its disputed label names";
+            EXPECT_EQ(qm->classIds()[size_t(f.labels[r])], disputedClass);
+            EXPECT_GE(r, 7u) << "after the photos the head trained on";
+        }
+    }
+    for (const auto& s : qm->suggest([] { SuggestOptions o; o.count = 20; return o; }()))
+        EXPECT_NE(s.imageId, disputed) << "a disputed photo is no photo to label next";
+    auto oof = qm->outOfFold(2, JobContext{});
+    ASSERT_TRUE(oof.ok()) << oof.error();
+    EXPECT_EQ(oof->size(), 7u);
+}
+
 TEST(QuickModel, OutOfFoldScoresEachLabelledPhotoWithAHeadThatNeverSawIt) {
     test::TempDir dir("quickmodel-oof");
     const fs::path weights = writeWeights(dir.path);

@@ -52,6 +52,8 @@ TEST(FindMetadata, Version1DatabaseMigratesToVersion2KeepingData) {
         ASSERT_EQ(SchemaMigrator::userVersion(db), 1);
         db.exec("INSERT INTO images (rel_path, content_hash, find_id) VALUES ('a/x.jpg', 'abc', 'F-7')");
         db.exec("INSERT INTO runs (name, status) VALUES ('old run', 'finished')");
+        db.exec("INSERT INTO classes (name, color, key, ord) VALUES ('amphora', '#ff0000', 1, 0)");
+        db.exec("INSERT INTO labels (image_id, class_id, source, time_ms) VALUES (1, 1, 'imported', 1234)");
     }
     auto store = ProjectStore::open(dir.path(), false);
     ASSERT_TRUE(store.ok()) << store.error();
@@ -66,6 +68,13 @@ TEST(FindMetadata, Version1DatabaseMigratesToVersion2KeepingData) {
     ASSERT_TRUE(runs.ok());
     ASSERT_EQ(runs->size(), 1u);
     EXPECT_EQ(runs->front().kind, "train");  // runs from before v2 were all training runs
+    // Version 4 rebuilt the labels table: the label is kept as it was, and a label may now be confirmed.
+    auto label = store->label((*image)->id);
+    ASSERT_TRUE(label.ok() && label->has_value());
+    EXPECT_EQ((*label)->source, LabelSource::Imported);
+    EXPECT_EQ((*label)->timeMs, 1234);
+    EXPECT_TRUE(store->setLabels({(*image)->id}, (*label)->classId, LabelSource::Confirmed).ok());
+    EXPECT_TRUE(store->labelIssues().value().empty()) << "version 4's table exists after the upgrade";
     EXPECT_TRUE(store->checkIntegrity().ok());
 }
 

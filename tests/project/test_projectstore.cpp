@@ -305,13 +305,14 @@ TEST(ProjectStore, DisputesAreMarkedClearedAllOrNothingAndGoWithTheirPhoto) {
     ProjectStore store = openStore(dir.path());
     const int64_t x = store.upsertImage(record("x.jpg")).value();
     const int64_t y = store.upsertImage(record("y.jpg")).value();
+    const int64_t unlabelled = store.upsertImage(record("z.jpg")).value();
     const int64_t cls = store.addClass("a").value();
-    ASSERT_TRUE(store.setLabel(x, cls).ok());
+    ASSERT_TRUE(store.setLabels({x, y}, cls).ok());
     EXPECT_TRUE(store.disputedImages().value().empty());
 
-    auto changed = store.setDisputed({x, y}, true);
+    auto changed = store.setDisputed({x, y, unlabelled}, true);
     ASSERT_TRUE(changed.ok()) << changed.error();
-    EXPECT_EQ(*changed, (std::vector<int64_t>{x, y}));
+    EXPECT_EQ(*changed, (std::vector<int64_t>{x, y})) << "only a label can be disputed: z has none";
     EXPECT_EQ(store.setDisputed({x}, true).value(), std::vector<int64_t>{}) << "already disputed: no change";
     EXPECT_EQ(store.disputedImages().value(), (std::unordered_set<int64_t>{x, y}));
     EXPECT_EQ(store.label(x).value()->classId, cls) << "a disputed photo keeps its label";
@@ -325,6 +326,92 @@ TEST(ProjectStore, DisputesAreMarkedClearedAllOrNothingAndGoWithTheirPhoto) {
     EXPECT_EQ(store.setDisputed({y}, false).value(), std::vector<int64_t>{y});
     ASSERT_TRUE(store.removeImages({x}).ok());
     EXPECT_TRUE(store.disputedImages().value().empty()) << "the dispute goes with its photo";
+}
+
+TEST(ProjectStore, ADisputeGoesWithItsLabelAndComesBackWithIt) {
+    TempDir dir;
+    ProjectStore store = openStore(dir.path());
+    const int64_t x = store.upsertImage(record("x.jpg")).value();
+    const int64_t y = store.upsertImage(record("y.jpg")).value();
+    const int64_t a = store.addClass("a").value();
+    const int64_t b = store.addClass("b").value();
+    ASSERT_TRUE(store.setLabel(x, a).ok());
+    ASSERT_TRUE(store.setLabel(y, b).ok());
+    ASSERT_TRUE(store.setDisputed({x, y}, true).ok());
+    EXPECT_TRUE(store.label(x).value()->disputed);
+    ASSERT_EQ(store.labels().value().size(), 2u);
+    EXPECT_TRUE(store.labels().value()[0].disputed && store.labels().value()[1].disputed);
+
+    // A new class keeps the dispute: the attribution is still open until someone clears it.
+    ASSERT_TRUE(store.setLabels({x}, b).ok());
+    EXPECT_TRUE(store.disputedImages().value().count(x));
+
+    // Clearing the label clears its dispute; labelling the photo again later starts undisputed.
+    auto previous = store.clearLabel(x);
+    ASSERT_TRUE(previous.ok() && previous->has_value());
+    EXPECT_TRUE((*previous)->disputed) << "the undo record knows the label was disputed";
+    EXPECT_FALSE(store.disputedImages().value().count(x));
+    ASSERT_TRUE(store.setLabel(x, a).ok());
+    EXPECT_FALSE(store.label(x).value()->disputed);
+
+    // The undo path puts back exactly the state it was given, dispute included.
+    ASSERT_TRUE(store.restoreLabel(x, *previous).ok());
+    EXPECT_EQ(store.label(x).value()->classId, b);
+    EXPECT_TRUE(store.label(x).value()->disputed);
+    ASSERT_TRUE(store.restoreLabel(x, std::nullopt).ok());
+    EXPECT_FALSE(store.disputedImages().value().count(x));
+
+    // Removing a class removes its labels and their disputes.
+    ASSERT_TRUE(store.removeClass(b).ok());
+    EXPECT_TRUE(store.disputedImages().value().empty());
+    ASSERT_TRUE(store.setLabel(y, a).ok());
+    EXPECT_FALSE(store.label(y).value()->disputed);
+}
+
+TEST(ProjectStore, TheLabelChecksFlagsStandWhileTheirLabelStandsUnquestioned) {
+    TempDir dir;
+    ProjectStore store = openStore(dir.path());
+    const int64_t a = store.addClass("a").value(), b = store.addClass("b").value(), c = store.addClass("c").value();
+    std::vector<int64_t> ids;
+    for (const char* name : {"1.jpg", "2.jpg", "3.jpg", "4.jpg", "5.jpg"}) ids.push_back(store.upsertImage(record(name)).value());
+    ASSERT_TRUE(store.setLabels(ids, a).ok());
+    std::vector<LabelIssueRecord> issues;
+    for (size_t i = 0; i < ids.size(); ++i) issues.push_back({ids[i], a, b, 0.05 * double(5 - i), 1000});
+    ASSERT_TRUE(store.replaceLabelIssues(issues).ok());
+    const auto imagesOf = [&] {
+        std::vector<int64_t> out;
+        for (const auto& r : store.labelIssues().value()) out.push_back(r.imageId);
+        return out;
+    };
+    EXPECT_EQ(imagesOf(), (std::vector<int64_t>{ids[4], ids[3], ids[2], ids[1], ids[0]})) << "most suspect first";
+    const auto first = store.labelIssues().value().front();
+    EXPECT_EQ(first.classId, a);
+    EXPECT_EQ(first.suggestedClassId, b);
+    EXPECT_DOUBLE_EQ(first.selfConfidence, 0.05);
+    EXPECT_EQ(first.timeMs, 1000);
+
+    // Accepting the suggestion, relabelling, keeping the label (Confirmed), disputing it: each ends its flag.
+    ASSERT_TRUE(store.setLabel(ids[4], b).ok());
+    ASSERT_TRUE(store.setLabel(ids[3], c).ok());
+    auto kept = store.setLabels({ids[2]}, a, LabelSource::Confirmed);
+    ASSERT_TRUE(kept.ok());
+    ASSERT_TRUE(store.setDisputed({ids[1]}, true).ok());
+    EXPECT_EQ(imagesOf(), (std::vector<int64_t>{ids[0]}));
+    // Undo puts the flags back, with no bookkeeping of its own.
+    ASSERT_TRUE(store.restoreLabel(ids[2], kept->front()).ok());
+    ASSERT_TRUE(store.setDisputed({ids[1]}, false).ok());
+    EXPECT_EQ(imagesOf(), (std::vector<int64_t>{ids[2], ids[1], ids[0]}));
+    ASSERT_TRUE(store.clearLabel(ids[0]).ok());
+    EXPECT_EQ(imagesOf(), (std::vector<int64_t>{ids[2], ids[1]})) << "no label, nothing to question";
+
+    // A new check replaces the list; an id that is no photo changes nothing.
+    ASSERT_FALSE(store.replaceLabelIssues({{424242, a, b, 0.1, 2000}}).ok());
+    EXPECT_EQ(imagesOf().size(), 2u);
+    ASSERT_TRUE(store.replaceLabelIssues({}).ok());
+    EXPECT_TRUE(store.labelIssues().value().empty());
+    ASSERT_TRUE(store.replaceLabelIssues({{ids[1], a, c, 0.2, 3000}}).ok());
+    ASSERT_TRUE(store.removeImages({ids[1]}).ok());
+    EXPECT_TRUE(store.labelIssues().value().empty()) << "the flag goes with its photo";
 }
 
 TEST(ProjectStore, AssignLabelsOnlyUnlabelledKeepsExistingLabels) {
