@@ -217,6 +217,7 @@ void DatasetView::rebuildFilterCombo() {
     filter_->addItem(tr("With warnings"), qint64(F::Flagged) * kKindShift);
     filter_->addItem(tr("Model disagrees with label"), qint64(F::Disagrees) * kKindShift);
     filter_->addItem(tr("Disputed labels"), qint64(F::Disputed) * kKindShift);
+    filter_->addItem(tr("Possibly mislabelled (label check)"), qint64(F::PossiblyMislabelled) * kKindShift);
     if (!document_->classes().isEmpty()) filter_->insertSeparator(filter_->count());
     for (const auto& c : document_->classes())
         filter_->addItem(tr("Class: %1").arg(QString::fromStdString(c.name)), qint64(F::Class) * kKindShift + c.id);

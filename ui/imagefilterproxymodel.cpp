@@ -80,6 +80,7 @@ ImageFilterProxyModel::RowFacts ImageFilterProxyModel::factsOf(const QModelIndex
         f.confidence = images_->confidenceAt(row);
         f.flags = images_->record(row).flags;
         f.disputed = images_->disputedAt(row);
+        f.suggestedClassId = images_->suggestedClassIdAt(row);
         return f;
     }
     f.classId = index.data(ImageListModel::ClassIdRole).toLongLong();
@@ -90,6 +91,7 @@ ImageFilterProxyModel::RowFacts ImageFilterProxyModel::factsOf(const QModelIndex
     }
     f.flags = index.data(ImageListModel::FlagsRole).toUInt();
     f.disputed = index.data(ImageListModel::DisputedRole).toBool();
+    f.suggestedClassId = index.data(ImageListModel::SuggestedClassIdRole).toLongLong();
     return f;
 }
 
@@ -117,6 +119,9 @@ bool ImageFilterProxyModel::filterAcceptsRow(int sourceRow, const QModelIndex& s
         break;
     case Filter::Disputed:
         if (!f.disputed) return false;
+        break;
+    case Filter::PossiblyMislabelled:
+        if (f.suggestedClassId == 0) return false;
         break;
     case Filter::PredictedAs:
         if (!predicted || f.predictedClassId != classId_) return false;

@@ -16,7 +16,8 @@ class ImageFilterProxyModel : public QSortFilterProxyModel {
     Q_OBJECT
 public:
     // PredictedAs uses the class id argument like Class; Disagrees = labelled, predicted, and the two differ.
-    enum class Filter { All, Class, Unlabelled, Labelled, Flagged, PredictedAs, Disagrees, Disputed };
+    // PossiblyMislabelled: the label check's standing flags (ImageListModel::SuggestedClassIdRole).
+    enum class Filter { All, Class, Unlabelled, Labelled, Flagged, PredictedAs, Disagrees, Disputed, PossiblyMislabelled };
     // Confidence: least confident first, images without a prediction after all predicted ones.
     enum class SortKey { Name, Class, FileSize, Resolution, Confidence };
 
@@ -51,6 +52,7 @@ private:
         float confidence = -1.f;  // -1: no prediction
         uint flags = 0;
         bool disputed = false;
+        qint64 suggestedClassId = 0;
     };
     RowFacts factsOf(const QModelIndex& sourceIndex) const;
     bool dependsOnPredictions() const;

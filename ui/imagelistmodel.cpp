@@ -15,6 +15,7 @@ ImageListModel::ImageListModel(ProjectDocument* document, ThumbnailProvider* thu
     : QAbstractListModel(parent), document_(document), thumbnails_(thumbnails) {
     connect(document_, &ProjectDocument::labelsChanged, this, &ImageListModel::onLabelsChanged);
     connect(document_, &ProjectDocument::disputesChanged, this, &ImageListModel::onDisputesChanged);
+    connect(document_, &ProjectDocument::labelIssuesChanged, this, &ImageListModel::onLabelIssuesChanged);
     connect(document_, &ProjectDocument::classesChanged, this, &ImageListModel::onClassesChanged);
     connect(document_, &ProjectDocument::imagesChanged, this, &ImageListModel::reload);
     connect(document_, &ProjectDocument::opened, this, &ImageListModel::reload);
@@ -102,6 +103,7 @@ QVariant ImageListModel::data(const QModelIndex& index, int role) const {
     }
     case ConfidenceRole: return row.confidence >= 0.f ? QVariant(double(row.confidence)) : QVariant();
     case DisputedRole: return row.disputed;
+    case SuggestedClassIdRole: return row.suggestedClassId;
     case ThumbnailStateRole:
         if ((r.flags & project::FlagUnreadable) || failedThumbnails_.contains(row.hash)) return int(ThumbnailFailed);
         return int(thumbnails_->isCached(row.hash) ? ThumbnailReady : ThumbnailPending);
@@ -122,6 +124,7 @@ QHash<int, QByteArray> ImageListModel::roleNames() const {
     names.insert(PredictedClassNameRole, "predictedClassName");
     names.insert(ConfidenceRole, "confidence");
     names.insert(DisputedRole, "disputed");
+    names.insert(SuggestedClassIdRole, "suggestedClassId");
     return names;
 }
 
@@ -160,6 +163,7 @@ void ImageListModel::reload() {
                 rows_.push_back(std::move(row));
             }
             readPredictions();  // inside the reset: no per-row signals needed
+            readLabelIssues();
         }
     }
     endResetModel();
@@ -213,21 +217,47 @@ void ImageListModel::onDisputesChanged(const QVector<qint64>& imageIds) {
         changed.push_back(row);
     }
     emitRowsChanged(changed, {DisputedRole});
+    onLabelIssuesChanged();  // a disputed label is not questioned
 }
+
+QVector<int> ImageListModel::readLabelIssues() {
+    QVector<int> changed;
+    if (!document_->isOpen()) return changed;
+    auto issues = document_->store().labelIssues();
+    if (!issues.ok()) {
+        document_->reportError(QString::fromStdString(issues.error()));
+        return changed;
+    }
+    QHash<qint64, qint64> suggestedOf;
+    for (const auto& issue : *issues) suggestedOf.insert(issue.imageId, issue.suggestedClassId);
+    for (size_t r = 0; r < rows_.size(); ++r) {
+        const qint64 suggested = suggestedOf.value(rows_[r].record.id, 0);
+        if (rows_[r].suggestedClassId == suggested) continue;
+        rows_[r].suggestedClassId = suggested;
+        changed.push_back(int(r));
+    }
+    return changed;
+}
+
+void ImageListModel::onLabelIssuesChanged() { emitRowsChanged(readLabelIssues(), {SuggestedClassIdRole}); }
 
 void ImageListModel::onLabelsChanged(const QVector<qint64>& imageIds) {
     if (!document_->isOpen() || imageIds.isEmpty()) return;
     auto& store = document_->store();
     QVector<int> changed;
+    // A dispute goes with its label (cleared with it, back with an undo): both are read again.
     // Many ids: one query for the whole map is cheaper than one per image.
     if (imageIds.size() > 200) {
         auto labels = store.classByImage();
         if (!labels.ok()) return document_->reportError(QString::fromStdString(labels.error()));
+        auto disputed = store.disputedImages();
+        if (!disputed.ok()) return document_->reportError(QString::fromStdString(disputed.error()));
         for (qint64 id : imageIds) {
             const int row = rowForId(id);
             if (row < 0) continue;
             const auto it = labels->find(id);
             rows_[size_t(row)].classId = it == labels->end() ? 0 : it->second;
+            rows_[size_t(row)].disputed = disputed->count(id) > 0;
             changed.push_back(row);
         }
     } else {
@@ -237,11 +267,13 @@ void ImageListModel::onLabelsChanged(const QVector<qint64>& imageIds) {
             auto label = store.label(id);
             if (!label.ok()) return document_->reportError(QString::fromStdString(label.error()));
             rows_[size_t(row)].classId = label->has_value() ? (*label)->classId : 0;
+            rows_[size_t(row)].disputed = label->has_value() && (*label)->disputed;
             changed.push_back(row);
         }
     }
-    emitRowsChanged(changed, {ClassIdRole, ClassNameRole, ClassColorRole, Qt::ToolTipRole});
+    emitRowsChanged(changed, {ClassIdRole, ClassNameRole, ClassColorRole, DisputedRole, Qt::ToolTipRole});
     recount();
+    onLabelIssuesChanged();  // a flag stands only while its label does
 }
 
 void ImageListModel::onClassesChanged() {

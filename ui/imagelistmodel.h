@@ -47,6 +47,7 @@ public:
         PredictedClassColorRole,  // QColor of the predicted class
         ConfidenceRole,           // double, top-1 probability in [0, 1]
         DisputedRole,             // bool: a person marked the label as disputed (left out of training)
+        SuggestedClassIdRole,     // the label check doubts the label: the class it looks like; 0 when not flagged
     };
     enum ThumbnailState { ThumbnailPending, ThumbnailReady, ThumbnailFailed };
 
@@ -70,6 +71,7 @@ public:
     qint64 predictedClassIdAt(int row) const { return rows_[size_t(row)].predictedClassId; }
     float confidenceAt(int row) const { return rows_[size_t(row)].confidence; }  // -1 without a prediction
     bool disputedAt(int row) const { return rows_[size_t(row)].disputed; }
+    qint64 suggestedClassIdAt(int row) const { return rows_[size_t(row)].suggestedClassId; }
     qint64 predictionRunId() const { return predictionRun_; }  // the run the prediction roles come from; 0 = none
     int predictedCount() const { return predictedCount_; }     // shown rows that have a prediction
     Counts counts() const { return counts_; }
@@ -98,6 +100,7 @@ private:
         qint64 predictedClassId = 0;
         float confidence = -1.f;  // -1: no prediction
         bool disputed = false;
+        qint64 suggestedClassId = 0;  // the label check's flag that still stands (ProjectStore::labelIssues)
     };
     struct Prediction {
         qint64 classId = 0;
@@ -110,6 +113,9 @@ private:
     void onPredictionsChanged();
     // Reads the prediction run into rows_; returns the rows whose prediction changed. Reports store errors.
     QVector<int> readPredictions();
+    // Reads the label check's standing flags into rows_; returns the rows whose flag changed. Reports store errors.
+    QVector<int> readLabelIssues();
+    void onLabelIssuesChanged();
     void forgetRemovedPredictedClasses();
     void onThumbnailDone(const QString& hash);
     void recount();

@@ -28,6 +28,7 @@ namespace {
 constexpr double kHoverPixels = 6.0;
 constexpr int kPreviewSize = 220;
 const QColor kUnknown(150, 150, 150);
+const QColor kDisputed(204, 102, 0);  // rings: a label specialists disagree on
 
 QString percent(double p) { return QString::number(int(std::lround(p * 100.0))) + QStringLiteral(" %"); }
 
@@ -148,6 +149,7 @@ MapView::MapView(ProjectDocument* document, ThumbnailProvider* thumbnails, QWidg
         showPoint(hovered_);  // again, with the thumbnail now in the cache
     });
     connect(document_, &ProjectDocument::labelsChanged, this, &MapView::onLabelsChanged);
+    connect(document_, &ProjectDocument::disputesChanged, this, &MapView::onLabelsChanged);  // re-reads both
     connect(document_, &ProjectDocument::classesChanged, this, [this] {
         updateClassChoices();
         rebuildPlot(true);
@@ -267,10 +269,11 @@ void MapView::onLabelsChanged(const QVector<qint64>& imageIds) {
         const auto label = document_->store().label(p.imageId);
         if (!label) continue;
         p.label = *label ? classIndexOf((*label)->classId) : -1;
+        p.disputed = *label && (*label)->disputed;
         // The check judged the label it saw: its verdict holds while the photo has that label again (an undo), and
-        // is void for any other.
+        // is void for any other, and for a disputed one.
         const bool asChecked = original && i < original->points.size() && original->points[i].imageId == p.imageId &&
-                               original->points[i].label >= 0 && p.label >= 0 &&
+                               original->points[i].label >= 0 && p.label >= 0 && !p.disputed &&
                                map_->classIds[size_t(p.label)] == original->classIds[size_t(original->points[i].label)];
         p.suggested = asChecked ? original->points[i].suggested : -1;
         changed = true;
@@ -330,18 +333,27 @@ void MapView::rebuildPlot(bool keepView) {
         groups.push_back({tr("unlabelled"), kUnknown, true, 5, {}});
         groups.push_back({tr("not flagged"), QColor(200, 200, 200), false, 5, {}});
         groups.push_back({tr("possibly mislabelled"), QColor(214, 39, 40), false, 8, {}});
+        groups.push_back({tr("disputed"), kDisputed, true, 8, {}});
         for (size_t i = 0; i < points.size(); ++i)
-            groups[points[i].label < 0 ? 0 : points[i].suggested >= 0 ? 2 : 1].members.push_back(int(i));
+            groups[points[i].disputed ? 3 : points[i].label < 0 ? 0 : points[i].suggested >= 0 ? 2 : 1].members.push_back(
+                int(i));
     } else {
         for (size_t c = 0; c < map_->classNames.size(); ++c)
             groups.push_back({QString::fromStdString(map_->classNames[c]), classColour(int(c)), false, 6, {}});
         groups.push_back({mode == Colouring::Label ? tr("unlabelled") : tr("no prediction"), kUnknown, true, 6, {}});
+        // A disputed label is no label to colour by: those photos are rings of their own in Label colouring.
+        const size_t disputedGroup = groups.size();
+        if (mode == Colouring::Label) groups.push_back({tr("disputed label"), kDisputed, true, 8, {}});
         for (size_t i = 0; i < points.size(); ++i) {
             const int c = mode == Colouring::Label ? points[i].label : points[i].predicted;
-            groups[c >= 0 ? size_t(c) : groups.size() - 1].members.push_back(int(i));
+            const size_t g = mode == Colouring::Label && points[i].disputed ? disputedGroup
+                             : c >= 0                                         ? size_t(c)
+                                                                              : map_->classNames.size();
+            groups[g].members.push_back(int(i));
         }
         // Unlabelled under the labelled dots.
-        std::rotate(groups.rbegin(), groups.rbegin() + 1, groups.rend());
+        std::rotate(groups.begin(), groups.begin() + ptrdiff_t(map_->classNames.size()),
+                    groups.begin() + ptrdiff_t(map_->classNames.size()) + 1);
     }
     for (const auto& g : groups) {
         if (g.members.isEmpty()) continue;
@@ -457,7 +469,9 @@ void MapView::showPoint(int i) {
     const auto& p = map_->points[size_t(i)];
     const auto nameOf = [this](int c) { return QString::fromStdString(map_->classNames[size_t(c)]).toHtmlEscaped(); };
     QString text = QStringLiteral("<b>%1</b>").arg(QString::fromStdString(p.relPath).toHtmlEscaped());
-    text += QStringLiteral("<br>") + (p.label >= 0 ? tr("Label: %1").arg(nameOf(p.label)) : tr("Unlabelled"));
+    text += QStringLiteral("<br>") + (p.label < 0    ? tr("Unlabelled")
+                                      : p.disputed ? tr("Label: %1 (disputed: left out of training)").arg(nameOf(p.label))
+                                                   : tr("Label: %1").arg(nameOf(p.label)));
     if (p.predicted >= 0)
         text += QStringLiteral("<br>") + tr("Model: %1 (%2)").arg(nameOf(p.predicted), percent(p.confidence));
     if (p.suggested >= 0)

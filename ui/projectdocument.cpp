@@ -145,6 +145,8 @@ void ProjectDocument::notifyClassesChanged() {
     emit classesChanged();
 }
 
+void ProjectDocument::notifyLabelIssuesChanged() { emit labelIssuesChanged(); }
+
 void ProjectDocument::notifyDisputesChanged(const QVector<qint64>& imageIds) {
     if (!imageIds.isEmpty()) emit disputesChanged(imageIds);
 }

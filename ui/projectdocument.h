@@ -56,6 +56,7 @@ public:
     // Called by undo commands after they changed the store.
     void notifyLabelsChanged(const QVector<qint64>& imageIds);
     void notifyDisputesChanged(const QVector<qint64>& imageIds);
+    void notifyLabelIssuesChanged();
     void notifyClassesChanged();
     void reportError(const QString& message);
 
@@ -79,6 +80,7 @@ signals:
     void closed();
     void labelsChanged(const QVector<qint64>& imageIds);
     void disputesChanged(const QVector<qint64>& imageIds);  // marked or cleared as disputed (SetDisputedCommand)
+    void labelIssuesChanged();  // a label check stored new flags (ProjectStore::replaceLabelIssues)
     void classesChanged();
     void imagesChanged();  // the image rows changed (after a scan): models reload
     void predictionsChanged(qint64 runId);  // the prediction run changed or was rewritten

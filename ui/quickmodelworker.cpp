@@ -6,7 +6,9 @@
 #include <chrono>
 #include <memory>
 #include <set>
+#include <utility>
 
+#include "core/learn/labelcheck.h"
 #include "core/learn/quickmodel.h"
 #include "core/project/projectstore.h"
 
@@ -53,6 +55,38 @@ void QuickModelWorker::labelsChanged() {
     if (!root_.isEmpty()) debounce_->start(kDebounceMs);
 }
 
+void QuickModelWorker::checkLabels() {
+    if (root_.isEmpty()) return;
+    checkRequested_ = true;
+    debounce_->start(0);
+}
+
+void QuickModelWorker::runLabelCheck(project::ProjectStore& store, QuickModelResult& result) {
+    JobContext ctx;
+    ctx.cancel = cancel_;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto check = learn::checkLabels(*model_, kLabelCheckFolds, ctx);
+    if (!check) {
+        result.labelCheckMessage = tr("The labels could not be checked: %1").arg(QString::fromStdString(check.error()));
+        return;
+    }
+    const auto now = QDateTime::currentMSecsSinceEpoch();
+    if (auto st = store.replaceLabelIssues(check->records(now)); !st) {
+        result.labelCheckMessage = tr("The label check could not be stored: %1").arg(QString::fromStdString(st.error()));
+        return;
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    result.labelsChecked = true;
+    result.labelCheckMessage =
+        tr("Checked %n labelled photo(s) by %1-fold cross-validation in %2 s: ", nullptr, int(check->outOfFold.size()))
+            .arg(kLabelCheckFolds)
+            .arg(seconds, 0, 'f', 1) +
+        tr("%n possibly mislabelled.", nullptr, int(check->flagged.size()));
+    if (check->confirmedPassedOver > 0)
+        result.labelCheckMessage +=
+            tr(" %n more whose label you kept before were not asked again.", nullptr, int(check->confirmedPassedOver));
+}
+
 void QuickModelWorker::weightsChanged() {
     if (root_.isEmpty()) return;
     // Only a change of backbone drops the embeddings: weights for another network leave a working model alone.
@@ -88,7 +122,10 @@ void QuickModelWorker::refresh() {
     if (root_.isEmpty() || cancel_.isCancelled()) return;
     QuickModelResult result;
     result.root = root_;
-    const auto done = [this, &result] {
+    const bool checkLabels = std::exchange(checkRequested_, false);
+    const auto done = [this, &result, checkLabels] {
+        if (checkLabels && result.labelCheckMessage.isEmpty())
+            result.labelCheckMessage = tr("The labels were not checked: %1").arg(result.message);
         result.backbone = backboneName_;
         result.finishedAt = QDateTime::currentDateTime();
         emit refreshed(result);
@@ -160,6 +197,8 @@ void QuickModelWorker::refresh() {
     learn::SuggestOptions so = learn::SuggestOptions::defaults();
     so.count = kSuggestions;
     for (const auto& s : model_->suggest(so)) result.suggestions.push_back({s.imageId, s.uncertainty, s.nearDuplicate});
+    if (checkLabels) runLabelCheck(*store, result);
+    if (cancel_.isCancelled()) return;
     result.ok = true;
     result.message = tr("Quick model: learned from %n labelled photo(s) in %1 s (%2); ", nullptr, int(result.labelled))
                          .arg(result.seconds, 0, 'f', result.seconds < 1 ? 2 : result.seconds < 10 ? 1 : 0)

@@ -48,6 +48,9 @@ struct QuickModelResult {
     QString backbone;          // the features the head sits on ("ImageNet resnet18 features"); empty without one
     QDateTime finishedAt;      // when this refresh ended
     QVector<QuickSuggestionItem> suggestions;  // most informative first
+    // The label check asked for by checkLabels(), run right after this refresh on the same features:
+    QString labelCheckMessage;  // its one line, also why it could not run; empty when none was asked for
+    bool labelsChecked = false;  // it ran and its flags replaced the project's (ProjectStore::replaceLabelIssues)
 };
 
 class QuickModelWorker : public QObject {
@@ -57,6 +60,7 @@ public:
     static constexpr int kSuggestions = 20;
     static constexpr int kProgressIntervalMs = 250;
     static constexpr const char* kRunSetting = "quick_model_run";  // store setting: the run the GUI rewrites
+    static constexpr int kLabelCheckFolds = 5;
 
     QuickModelWorker();
     ~QuickModelWorker() override;
@@ -66,6 +70,9 @@ public:
     // configuration (the GUI cancels it before configuring again and on shutdown).
     void configure(const QString& root, const QString& bundlePath, tessera::CancelToken cancel);
     void labelsChanged();  // (re)starts the debounce timer; changes during a refresh give one more refresh after it
+    // Refreshes now, then checks the labels (learn::checkLabels, kLabelCheckFolds folds) and stores the flags; the
+    // outcome comes with that refresh's result.
+    void checkLabels();
     // Pretrained weights entered the cache: without a trained model the backbone may now exist (or a preferred one
     // did appear), so the network is chosen again and a refresh follows at once rather than after the next label.
     void weightsChanged();
@@ -80,6 +87,7 @@ private:
     bool ensureModel(QString* why);
     qint64 storePredictions(project::ProjectStore& store, QString* error);  // returns the run id, 0 on failure
     qint64 clearStoredPredictions(project::ProjectStore& store);          // returns the emptied run, 0 for none
+    void runLabelCheck(project::ProjectStore& store, QuickModelResult& result);
 
     QTimer* debounce_;
     QString root_, bundle_;
@@ -87,6 +95,7 @@ private:
     std::unique_ptr<learn::QuickModel> model_;
     QString backboneName_;
     QString backbonePath_;  // the file model_ was opened on
+    bool checkRequested_ = false;
 };
 
 }  // namespace tessera::ui

@@ -16,9 +16,11 @@
 #include <QSaveFile>
 #include <QSlider>
 #include <QSplitter>
+#include <QStackedWidget>
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
+#include "ui/labelcheckview.h"
 #include "ui/projectdocument.h"
 #include "ui/reviewmodel.h"
 #include "ui/setlabelscommand.h"
@@ -67,9 +69,11 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
     source_ = new QComboBox(this);
     source_->addItem(tr("Quick model (updates as you label)"));
     source_->addItem(tr("Trained model"));
+    source_->addItem(tr("Possibly mislabelled (label check)"));
     source_->setToolTip(tr("Quick model: a small classifier on top of the network's features, retrained about a "
                            "second after you label, so its calls follow your labelling.\nTrained model: the model "
-                           "trained in Train mode; classify photos with it explicitly."));
+                           "trained in Train mode; classify photos with it explicitly.\nPossibly mislabelled: "
+                           "labelled photos whose label a model that never saw them doubts; accept, keep or dispute."));
     showSuggested_ = new QPushButton(tr("Select in Dataset"), this);
     showSuggested_->setToolTip(tr("Select the suggested photos in the Dataset grid, to label them there"));
 
@@ -119,11 +123,20 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
 
+    predictionsBody_ = new QWidget(this);
+    auto* predictionsLayout = new QVBoxLayout(predictionsBody_);
+    predictionsLayout->setContentsMargins(0, 0, 0, 0);
+    predictionsLayout->addWidget(split, 1);
+    predictionsLayout->addWidget(status_);
+    labelCheck_ = new LabelCheckView(document_, thumbnails_, this);
+    body_ = new QStackedWidget(this);
+    body_->addWidget(predictionsBody_);
+    body_->addWidget(labelCheck_);
+
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(modelLabel_);
     layout->addLayout(top);
-    layout->addWidget(split, 1);
-    layout->addWidget(status_);
+    layout->addWidget(body_, 1);
 
     worker_ = new PredictWorker;
     worker_->moveToThread(&thread_);
@@ -182,7 +195,12 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
         suggestOrder_ = false;
         suggested_.clear();
         model_->clear();
-        if (source() == Source::QuickModel) {
+        body_->setCurrentWidget(source() == Source::PossiblyMislabelled ? static_cast<QWidget*>(labelCheck_)
+                                                                       : predictionsBody_);
+        if (source() == Source::PossiblyMislabelled) {
+            labelCheck_->reload();
+            labelCheck_->listView()->setFocus();
+        } else if (source() == Source::QuickModel) {
             gradCamToggle_->setChecked(false);
             loadQuickPredictions();
             if (const qint64 run = quickRunId(); run > 0) document_->setPredictionRun(run);
@@ -265,6 +283,7 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
             status_->setText(tr("Quick model: reading new photos with the network, %1 of %2…").arg(done).arg(total));
     });
     connect(quickWorker_, &QuickModelWorker::refreshed, this, &ReviewView::onQuickRefreshed);
+    connect(labelCheck_, &LabelCheckView::checkRequested, this, &ReviewView::checkLabels);
     updateButtons();
 }
 
@@ -427,8 +446,21 @@ void ReviewView::cancelPrediction() {
     if (worker_ && predicting_) worker_->cancel();
 }
 
+bool ReviewView::checkLabels() {
+    if (!document_->isOpen() || !quickWorker_) return false;
+    labelCheck_->setChecking(true);
+    QuickModelWorker* worker = quickWorker_;
+    QMetaObject::invokeMethod(worker, [worker] { worker->checkLabels(); }, Qt::QueuedConnection);
+    return true;
+}
+
 void ReviewView::updateButtons() {
     const bool open = document_->isOpen();
+    // The label check's queue has its own controls: the prediction ones would act on another list.
+    const bool predictions = source() != Source::PossiblyMislabelled;
+    for (QWidget* w : std::initializer_list<QWidget*>{predictUnlabelled_, predictFolder_, export_, suggest_,
+                                                      showSuggested_, thresholdLabel_, threshold_})
+        w->setVisible(predictions);
     predictUnlabelled_->setEnabled(open && modelOk_ && !predicting_);
     predictFolder_->setEnabled(open && modelOk_ && !predicting_);
     cancel_->setVisible(predicting_);

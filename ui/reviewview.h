@@ -4,6 +4,7 @@
 // Two sources: the quick model (a linear head on cached embeddings, retrained on a QuickModelWorker thread about a
 // second after labels change, so its calls follow the labelling) or the active trained model (classify the
 // unlabelled photos or a folder of new finds; a Grad-CAM overlay shows what drove a call). CSV export of the calls.
+// A third source is the label check's queue of possibly mislabelled photos (LabelCheckView), run on the quick model.
 #include <QFutureWatcher>
 #include <QImage>
 #include <QThread>
@@ -19,10 +20,12 @@ class QListView;
 class QProgressBar;
 class QPushButton;
 class QSlider;
+class QStackedWidget;
 
 namespace tessera::ui {
 
 class ProjectDocument;
+class LabelCheckView;
 class ReviewModel;
 class ThumbnailProvider;
 
@@ -32,7 +35,7 @@ public:
     ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails, QWidget* parent = nullptr);
     ~ReviewView() override;  // cancels and joins the prediction and quick-model threads
 
-    enum class Source { QuickModel, TrainedModel };
+    enum class Source { QuickModel, TrainedModel, PossiblyMislabelled };
     Source source() const;
     void setSource(Source source);
 
@@ -73,6 +76,8 @@ public slots:
 public:
 
     ReviewModel* model() const { return model_; }
+    LabelCheckView* labelCheckView() const { return labelCheck_; }
+    bool checkLabels();  // runs the label check on the quick-model worker; false without a project or while one runs
     QListView* listView() const { return list_; }
     void setCurrentRow(int row);
     int currentRow() const;
@@ -117,6 +122,9 @@ private:
     QProgressBar* progress_;
     QSlider* threshold_;
     QCheckBox* gradCamToggle_;
+    QStackedWidget* body_;
+    QWidget* predictionsBody_;
+    LabelCheckView* labelCheck_;
     QThread thread_;
     PredictWorker* worker_ = nullptr;
     bool modelOk_ = false;

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "core/learn/activelearning.h"
+#include "ui/labelcheckview.h"
 #include "ui/projectdocument.h"
 #include "ui/reviewmodel.h"
 #include "ui/reviewview.h"
@@ -16,17 +17,24 @@
 namespace tessera::ui {
 
 ReviewView::Source ReviewView::source() const {
-    return source_->currentIndex() == 1 ? Source::TrainedModel : Source::QuickModel;
+    switch (source_->currentIndex()) {
+    case 1: return Source::TrainedModel;
+    case 2: return Source::PossiblyMislabelled;
+    default: return Source::QuickModel;
+    }
 }
 
-void ReviewView::setSource(Source source) { source_->setCurrentIndex(source == Source::TrainedModel ? 1 : 0); }
+void ReviewView::setSource(Source source) {
+    source_->setCurrentIndex(source == Source::TrainedModel ? 1 : source == Source::PossiblyMislabelled ? 2 : 0);
+}
 
 QString ReviewView::statusText() const { return status_->text(); }
 
 QString ReviewView::headerText() const { return modelLabel_->text(); }
 
 void ReviewView::updateHeader() {
-    modelLabel_->setText(source() == Source::QuickModel ? quickHeader() : trainedHeader_);
+    // The label check runs on the quick model's features: its header says which.
+    modelLabel_->setText(source() == Source::TrainedModel ? trainedHeader_ : quickHeader());
 }
 
 QString ReviewView::quickHeader() const {
@@ -79,6 +87,8 @@ void ReviewView::onQuickRefreshed(const QuickModelResult& result) {
     if (!document_->isOpen() || result.root != document_->rootPath()) return;  // from a project closed since
     quickRefreshing_ = false;
     quick_ = result;
+    if (result.labelsChecked) document_->notifyLabelIssuesChanged();
+    if (!result.labelCheckMessage.isEmpty()) labelCheck_->showCheckResult(result.labelCheckMessage);
     if (source() == Source::QuickModel) {
         // Also after a rewrite of the same run: the Dataset filters and this list re-read it.
         if (result.runId > 0) {
@@ -107,12 +117,15 @@ void ReviewView::loadStoredPredictions(qint64 run) {
         auto& store = document_->store();
         auto stored = store.predictions(run);
         auto images = store.images();
-        if (stored.ok() && images.ok()) {
+        auto disputed = store.disputedImages();
+        if (stored.ok() && images.ok() && disputed.ok()) {
             QHash<qint64, const project::ImageRecord*> byId;
             for (const auto& im : *images) byId.insert(im.id, &im);
             for (const auto& p : *stored) {
                 const auto im = byId.constFind(p.imageId);
                 if (im == byId.constEnd()) continue;  // removed by a scan since
+                // A disputed label is settled by the specialists (D in Dataset mode), not by accepting a prediction.
+                if (disputed->count(p.imageId)) continue;
                 ReviewItem it;
                 it.imageId = p.imageId;
                 it.relPath = QString::fromStdString((*im)->relPath);

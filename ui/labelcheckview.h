@@ -1,0 +1,98 @@
+#pragma once
+// Review's "possibly mislabelled" queue: the labelled photos the last label check flagged (learn::checkLabels, kept in
+// the project by the quick-model worker or `tessera-cli check-labels`), most suspect first. Only flags that still
+// stand are listed (ProjectStore::labelIssues), so a photo leaves the queue as soon as a person acts on it and an undo
+// brings it back. One key each, all through the undo stack: Enter accepts the suggested class, K keeps the label
+// (stored as Confirmed: the check does not ask again), D marks it as disputed (left out of training), 1-9 picks another
+// class, Space skips.
+#include <QAbstractListModel>
+#include <QFutureWatcher>
+#include <QImage>
+#include <QVector>
+#include <QWidget>
+
+#include "core/project/imagerecord.h"
+
+class QLabel;
+class QListView;
+class QPushButton;
+
+namespace tessera::ui {
+
+class ProjectDocument;
+class ThumbnailProvider;
+
+class LabelIssueModel : public QAbstractListModel {
+    Q_OBJECT
+public:
+    struct Row {
+        project::LabelIssueRecord issue;
+        QString relPath, absPath, contentHash;
+    };
+    enum Role { ImageIdRole = Qt::UserRole + 1 };
+
+    LabelIssueModel(ProjectDocument* document, ThumbnailProvider* thumbnails, QObject* parent = nullptr);
+    int rowCount(const QModelIndex& parent = QModelIndex()) const override;
+    QVariant data(const QModelIndex& index, int role) const override;
+
+    void reload();  // the standing flags from the store; empty without a project
+    const Row& row(int r) const { return rows_[r]; }
+    int rowOf(qint64 imageId) const;
+    QString className(qint64 classId) const;
+
+private:
+    ProjectDocument* document_;
+    ThumbnailProvider* thumbnails_;
+    QVector<Row> rows_;
+};
+
+class LabelCheckView : public QWidget {
+    Q_OBJECT
+public:
+    LabelCheckView(ProjectDocument* document, ThumbnailProvider* thumbnails, QWidget* parent = nullptr);
+    ~LabelCheckView() override;
+
+    // Re-reads the queue, keeping the photo the user is on (else the same place: the next one after a resolved one).
+    void reload();
+    // The worker's check is running (the button waits) / has ended with this line for the status.
+    void setChecking(bool checking);
+    void showCheckResult(const QString& message);
+
+    // The keys' actions on the current photo (also reachable from tests); false when there is none to act on.
+    bool acceptSuggestion();
+    bool keepLabel();
+    bool markDisputed();
+    bool relabel(int key);
+    void skip();
+
+    LabelIssueModel* model() const { return model_; }
+    QListView* listView() const { return list_; }
+    int currentRow() const;
+    void setCurrentRow(int row);
+    QString statusText() const;
+    QString headerText() const;
+
+signals:
+    void checkRequested();  // "Check Labels Now": the owner runs the check on the quick-model worker
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+private:
+    void onCurrentChanged();
+    void updateHeader();
+    void showImage();
+    void relabelCurrent(qint64 classId, project::LabelSource source);
+
+    ProjectDocument* document_;
+    LabelIssueModel* model_;
+    QListView* list_;
+    QLabel *header_, *image_, *facts_, *status_;
+    QPushButton* check_;
+    QFutureWatcher<QImage> photo_;
+    QImage photoImage_;
+    qint64 shownId_ = 0;
+    bool checking_ = false;
+};
+
+}  // namespace tessera::ui
