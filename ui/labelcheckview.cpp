@@ -155,19 +155,29 @@ LabelCheckView::LabelCheckView(ProjectDocument* document, ThumbnailProvider* thu
         photoImage_ = photo_.result();
         showImage();
     });
-    // Whatever may end or bring back a flag: labels (accept, keep, relabel, undo), disputes, classes, a rescan.
+    // Whatever may end or bring back a flag: labels (accept, keep, relabel, undo), disputes, classes, a rescan, a new
+    // check. Hidden (another mode or source is on screen), the queue is read again when it is shown.
+    const auto changed = [this] {
+        if (isVisible()) reload();
+        else stale_ = true;
+    };
     for (auto signal : {&ProjectDocument::labelsChanged, &ProjectDocument::disputesChanged})
-        connect(document_, signal, this, [this] { reload(); });
-    connect(document_, &ProjectDocument::classesChanged, this, &LabelCheckView::reload);
-    connect(document_, &ProjectDocument::imagesChanged, this, &LabelCheckView::reload);
-    connect(document_, &ProjectDocument::opened, this, &LabelCheckView::reload);
-    connect(document_, &ProjectDocument::closed, this, &LabelCheckView::reload);
+        connect(document_, signal, this, changed);
+    for (auto signal : {&ProjectDocument::classesChanged, &ProjectDocument::imagesChanged,
+                        &ProjectDocument::labelIssuesChanged, &ProjectDocument::opened, &ProjectDocument::closed})
+        connect(document_, signal, this, changed);
     reload();
 }
 
 LabelCheckView::~LabelCheckView() { photo_.waitForFinished(); }
 
+void LabelCheckView::showEvent(QShowEvent* event) {
+    QWidget::showEvent(event);
+    if (stale_) reload();
+}
+
 void LabelCheckView::reload() {
+    stale_ = false;
     const int keepRow = currentRow();
     const qint64 keepId = keepRow >= 0 ? model_->row(keepRow).issue.imageId : 0;
     QSet<qint64> before;

@@ -77,6 +77,7 @@ signals:
 
 protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
+    void showEvent(QShowEvent* event) override;
 
 private:
     void onCurrentChanged();
@@ -93,6 +94,7 @@ private:
     QImage photoImage_;
     qint64 shownId_ = 0;
     bool checking_ = false;
+    bool stale_ = false;  // the store changed while the queue was hidden
 };
 
 }  // namespace tessera::ui

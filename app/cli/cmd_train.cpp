@@ -8,10 +8,12 @@
 
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
+#include "core/learn/crossvalidation.h"
 #include "core/learn/runcard.h"
 #include "core/learn/trainer.h"
 #include "core/nn/modelzoo.h"
 #include "core/nn/weightscache.h"
+#include "core/util/atomicfile.h"
 
 namespace tessera::cli {
 namespace {
@@ -22,6 +24,8 @@ struct TrainArgs {
     std::string metricsLog;
     learn::TrainOptions options = learn::TrainOptions::defaults();
     bool quiet = false;
+    learn::CrossValidationOptions cv = learn::CrossValidationOptions{0, 1};  // folds 0: train one model
+    std::string cvJson;
 };
 
 class CliObserver : public learn::TrainObserver {
@@ -93,6 +97,97 @@ Expected<std::string> resolveWeights(const std::string& w, const std::string& ar
     return path->string();
 }
 
+std::string percent(double p) {
+    char text[16];
+    std::snprintf(text, sizeof text, "%.1f", 100.0 * p);
+    return text;
+}
+
+nlohmann::json intervalJson(const learn::Interval& i) { return {{"value", i.value}, {"low", i.low}, {"high", i.high}}; }
+
+nlohmann::json calibrationJson(const learn::Calibration& c) {
+    nlohmann::json bins = nlohmann::json::array();
+    for (const auto& b : c.bins)
+        bins.push_back({{"lower", b.lower}, {"upper", b.upper}, {"count", b.count}, {"confidence", b.confidence},
+                        {"accuracy", b.accuracy}});
+    return {{"ece", c.ece}, {"log_loss", c.logLoss}, {"bins", bins}};
+}
+
+nlohmann::json crossValidationJson(const learn::CrossValidationReport& r, const learn::TrainOptions& recipe) {
+    nlohmann::json recall = nlohmann::json::array();
+    for (size_t c = 0; c < r.classNames.size(); ++c)
+        recall.push_back({{"class", r.classNames[c]}, {"photos", r.classPhotos[c]}, {"recall", intervalJson(r.recall[c])}});
+    return {{"recipe", learn::RunCard::toJson(recipe)},
+            {"folds", r.folds},
+            {"repeats", r.repeats},
+            {"photos", r.photos},
+            {"finds", r.finds},
+            {"classes", r.classNames},
+            {"accuracy", intervalJson(r.accuracy)},
+            {"repeat_accuracy", r.repeatAccuracy},
+            {"fold_accuracy", r.foldAccuracy},
+            {"per_class", recall},
+            {"confusion", r.confusion},
+            {"calibration", calibrationJson(r.calibration)},
+            {"temperature", r.temperature},
+            {"calibration_after_temperature", calibrationJson(r.calibrated)},
+            {"disputed_left_out", r.disputedLeftOut},
+            {"seconds", r.seconds}};
+}
+
+void printCrossValidation(const learn::CrossValidationReport& r, const learn::TrainOptions& o) {
+    std::printf("cross-validated %s (%s, %d epochs, %d px) on %lld photos in %zu classes: %d folds x %d repeat(s), "
+                "folds grouped by find, in %.1f min\n",
+                o.arch.c_str(), o.mode.c_str(), o.epochs, o.imageSize, (long long)r.photos, r.classNames.size(),
+                r.folds, r.repeats, r.seconds / 60.0);
+    std::printf("accuracy %s %% (95 %% interval %s-%s %%, bootstrap over %lld finds)", percent(r.accuracy.value).c_str(),
+                percent(r.accuracy.low).c_str(), percent(r.accuracy.high).c_str(), (long long)r.finds);
+    if (r.repeats > 1) {
+        std::printf("; per repeat:");
+        for (double a : r.repeatAccuracy) std::printf(" %s", percent(a).c_str());
+    }
+    std::printf("\n");
+    size_t w = 5;
+    for (const auto& n : r.classNames) w = std::max(w, n.size());
+    std::printf("\n%-*s  recall  95 %% interval  photos\n", int(w), "class");
+    for (size_t c = 0; c < r.classNames.size(); ++c)
+        std::printf("%-*s  %5s%%  %5s-%5s %%  %6lld\n", int(w), r.classNames[c].c_str(), percent(r.recall[c].value).c_str(),
+                    percent(r.recall[c].low).c_str(), percent(r.recall[c].high).c_str(), (long long)r.classPhotos[c]);
+    std::printf("\nconfusion matrix, summed over folds and repeats (rows: true class, columns: predicted)\n%-*s",
+                int(w), "");
+    for (size_t c = 0; c < r.classNames.size(); ++c) std::printf(" %6zu", c + 1);
+    std::printf("\n");
+    for (size_t t = 0; t < r.classNames.size(); ++t) {
+        std::printf("%-*s", int(w), (std::to_string(t + 1) + " " + r.classNames[t]).c_str());
+        for (auto v : r.confusion[t]) std::printf(" %6lld", (long long)v);
+        std::printf("\n");
+    }
+    std::printf("\ncalibration: expected calibration error %.3f (%zu bins), log loss %.3f; a temperature of %.2f "
+                "fitted on these scores would give %.3f and %.3f\n",
+                r.calibration.ece, r.calibration.bins.size(), r.calibration.logLoss, r.temperature, r.calibrated.ece,
+                r.calibrated.logLoss);
+    std::printf("reliability (confidence: photos, mean confidence, share right)\n");
+    for (const auto& b : r.calibration.bins)
+        if (b.count > 0)
+            std::printf("  %3.0f-%3.0f %%: %6lld  %5s %%  %5s %%\n", 100 * b.lower, 100 * b.upper, (long long)b.count,
+                        percent(b.confidence).c_str(), percent(b.accuracy).c_str());
+    if (r.disputedLeftOut > 0)
+        std::printf("%lld photo(s) with disputed labels were left out (--include-disputed to use them)\n",
+                    (long long)r.disputedLeftOut);
+    std::printf("no model was kept: train without --cv for the model itself\n");
+}
+
+int runCrossValidation(const TrainArgs& a, ProgressBar& bar, const JobContext& ctx) {
+    CliObserver observer(bar, nullptr);
+    auto report = learn::crossValidate(a.project, a.options, a.cv, &observer, ctx);
+    if (!report) return userError(report.error());
+    printCrossValidation(*report, a.options);
+    if (!a.cvJson.empty())
+        if (auto st = util::writeFileAtomically(a.cvJson, crossValidationJson(*report, a.options).dump(2) + "\n"); !st)
+            return userError(st.error());
+    return kOk;
+}
+
 int runTrain(TrainArgs& a) {
     if (auto st = requireProject(a.project); !st) return userError(st.error());
     if (auto st = learn::Trainer::validate(a.options);
@@ -105,6 +200,7 @@ int runTrain(TrainArgs& a) {
     if (!weights) return userError(weights.error());
     a.options.weightsPath = *weights;
     if (auto st = learn::Trainer::validate(a.options); !st) return userError(st.error());
+    if (a.cv.folds > 0) return runCrossValidation(a, bar, ctx);
 
     std::unique_ptr<std::ofstream> log;
     if (!a.metricsLog.empty()) {
@@ -190,6 +286,15 @@ const CommandRegistrar registrar{
         sub.add_flag("--no-cache", [a](int64_t) { a->options.persistCache = false; },
                      "Do not keep decoded photos under .tessera/cache");
         sub.add_option("--metrics-log", a->metricsLog, "Write steps and epochs as JSON lines to this file");
+        sub.add_option("--cv", a->cv.folds,
+                       "Cross-validate this recipe instead: train K models, each without a K-th of the finds, and "
+                       "report accuracy with a 95 % interval, per-class recall, the confusion matrix and calibration "
+                       "(no model is kept; --val is ignored)")
+            ->check(CLI::Range(2, 20));
+        sub.add_option("--repeats", a->cv.repeats, "With --cv: repeat with reshuffled folds and seeds")
+            ->check(CLI::Range(1, 100))
+            ->capture_default_str();
+        sub.add_option("--cv-json", a->cvJson, "With --cv: write the report as JSON to this file");
         sub.add_flag("--quiet", a->quiet, "No progress bar");
         return [a] { return runTrain(*a); };
     }};

@@ -68,6 +68,11 @@ Status Trainer::validate(const TrainOptions& o) {
         if (auto problem = singleNameProblem(o.runName))
             return makeError("run name: " + *problem + " (the run's folder is made under .tessera/runs)");
     if (o.valFraction < 0.0 || o.valFraction >= 1.0) return makeError("validation fraction must be in [0, 1)");
+    if (o.folds != 0 && (o.folds < 2 || o.folds > 20))
+        return makeError("cross-validation folds must be between 2 and 20, not " + std::to_string(o.folds));
+    if (o.folds > 1 && (o.fold < 0 || o.fold >= o.folds))
+        return makeError("fold " + std::to_string(o.fold) + " is not one of the " + std::to_string(o.folds) + " folds");
+    if (o.folds > 1 && o.resume) return makeError("a cross-validation run cannot be resumed");
     if (o.mode == "linear-probe" && o.weightsPath == "none")
         return makeError("linear-probe mode needs pretrained weights (--weights), not 'none'");
     return {};
@@ -231,6 +236,8 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         SplitOptions so;
         so.valFraction = opt.valFraction;
         so.seed = opt.seed;
+        so.folds = opt.folds;
+        so.fold = opt.fold;
         auto split = Split::stratified(items, so);
         std::map<int64_t, int64_t> rowById;
         for (size_t r = 0; r < items.size(); ++r) rowById[items[r].imageId] = int64_t(r);
@@ -242,7 +249,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         result.nearDuplicatePhotos = split.nearDuplicatePhotos;
         if (split.nearDuplicateGroups > 0) say(Split::nearDuplicateNote(split));
         if (opt.batchSize == 0) opt.batchSize = automaticBatch(result.trainImages);
-        {
+        if (opt.folds <= 1) {  // a cross-validation member leaves the project's split alone
             std::vector<std::pair<int64_t, project::SplitKind>> s;
             for (auto id : split.train) s.emplace_back(id, project::SplitKind::Train);
             for (auto id : split.validation) s.emplace_back(id, project::SplitKind::Validation);
@@ -331,6 +338,14 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
             for (size_t k = 0; k < target.size(); ++k) target[k].copy_(outcome->bestWeights[k]);
         } else if (!outcome->bestCheckpoint.empty()) {
             if (auto st = TrainLoop::loadModelWeights(model, outcome->bestCheckpoint); !st) return st.takeError();
+        }
+        if (opt.folds > 1) {
+            TrainLoop::evaluate(model, data, data.valIndex, device, opt.imageSize, std::max(opt.batchSize, 32),
+                                &result.validationProbabilities);
+            for (const int64_t row : data.valIndex) {
+                result.validationImageIds.push_back(items[size_t(row)].imageId);
+                result.validationLabels.push_back(int(data.labels[size_t(row)]));
+            }
         }
         model->to(torch::kCPU);
         model->eval();

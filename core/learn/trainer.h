@@ -42,6 +42,11 @@ struct TrainOptions {
                                          // bf16 is there to be asked for). fp16 is CUDA only.
     int threads = 0;                     // CPU intra-op threads; 0: all cores
     double valFraction = 0.2;
+    // > 1: one member of a k-fold cross-validation (learn::crossValidate): fold `fold` (grouped by find and
+    // near-duplicates, as the split) is the validation set, valFraction is ignored, the project's stored split is left
+    // alone, and the result carries the validation photos' probabilities.
+    int folds = 0;
+    int fold = 0;
     bool includeDisputed = false;        // train on labels marked disputed too (LabelledSetOptions::includeDisputed)
     bool resume = false;                 // continue the newest unfinished run with the same options
     std::string runName;                 // default: time-stamped
@@ -102,6 +107,10 @@ struct TrainResult {
     std::string precision;              // what the run computed in: "fp32", "bf16" or "fp16 (loss scaling)"
     bool stoppedEarly = false;
     bool becameActiveModel = false;     // the project had no (existing) active model, so this run's became it
+    // With TrainOptions::folds > 1: the validation photos scored by the shipped weights, for cross-validation.
+    std::vector<int64_t> validationImageIds;
+    std::vector<int> validationLabels;          // class index (classNames order)
+    std::vector<float> validationProbabilities;  // rows x classNames.size(), row-major
 };
 
 class Trainer {

@@ -118,7 +118,8 @@ TrainLoop::TrainLoop(TrainOptions options, torch::Device device, fs::path checkp
     : options_(std::move(options)), device_(device), checkpointDir_(std::move(checkpointDir)) {}
 
 EvalResult TrainLoop::evaluate(nn::ResNet& model, const TrainData& data, const std::vector<int64_t>& index,
-                               torch::Device device, int imageSize, int batchSize) {
+                               torch::Device device, int imageSize, int batchSize, std::vector<float>* probabilities) {
+    if (probabilities) probabilities->clear();
     torch::NoGradGuard noGrad;
     const bool wasTraining = model->is_training();
     model->eval();
@@ -141,6 +142,10 @@ EvalResult TrainLoop::evaluate(nn::ResNet& model, const TrainData& data, const s
                        logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                        .item<double>();
         auto pred = logits.argmax(1).cpu();
+        if (probabilities) {
+            const auto p = torch::softmax(logits, 1).cpu().contiguous();
+            probabilities->insert(probabilities->end(), p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
+        }
         for (size_t i = 0; i < rows.size(); ++i) cm.add(ys[i], pred[long(i)].item<int64_t>());
     }
     model->train(wasTraining);

@@ -48,8 +48,10 @@ public:
 
     // Loss (no smoothing), accuracy and confusion on rows `index` of data, un-augmented: the centre crop of the canvas
     // (BatchAugmenter::centerCrop), exactly what a bundle's "canvas_then_center_crop" preprocessing gives.
+    // `probabilities`, when given, receives the softmax of every scored photo (index order, row-major).
     static EvalResult evaluate(nn::ResNet& model, const TrainData& data, const std::vector<int64_t>& index,
-                               torch::Device device, int imageSize, int batchSize);
+                               torch::Device device, int imageSize, int batchSize,
+                               std::vector<float>* probabilities = nullptr);
 
     // Loads model weights saved by a checkpoint (last.pt / best.pt) into `model`.
     static Status loadModelWeights(nn::ResNet& model, const std::filesystem::path& checkpoint);

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/learn/crossvalidation.h"
 #include "core/learn/evaluator.h"
 #include "core/learn/trainer.h"
 #include "core/nn/modelbundle_torch.h"
@@ -400,4 +401,50 @@ TEST(RunCard, SummaryToleratesFieldsOfTheWrongType) {
     auto notJson = RunCard::parseSummary("{\"classes\": [", "runs/x/runcard.json");
     ASSERT_FALSE(notJson.ok());
     EXPECT_NE(notJson.error().find("runs/x/runcard.json"), std::string::npos) << notJson.error();
+}
+
+TEST(Trainer, CrossValidationScoresEveryPhotoOnceARepeatAndLeavesTheProjectAsItWas) {
+    test::TempDir dir("trainer-cv");
+    makeProject(dir.path, 6, 2);
+    TrainOptions o = quick();
+    o.epochs = 1;
+    CrossValidationOptions cv;
+    cv.folds = 3;
+    cv.repeats = 2;
+    cv.bootstrapSamples = 200;
+    Messages messages;
+    auto r = crossValidate(dir.path, o, cv, &messages, JobContext{});
+    ASSERT_TRUE(r.ok()) << r.error();
+    EXPECT_EQ(r->photos, 12);
+    EXPECT_EQ(r->finds, 12) << "no find ids: every photo is its own group";
+    EXPECT_EQ(r->foldAccuracy.size(), 6u);
+    ASSERT_EQ(r->repeatAccuracy.size(), 2u);
+    EXPECT_NEAR(r->accuracy.value, (r->repeatAccuracy[0] + r->repeatAccuracy[1]) / 2, 1e-9)
+        << "every repeat scores every photo once";
+    EXPECT_LE(r->accuracy.low, r->accuracy.value);
+    EXPECT_GE(r->accuracy.high, r->accuracy.value);
+    EXPECT_EQ(r->classPhotos, (std::vector<int64_t>{6, 6}));
+    int64_t confusionTotal = 0, binned = 0;
+    for (const auto& row : r->confusion)
+        for (auto v : row) confusionTotal += v;
+    EXPECT_EQ(confusionTotal, 24) << "12 photos, 2 repeats";
+    for (const auto& b : r->calibration.bins) binned += b.count;
+    EXPECT_EQ(binned, 24);
+    ASSERT_EQ(r->recall.size(), 2u);
+    EXPECT_GT(r->temperature, 0.0);
+    EXPECT_TRUE(messages.contains("cross-validation: repeat 2 of 2, fold 3 of 3"));
+
+    // The models are gone and the project is as it was: no run recorded, no split stored, no active model.
+    auto store = project::ProjectStore::open(dir.path, false);
+    ASSERT_TRUE(store.ok());
+    EXPECT_TRUE(store->runs().value().empty());
+    EXPECT_TRUE(store->splits().value().empty());
+    EXPECT_FALSE(store->activeModel().value().has_value());
+    std::error_code ec;
+    EXPECT_TRUE(!fs::exists(store->dataDir() / "runs", ec) || fs::is_empty(store->dataDir() / "runs", ec));
+
+    cv.folds = 1;
+    EXPECT_FALSE(crossValidate(dir.path, o, cv, nullptr, JobContext{}).ok());
+    o.folds = 25;
+    EXPECT_FALSE(Trainer::validate(o).ok());
 }

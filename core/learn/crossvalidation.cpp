@@ -1,0 +1,260 @@
+#include "core/learn/crossvalidation.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <unordered_map>
+
+#include "core/learn/labelledset.h"
+#include "core/learn/split.h"
+#include "core/learn/splitrng.h"
+#include "core/project/projectstore.h"
+
+namespace tessera::learn {
+
+namespace fs = std::filesystem;
+
+Interval wilsonInterval(int64_t successes, int64_t n) {
+    if (n <= 0) return {0.0, 0.0, 1.0};
+    const double z = 1.959963984540054, p = double(successes) / double(n), nn = double(n);
+    const double centre = (p + z * z / (2 * nn)) / (1 + z * z / nn);
+    const double half = z * std::sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / (1 + z * z / nn);
+    return {p, std::max(0.0, centre - half), std::min(1.0, centre + half)};
+}
+
+Calibration calibrationOf(const std::vector<float>& probabilities, const std::vector<int>& labels, size_t classes,
+                          int bins) {
+    Calibration c;
+    const size_t rows = labels.size();
+    if (rows == 0 || classes == 0 || bins < 1) return c;
+    c.bins.resize(size_t(bins));
+    for (int b = 0; b < bins; ++b) c.bins[size_t(b)].lower = double(b) / bins, c.bins[size_t(b)].upper = double(b + 1) / bins;
+    std::vector<double> confidenceSum(size_t(bins), 0.0), rightSum(size_t(bins), 0.0);
+    for (size_t r = 0; r < rows; ++r) {
+        const float* p = probabilities.data() + r * classes;
+        const auto best = std::max_element(p, p + classes);
+        const double confidence = *best;
+        const size_t b = std::min(size_t(bins) - 1, size_t(confidence * bins));
+        ++c.bins[b].count;
+        confidenceSum[b] += confidence;
+        rightSum[b] += (best - p) == labels[r] ? 1.0 : 0.0;
+        c.logLoss -= std::log(std::max(1e-12, double(p[labels[r]])));
+    }
+    c.logLoss /= double(rows);
+    for (size_t b = 0; b < c.bins.size(); ++b) {
+        auto& bin = c.bins[b];
+        if (bin.count == 0) continue;
+        bin.confidence = confidenceSum[b] / double(bin.count);
+        bin.accuracy = rightSum[b] / double(bin.count);
+        c.ece += std::abs(bin.accuracy - bin.confidence) * double(bin.count) / double(rows);
+    }
+    return c;
+}
+
+std::vector<float> withTemperature(const std::vector<float>& probabilities, size_t classes, double temperature) {
+    std::vector<float> out(probabilities.size());
+    std::vector<double> z(classes);
+    for (size_t r = 0; r * classes < probabilities.size(); ++r) {
+        double top = -1e300;
+        for (size_t k = 0; k < classes; ++k) {
+            z[k] = std::log(std::max(1e-30, double(probabilities[r * classes + k]))) / temperature;
+            top = std::max(top, z[k]);
+        }
+        double sum = 0.0;
+        for (size_t k = 0; k < classes; ++k) sum += (z[k] = std::exp(z[k] - top));
+        for (size_t k = 0; k < classes; ++k) out[r * classes + k] = float(z[k] / sum);
+    }
+    return out;
+}
+
+double fitTemperature(const std::vector<float>& probabilities, const std::vector<int>& labels, size_t classes) {
+    if (labels.empty()) return 1.0;
+    const auto loss = [&](double logT) {
+        return calibrationOf(withTemperature(probabilities, classes, std::exp(logT)), labels, classes, 1).logLoss;
+    };
+    // The log loss is convex in 1/T for fixed log-probabilities; golden-section search on log T is enough.
+    double a = std::log(1.0 / 20.0), b = std::log(20.0);
+    const double g = (std::sqrt(5.0) - 1.0) / 2.0;
+    double c = b - g * (b - a), d = a + g * (b - a), fc = loss(c), fd = loss(d);
+    for (int i = 0; i < 60; ++i) {
+        if (fc < fd) {
+            b = d, d = c, fd = fc;
+            c = b - g * (b - a), fc = loss(c);
+        } else {
+            a = c, c = d, fc = fd;
+            d = a + g * (b - a), fd = loss(d);
+        }
+    }
+    return std::exp((a + b) / 2.0);
+}
+
+Interval groupBootstrapInterval(const std::vector<double>& values, const std::vector<int>& group, int groups,
+                                int samples, uint64_t seed) {
+    Interval out;
+    if (values.empty() || groups <= 0) return out;
+    std::vector<double> sum(size_t(groups), 0.0);
+    std::vector<int64_t> count(size_t(groups), 0);
+    double total = 0.0;
+    for (size_t i = 0; i < values.size(); ++i) {
+        sum[size_t(group[i])] += values[i];
+        ++count[size_t(group[i])];
+        total += values[i];
+    }
+    out.value = total / double(values.size());
+    out.low = out.high = out.value;
+    if (samples < 2) return out;
+    SplitRng rng(seed);
+    std::vector<double> means;
+    means.reserve(size_t(samples));
+    for (int s = 0; s < samples; ++s) {
+        double t = 0.0;
+        int64_t n = 0;
+        for (int g = 0; g < groups; ++g) {
+            const size_t pick = size_t(rng.below(uint64_t(groups)));
+            t += sum[pick];
+            n += count[pick];
+        }
+        means.push_back(n > 0 ? t / double(n) : 0.0);
+    }
+    std::sort(means.begin(), means.end());
+    const auto at = [&](double q) { return means[std::min(means.size() - 1, size_t(q * double(means.size())))]; };
+    out.low = at(0.025);
+    out.high = at(0.975);
+    return out;
+}
+
+namespace {
+
+std::string stamp() {
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+}
+
+}  // namespace
+
+Expected<CrossValidationReport> crossValidate(const fs::path& projectRoot, const TrainOptions& recipe,
+                                              const CrossValidationOptions& options, TrainObserver* observer,
+                                              const JobContext& ctx) {
+    if (options.folds < 2 || options.folds > 20)
+        return makeError("cross-validation needs 2 to 20 folds, not " + std::to_string(options.folds));
+    if (options.repeats < 1 || options.repeats > 100)
+        return makeError("cross-validation repeats must be between 1 and 100, not " + std::to_string(options.repeats));
+    const auto t0 = std::chrono::steady_clock::now();
+
+    // The finds, for the bootstrap: the same groups as the split's (find id with its site and context).
+    std::unordered_map<int64_t, std::string> findOf;
+    int64_t disputed = 0;
+    {
+        auto store = project::ProjectStore::open(projectRoot, false);
+        if (!store) return store.takeError();
+        LabelledSetOptions lo = LabelledSetOptions::defaults();
+        lo.includeDisputed = recipe.includeDisputed;
+        auto set = LabelledSet::read(*store, lo);
+        if (!set) return set.takeError();
+        for (const auto* li : set->labelled())
+            findOf[li->image.id] = Split::groupKey(li->image.site, li->image.context, li->image.findId);
+        disputed = int64_t(set->disputed().size());
+    }
+
+    CrossValidationReport report;
+    report.folds = options.folds;
+    report.repeats = options.repeats;
+    report.disputedLeftOut = disputed;
+    std::map<int64_t, int> labelOf;                 // image -> class index
+    std::map<int64_t, std::vector<double>> rightOf;  // image -> per repeat: 1 when the top class was its label
+    std::vector<float> pooled;                      // every out-of-fold score of every repeat
+    std::vector<int> pooledLabels;
+    const std::string prefix = "cv-" + stamp();
+    for (int r = 0; r < options.repeats; ++r) {
+        int64_t right = 0, scored = 0;
+        for (int f = 0; f < options.folds; ++f) {
+            if (ctx.cancelled()) return makeError("cancelled");
+            if (observer)
+                observer->onMessage("cross-validation: repeat " + std::to_string(r + 1) + " of " +
+                                    std::to_string(options.repeats) + ", fold " + std::to_string(f + 1) + " of " +
+                                    std::to_string(options.folds));
+            TrainOptions o = recipe;
+            o.folds = options.folds;
+            o.fold = f;
+            o.seed = recipe.seed + uint64_t(r);
+            o.recordInProject = false;
+            o.resume = false;
+            o.checkpointEvery = std::max(1, o.epochs);  // a member run is not resumed: one checkpoint at the end
+            o.runName = prefix + "-r" + std::to_string(r + 1) + "-f" + std::to_string(f + 1);
+            Trainer trainer(o);
+            auto result = trainer.train(projectRoot, observer, ctx);
+            if (result) {
+                std::error_code ec;
+                fs::remove_all(result->runDir, ec);  // the model is not what cross-validation is for
+            }
+            if (!result)
+                return makeError("cross-validation, repeat " + std::to_string(r + 1) + " fold " + std::to_string(f + 1) +
+                                 ": " + result.error());
+            const size_t K = result->classNames.size();
+            if (report.classNames.empty()) report.classNames = result->classNames;
+            if (result->classNames != report.classNames)
+                return makeError("cross-validation: the classes changed between folds (the project was edited meanwhile)");
+            int64_t foldRight = 0;
+            for (size_t i = 0; i < result->validationImageIds.size(); ++i) {
+                const float* p = result->validationProbabilities.data() + i * K;
+                const int label = result->validationLabels[i];
+                const bool ok = std::max_element(p, p + K) - p == label;
+                foldRight += ok;
+                labelOf[result->validationImageIds[i]] = label;
+                rightOf[result->validationImageIds[i]].push_back(ok ? 1.0 : 0.0);
+                pooled.insert(pooled.end(), p, p + K);
+                pooledLabels.push_back(label);
+            }
+            report.foldAccuracy.push_back(result->validationImageIds.empty()
+                                              ? 0.0
+                                              : double(foldRight) / double(result->validationImageIds.size()));
+            right += foldRight;
+            scored += int64_t(result->validationImageIds.size());
+        }
+        report.repeatAccuracy.push_back(scored > 0 ? double(right) / double(scored) : 0.0);
+    }
+    const size_t K = report.classNames.size();
+    report.photos = int64_t(labelOf.size());
+
+    // Accuracy: each photo's share of right calls over the repeats, resampled by find.
+    std::map<std::string, int> groupIndex;
+    std::vector<double> values;
+    std::vector<int> groups;
+    for (const auto& [image, rights] : rightOf) {
+        double mean = 0.0;
+        for (double v : rights) mean += v;
+        values.push_back(mean / double(rights.size()));
+        const auto find = findOf.find(image);
+        const std::string key = find != findOf.end() && !find->second.empty() ? find->second
+                                                                              : "\x1e" + std::to_string(image);
+        const auto [it, added] = groupIndex.emplace(key, int(groupIndex.size()));
+        groups.push_back(it->second);
+    }
+    report.finds = int64_t(groupIndex.size());
+    report.accuracy = groupBootstrapInterval(values, groups, int(groupIndex.size()), options.bootstrapSamples,
+                                             recipe.seed);
+
+    // Per class: pooled over repeats.
+    report.confusion.assign(K, std::vector<int64_t>(K, 0));
+    for (size_t r = 0; r < pooledLabels.size(); ++r) {
+        const float* p = pooled.data() + r * K;
+        ++report.confusion[size_t(pooledLabels[r])][size_t(std::max_element(p, p + K) - p)];
+    }
+    report.classPhotos.assign(K, 0);
+    for (const auto& [image, label] : labelOf) ++report.classPhotos[size_t(label)];
+    for (size_t c = 0; c < K; ++c) {
+        int64_t n = 0;
+        for (auto v : report.confusion[c]) n += v;
+        report.recall.push_back(wilsonInterval(report.confusion[c][c], n));
+    }
+
+    report.calibration = calibrationOf(pooled, pooledLabels, K, options.calibrationBins);
+    report.temperature = fitTemperature(pooled, pooledLabels, K);
+    report.calibrated =
+        calibrationOf(withTemperature(pooled, K, report.temperature), pooledLabels, K, options.calibrationBins);
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return report;
+}
+
+}  // namespace tessera::learn
