@@ -2,7 +2,6 @@
 
 #include <QDateTime>
 #include <QHBoxLayout>
-#include <QImageReader>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QListView>
@@ -19,6 +18,7 @@
 #include "core/learn/collectionmap.h"
 #include "core/learn/split.h"
 #include "ui/projectdocument.h"
+#include "ui/reviewgrid.h"
 #include "ui/setdisputedcommand.h"
 #include "ui/setlabelscommand.h"
 #include "ui/thumbnailprovider.h"
@@ -26,8 +26,6 @@
 namespace tessera::ui {
 
 namespace {
-
-constexpr int kViewerSide = 640;
 
 QString percent(double p) { return QString::number(100.0 * p, 'f', p < 0.1 ? 1 : 0) + QStringLiteral(" %"); }
 
@@ -109,14 +107,7 @@ LabelCheckView::LabelCheckView(ProjectDocument* document, ThumbnailProvider* thu
 
     list_ = new QListView(this);
     list_->setModel(model_);
-    list_->setViewMode(QListView::IconMode);
-    list_->setIconSize(QSize(112, 112));
-    list_->setGridSize(QSize(176, 196));
-    list_->setResizeMode(QListView::Adjust);
-    list_->setMovement(QListView::Static);
-    list_->setUniformItemSizes(true);
-    list_->setWordWrap(true);
-    list_->setSelectionMode(QAbstractItemView::SingleSelection);
+    setUpReviewGrid(list_);
     list_->installEventFilter(this);
 
     auto* side = new QWidget(this);
@@ -332,24 +323,9 @@ void LabelCheckView::onCurrentChanged() {
     photoImage_ = QImage();
     showImage();
     const QString path = r.absPath;
-    photo_.setFuture(QtConcurrent::run([path] {
-        QImageReader reader(path);
-        reader.setAutoTransform(true);
-        const QSize size = reader.size();
-        if (size.isValid() && std::max(size.width(), size.height()) > kViewerSide)
-            reader.setScaledSize(size.scaled(kViewerSide, kViewerSide, Qt::KeepAspectRatio));
-        return reader.read();
-    }));
+    photo_.setFuture(QtConcurrent::run([path] { return readReviewPhoto(path); }));
 }
 
-void LabelCheckView::showImage() {
-    if (photoImage_.isNull()) {
-        image_->setPixmap(QPixmap());
-        image_->setText(shownId_ ? tr("Loading…") : QString());
-        return;
-    }
-    image_->setPixmap(
-        QPixmap::fromImage(photoImage_.scaled(image_->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation)));
-}
+void LabelCheckView::showImage() { showReviewPhoto(image_, photoImage_, shownId_ ? tr("Loading…") : QString()); }
 
 }  // namespace tessera::ui

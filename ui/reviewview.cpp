@@ -6,7 +6,6 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
-#include <QImageReader>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QListView>
@@ -22,14 +21,13 @@
 
 #include "ui/labelcheckview.h"
 #include "ui/projectdocument.h"
+#include "ui/reviewgrid.h"
 #include "ui/reviewmodel.h"
 #include "ui/setlabelscommand.h"
 
 namespace tessera::ui {
 
 namespace {
-
-constexpr int kViewerSide = 640;
 
 QString csvField(const QString& s) {
     if (!s.contains(QLatin1Char(',')) && !s.contains(QLatin1Char('"')) && !s.contains(QLatin1Char('\n'))) return s;
@@ -92,14 +90,7 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
 
     list_ = new QListView(this);
     list_->setModel(model_);
-    list_->setViewMode(QListView::IconMode);
-    list_->setIconSize(QSize(112, 112));
-    list_->setGridSize(QSize(176, 196));
-    list_->setResizeMode(QListView::Adjust);
-    list_->setMovement(QListView::Static);
-    list_->setUniformItemSizes(true);
-    list_->setWordWrap(true);
-    list_->setSelectionMode(QAbstractItemView::SingleSelection);
+    setUpReviewGrid(list_);
     list_->installEventFilter(this);
 
     auto* side = new QWidget(this);
@@ -563,14 +554,7 @@ void ReviewView::onCurrentChanged() {
     photoImage_ = QImage();
     showImage();
     const QString path = it.absPath;
-    photo_.setFuture(QtConcurrent::run([path] {
-        QImageReader reader(path);
-        reader.setAutoTransform(true);
-        const QSize size = reader.size();
-        if (size.isValid() && std::max(size.width(), size.height()) > kViewerSide)
-            reader.setScaledSize(size.scaled(kViewerSide, kViewerSide, Qt::KeepAspectRatio));
-        return reader.read();
-    }));
+    photo_.setFuture(QtConcurrent::run([path] { return readReviewPhoto(path); }));
     if (gradCamToggle_->isChecked() && modelOk_ && source() == Source::TrainedModel) {
         PredictWorker* worker = worker_;
         const qint64 id = it.imageId;
@@ -598,12 +582,7 @@ void ReviewView::setShowGradCam(bool on) {
 
 void ReviewView::showImage() {
     const QImage& img = (gradCamToggle_->isChecked() && !gradCam_.isNull()) ? gradCam_ : photoImage_;
-    if (img.isNull()) {
-        image_->setPixmap(QPixmap());
-        image_->setText(shownId_ ? tr("Loading…") : tr("Classify photos, then pick one to see it here."));
-        return;
-    }
-    image_->setPixmap(QPixmap::fromImage(img.scaled(image_->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+    showReviewPhoto(image_, img, shownId_ ? tr("Loading…") : tr("Classify photos, then pick one to see it here."));
 }
 
 bool ReviewView::exportCsv(const QString& file, QString* error) const {

@@ -28,29 +28,15 @@ using namespace tessera::ui;
 
 namespace {
 
-class UiLabelCheck : public ::testing::Test {
+class UiLabelCheck : public uitest::SmallProjectWindowTest {
 protected:
+    UiLabelCheck() : SmallProjectWindowTest("labelcheck") {}
     void SetUp() override {
-        uitest::ensureApplication();
-        previousCache = qgetenv("TESSERA_CACHE_DIR");
-        qputenv("TESSERA_CACHE_DIR", QByteArray::fromStdString((cache.path() / "weights").string()));
-        uitest::writeSmallProject(dir.path());
-        window = std::make_unique<MainWindow>();
-        window->resize(1200, 800);
-        window->show();
-        QSignalSpy scanned(window->document(), &ProjectDocument::scanFinished);
-        ASSERT_TRUE(window->openProject(QString::fromStdString(dir.path().string())));
-        ASSERT_TRUE(scanned.wait(30000));
+        SmallProjectWindowTest::SetUp();
         window->setMode(MainWindow::Mode::Review);
         window->reviewView()->setSource(ReviewView::Source::PossiblyMislabelled);
         queue = window->reviewView()->labelCheckView();
     }
-    void TearDown() override {
-        window.reset();
-        qputenv("TESSERA_CACHE_DIR", previousCache);
-    }
-
-    project::ProjectStore& store() { return window->document()->store(); }
     int64_t classId(const std::string& name) {
         for (const auto& c : store().classes().value())
             if (c.name == name) return c.id;
@@ -74,10 +60,6 @@ protected:
     void press(int key) { QTest::keyClick(queue->listView(), Qt::Key(key)); }
     qint64 current() { return queue->model()->row(queue->currentRow()).issue.imageId; }
 
-    QByteArray previousCache;
-    uitest::TempDir dir{"labelcheck"};
-    uitest::TempDir cache{"labelcheck-cache"};
-    std::unique_ptr<MainWindow> window;
     LabelCheckView* queue = nullptr;
 };
 
@@ -146,11 +128,7 @@ TEST_F(UiLabelCheck, OneKeyEachAcceptsKeepsDisputesOrRelabelsUndoably) {
 }
 
 TEST_F(UiLabelCheck, CheckLabelsNowRunsTheCheckOnTheQuickModelAndStoresItsFlags) {
-    // Features to check with: a tiny model trained here (no ImageNet weights in the test's cache).
-    QSignalSpy trained(window->trainView(), &TrainView::trainingFinished);
-    ASSERT_TRUE(window->trainView()->startTraining(uitest::tinyTrainOptions()));
-    ASSERT_TRUE(trained.wait(60000));
-    ASSERT_TRUE(trained.front()[0].toBool()) << trained.front()[1].toString().toStdString();
+    trainTinyModel();  // features to check with (no ImageNet weights in the fixture's cache)
     // Two amphora photos moved to coarse: the kind of slip the check is for.
     const int64_t coarse = classId("coarse");
     int moved = 0;

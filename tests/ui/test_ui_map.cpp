@@ -31,34 +31,14 @@ using namespace tessera::ui;
 
 namespace {
 
-class UiMap : public ::testing::Test {
+// The fixture's weights cache is empty: the features come from the model trained here, or there are none.
+class UiMap : public uitest::SmallProjectWindowTest {
 protected:
+    UiMap() : SmallProjectWindowTest("map") {}
     void SetUp() override {
-        uitest::ensureApplication();
-        // An empty weights cache: the features come from the model trained here, or there are none.
-        previousCache = qgetenv("TESSERA_CACHE_DIR");
-        qputenv("TESSERA_CACHE_DIR", QByteArray::fromStdString((cache.path() / "weights").string()));
-        uitest::writeSmallProject(dir.path());
-        window = std::make_unique<MainWindow>();
-        window->resize(1200, 800);
-        window->show();
-        QSignalSpy scanned(window->document(), &ProjectDocument::scanFinished);
-        ASSERT_TRUE(window->openProject(QString::fromStdString(dir.path().string())));
-        ASSERT_TRUE(scanned.wait(30000));
+        SmallProjectWindowTest::SetUp();
         window->setMode(MainWindow::Mode::Map);
         map = window->mapView();
-    }
-    void TearDown() override {
-        window.reset();
-        qputenv("TESSERA_CACHE_DIR", previousCache);
-    }
-
-    void trainTinyModel() {
-        const learn::TrainOptions o = uitest::tinyTrainOptions();
-        QSignalSpy trained(window->trainView(), &TrainView::trainingFinished);
-        ASSERT_TRUE(window->trainView()->startTraining(o));
-        ASSERT_TRUE(trained.wait(60000));
-        ASSERT_TRUE(trained.front()[0].toBool()) << trained.front()[1].toString().toStdString();
     }
 
     bool drawAndWait() {
@@ -73,16 +53,11 @@ protected:
         QApplication::sendEvent(map->plot(), &event);
     }
 
-    project::ProjectStore& store() { return window->document()->store(); }
     std::optional<int64_t> classOf(int64_t imageId) {
         auto label = store().label(imageId).value();
         return label ? std::optional<int64_t>(label->classId) : std::nullopt;
     }
 
-    QByteArray previousCache;
-    uitest::TempDir dir{"map"};
-    uitest::TempDir cache{"map-cache"};
-    std::unique_ptr<MainWindow> window;
     MapView* map = nullptr;
 };
 

@@ -30,38 +30,13 @@ using namespace tessera::ui;
 
 namespace {
 
-class UiQuickModel : public ::testing::Test {
+// Without a trained model the quick model has no backbone: the fixture's weights cache is empty.
+class UiQuickModel : public uitest::SmallProjectWindowTest {
 protected:
+    UiQuickModel() : SmallProjectWindowTest("quickmodel") {}
     void SetUp() override {
-        uitest::ensureApplication();
-        // An empty weights cache: without a trained model the quick model has no backbone, whatever this
-        // machine downloaded before.
-        previousCache = qgetenv("TESSERA_CACHE_DIR");
-        qputenv("TESSERA_CACHE_DIR", QByteArray::fromStdString((cache.path() / "weights").string()));
-        uitest::writeSmallProject(dir.path());
-        window = std::make_unique<MainWindow>();
-        window->show();
+        SmallProjectWindowTest::SetUp();
         review = window->reviewView();
-        QSignalSpy scanned(window->document(), &ProjectDocument::scanFinished);
-        ASSERT_TRUE(window->openProject(root()));
-        ASSERT_TRUE(scanned.wait(30000));
-    }
-
-    void TearDown() override {
-        window.reset();
-        qputenv("TESSERA_CACHE_DIR", previousCache);
-    }
-    QByteArray previousCache;
-
-    QString root() const { return QString::fromStdString(dir.path().string()); }
-    project::ProjectStore& store() { return window->document()->store(); }
-
-    void trainTinyModel() {
-        const learn::TrainOptions o = uitest::tinyTrainOptions();
-        QSignalSpy trained(window->trainView(), &TrainView::trainingFinished);
-        ASSERT_TRUE(window->trainView()->startTraining(o));
-        ASSERT_TRUE(trained.wait(60000));
-        ASSERT_TRUE(trained.front()[0].toBool()) << trained.front()[1].toString().toStdString();
     }
 
     std::set<qint64> unlabelledIds() {
@@ -101,9 +76,6 @@ protected:
         return out;
     }
 
-    uitest::TempDir dir{"quickmodel"};
-    uitest::TempDir cache{"quickmodel-cache"};
-    std::unique_ptr<MainWindow> window;
     ReviewView* review = nullptr;
 };
 

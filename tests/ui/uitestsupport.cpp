@@ -1,6 +1,7 @@
 #include "uitestsupport.h"
 
 #include <QApplication>
+#include <QSignalSpy>
 #include <QStandardPaths>
 
 #include <arpa/inet.h>
@@ -23,6 +24,9 @@
 
 #include "core/project/projectstore.h"
 #include "core/project/scanner.h"
+#include "ui/mainwindow.h"
+#include "ui/projectdocument.h"
+#include "ui/trainview.h"
 
 namespace fs = std::filesystem;
 
@@ -297,6 +301,38 @@ learn::TrainOptions tinyTrainOptions() {
     o.device = "cpu";
     o.threads = 1;
     return o;
+}
+
+SmallProjectWindowTest::SmallProjectWindowTest(const std::string& tag) : dir(tag), cache(tag + "-cache") {}
+SmallProjectWindowTest::~SmallProjectWindowTest() = default;
+
+void SmallProjectWindowTest::SetUp() {
+    ensureApplication();
+    previousCache_ = qgetenv("TESSERA_CACHE_DIR");
+    qputenv("TESSERA_CACHE_DIR", QByteArray::fromStdString((cache.path() / "weights").string()));
+    writeSmallProject(dir.path());
+    window = std::make_unique<ui::MainWindow>();
+    window->resize(1200, 800);
+    window->show();
+    QSignalSpy scanned(window->document(), &ui::ProjectDocument::scanFinished);
+    ASSERT_TRUE(window->openProject(root()));
+    ASSERT_TRUE(scanned.wait(30000));
+}
+
+void SmallProjectWindowTest::TearDown() {
+    window.reset();
+    qputenv("TESSERA_CACHE_DIR", previousCache_);
+}
+
+project::ProjectStore& SmallProjectWindowTest::store() { return window->document()->store(); }
+
+QString SmallProjectWindowTest::root() const { return QString::fromStdString(dir.path().string()); }
+
+void SmallProjectWindowTest::trainTinyModel() {
+    QSignalSpy trained(window->trainView(), &ui::TrainView::trainingFinished);
+    ASSERT_TRUE(window->trainView()->startTraining(tinyTrainOptions()));
+    ASSERT_TRUE(trained.wait(60000));
+    ASSERT_TRUE(trained.front()[0].toBool()) << trained.front()[1].toString().toStdString();
 }
 
 }  // namespace tessera::uitest

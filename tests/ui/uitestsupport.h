@@ -1,7 +1,12 @@
 #pragma once
 // Shared pieces of the UI tests: one QApplication for the process (offscreen platform, test-mode settings), and
 // small generated projects of real JPEG files scanned by the real scanner.
+#include <QByteArray>
+
+#include <gtest/gtest.h>
+
 #include <atomic>
+#include <memory>
 #include <filesystem>
 #include <mutex>
 #include <string>
@@ -9,6 +14,13 @@
 #include <vector>
 
 #include "core/learn/trainer.h"
+
+namespace tessera::project {
+class ProjectStore;
+}
+namespace tessera::ui {
+class MainWindow;
+}
 
 namespace tessera::uitest {
 
@@ -71,6 +83,28 @@ private:
     std::thread acceptThread_;
     std::mutex mutex_;
     std::vector<std::thread> connections_;
+};
+
+// A MainWindow (1200 x 800, shown) on writeSmallProject's photos, opened and scanned, with an empty weights cache
+// (TESSERA_CACHE_DIR points into the fixture for the test): features come from a model trained in the test or not
+// at all, whatever this machine downloaded before.
+class SmallProjectWindowTest : public ::testing::Test {
+protected:
+    explicit SmallProjectWindowTest(const std::string& tag);
+    ~SmallProjectWindowTest() override;
+    void SetUp() override;
+    void TearDown() override;
+
+    project::ProjectStore& store();
+    QString root() const;
+    void trainTinyModel();  // tinyTrainOptions in Train mode; asserts that it finished
+
+    TempDir dir;
+    TempDir cache;
+    std::unique_ptr<ui::MainWindow> window;
+
+private:
+    QByteArray previousCache_;
 };
 
 }  // namespace tessera::uitest

@@ -1,0 +1,41 @@
+#include "ui/reviewgrid.h"
+
+#include <QImageReader>
+#include <QLabel>
+#include <QListView>
+#include <QPixmap>
+
+#include <algorithm>
+
+namespace tessera::ui {
+
+void setUpReviewGrid(QListView* list) {
+    list->setViewMode(QListView::IconMode);
+    list->setIconSize(QSize(112, 112));
+    list->setGridSize(QSize(176, 196));
+    list->setResizeMode(QListView::Adjust);
+    list->setMovement(QListView::Static);
+    list->setUniformItemSizes(true);
+    list->setWordWrap(true);
+    list->setSelectionMode(QAbstractItemView::SingleSelection);
+}
+
+QImage readReviewPhoto(const QString& path) {
+    QImageReader reader(path);
+    reader.setAutoTransform(true);
+    const QSize size = reader.size();
+    if (size.isValid() && std::max(size.width(), size.height()) > kReviewPhotoSide)
+        reader.setScaledSize(size.scaled(kReviewPhotoSide, kReviewPhotoSide, Qt::KeepAspectRatio));
+    return reader.read();
+}
+
+void showReviewPhoto(QLabel* label, const QImage& image, const QString& placeholder) {
+    if (image.isNull()) {
+        label->setPixmap(QPixmap());
+        label->setText(placeholder);
+        return;
+    }
+    label->setPixmap(QPixmap::fromImage(image.scaled(label->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+}
+
+}  // namespace tessera::ui
