@@ -75,6 +75,21 @@ CLI::Option* addThreadsOption(CLI::App& app, const std::string& flag, int& threa
         ->capture_default_str();
 }
 
+void printConfusionMatrix(const std::string& title, const std::vector<std::string>& classNames,
+                          const std::vector<std::vector<int64_t>>& confusion) {
+    size_t width = 0;
+    for (size_t c = 0; c < classNames.size(); ++c)
+        width = std::max(width, std::to_string(c + 1).size() + 1 + classNames[c].size());
+    std::printf("\n%s (rows: true class, columns: predicted)\n%-*s", title.c_str(), int(width), "");
+    for (size_t c = 0; c < classNames.size(); ++c) std::printf(" %6zu", c + 1);
+    std::printf("\n");
+    for (size_t t = 0; t < classNames.size() && t < confusion.size(); ++t) {
+        std::printf("%-*s", int(width), (std::to_string(t + 1) + " " + classNames[t]).c_str());
+        for (auto v : confusion[t]) std::printf(" %6lld", (long long)v);
+        std::printf("\n");
+    }
+}
+
 void printProblems(const std::vector<std::string>& problems, size_t limit) {
     for (size_t i = 0; i < problems.size() && i < limit; ++i) std::cerr << "  " << problems[i] << "\n";
     if (problems.size() > limit) std::cerr << "  ... and " << problems.size() - limit << " more\n";

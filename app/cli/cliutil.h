@@ -44,6 +44,9 @@ CLI::Option* addThreadsOption(CLI::App& app, const std::string& flag, int& threa
 // Prints the first `limit` of `problems` to stderr, one an indented line, then how many more there are: a file
 // with a million bad rows must not print a million lines.
 void printProblems(const std::vector<std::string>& problems, size_t limit = 50);
+// A confusion matrix on stdout under `title`: rows "1 name" (true class), columns 1..n (predicted).
+void printConfusionMatrix(const std::string& title, const std::vector<std::string>& classNames,
+                          const std::vector<std::vector<int64_t>>& confusion);
 
 // Prints "tessera-cli: error: <message>" to stderr and returns kUserError.
 int userError(const std::string& message);

@@ -52,14 +52,7 @@ int runEvaluate(EvalArgs& a) {
         for (auto v : r.confusion[c]) support += v;
         std::printf("%-*s  %9.3f  %6.3f  %7lld\n", int(w), r.classNames[c].c_str(), r.precision[c], r.recall[c], support);
     }
-    std::printf("\nconfusion matrix (rows: true class, columns: predicted)\n%-*s", int(w), "");
-    for (size_t c = 0; c < r.classNames.size(); ++c) std::printf(" %6zu", c + 1);
-    std::printf("\n");
-    for (size_t t = 0; t < r.classNames.size(); ++t) {
-        std::printf("%-*s", int(w), (std::to_string(t + 1) + " " + r.classNames[t]).c_str());
-        for (auto v : r.confusion[t]) std::printf(" %6lld", (long long)v);
-        std::printf("\n");
-    }
+    printConfusionMatrix("confusion matrix", r.classNames, r.confusion);
     if (r.disputedLeftOut > 0)
         std::printf("\n%lld labelled photo(s) of the project have disputed labels; none of them was scored "
                     "(tessera-cli dispute --list)\n",

@@ -9,10 +9,13 @@
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
 #include "core/learn/crossvalidation.h"
+#include "core/learn/evaluationreport.h"
 #include "core/learn/runcard.h"
 #include "core/learn/trainer.h"
 #include "core/nn/modelzoo.h"
 #include "core/nn/weightscache.h"
+#include "core/project/projectstore.h"
+#include "core/stats/projectstatistics.h"
 #include "core/util/atomicfile.h"
 
 namespace tessera::cli {
@@ -26,6 +29,7 @@ struct TrainArgs {
     bool quiet = false;
     learn::CrossValidationOptions cv = learn::CrossValidationOptions{0, 1};  // folds 0: train one model
     std::string cvJson;
+    std::string cvReport;
 };
 
 class CliObserver : public learn::TrainObserver {
@@ -149,19 +153,11 @@ void printCrossValidation(const learn::CrossValidationReport& r, const learn::Tr
     std::printf("\n");
     size_t w = 5;
     for (const auto& n : r.classNames) w = std::max(w, n.size());
-    std::printf("\n%-*s  recall  95 %% interval  photos\n", int(w), "class");
+    std::printf("\n%-*s  recall   95 %% interval  photos\n", int(w), "class");
     for (size_t c = 0; c < r.classNames.size(); ++c)
-        std::printf("%-*s  %5s%%  %5s-%5s %%  %6lld\n", int(w), r.classNames[c].c_str(), percent(r.recall[c].value).c_str(),
+        std::printf("%-*s  %5s %%  %5s-%5s %%  %6lld\n", int(w), r.classNames[c].c_str(), percent(r.recall[c].value).c_str(),
                     percent(r.recall[c].low).c_str(), percent(r.recall[c].high).c_str(), (long long)r.classPhotos[c]);
-    std::printf("\nconfusion matrix, summed over folds and repeats (rows: true class, columns: predicted)\n%-*s",
-                int(w), "");
-    for (size_t c = 0; c < r.classNames.size(); ++c) std::printf(" %6zu", c + 1);
-    std::printf("\n");
-    for (size_t t = 0; t < r.classNames.size(); ++t) {
-        std::printf("%-*s", int(w), (std::to_string(t + 1) + " " + r.classNames[t]).c_str());
-        for (auto v : r.confusion[t]) std::printf(" %6lld", (long long)v);
-        std::printf("\n");
-    }
+    printConfusionMatrix("confusion matrix, summed over folds and repeats", r.classNames, r.confusion);
     std::printf("\ncalibration: expected calibration error %.3f (%zu bins), log loss %.3f; a temperature of %.2f "
                 "fitted on these scores would give %.3f and %.3f\n",
                 r.calibration.ece, r.calibration.bins.size(), r.calibration.logLoss, r.temperature, r.calibrated.ece,
@@ -177,6 +173,24 @@ void printCrossValidation(const learn::CrossValidationReport& r, const learn::Tr
     std::printf("no model was kept: train without --cv for the model itself\n");
 }
 
+// The HTML report: the dataset's statistics, the recipe as rows, the cross-validated figures.
+Status writeCrossValidationReport(const TrainArgs& a, const learn::CrossValidationReport& report) {
+    auto store = project::ProjectStore::open(a.project, false);
+    if (!store) return store.takeError();
+    auto statistics = stats::computeStatistics(*store);
+    if (!statistics) return statistics.takeError();
+    learn::EvaluationReportInput input;
+    input.projectName = std::filesystem::absolute(a.project).lexically_normal().filename().string();
+    if (input.projectName.empty()) input.projectName = a.project;
+    input.projectRoot = store->root();
+    const nlohmann::json recipe = learn::RunCard::toJson(a.options);  // items() must not outlive it
+    for (const auto& [key, value] : recipe.items())
+        input.settings.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
+    input.dataset = std::move(*statistics);
+    input.cv = report;
+    return learn::writeEvaluationReport(input, a.cvReport);
+}
+
 int runCrossValidation(const TrainArgs& a, ProgressBar& bar, const JobContext& ctx) {
     CliObserver observer(bar, nullptr);
     auto report = learn::crossValidate(a.project, a.options, a.cv, &observer, ctx);
@@ -185,6 +199,10 @@ int runCrossValidation(const TrainArgs& a, ProgressBar& bar, const JobContext& c
     if (!a.cvJson.empty())
         if (auto st = util::writeFileAtomically(a.cvJson, crossValidationJson(*report, a.options).dump(2) + "\n"); !st)
             return userError(st.error());
+    if (!a.cvReport.empty()) {
+        if (auto st = writeCrossValidationReport(a, *report); !st) return userError(st.error());
+        std::printf("report written to %s\n", a.cvReport.c_str());
+    }
     return kOk;
 }
 
@@ -295,6 +313,9 @@ const CommandRegistrar registrar{
             ->check(CLI::Range(1, 100))
             ->capture_default_str();
         sub.add_option("--cv-json", a->cvJson, "With --cv: write the report as JSON to this file");
+        sub.add_option("--cv-report", a->cvReport,
+                       "With --cv: write a self-contained HTML report (dataset, settings, figures with intervals, "
+                       "confusion matrix, reliability diagram, most confused photos) to this file");
         sub.add_flag("--quiet", a->quiet, "No progress bar");
         return [a] { return runTrain(*a); };
     }};

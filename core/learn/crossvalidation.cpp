@@ -143,7 +143,7 @@ Expected<CrossValidationReport> crossValidate(const fs::path& projectRoot, const
     const auto t0 = std::chrono::steady_clock::now();
 
     // The finds, for the bootstrap: the same groups as the split's (find id with its site and context).
-    std::unordered_map<int64_t, std::string> findOf;
+    std::unordered_map<int64_t, std::string> findOf, pathOf;
     int64_t disputed = 0;
     {
         auto store = project::ProjectStore::open(projectRoot, false);
@@ -152,8 +152,10 @@ Expected<CrossValidationReport> crossValidate(const fs::path& projectRoot, const
         lo.includeDisputed = recipe.includeDisputed;
         auto set = LabelledSet::read(*store, lo);
         if (!set) return set.takeError();
-        for (const auto* li : set->labelled())
+        for (const auto* li : set->labelled()) {
             findOf[li->image.id] = Split::groupKey(li->image.site, li->image.context, li->image.findId);
+            pathOf[li->image.id] = li->image.relPath;
+        }
         disputed = int64_t(set->disputed().size());
     }
 
@@ -199,7 +201,11 @@ Expected<CrossValidationReport> crossValidate(const fs::path& projectRoot, const
             for (size_t i = 0; i < result->validationImageIds.size(); ++i) {
                 const float* p = result->validationProbabilities.data() + i * K;
                 const int label = result->validationLabels[i];
-                const bool ok = std::max_element(p, p + K) - p == label;
+                const auto best = std::max_element(p, p + K);
+                const bool ok = best - p == label;
+                if (r == 0)
+                    report.calls.push_back({result->validationImageIds[i], pathOf[result->validationImageIds[i]], label,
+                                            int(best - p), *best});
                 foldRight += ok;
                 labelOf[result->validationImageIds[i]] = label;
                 rightOf[result->validationImageIds[i]].push_back(ok ? 1.0 : 0.0);

@@ -43,6 +43,15 @@ struct Calibration {
     std::vector<ReliabilityBin> bins;
 };
 
+// One labelled photo's out-of-fold call (in the first repeat).
+struct OutOfFoldCall {
+    int64_t imageId = 0;
+    std::string relPath;
+    int label = 0;
+    int predicted = 0;
+    float confidence = 0.0f;  // top-1 probability
+};
+
 struct CrossValidationReport {
     std::vector<std::string> classNames;
     int folds = 0, repeats = 0;
@@ -57,6 +66,7 @@ struct CrossValidationReport {
     Calibration calibration;                   // of the out-of-fold scores as they are
     double temperature = 1.0;                  // fitted on them: scores become softmax(log p / T)
     Calibration calibrated;                    // after that temperature (fitted on the same scores: optimistic)
+    std::vector<OutOfFoldCall> calls;          // every photo once: the first repeat's calls
     int64_t disputedLeftOut = 0;
     double seconds = 0.0;
 };

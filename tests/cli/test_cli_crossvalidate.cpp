@@ -27,9 +27,9 @@ TEST_F(CrossValidateCli, ReportsEveryPhotoOnceAndKeepsNoModel) {
         labelled = int64_t(store.classByImage().value().size());
     }
     ASSERT_GT(labelled, 8);
-    const fs::path json = dir_ / "cv.json";
+    const fs::path json = dir_ / "cv.json", html = dir_ / "report.html";
     auto r = run({"train", demo_, "--cv", "2", "--epochs", "1", "--size", "32", "--weights", "none", "--threads", "1",
-                  "--batch", "8", "--cv-json", json.string(), "--quiet"});
+                  "--batch", "8", "--cv-json", json.string(), "--cv-report", html.string(), "--quiet"});
     ASSERT_EQ(r.rc, 0) << r.err;
     EXPECT_NE(r.out.find("cross-validated resnet18 (full, 1 epochs, 32 px) on " + std::to_string(labelled) + " photos"),
               std::string::npos)
@@ -50,6 +50,18 @@ TEST_F(CrossValidateCli, ReportsEveryPhotoOnceAndKeepsNoModel) {
     EXPECT_LE(a["low"].get<double>(), a["value"].get<double>());
     EXPECT_GE(a["high"].get<double>(), a["value"].get<double>());
     EXPECT_GT(j["temperature"].get<double>(), 0.0);
+
+    // The report stands alone: no script, no link to fetch; the figures, the diagram and example photos are in it.
+    const std::string page = clitest::slurp(html);
+    EXPECT_NE(page.find("<h2>Cross-validated results</h2>"), std::string::npos);
+    EXPECT_NE(page.find("<svg"), std::string::npos) << "the reliability diagram";
+    EXPECT_NE(page.find("Labelled photos per class"), std::string::npos);
+    EXPECT_NE(page.find(">arch</td><td>resnet18<"), std::string::npos) << "the settings";
+    EXPECT_EQ(page.find("<script"), std::string::npos);
+    EXPECT_EQ(page.find("http://"), page.find("http://www.w3.org/2000/svg")) << "only the SVG namespace";
+    EXPECT_EQ(page.find("https://"), std::string::npos);
+    if (page.find("No photo was classified as another class") == std::string::npos)
+        EXPECT_NE(page.find("data:image/jpeg;base64,"), std::string::npos) << "examples of the confused pairs";
 
     auto store = project::ProjectStore::open(demo_, false).value();
     EXPECT_TRUE(store.runs().value().empty()) << "no run recorded";

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/learn/crossvalidation.h"
+#include "core/learn/evaluationreport.h"
 #include "core/learn/splitrng.h"
 
 using namespace tessera::learn;
@@ -96,4 +97,28 @@ TEST(CrossValidationStatistics, BootstrapOverGroupsWidensForClusteredPhotos) {
     const Interval again = groupBootstrapInterval(values, clustered, 10, 2000, 1);
     EXPECT_EQ(again.low, b.low);
     EXPECT_EQ(again.high, b.high);
+}
+
+TEST(EvaluationReport, EscapesTextAndEncodesBase64AsRfc4648) {
+    EXPECT_EQ(htmlEscape("a<b> & \"c\" 'd'"), "a&lt;b&gt; &amp; &quot;c&quot; &#39;d&#39;");
+    EXPECT_EQ(base64(""), "");
+    EXPECT_EQ(base64("f"), "Zg==");
+    EXPECT_EQ(base64("fo"), "Zm8=");
+    EXPECT_EQ(base64("foo"), "Zm9v");
+    EXPECT_EQ(base64("foobar"), "Zm9vYmFy");
+    EXPECT_EQ(base64(std::string("\xff\x00\x10", 3)), "/wAQ");
+}
+
+TEST(EvaluationReport, AClassNameCannotInjectMarkup) {
+    EvaluationReportInput in;
+    in.projectName = "<script>alert(1)</script>";
+    in.cv.classNames = {"<img src=x onerror=alert(1)>", "b"};
+    in.cv.classPhotos = {1, 1};
+    in.cv.recall = {wilsonInterval(1, 1), wilsonInterval(0, 1)};
+    in.cv.confusion = {{1, 0}, {1, 0}};
+    in.settings = {{"arch", "resnet18\"><script>"}};
+    const std::string page = evaluationReportHtml(in);
+    EXPECT_EQ(page.find("<script"), std::string::npos);
+    EXPECT_EQ(page.find("<img src=x"), std::string::npos);
+    EXPECT_NE(page.find("&lt;img src=x onerror=alert(1)&gt;"), std::string::npos);
 }
