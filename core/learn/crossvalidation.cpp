@@ -131,6 +131,99 @@ std::string stamp() {
     return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
 }
 
+// The labelled photos as the trainer reads them: their find (the split's group key) and path.
+struct LabelledPhotos {
+    std::unordered_map<int64_t, std::string> findOf, pathOf;
+    int64_t disputed = 0;
+};
+
+Expected<LabelledPhotos> readLabelledPhotos(const fs::path& projectRoot, bool includeDisputed) {
+    auto store = project::ProjectStore::open(projectRoot, false);
+    if (!store) return store.takeError();
+    LabelledSetOptions lo = LabelledSetOptions::defaults();
+    lo.includeDisputed = includeDisputed;
+    auto set = LabelledSet::read(*store, lo);
+    if (!set) return set.takeError();
+    LabelledPhotos photos;
+    for (const auto* li : set->labelled()) {
+        photos.findOf[li->image.id] = Split::groupKey(li->image.site, li->image.context, li->image.findId);
+        photos.pathOf[li->image.id] = li->image.relPath;
+    }
+    photos.disputed = int64_t(set->disputed().size());
+    return photos;
+}
+
+// Every member run's validation scores, gathered.
+struct OutOfFoldScores {
+    std::map<int64_t, int> labelOf;                 // image -> class index
+    std::map<int64_t, std::vector<double>> rightOf;  // image -> per repeat: 1 when the top class was its label
+    std::vector<float> pooled;                      // every score of every repeat, rows x classes
+    std::vector<int> pooledLabels;
+};
+
+// Adds one member's validation photos; returns how many it got right. The first repeat's calls go to the report.
+int64_t addMember(const TrainResult& member, bool firstRepeat, const LabelledPhotos& photos, OutOfFoldScores& scores,
+                  CrossValidationReport& report) {
+    const size_t K = member.classNames.size();
+    int64_t right = 0;
+    for (size_t i = 0; i < member.validationImageIds.size(); ++i) {
+        const int64_t image = member.validationImageIds[i];
+        const float* p = member.validationProbabilities.data() + i * K;
+        const int label = member.validationLabels[i];
+        const auto best = std::max_element(p, p + K);
+        right += best - p == label;
+        if (firstRepeat) {
+            const auto path = photos.pathOf.find(image);
+            report.calls.push_back({image, path != photos.pathOf.end() ? path->second : std::string(), label,
+                                    int(best - p), *best});
+        }
+        scores.labelOf[image] = label;
+        scores.rightOf[image].push_back(best - p == label ? 1.0 : 0.0);
+        scores.pooled.insert(scores.pooled.end(), p, p + K);
+        scores.pooledLabels.push_back(label);
+    }
+    return right;
+}
+
+// Accuracy (each photo's share of right calls over the repeats, resampled by find), per-class recall, the summed
+// confusion matrix and calibration.
+void summarise(const OutOfFoldScores& scores, const LabelledPhotos& photos, const CrossValidationOptions& options,
+               uint64_t seed, CrossValidationReport& report) {
+    const size_t K = report.classNames.size();
+    report.photos = int64_t(scores.labelOf.size());
+    std::map<std::string, int> groupIndex;
+    std::vector<double> values;
+    std::vector<int> groups;
+    for (const auto& [image, rights] : scores.rightOf) {
+        double mean = 0.0;
+        for (double v : rights) mean += v;
+        values.push_back(mean / double(rights.size()));
+        const auto find = photos.findOf.find(image);
+        const std::string key = find != photos.findOf.end() && !find->second.empty() ? find->second
+                                                                                     : "\x1e" + std::to_string(image);
+        groups.push_back(groupIndex.emplace(key, int(groupIndex.size())).first->second);
+    }
+    report.finds = int64_t(groupIndex.size());
+    report.accuracy = groupBootstrapInterval(values, groups, int(groupIndex.size()), options.bootstrapSamples, seed);
+
+    report.confusion.assign(K, std::vector<int64_t>(K, 0));
+    for (size_t r = 0; r < scores.pooledLabels.size(); ++r) {
+        const float* p = scores.pooled.data() + r * K;
+        ++report.confusion[size_t(scores.pooledLabels[r])][size_t(std::max_element(p, p + K) - p)];
+    }
+    report.classPhotos.assign(K, 0);
+    for (const auto& [image, label] : scores.labelOf) ++report.classPhotos[size_t(label)];
+    for (size_t c = 0; c < K; ++c) {
+        int64_t n = 0;
+        for (auto v : report.confusion[c]) n += v;
+        report.recall.push_back(wilsonInterval(report.confusion[c][c], n));
+    }
+    report.calibration = calibrationOf(scores.pooled, scores.pooledLabels, K, options.calibrationBins);
+    report.temperature = fitTemperature(scores.pooled, scores.pooledLabels, K);
+    report.calibrated = calibrationOf(withTemperature(scores.pooled, K, report.temperature), scores.pooledLabels, K,
+                                      options.calibrationBins);
+}
+
 }  // namespace
 
 Expected<CrossValidationReport> crossValidate(const fs::path& projectRoot, const TrainOptions& recipe,
@@ -141,41 +234,22 @@ Expected<CrossValidationReport> crossValidate(const fs::path& projectRoot, const
     if (options.repeats < 1 || options.repeats > 100)
         return makeError("cross-validation repeats must be between 1 and 100, not " + std::to_string(options.repeats));
     const auto t0 = std::chrono::steady_clock::now();
-
-    // The finds, for the bootstrap: the same groups as the split's (find id with its site and context).
-    std::unordered_map<int64_t, std::string> findOf, pathOf;
-    int64_t disputed = 0;
-    {
-        auto store = project::ProjectStore::open(projectRoot, false);
-        if (!store) return store.takeError();
-        LabelledSetOptions lo = LabelledSetOptions::defaults();
-        lo.includeDisputed = recipe.includeDisputed;
-        auto set = LabelledSet::read(*store, lo);
-        if (!set) return set.takeError();
-        for (const auto* li : set->labelled()) {
-            findOf[li->image.id] = Split::groupKey(li->image.site, li->image.context, li->image.findId);
-            pathOf[li->image.id] = li->image.relPath;
-        }
-        disputed = int64_t(set->disputed().size());
-    }
+    auto photos = readLabelledPhotos(projectRoot, recipe.includeDisputed);
+    if (!photos) return photos.takeError();
 
     CrossValidationReport report;
     report.folds = options.folds;
     report.repeats = options.repeats;
-    report.disputedLeftOut = disputed;
-    std::map<int64_t, int> labelOf;                 // image -> class index
-    std::map<int64_t, std::vector<double>> rightOf;  // image -> per repeat: 1 when the top class was its label
-    std::vector<float> pooled;                      // every out-of-fold score of every repeat
-    std::vector<int> pooledLabels;
+    report.disputedLeftOut = photos->disputed;
+    OutOfFoldScores scores;
     const std::string prefix = "cv-" + stamp();
     for (int r = 0; r < options.repeats; ++r) {
         int64_t right = 0, scored = 0;
         for (int f = 0; f < options.folds; ++f) {
             if (ctx.cancelled()) return makeError("cancelled");
-            if (observer)
-                observer->onMessage("cross-validation: repeat " + std::to_string(r + 1) + " of " +
-                                    std::to_string(options.repeats) + ", fold " + std::to_string(f + 1) + " of " +
-                                    std::to_string(options.folds));
+            const std::string member = "repeat " + std::to_string(r + 1) + " of " + std::to_string(options.repeats) +
+                                       ", fold " + std::to_string(f + 1) + " of " + std::to_string(options.folds);
+            if (observer) observer->onMessage("cross-validation: " + member);
             TrainOptions o = recipe;
             o.folds = options.folds;
             o.fold = f;
@@ -184,81 +258,22 @@ Expected<CrossValidationReport> crossValidate(const fs::path& projectRoot, const
             o.resume = false;
             o.checkpointEvery = std::max(1, o.epochs);  // a member run is not resumed: one checkpoint at the end
             o.runName = prefix + "-r" + std::to_string(r + 1) + "-f" + std::to_string(f + 1);
-            Trainer trainer(o);
-            auto result = trainer.train(projectRoot, observer, ctx);
-            if (result) {
-                std::error_code ec;
-                fs::remove_all(result->runDir, ec);  // the model is not what cross-validation is for
-            }
-            if (!result)
-                return makeError("cross-validation, repeat " + std::to_string(r + 1) + " fold " + std::to_string(f + 1) +
-                                 ": " + result.error());
-            const size_t K = result->classNames.size();
+            auto result = Trainer(o).train(projectRoot, observer, ctx);
+            if (!result) return makeError("cross-validation, " + member + ": " + result.error());
+            std::error_code ec;
+            fs::remove_all(result->runDir, ec);  // the model is not what cross-validation is for
             if (report.classNames.empty()) report.classNames = result->classNames;
             if (result->classNames != report.classNames)
                 return makeError("cross-validation: the classes changed between folds (the project was edited meanwhile)");
-            int64_t foldRight = 0;
-            for (size_t i = 0; i < result->validationImageIds.size(); ++i) {
-                const float* p = result->validationProbabilities.data() + i * K;
-                const int label = result->validationLabels[i];
-                const auto best = std::max_element(p, p + K);
-                const bool ok = best - p == label;
-                if (r == 0)
-                    report.calls.push_back({result->validationImageIds[i], pathOf[result->validationImageIds[i]], label,
-                                            int(best - p), *best});
-                foldRight += ok;
-                labelOf[result->validationImageIds[i]] = label;
-                rightOf[result->validationImageIds[i]].push_back(ok ? 1.0 : 0.0);
-                pooled.insert(pooled.end(), p, p + K);
-                pooledLabels.push_back(label);
-            }
-            report.foldAccuracy.push_back(result->validationImageIds.empty()
-                                              ? 0.0
-                                              : double(foldRight) / double(result->validationImageIds.size()));
+            const int64_t foldRight = addMember(*result, r == 0, *photos, scores, report);
+            const auto n = int64_t(result->validationImageIds.size());
+            report.foldAccuracy.push_back(n > 0 ? double(foldRight) / double(n) : 0.0);
             right += foldRight;
-            scored += int64_t(result->validationImageIds.size());
+            scored += n;
         }
         report.repeatAccuracy.push_back(scored > 0 ? double(right) / double(scored) : 0.0);
     }
-    const size_t K = report.classNames.size();
-    report.photos = int64_t(labelOf.size());
-
-    // Accuracy: each photo's share of right calls over the repeats, resampled by find.
-    std::map<std::string, int> groupIndex;
-    std::vector<double> values;
-    std::vector<int> groups;
-    for (const auto& [image, rights] : rightOf) {
-        double mean = 0.0;
-        for (double v : rights) mean += v;
-        values.push_back(mean / double(rights.size()));
-        const auto find = findOf.find(image);
-        const std::string key = find != findOf.end() && !find->second.empty() ? find->second
-                                                                              : "\x1e" + std::to_string(image);
-        const auto [it, added] = groupIndex.emplace(key, int(groupIndex.size()));
-        groups.push_back(it->second);
-    }
-    report.finds = int64_t(groupIndex.size());
-    report.accuracy = groupBootstrapInterval(values, groups, int(groupIndex.size()), options.bootstrapSamples,
-                                             recipe.seed);
-
-    // Per class: pooled over repeats.
-    report.confusion.assign(K, std::vector<int64_t>(K, 0));
-    for (size_t r = 0; r < pooledLabels.size(); ++r) {
-        const float* p = pooled.data() + r * K;
-        ++report.confusion[size_t(pooledLabels[r])][size_t(std::max_element(p, p + K) - p)];
-    }
-    report.classPhotos.assign(K, 0);
-    for (const auto& [image, label] : labelOf) ++report.classPhotos[size_t(label)];
-    for (size_t c = 0; c < K; ++c) {
-        int64_t n = 0;
-        for (auto v : report.confusion[c]) n += v;
-        report.recall.push_back(wilsonInterval(report.confusion[c][c], n));
-    }
-
-    report.calibration = calibrationOf(pooled, pooledLabels, K, options.calibrationBins);
-    report.temperature = fitTemperature(pooled, pooledLabels, K);
-    report.calibrated =
-        calibrationOf(withTemperature(pooled, K, report.temperature), pooledLabels, K, options.calibrationBins);
+    summarise(scores, *photos, options, recipe.seed, report);
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return report;
 }
