@@ -77,7 +77,9 @@ void LabelIssueModel::reload() {
                 const auto& rec = *image;
                 rows.push_back({issue, QString::fromStdString(rec.relPath),
                                 QString::fromStdString((store.root() / rec.relPath).string()),
-                                QString::fromStdString(rec.contentHash)});
+                                QString::fromStdString(rec.contentHash),
+                                QString::fromStdString(learn::findDisplayName(
+                                    learn::Split::groupKey(rec.site, rec.context, rec.findId)))});
             }
         }
     }
@@ -311,10 +313,7 @@ void LabelCheckView::onCurrentChanged() {
     lines << tr("Labelled <b>%1</b>; a model that never saw this photo gives that label %2 and thinks it looks like "
                 "<b>%3</b>.")
                  .arg(label, percent(r.issue.selfConfidence), suggested);
-    if (auto image = document_->store().image(r.issue.imageId); image.ok()) {
-        const auto find = learn::findDisplayName(learn::Split::groupKey(image->site, image->context, image->findId));
-        if (!find.empty()) lines << tr("Find: %1").arg(QString::fromStdString(find).toHtmlEscaped());
-    }
+    if (!r.find.isEmpty()) lines << tr("Find: %1").arg(r.find.toHtmlEscaped());
     lines << tr("<small>Enter: it is %1 · K: keep %2 · D: disputed · 1–9: another class · Space: skip</small>")
                  .arg(suggested, label);
     facts_->setText(lines.join(QStringLiteral("<br>")));

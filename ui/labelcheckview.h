@@ -28,6 +28,7 @@ public:
     struct Row {
         project::LabelIssueRecord issue;
         QString relPath, absPath, contentHash;
+        QString find;  // "site / context / find id"; empty when the photo has no find id
     };
     enum Role { ImageIdRole = Qt::UserRole + 1 };
 
