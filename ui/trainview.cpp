@@ -11,6 +11,7 @@
 
 #include <filesystem>
 
+#include "core/learn/calibration.h"
 #include "core/learn/labelledset.h"
 #include "core/learn/predictor.h"
 #include "core/learn/split.h"
@@ -270,6 +271,9 @@ void TrainView::onFinished(bool ok, const QString& error, const learn::TrainResu
                       .arg(result.trainImages).arg(result.valImages).arg(100.0 * last.valAcc, 0, 'f', 1);
         if (!result.skipped.empty()) message += tr(" %n photo(s) could not be read and were left out.", nullptr,
                                                    int(result.skipped.size()));
+        // How far "70 % sure" can be taken at its word in Review and Predict (the bundle's temperature).
+        message += QLatin1Char(' ') + QString::fromStdString(learn::describeCalibration(result.calibration)) +
+                   QLatin1Char('.');
         // The core made this run the active model when the project had none (ProjectStore::adoptAsActiveModelIfNone);
         // tell Review and Dataset. Later models are chosen in the runs list.
         if (result.becameActiveModel && document_->isOpen())

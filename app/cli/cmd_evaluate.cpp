@@ -1,5 +1,8 @@
 // tessera-cli evaluate MODEL PROJECT: accuracy, per-class precision/recall and the confusion matrix of a trained
 // model on the project's labelled photos (its validation split when it has one).
+// tessera-cli evaluate --cv K [--repeats R] [MODEL] PROJECT: repeated K-fold cross-validation, grouped by find, of the
+// recipe that trained MODEL (default: the project's active model; the default recipe when it has none), with
+// --calibrate storing the temperature fitted on the out-of-fold scores in MODEL.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -9,7 +12,11 @@
 
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
+#include "app/cli/training.h"
+#include "core/learn/calibration.h"
 #include "core/learn/evaluator.h"
+#include "core/learn/runcard.h"
+#include "core/nn/modelbundle_torch.h"
 
 namespace tessera::cli {
 namespace {
@@ -18,9 +25,72 @@ struct EvalArgs {
     std::string model, project;
     learn::EvaluateOptions options = learn::EvaluateOptions::defaults();
     bool json = false;
+    learn::CrossValidationOptions cv = learn::CrossValidationOptions{0, 1};  // folds 0: score MODEL as it is
+    std::string cvJson, cvReport;
+    bool calibrate = false;
+    bool quiet = false;
 };
 
+// The recipe to cross-validate: the one that trained `model` (its run card), else the default recipe.
+Expected<learn::TrainOptions> recipeOf(const std::string& model) {
+    if (model.empty()) {
+        std::fprintf(stderr, "cross-validating the default recipe (the project has no trained model yet)\n");
+        auto recipe = learn::TrainOptions::defaults();
+        recipe.weightsPath = kAutoWeights;
+        return recipe;
+    }
+    auto bundle = nn::ModelBundleIO::load(model);
+    if (!bundle) return bundle.takeError();
+    if (!bundle->runcard.is_object() || !bundle->runcard.contains("options"))
+        return makeError(model + ": the model carries no run card, so its recipe is unknown; cross-validate a recipe "
+                                 "with 'tessera-cli train --cv K PROJECT' and its options instead");
+    std::fprintf(stderr, "cross-validating the recipe that trained %s\n", model.c_str());
+    return learn::RunCard::optionsFromJson(bundle->runcard["options"]);
+}
+
+int runCrossValidationOfRecipe(EvalArgs& a) {
+    // One positional with --cv is the project.
+    if (a.project.empty()) std::swap(a.model, a.project);
+    if (auto st = requireProject(a.project); !st) return userError(st.error());
+    if (a.model.empty()) {
+        if (auto active = activeModelOf(a.project)) a.model = active->string();
+        else if (a.calibrate) return userError(active.error());
+    }
+    auto recipe = recipeOf(a.model);
+    if (!recipe) return userError(recipe.error());
+    recipe->device = a.options.device;
+    recipe->threads = a.options.threads;
+    ProgressBar bar(!a.quiet);
+    CancelToken cancel;
+    JobContext ctx = bar.context(cancel);
+    auto weights = resolveWeights(recipe->weightsPath, recipe->arch, ctx);
+    if (!weights) return userError("the recipe's starting weights: " + weights.error());
+    recipe->weightsPath = *weights;
+    if (auto st = learn::Trainer::validate(*recipe); !st) return userError(st.error());
+    auto report = runCrossValidation({a.project, *recipe, a.cv, a.cvJson, a.cvReport}, bar, ctx);
+    if (!report) return userError(report.error());
+    if (!a.calibrate) return kOk;
+
+    const auto& calibration = report->modelCalibration;
+    auto manifest = nn::ModelBundle::readManifest(a.model);
+    if (!manifest) return userError(manifest.error());
+    if (manifest->classNames != report->classNames)
+        return userError(a.model + ": its classes are not the project's classes now (they were edited since it was "
+                                   "trained); train it again before calibrating it");
+    if (!calibration.calibrated()) return userError("not calibrated: " + calibration.note);
+    if (auto st = nn::ModelBundleIO::replaceCalibration(a.model, calibration); !st) return userError(st.error());
+    std::printf("%s: %s\n", a.model.c_str(), learn::describeCalibration(calibration).c_str());
+    return kOk;
+}
+
 int runEvaluate(EvalArgs& a) {
+    if (a.cv.folds > 0) {
+        if (a.json) return userError("--json goes without --cv; with --cv, --cv-json FILE writes the report as JSON");
+        return runCrossValidationOfRecipe(a);
+    }
+    if (a.calibrate || !a.cvJson.empty() || !a.cvReport.empty())
+        return userError("--calibrate, --cv-json and --cv-report go with --cv K");
+    if (a.model.empty() || a.project.empty()) return userError("evaluate needs MODEL and PROJECT (or --cv K PROJECT)");
     std::error_code ec;
     if (!std::filesystem::is_regular_file(a.model, ec)) return userError(a.model + ": no such model file");
     if (!std::filesystem::is_directory(a.project, ec)) return userError(a.project + ": not a folder");
@@ -67,13 +137,31 @@ int runEvaluate(EvalArgs& a) {
 const CommandRegistrar registrar{
     "evaluate", "Score a trained model on a project's labelled photos", [](CLI::App& sub) {
         auto a = std::make_shared<EvalArgs>();
-        sub.add_option("MODEL", a->model, "Model bundle written by 'train' (<project>/.tessera/runs/<run>/model.tessera-model)")->required();
-        sub.add_option("PROJECT", a->project, "Project folder")->required();
+        sub.add_option("MODEL", a->model,
+                       "Model bundle written by 'train' (<project>/.tessera/runs/<run>/model.tessera-model); with --cv "
+                       "optional (default: the project's active model)");
+        sub.add_option("PROJECT", a->project, "Project folder");
         sub.add_option("--subset", a->options.subset, "auto | validation | all")->capture_default_str();
         sub.add_option("--device", a->options.device, "auto | cpu | cuda")->capture_default_str();
         sub.add_option("--batch", a->options.batchSize, "Batch size")->capture_default_str();
         addThreadsOption(sub, "--threads", a->options.threads, "CPU threads");
         sub.add_flag("--json", a->json, "Print the report as JSON");
+        sub.add_option("--cv", a->cv.folds,
+                       "Cross-validate the recipe that trained MODEL instead: train K models, each without a K-th of "
+                       "the finds, and report accuracy with a 95 % interval, per-class recall, the confusion matrix and "
+                       "calibration")
+            ->check(CLI::Range(2, 20));
+        sub.add_option("--repeats", a->cv.repeats, "With --cv: repeat with reshuffled folds and seeds")
+            ->check(CLI::Range(1, 100))
+            ->capture_default_str();
+        sub.add_option("--cv-json", a->cvJson, "With --cv: write the report as JSON to this file");
+        sub.add_option("--cv-report", a->cvReport,
+                       "With --cv: write a self-contained HTML report (dataset, settings, figures with intervals, "
+                       "confusion matrix, reliability diagram, most confused photos) to this file");
+        sub.add_flag("--calibrate", a->calibrate,
+                     "With --cv: store the temperature fitted on the out-of-fold scores in MODEL, so that its scores "
+                     "in predict and Review mean what they say");
+        sub.add_flag("--quiet", a->quiet, "No progress bar");
         return [a] { return runEvaluate(*a); };
     }};
 

@@ -21,6 +21,7 @@
 #include "app/cli/command.h"
 #include "core/learn/predictinputs.h"
 #include "core/learn/predictiontable.h"
+#include "core/learn/calibration.h"
 #include "core/learn/findaggregation.h"
 #include "core/learn/predictor.h"
 #include "core/project/filenamepattern.h"
@@ -332,9 +333,12 @@ int runPredict(PredictArgs& a) {
     if ((fresh && std::fputs(header.c_str(), out) < 0) || std::fflush(out) != 0) writeError = errno;
     fs::remove(a.out + ".done", ec);  // complete again only when this run finishes
 
-    if (!a.quiet)
+    if (!a.quiet) {
         std::fprintf(stderr, "predict: %zu photos (shard %d/%d of %zu), %zu already in %s, on %s\n", files.size(),
                      shardK, shardN, total, skipped, a.out.c_str(), predictor->deviceName().c_str());
+        std::fprintf(stderr, "%s%s\n", learn::describeCalibration(predictor->calibration()).c_str(),
+                     a.options.calibrated || !predictor->calibration().calibrated() ? "" : " (not applied: --uncalibrated)");
+    }
     int64_t ok = 0, errors = 0, unknown = 0;
     const auto start = std::chrono::steady_clock::now();
     Status st;
@@ -398,6 +402,8 @@ const CommandRegistrar registrar{
         sub.add_flag("--tta", a->options.tta, "Average over flips and quarter turns (8 views, 8x slower)");
         sub.add_option("--unknown-below", a->options.unknownBelow, "Mark photos whose top-1 probability is lower")
             ->capture_default_str();
+        sub.add_flag("--uncalibrated", [a](int64_t) { a->options.calibrated = false; },
+                     "Report the network's raw softmax, not the scores calibrated on the model's held-out photos");
         sub.add_option("--shard", a->shard, "k/n: only every n-th photo of the sorted list, starting at the k-th");
         sub.add_option("--batch", a->options.batchSize, "Batch size")->capture_default_str();
         sub.add_option("--device", a->options.device, "auto | cpu | cuda")->capture_default_str();

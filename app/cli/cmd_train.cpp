@@ -8,19 +8,13 @@
 
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
-#include "core/learn/crossvalidation.h"
-#include "core/learn/evaluationreport.h"
+#include "app/cli/training.h"
+#include "core/learn/calibration.h"
 #include "core/learn/runcard.h"
 #include "core/learn/trainer.h"
-#include "core/nn/modelzoo.h"
-#include "core/nn/weightscache.h"
-#include "core/project/projectstore.h"
-#include "core/stats/projectstatistics.h"
-#include "core/util/atomicfile.h"
 
 namespace tessera::cli {
 namespace {
-
 
 struct TrainArgs {
     std::string project;
@@ -31,180 +25,6 @@ struct TrainArgs {
     std::string cvJson;
     std::string cvReport;
 };
-
-class CliObserver : public learn::TrainObserver {
-public:
-    CliObserver(ProgressBar& bar, std::ofstream* log) : bar_(bar), log_(log) {}
-    void onStep(const learn::StepInfo& s) override {
-        if (log_) *log_ << nlohmann::json{{"type", "step"}, {"data", learn::RunCard::toJson(s)}}.dump() << "\n";
-        // Steps are counted, photos per second shown (smoothed over the last steps of the epoch).
-        if (s.step == 0) smoothedRate_ = s.imagesPerSecond;
-        smoothedRate_ = 0.8 * smoothedRate_ + 0.2 * s.imagesPerSecond;
-        Progress p{"epoch " + std::to_string(s.epoch + 1), s.step + 1, s.stepsPerEpoch, {}};
-        p.rate = smoothedRate_;
-        p.rateUnit = "img";
-        bar_.update(p);
-    }
-    void onEpoch(const learn::EpochInfo& e) override {
-        if (log_) {
-            *log_ << nlohmann::json{{"type", "epoch"}, {"data", learn::RunCard::toJson(e)}}.dump() << "\n";
-            log_->flush();
-        }
-        std::fprintf(stdout, "epoch %d/%d  train loss %.4f acc %.3f  val loss %.4f acc %.3f  %.1f img/s%s\n",
-                     e.epoch + 1, e.epochs, e.trainLoss, e.trainAcc, e.valLoss, e.valAcc, e.imagesPerSecond,
-                     e.best ? "  (best)" : "");
-        std::fflush(stdout);
-    }
-    void onMessage(const std::string& m) override {
-        if (log_) *log_ << nlohmann::json{{"type", "message"}, {"text", m}}.dump() << "\n";
-        std::fprintf(stderr, "%s\n", m.c_str());
-    }
-
-private:
-    ProgressBar& bar_;
-    std::ofstream* log_;
-    double smoothedRate_ = 0.0;
-};
-
-constexpr const char* kAutoWeights = "auto";
-
-// --weights auto (the default, as in the GUI): the ImageNet weights of --arch when they are in the cache, else a
-// from-scratch start; says which, and how to get the weights. Nothing is downloaded without being asked for.
-std::string automaticWeights(const std::string& arch) {
-    auto zoo = nn::ModelZoo::load();
-    const nn::ZooEntry* entry = zoo ? zoo->defaultFor(arch) : nullptr;
-    if (!entry) {
-        std::fprintf(stderr, "starting weights: none (no pretrained weights known for %s): training from scratch\n",
-                     arch.c_str());
-        return "none";
-    }
-    const nn::WeightsCache cache;
-    const nn::CacheStatus st = cache.status(*entry);
-    if (st.state == nn::CacheState::Present || st.state == nn::CacheState::Verified) {
-        std::fprintf(stderr, "starting weights: ImageNet-pretrained %s (%s)\n", entry->name.c_str(), st.path.c_str());
-        return st.path.string();
-    }
-    std::fprintf(stderr,
-                 "starting weights: none -- the ImageNet weights for %s are not in %s, so this trains from scratch "
-                 "(less accurate on small collections). Get them with 'tessera-cli weights download %s', or "
-                 "offline 'tessera-cli weights import %s FILE'.\n",
-                 arch.c_str(), cache.dir().c_str(), entry->name.c_str(), entry->name.c_str());
-    return "none";
-}
-
-// --weights: "auto", "none" (random initialisation), else a file or a model-zoo name (resolveWeightsFile).
-Expected<std::string> resolveWeights(const std::string& w, const std::string& arch, const JobContext& ctx) {
-    if (w == kAutoWeights) return automaticWeights(arch);
-    if (w.empty() || w == "none") return std::string("none");
-    auto path = resolveWeightsFile(w, ctx);
-    if (!path) return path.takeError();
-    return path->string();
-}
-
-std::string percent(double p) {
-    char text[16];
-    std::snprintf(text, sizeof text, "%.1f", 100.0 * p);
-    return text;
-}
-
-nlohmann::json intervalJson(const learn::Interval& i) { return {{"value", i.value}, {"low", i.low}, {"high", i.high}}; }
-
-nlohmann::json calibrationJson(const learn::Calibration& c) {
-    nlohmann::json bins = nlohmann::json::array();
-    for (const auto& b : c.bins)
-        bins.push_back({{"lower", b.lower}, {"upper", b.upper}, {"count", b.count}, {"confidence", b.confidence},
-                        {"accuracy", b.accuracy}});
-    return {{"ece", c.ece}, {"log_loss", c.logLoss}, {"bins", bins}};
-}
-
-nlohmann::json crossValidationJson(const learn::CrossValidationReport& r, const learn::TrainOptions& recipe) {
-    nlohmann::json recall = nlohmann::json::array();
-    for (size_t c = 0; c < r.classNames.size(); ++c)
-        recall.push_back({{"class", r.classNames[c]}, {"photos", r.classPhotos[c]}, {"recall", intervalJson(r.recall[c])}});
-    return {{"recipe", learn::RunCard::toJson(recipe)},
-            {"folds", r.folds},
-            {"repeats", r.repeats},
-            {"photos", r.photos},
-            {"finds", r.finds},
-            {"classes", r.classNames},
-            {"accuracy", intervalJson(r.accuracy)},
-            {"repeat_accuracy", r.repeatAccuracy},
-            {"fold_accuracy", r.foldAccuracy},
-            {"per_class", recall},
-            {"confusion", r.confusion},
-            {"calibration", calibrationJson(r.calibration)},
-            {"temperature", r.temperature},
-            {"calibration_after_temperature", calibrationJson(r.calibrated)},
-            {"disputed_left_out", r.disputedLeftOut},
-            {"seconds", r.seconds}};
-}
-
-void printCrossValidation(const learn::CrossValidationReport& r, const learn::TrainOptions& o) {
-    std::printf("cross-validated %s (%s, %d epochs, %d px) on %lld photos in %zu classes: %d folds x %d repeat(s), "
-                "folds grouped by find, in %.1f min\n",
-                o.arch.c_str(), o.mode.c_str(), o.epochs, o.imageSize, (long long)r.photos, r.classNames.size(),
-                r.folds, r.repeats, r.seconds / 60.0);
-    std::printf("accuracy %s %% (95 %% interval %s-%s %%, bootstrap over %lld finds)", percent(r.accuracy.value).c_str(),
-                percent(r.accuracy.low).c_str(), percent(r.accuracy.high).c_str(), (long long)r.finds);
-    if (r.repeats > 1) {
-        std::printf("; per repeat:");
-        for (double a : r.repeatAccuracy) std::printf(" %s", percent(a).c_str());
-    }
-    std::printf("\n");
-    size_t w = 5;
-    for (const auto& n : r.classNames) w = std::max(w, n.size());
-    std::printf("\n%-*s  recall   95 %% interval  photos\n", int(w), "class");
-    for (size_t c = 0; c < r.classNames.size(); ++c)
-        std::printf("%-*s  %5s %%  %5s-%5s %%  %6lld\n", int(w), r.classNames[c].c_str(), percent(r.recall[c].value).c_str(),
-                    percent(r.recall[c].low).c_str(), percent(r.recall[c].high).c_str(), (long long)r.classPhotos[c]);
-    printConfusionMatrix("confusion matrix, summed over folds and repeats", r.classNames, r.confusion);
-    std::printf("\ncalibration: expected calibration error %.3f (%zu bins), log loss %.3f; a temperature of %.2f "
-                "fitted on these scores would give %.3f and %.3f\n",
-                r.calibration.ece, r.calibration.bins.size(), r.calibration.logLoss, r.temperature, r.calibrated.ece,
-                r.calibrated.logLoss);
-    std::printf("reliability (confidence: photos, mean confidence, share right)\n");
-    for (const auto& b : r.calibration.bins)
-        if (b.count > 0)
-            std::printf("  %3.0f-%3.0f %%: %6lld  %5s %%  %5s %%\n", 100 * b.lower, 100 * b.upper, (long long)b.count,
-                        percent(b.confidence).c_str(), percent(b.accuracy).c_str());
-    if (r.disputedLeftOut > 0)
-        std::printf("%lld photo(s) with disputed labels were left out (--include-disputed to use them)\n",
-                    (long long)r.disputedLeftOut);
-    std::printf("no model was kept: train without --cv for the model itself\n");
-}
-
-// The HTML report: the dataset's statistics, the recipe as rows, the cross-validated figures.
-Status writeCrossValidationReport(const TrainArgs& a, const learn::CrossValidationReport& report) {
-    auto store = project::ProjectStore::open(a.project, false);
-    if (!store) return store.takeError();
-    auto statistics = stats::computeStatistics(*store);
-    if (!statistics) return statistics.takeError();
-    learn::EvaluationReportInput input;
-    input.projectName = std::filesystem::absolute(a.project).lexically_normal().filename().string();
-    if (input.projectName.empty()) input.projectName = a.project;
-    input.projectRoot = store->root();
-    const nlohmann::json recipe = learn::RunCard::toJson(a.options);  // items() must not outlive it
-    for (const auto& [key, value] : recipe.items())
-        input.settings.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
-    input.dataset = std::move(*statistics);
-    input.cv = report;
-    return learn::writeEvaluationReport(input, a.cvReport);
-}
-
-int runCrossValidation(const TrainArgs& a, ProgressBar& bar, const JobContext& ctx) {
-    CliObserver observer(bar, nullptr);
-    auto report = learn::crossValidate(a.project, a.options, a.cv, &observer, ctx);
-    if (!report) return userError(report.error());
-    printCrossValidation(*report, a.options);
-    if (!a.cvJson.empty())
-        if (auto st = util::writeFileAtomically(a.cvJson, crossValidationJson(*report, a.options).dump(2) + "\n"); !st)
-            return userError(st.error());
-    if (!a.cvReport.empty()) {
-        if (auto st = writeCrossValidationReport(a, *report); !st) return userError(st.error());
-        std::printf("report written to %s\n", a.cvReport.c_str());
-    }
-    return kOk;
-}
 
 int runTrain(TrainArgs& a) {
     if (auto st = requireProject(a.project); !st) return userError(st.error());
@@ -218,14 +38,19 @@ int runTrain(TrainArgs& a) {
     if (!weights) return userError(weights.error());
     a.options.weightsPath = *weights;
     if (auto st = learn::Trainer::validate(a.options); !st) return userError(st.error());
-    if (a.cv.folds > 0) return runCrossValidation(a, bar, ctx);
+    if (a.cv.folds > 0) {
+        auto report = runCrossValidation({a.project, a.options, a.cv, a.cvJson, a.cvReport}, bar, ctx);
+        if (!report) return userError(report.error());
+        std::printf("no model was kept: train without --cv for the model itself\n");
+        return kOk;
+    }
 
     std::unique_ptr<std::ofstream> log;
     if (!a.metricsLog.empty()) {
         log = std::make_unique<std::ofstream>(a.metricsLog, std::ios::trunc);
         if (!*log) return userError(a.metricsLog + ": cannot write the metrics log");
     }
-    CliObserver observer(bar, log.get());
+    TrainingObserver observer(bar, log.get());
     learn::Trainer trainer(a.options);
     auto result = trainer.train(a.project, &observer, ctx);
     if (!result) {
@@ -245,6 +70,7 @@ int runTrain(TrainArgs& a) {
     std::printf("final val acc %.3f, val loss %.4f%s\n", last.valAcc, last.valLoss,
                 r.stoppedEarly ? " (stopped early)" : "");
     if (!r.skipped.empty()) std::printf("skipped %zu unreadable photo(s), listed in %s\n", r.skipped.size(), r.cardPath.c_str());
+    std::printf("%s\n", learn::describeCalibration(r.calibration).c_str());
     std::printf("model written to %s\nrun card: %s\n", r.bundlePath.c_str(), r.cardPath.c_str());
     if (r.becameActiveModel)
         std::printf("this is now the project's active model: Review and Dataset show its predictions, and "

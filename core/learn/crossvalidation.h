@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/learn/calibration.h"
 #include "core/learn/trainer.h"
 #include "core/util/expected.h"
 #include "core/util/jobcontext.h"
@@ -28,19 +29,6 @@ struct CrossValidationOptions {
 
 struct Interval {
     double value = 0.0, low = 0.0, high = 0.0;
-};
-
-struct ReliabilityBin {
-    double lower = 0.0, upper = 0.0;  // top-1 confidence range
-    int64_t count = 0;
-    double confidence = 0.0;  // mean top-1 confidence of the scores in the bin
-    double accuracy = 0.0;    // share of them that are right
-};
-
-struct Calibration {
-    double ece = 0.0;       // expected calibration error: sum over bins of |accuracy - confidence| x share
-    double logLoss = 0.0;   // mean negative log-probability of the true class
-    std::vector<ReliabilityBin> bins;
 };
 
 // One labelled photo's out-of-fold call (in the first repeat).
@@ -66,6 +54,7 @@ struct CrossValidationReport {
     Calibration calibration;                   // of the out-of-fold scores as they are
     double temperature = 1.0;                  // fitted on them: scores become softmax(log p / T)
     Calibration calibrated;                    // after that temperature (fitted on the same scores: optimistic)
+    nn::BundleCalibration modelCalibration;    // the same temperature as a model bundle stores it (calibrateOnHeldOut)
     std::vector<OutOfFoldCall> calls;          // every photo once: the first repeat's calls
     int64_t disputedLeftOut = 0;
     double seconds = 0.0;
@@ -81,12 +70,6 @@ Expected<CrossValidationReport> crossValidate(const std::filesystem::path& proje
 // The statistics, on their own for tests and for other callers.
 // 95 % Wilson score interval of a proportion (z = 1.96); n = 0 gives [0, 1].
 Interval wilsonInterval(int64_t successes, int64_t n);
-// probabilities: rows x classes, row-major; labels: per row.
-Calibration calibrationOf(const std::vector<float>& probabilities, const std::vector<int>& labels, size_t classes,
-                          int bins);
-// The T > 0 that minimises the log loss of softmax(log p / T) (golden-section search on log T in [1/20, 20]).
-double fitTemperature(const std::vector<float>& probabilities, const std::vector<int>& labels, size_t classes);
-std::vector<float> withTemperature(const std::vector<float>& probabilities, size_t classes, double temperature);
 // Percentile interval (2.5 %, 97.5 %) of the mean of `values` when whole groups are resampled with replacement.
 // values: one per item; group: per item, 0..groups-1.
 Interval groupBootstrapInterval(const std::vector<double>& values, const std::vector<int>& group, int groups,

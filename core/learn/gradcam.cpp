@@ -45,7 +45,7 @@ Expected<GradCamResult> Predictor::gradCam(const fs::path& file, int classIndex)
         A = A.detach().contiguous().requires_grad_(true);
         torch::AutoGradMode grad(true);
         auto logits = m.model->head(torch::adaptive_avg_pool2d(A, {1, 1}).flatten(1));
-        auto probs = torch::softmax(logits.detach(), 1).to(torch::kCPU);
+        auto probs = m.calibratedSoftmax(logits.detach()).to(torch::kCPU);
         const int K = int(probs.size(1));
         const int c = classIndex < 0 ? int(probs.argmax(1).item<int64_t>()) : classIndex;
         if (c < 0 || c >= K)

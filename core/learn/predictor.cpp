@@ -86,9 +86,15 @@ torch::Tensor Predictor::Impl::probabilities(const torch::Tensor& x) {
         nn::AutocastGuard autocast(device.type(), at::kBFloat16, bf16);
         logits = model->forward(in);
     }
-    auto probs = torch::softmax(logits.to(torch::kFloat), 1);
+    auto probs = calibratedSoftmax(logits);
     if (options.tta) probs = probs.view({8, x.size(0), probs.size(1)}).mean(0);
     return probs.to(torch::kCPU).contiguous();
+}
+
+torch::Tensor Predictor::Impl::calibratedSoftmax(const torch::Tensor& logits) const {
+    auto z = logits.to(torch::kFloat);
+    if (temperature != 1.0) z = z / temperature;
+    return torch::softmax(z, 1);
 }
 
 void Predictor::Impl::describe(const float* probs, Prediction& p) const {
@@ -133,6 +139,7 @@ Expected<Predictor> Predictor::open(const fs::path& bundle, const PredictOptions
         auto loaded = nn::ModelBundleIO::load(bundle.string());
         if (!loaded) return loaded.takeError();
         impl->manifest = loaded->manifest;
+        if (options.calibrated) impl->temperature = impl->manifest.calibration.temperature;
         const auto& pp = impl->manifest.preprocessing;
         if (!knownPolicy(pp.resizePolicy))
             return makeError(bundle.string() + ": unknown resize policy '" + pp.resizePolicy + "'");
@@ -161,6 +168,8 @@ Predictor::~Predictor() = default;
 const std::vector<std::string>& Predictor::classNames() const { return impl_->manifest.classNames; }
 std::string Predictor::deviceName() const { return impl_->deviceName; }
 const PredictOptions& Predictor::options() const { return impl_->options; }
+const nn::BundleCalibration& Predictor::calibration() const { return impl_->manifest.calibration; }
+double Predictor::temperature() const { return impl_->temperature; }
 
 Status Predictor::predict(const std::vector<fs::path>& files, const std::function<void(const Prediction&)>& sink,
                           const JobContext& ctx) {

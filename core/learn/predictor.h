@@ -12,6 +12,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "core/nn/modelbundle.h"
 #include "core/util/expected.h"
 #include "core/util/jobcontext.h"
 
@@ -20,12 +21,13 @@ namespace tessera::learn {
 struct PredictOptions {
     int topK = 3;
     bool tta = false;           // average the probabilities over flips and 90-degree rotations
-    double unknownBelow = 0.0;  // top-1 probability below this: the result is marked unknown
+    double unknownBelow = 0.0;  // top-1 probability (calibrated, see below) below this: the result is marked unknown
     int batchSize = 32;
     std::string device = "auto";  // auto | cpu | cuda
     int threads = 0;              // LibTorch CPU threads; 0: all cores
     int decodeThreads = 0;        // decoding threads; 0: all cores (they alternate with the network)
     bool hashFiles = true;        // compute each file's SHA-256 (written to outputs; resume and provenance use it)
+    bool calibrated = true;       // apply the bundle's temperature (nn::BundleCalibration); false: the raw softmax
     static PredictOptions defaults() { return PredictOptions{}; }
 };
 
@@ -64,6 +66,10 @@ public:
     const std::vector<std::string>& classNames() const;
     std::string deviceName() const;  // "cpu", "cuda:0 (NVIDIA H100 ...)"
     const PredictOptions& options() const;
+    // The bundle's calibration, and the temperature the scores are divided by (1 when uncalibrated or when
+    // PredictOptions::calibrated is off).
+    const nn::BundleCalibration& calibration() const;
+    double temperature() const;
 
     // Classifies `files`, calling `sink` once per file in input order. Returns an error only for cancellation or a
     // device failure; unreadable photos arrive at the sink with Prediction::error set.

@@ -25,12 +25,15 @@ struct Predictor::Impl {
     int torchThreads = 1;    // LibTorch intra-op threads
     int decodeThreads = 1;   // decode pool size
     InferencePreprocess prep{nn::BundlePreprocessing::defaults()};
+    double temperature = 1.0;  // the logits are divided by it before the softmax (the bundle's calibration)
 
-    // x: normalised float (N, 3, S, S) on the CPU. Softmax probabilities (N, classes), float, on the CPU; with TTA
-    // the mean over the 8 symmetries of the square.
+    // x: normalised float (N, 3, S, S) on the CPU. Softmax probabilities of the logits / temperature (N, classes),
+    // float, on the CPU; with TTA the mean over the 8 symmetries of the square.
     torch::Tensor probabilities(const torch::Tensor& x);
     // Fills top/probabilities/unknown of `p` from one row of probabilities.
     void describe(const float* probs, Prediction& p) const;
+    // softmax(logits / temperature) in float.
+    torch::Tensor calibratedSoftmax(const torch::Tensor& logits) const;
 };
 
 }  // namespace tessera::learn

@@ -15,6 +15,35 @@ nlohmann::json RunCard::toJson(const TrainOptions& o) {
             {"includeDisputed", o.includeDisputed}};
 }
 
+TrainOptions RunCard::optionsFromJson(const nlohmann::json& j) {
+    TrainOptions o;
+    if (!j.is_object()) return o;
+    o.arch = jsonValueOr(j, "arch", o.arch);
+    o.weightsPath = jsonValueOr(j, "weights", o.weightsPath);
+    o.mode = jsonValueOr(j, "mode", o.mode);
+    o.epochs = jsonValueOr(j, "epochs", o.epochs);
+    o.imageSize = jsonValueOr(j, "imageSize", o.imageSize);
+    o.batchSize = jsonValueOr(j, "batchSize", o.batchSize);
+    o.lr = jsonValueOr(j, "lr", o.lr);
+    o.optimizer = jsonValueOr(j, "optimizer", o.optimizer);
+    o.weightDecay = jsonValueOr(j, "weightDecay", o.weightDecay);
+    o.schedule = jsonValueOr(j, "schedule", o.schedule);
+    o.labelSmoothing = jsonValueOr(j, "labelSmoothing", o.labelSmoothing);
+    o.mixupAlpha = jsonValueOr(j, "mixupAlpha", o.mixupAlpha);
+    o.cutmixAlpha = jsonValueOr(j, "cutmixAlpha", o.cutmixAlpha);
+    o.earlyStoppingPatience = jsonValueOr(j, "earlyStoppingPatience", o.earlyStoppingPatience);
+    o.balancedSampling = jsonValueOr(j, "balancedSampling", o.balancedSampling);
+    o.augmentation = jsonValueOr(j, "augmentation", o.augmentation);
+    o.framing = jsonValueOr(j, "framing", o.framing);
+    o.seed = jsonValueOr(j, "seed", o.seed);
+    o.device = jsonValueOr(j, "device", o.device);
+    o.precision = jsonValueOr(j, "precision", o.precision);
+    o.threads = jsonValueOr(j, "threads", o.threads);
+    o.valFraction = jsonValueOr(j, "valFraction", o.valFraction);
+    o.includeDisputed = jsonValueOr(j, "includeDisputed", o.includeDisputed);
+    return o;
+}
+
 nlohmann::json RunCard::toJson(const EpochInfo& e) {
     return {{"epoch", e.epoch}, {"epochs", e.epochs}, {"trainLoss", e.trainLoss}, {"trainAcc", e.trainAcc},
             {"valLoss", e.valLoss}, {"valAcc", e.valAcc}, {"precision", e.precision}, {"recall", e.recall},

@@ -21,6 +21,9 @@ struct RunCardSummary {
 class RunCard {
 public:
     static nlohmann::json toJson(const TrainOptions& options);
+    // The recipe back from a run card's "options" (to repeat or cross-validate it). Never throws: a field that is
+    // missing or of the wrong type keeps its default; the Trainer validates the values.
+    static TrainOptions optionsFromJson(const nlohmann::json& j);
     static nlohmann::json toJson(const EpochInfo& epoch);
     // Never throws: a field that is missing or of the wrong type keeps its default (a run card or checkpoint is a
     // file anyone may have edited).

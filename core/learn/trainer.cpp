@@ -12,6 +12,7 @@
 #include <torch/version.h>
 
 #include "core/learn/augmentpreset.h"
+#include "core/learn/calibration.h"
 #include "core/learn/devicechoice_torch.h"
 #include "core/learn/imagecache_torch.h"
 #include "core/learn/labelledset.h"
@@ -339,7 +340,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         } else if (!outcome->bestCheckpoint.empty()) {
             if (auto st = TrainLoop::loadModelWeights(model, outcome->bestCheckpoint); !st) return st.takeError();
         }
-        if (opt.folds > 1) {
+        if (!data.valIndex.empty()) {
             TrainLoop::evaluate(model, data, data.valIndex, device, opt.imageSize, std::max(opt.batchSize, 32),
                                 &result.validationProbabilities);
             for (const int64_t row : data.valIndex) {
@@ -347,6 +348,8 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
                 result.validationLabels.push_back(int(data.labels[size_t(row)]));
             }
         }
+        result.calibration = calibrateOnHeldOut(result.validationProbabilities, result.validationLabels,
+                                                result.classNames.size(), "validation");
         model->to(torch::kCPU);
         model->eval();
 
@@ -390,6 +393,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         card["finalBatchSize"] = outcome->finalBatchSize;
         card["checkpointSeconds"] = outcome->checkpointSeconds;
         card["model"] = result.bundlePath.filename().string();
+        card["calibration"] = nn::ModelBundleIO::calibrationCardJson(result.calibration);
 
         nn::BundleManifest manifest;
         manifest.arch = opt.arch;
@@ -398,6 +402,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         manifest.preprocessing.resizePolicy = "canvas_then_center_crop";
         manifest.preprocessing.canvasSize = co.canvas;
         manifest.preprocessing.framing = opt.framing;
+        manifest.calibration = result.calibration;
         if (auto st = nn::ModelBundleIO::save(result.bundlePath.string(), model, manifest, card); !st)
             return st.takeError();
         result.cardPath = runDir / "card.json";

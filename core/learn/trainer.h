@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/nn/modelbundle.h"
 #include "core/util/expected.h"
 #include "core/util/jobcontext.h"
 
@@ -107,7 +108,8 @@ struct TrainResult {
     std::string precision;              // what the run computed in: "fp32", "bf16" or "fp16 (loss scaling)"
     bool stoppedEarly = false;
     bool becameActiveModel = false;     // the project had no (existing) active model, so this run's became it
-    // With TrainOptions::folds > 1: the validation photos scored by the shipped weights, for cross-validation.
+    nn::BundleCalibration calibration;  // fitted on the validation photos, stored in the bundle
+    // The validation photos scored by the shipped weights (the calibration's data; cross-validation's scores).
     std::vector<int64_t> validationImageIds;
     std::vector<int> validationLabels;          // class index (classNames order)
     std::vector<float> validationProbabilities;  // rows x classNames.size(), row-major

@@ -1,6 +1,7 @@
 #include "core/nn/modelbundle.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -27,6 +28,9 @@ std::string ModelBundle::manifestToJson(const BundleManifest& m) {
                           {"resize_policy", m.preprocessing.resizePolicy},
                           {"canvas_size", m.preprocessing.canvasSize},
                           {"framing", m.preprocessing.framing}};
+    const auto& c = m.calibration;
+    j["calibration"] = {{"temperature", c.temperature}, {"fitted_on", c.fittedOn}, {"photos", c.photos},
+                        {"ece_before", c.eceBefore}, {"ece_after", c.eceAfter}, {"note", c.note}};
     j["created"] = m.created;
     j["tessera_version"] = m.tesseraVersion;
     return j.dump(2);
@@ -77,6 +81,29 @@ Expected<BundleManifest> ModelBundle::manifestFromJson(const std::string& text, 
             return fail("canvas_size must be at least input_size for the canvas_then_center_crop policy");
         for (float s : m.preprocessing.std)
             if (!(s > 0.f)) return fail("preprocessing std must be positive");
+        if (const auto c = j.find("calibration"); c != j.end()) {
+            if (!c->is_object()) return fail("calibration is not a JSON object");
+            auto& k = m.calibration;
+            if (const auto t = c->find("temperature"); t != c->end()) {
+                const auto value = jsonAs<double>(*t);
+                if (!value) return fail("the calibration temperature is not a number");
+                k.temperature = *value;
+            }
+            if (!std::isfinite(k.temperature) || k.temperature < BundleCalibration::kMinTemperature ||
+                k.temperature > BundleCalibration::kMaxTemperature)
+                return fail("implausible calibration temperature " + std::to_string(k.temperature) + " (expected " +
+                            std::to_string(BundleCalibration::kMinTemperature) + " to " +
+                            std::to_string(BundleCalibration::kMaxTemperature) + ")");
+            k.fittedOn = jsonValueOr(*c, "fitted_on", std::string());
+            if (!k.fittedOn.empty() && k.fittedOn != "validation" && k.fittedOn != "cross-validation")
+                return fail("unknown calibration source '" + k.fittedOn.substr(0, 40) + "'");
+            if (k.fittedOn.empty() && k.temperature != 1.0)
+                return fail("a calibration temperature without the photos it was fitted on");
+            k.photos = jsonValueOr(*c, "photos", int64_t(0));
+            k.eceBefore = jsonValueOr(*c, "ece_before", 0.0);
+            k.eceAfter = jsonValueOr(*c, "ece_after", 0.0);
+            k.note = jsonValueOr(*c, "note", std::string()).substr(0, 1000);
+        }
         m.created = j.value("created", std::string());
         m.tesseraVersion = j.value("tessera_version", std::string());
         return m;

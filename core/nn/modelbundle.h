@@ -31,11 +31,25 @@ struct BundlePreprocessing {
     static BundlePreprocessing defaults() { return {}; }
 };
 
+// Temperature scaling of the scores (learn::calibrateOnHeldOut): prediction reports softmax(logits / temperature).
+// An older Tessera ignores the block and reports the network's own softmax, which is still a valid (if less honest)
+// score, so the block does not raise the format version.
+struct BundleCalibration {
+    double temperature = 1.0;  // 1: the scores as the network gives them
+    std::string fittedOn;      // "validation" or "cross-validation"; empty: not calibrated (see note)
+    int64_t photos = 0;        // held-out photos it was fitted on
+    double eceBefore = 0.0, eceAfter = 0.0;  // expected calibration error on them (after: on the same photos)
+    std::string note;          // why the scores are not calibrated, when they are not
+    bool calibrated() const { return !fittedOn.empty(); }
+    static constexpr double kMinTemperature = 0.05, kMaxTemperature = 20.0;
+};
+
 struct BundleManifest {
     int formatVersion = 1;
     std::string arch;                     // "resnet18", ... (architectureName)
     std::vector<std::string> classNames;  // index = logit index
     BundlePreprocessing preprocessing;
+    BundleCalibration calibration;
     std::string created;                  // ISO 8601 UTC; filled on save when empty
     std::string tesseraVersion;           // filled on save when empty
 };

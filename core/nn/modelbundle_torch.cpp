@@ -78,4 +78,18 @@ Expected<LoadedBundle> ModelBundleIO::load(const std::string& path) {
     }
 }
 
+Status ModelBundleIO::replaceCalibration(const std::string& path, const BundleCalibration& calibration) {
+    auto bundle = load(path);
+    if (!bundle) return bundle.takeError();
+    bundle->manifest.calibration = calibration;
+    nlohmann::json card = bundle->runcard.is_object() ? bundle->runcard : nlohmann::json::object();
+    card["calibration"] = calibrationCardJson(calibration);
+    return save(path, bundle->model, bundle->manifest, card);
+}
+
+nlohmann::json ModelBundleIO::calibrationCardJson(const BundleCalibration& c) {
+    return {{"temperature", c.temperature}, {"fittedOn", c.fittedOn}, {"photos", c.photos},
+            {"eceBefore", c.eceBefore}, {"eceAfter", c.eceAfter}, {"note", c.note}};
+}
+
 }  // namespace tessera::nn

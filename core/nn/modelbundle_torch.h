@@ -25,6 +25,11 @@ public:
     static Status save(const std::string& path, ResNet& model, BundleManifest manifest,
                        const nlohmann::json& runcard = nlohmann::json());
     static Expected<LoadedBundle> load(const std::string& path);
+    // Rewrites the bundle (atomically) with `calibration` in its manifest and run card; weights and all else as
+    // they were.
+    static Status replaceCalibration(const std::string& path, const BundleCalibration& calibration);
+    // The run card's "calibration" entry.
+    static nlohmann::json calibrationCardJson(const BundleCalibration& calibration);
 };
 
 }  // namespace tessera::nn

@@ -131,6 +131,7 @@ Status OnnxExporter::convertFile(const std::string& weightsPath, const std::stri
         fromBundle.std = manifest->preprocessing.std;
         fromBundle.inputSize = manifest->preprocessing.inputSize;
         fromBundle.framing = manifest->preprocessing.framing;
+        fromBundle.temperature = manifest->calibration.temperature;
         auto a = parseArchitecture(manifest->arch);
         if (!a) return makeError(weightsPath + ": " + a.error());
         return writeFile(*a, *sd, outPath, fromBundle);
@@ -185,7 +186,15 @@ Status OnnxExporter::writeFile(Architecture arch, const StateDict& stateDict, co
         b.graph.floatInitializer("fc.bias", bias.sizes().vec(), bias.data_ptr<float>());
         b.graph.node("Gemm", "logits", {x, "fc.weight", "fc.bias"},
                      {Attr::real("alpha", 1.f), Attr::real("beta", 1.f), Attr::integer("transB", 1)});
-        if (options.addSoftmax) b.graph.node("Softmax", "probabilities", {"logits"}, {Attr::integer("axis", 1)});
+        if (options.addSoftmax) {
+            std::string scores = "logits";
+            if (options.temperature != 1.0) {
+                const float t = float(options.temperature);
+                b.graph.floatInitializer("temperature", {1}, &t);
+                scores = b.graph.node("Div", "calibrated_logits", {"logits", "temperature"});
+            }
+            b.graph.node("Softmax", "probabilities", {scores}, {Attr::integer("axis", 1)});
+        }
 
         const int64_t side = options.inputSize;
         b.graph.input("input", {Dim{0, "N"}, Dim{3, ""}, Dim{side, ""}, Dim{side, ""}});
@@ -202,6 +211,10 @@ Status OnnxExporter::writeFile(Architecture arch, const StateDict& stateDict, co
                                                 "way before resizing");
         else if (!options.framing.empty())
             b.graph.metadata("tessera.framing", options.framing + ": the whole photo");
+        if (options.addSoftmax && options.temperature != 1.0)
+            b.graph.metadata("tessera.temperature", std::to_string(options.temperature) +
+                                                        ": probabilities = softmax(logits / temperature), calibrated "
+                                                        "on photos held out from training");
         if (!options.classNames.empty())
             b.graph.metadata("tessera.class_names", nlohmann::json(options.classNames).dump());
         auto st = b.graph.writeModel(path, archName, 13, TESSERA_VERSION);

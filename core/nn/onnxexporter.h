@@ -17,6 +17,7 @@ struct StateDict;
 struct OnnxExportOptions {
     int inputSize = 224;       // H = W of the declared input (the network itself accepts other sizes)
     bool addSoftmax = true;    // second output "probabilities"
+    double temperature = 1.0;  // "probabilities" = Softmax(logits / temperature) (a bundle's calibration)
     double bnEpsilon = 1e-5;   // torchvision's BatchNorm2d eps
     // Written as metadata_props so a colleague's program knows the classes and the preprocessing.
     std::vector<std::string> classNames;

@@ -1,10 +1,12 @@
 // tessera-cli train --cv K through the real binary on a scanned demo project: the recipe is trained K times, each
 // model without a K-th of the finds; the report (text and --cv-json) scores every labelled photo once, with an
 // interval, per-class recall, a confusion matrix and calibration; no model, run or split is left in the project.
+// evaluate --cv K cross-validates a trained model's recipe and --calibrate stores the out-of-fold temperature in it.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
+#include "core/nn/modelbundle.h"
 #include "core/project/projectstore.h"
 #include "tests/cli/clitest.h"
 
@@ -69,4 +71,54 @@ TEST_F(CrossValidateCli, ReportsEveryPhotoOnceAndKeepsNoModel) {
 
     EXPECT_NE(run({"train", demo_, "--cv", "1"}).rc, 0);
     EXPECT_NE(run({"train", demo_, "--cv", "2", "--repeats", "0"}).rc, 0);
+}
+
+namespace {
+
+class EvaluateCvCli : public clitest::DemoFolderTest {
+protected:
+    EvaluateCvCli() : DemoFolderTest("tessera-cli-evalcv", 10, 5, /*scanned=*/true) {}
+};
+
+}  // namespace
+
+// evaluate --cv K PROJECT cross-validates the recipe of the project's active model (its run card), and --calibrate
+// stores the temperature fitted on the out-of-fold scores in that model, which predict then applies and names.
+TEST_F(EvaluateCvCli, CrossValidatesTheActiveModelsRecipeAndCalibratesIt) {
+    auto trained = run({"train", demo_, "--epochs", "1", "--size", "32", "--weights", "none", "--threads", "1",
+                        "--batch", "8", "--seed", "3", "--quiet"});
+    ASSERT_EQ(trained.rc, 0) << trained.err;
+    auto model = [&] {
+        auto store = project::ProjectStore::open(demo_, false).value();
+        return store.activeModel().value().value();
+    }();
+    const auto before = nn::ModelBundle::readManifest(model.string()).value();
+    EXPECT_NE(before.calibration.fittedOn, "cross-validation");
+
+    auto r = run({"evaluate", "--cv", "2", demo_, "--calibrate", "--threads", "1", "--quiet"});
+    ASSERT_EQ(r.rc, 0) << r.err << r.out;
+    EXPECT_NE(r.err.find("cross-validating the recipe that trained " + model.string()), std::string::npos) << r.err;
+    EXPECT_NE(r.out.find("cross-validated resnet18 (full, 1 epochs, 32 px)"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("out-of-fold scores of a cross-validation: temperature"), std::string::npos) << r.out;
+    const auto after = nn::ModelBundle::readManifest(model.string()).value();
+    EXPECT_EQ(after.calibration.fittedOn, "cross-validation");
+    EXPECT_GE(after.calibration.photos, 30);
+    EXPECT_NE(after.calibration.temperature, 1.0);
+    EXPECT_EQ(after.classNames, before.classNames);
+    EXPECT_EQ(after.created, before.created) << "the same model, recalibrated";
+
+    auto predicted = run({"predict", model.string(), demo_, "--out", (dir_ / "p.csv").string(), "--threads", "1"});
+    ASSERT_EQ(predicted.rc, 0) << predicted.err;
+    EXPECT_NE(predicted.err.find("scores calibrated on"), std::string::npos) << predicted.err;
+    auto raw = run({"predict", model.string(), demo_, "--out", (dir_ / "raw.csv").string(), "--threads", "1",
+                    "--uncalibrated"});
+    ASSERT_EQ(raw.rc, 0) << raw.err;
+    EXPECT_NE(raw.err.find("not applied: --uncalibrated"), std::string::npos) << raw.err;
+    EXPECT_NE(clitest::slurp(dir_ / "p.csv"), clitest::slurp(dir_ / "raw.csv")) << "the temperature changes the scores";
+
+    // Misuse is named: calibration files without --cv, --json with --cv.
+    EXPECT_NE(run({"evaluate", model.string(), demo_, "--calibrate"}).rc, 0);
+    auto json = run({"evaluate", "--cv", "2", demo_, "--json"});
+    EXPECT_NE(json.rc, 0);
+    EXPECT_NE(json.err.find("--cv-json"), std::string::npos) << json.err;
 }

@@ -1,7 +1,6 @@
 // The statistics of cross-validation (core/learn/crossvalidation.h) against values worked by hand or known in
-// closed form: Wilson intervals, the expected calibration error and log loss of a small table, a temperature that
-// recovers the known overconfidence of generated scores, and a bootstrap over groups that widens when photos come in
-// clusters. The cross-validation run itself is tested with the trainer (test_trainer.cpp).
+// closed form: Wilson intervals and a bootstrap over groups that widens when photos come in clusters (calibration:
+// test_calibration.cpp). The cross-validation run itself is tested with the trainer (test_trainer.cpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -25,54 +24,6 @@ TEST(CrossValidationStatistics, WilsonIntervalMatchesTheClosedForm) {
     const Interval none = wilsonInterval(0, 0);
     EXPECT_EQ(none.low, 0.0);
     EXPECT_EQ(none.high, 1.0);
-}
-
-TEST(CrossValidationStatistics, CalibrationErrorAndLogLossOfATableWorkedByHand) {
-    // Four scores in four bins (away from the bin edges): right at 0.92, wrong at 0.83, right at 0.64 and at 0.75.
-    const std::vector<float> p{0.92f, 0.08f, 0.83f, 0.17f, 0.64f, 0.36f, 0.25f, 0.75f};
-    const std::vector<int> labels{0, 1, 0, 1};
-    const Calibration c = calibrationOf(p, labels, 2, 10);
-    EXPECT_NEAR(c.ece, (0.08 + 0.83 + 0.36 + 0.25) / 4.0, 1e-6);
-    EXPECT_NEAR(c.logLoss, -(std::log(0.92) + std::log(0.17) + std::log(0.64) + std::log(0.75)) / 4.0, 1e-6);
-    ASSERT_EQ(c.bins.size(), 10u);
-    EXPECT_EQ(c.bins[8].count, 1);
-    EXPECT_NEAR(c.bins[8].confidence, 0.83, 1e-6);
-    EXPECT_EQ(c.bins[8].accuracy, 0.0);
-    EXPECT_EQ(c.bins[0].count, 0);
-}
-
-TEST(CrossValidationStatistics, TemperatureRecoversKnownOverconfidence) {
-    // Labels drawn from softmax(z); the scores are softmax(3 z): three times too sure. T should come out near 3.
-    SplitRng rng(7);
-    const size_t K = 4, N = 6000;
-    std::vector<float> scores;
-    std::vector<int> labels;
-    for (size_t n = 0; n < N; ++n) {
-        double z[K], truth[K], sharp[K], st = 0, ss = 0;
-        for (size_t k = 0; k < K; ++k) {
-            z[k] = rng.uniform(-2.0, 2.0);
-            st += truth[k] = std::exp(z[k]);
-            ss += sharp[k] = std::exp(3.0 * z[k]);
-        }
-        double u = rng.uniform() * st;
-        int label = int(K) - 1;
-        for (size_t k = 0; k < K; ++k)
-            if ((u -= truth[k]) < 0) {
-                label = int(k);
-                break;
-            }
-        labels.push_back(label);
-        for (size_t k = 0; k < K; ++k) scores.push_back(float(sharp[k] / ss));
-    }
-    const double T = fitTemperature(scores, labels, K);
-    EXPECT_NEAR(T, 3.0, 0.25);
-    const auto before = calibrationOf(scores, labels, K, 10);
-    const auto after = calibrationOf(withTemperature(scores, K, T), labels, K, 10);
-    EXPECT_LT(after.ece, before.ece / 3) << before.ece << " -> " << after.ece;
-    EXPECT_LT(after.logLoss, before.logLoss);
-    // T = 1 changes nothing.
-    const auto same = withTemperature(scores, K, 1.0);
-    for (size_t i = 0; i < 40; ++i) EXPECT_NEAR(same[i], scores[i], 1e-5);
 }
 
 TEST(CrossValidationStatistics, BootstrapOverGroupsWidensForClusteredPhotos) {

@@ -3,6 +3,7 @@
 // Grad-CAM heat is the ReLU of the class-weighted layer4 map, mapped back onto the photo through the crop.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <random>
@@ -39,7 +40,7 @@ protected:
     }
 
     // A random-weight resnet18 bundle; the head is scaled down so the softmax is not saturated.
-    fs::path makeBundle(int inputSize, int canvas, int classes = 3, double headScale = 0.02) {
+    fs::path makeBundle(int inputSize, int canvas, int classes = 3, double headScale = 0.02, double temperature = 1.0) {
         nn::ResNet net(nn::Architecture::ResNet18, classes);
         {
             torch::NoGradGuard g;
@@ -52,7 +53,12 @@ protected:
         m.preprocessing.inputSize = inputSize;
         m.preprocessing.canvasSize = canvas;
         m.preprocessing.resizePolicy = "canvas_then_center_crop";
-        const fs::path p = dir_ / ("m" + std::to_string(inputSize) + ".tessera-model");
+        if (temperature != 1.0) {
+            m.calibration.temperature = temperature;
+            m.calibration.fittedOn = "validation";
+            m.calibration.photos = 50;
+        }
+        const fs::path p = dir_ / ("m" + std::to_string(inputSize) + "_t" + std::to_string(temperature) + ".tessera-model");
         auto st = nn::ModelBundleIO::save(p.string(), net, m);
         EXPECT_TRUE(st.ok()) << st.error();
         return p;
@@ -148,6 +154,42 @@ TEST_F(PredictorTest, UnknownBelowThreshold) {
     ASSERT_TRUE(p.ok());
     EXPECT_TRUE(p->unknown);
     EXPECT_LT(p->top[0].probability, 0.999f) << "the test model must not be saturated";
+}
+
+// A calibrated bundle's scores are softmax(logits / T): with T = 0.5 each raw probability squared and renormalised.
+// The "unknown below" threshold reads the calibrated score; PredictOptions::calibrated = false gives the raw softmax.
+TEST_F(PredictorTest, AppliesTheBundlesTemperatureToScoresAndToTheUnknownThreshold) {
+    const auto bundle = makeBundle(32, 40, 3, 3.0, 0.5);
+    const auto f = writeImage("x.png", 40, 40, 9);
+    const auto raw = direct(bundle, f);
+    std::vector<float> expected(raw.size());
+    double sum = 0.0;
+    for (float p : raw) sum += double(p) * p;
+    for (size_t k = 0; k < raw.size(); ++k) expected[k] = float(double(raw[k]) * raw[k] / sum);
+    const float rawTop = *std::max_element(raw.begin(), raw.end());
+    const float calibratedTop = *std::max_element(expected.begin(), expected.end());
+    ASSERT_GT(calibratedTop - rawTop, 0.02f) << "the test model must be far enough from uniform to see T";
+
+    auto opt = learn::PredictOptions::defaults();
+    opt.device = "cpu";
+    opt.unknownBelow = (rawTop + calibratedTop) / 2;
+    auto calibrated = learn::Predictor::open(bundle, opt);
+    ASSERT_TRUE(calibrated.ok()) << calibrated.error();
+    EXPECT_DOUBLE_EQ(calibrated->temperature(), 0.5);
+    EXPECT_EQ(calibrated->calibration().fittedOn, "validation");
+    auto p = calibrated->predictOne(f);
+    ASSERT_TRUE(p.ok()) << p.error();
+    for (size_t k = 0; k < expected.size(); ++k) EXPECT_NEAR(p->probabilities[k], expected[k], 1e-4) << k;
+    EXPECT_FALSE(p->unknown);
+
+    opt.calibrated = false;
+    auto uncalibrated = learn::Predictor::open(bundle, opt);
+    ASSERT_TRUE(uncalibrated.ok()) << uncalibrated.error();
+    EXPECT_DOUBLE_EQ(uncalibrated->temperature(), 1.0);
+    auto q = uncalibrated->predictOne(f);
+    ASSERT_TRUE(q.ok()) << q.error();
+    for (size_t k = 0; k < raw.size(); ++k) EXPECT_NEAR(q->probabilities[k], raw[k], 1e-4) << k;
+    EXPECT_TRUE(q->unknown);
 }
 
 TEST_F(PredictorTest, TtaDiffersFromPlainAndIsInvariantToFlips) {

@@ -121,6 +121,14 @@ TEST(Trainer, TrainsAProjectAndWritesModelCardAndRun) {
     EXPECT_EQ(card["precision"], r->precision);  // what the run computed in, beside the requested option
     EXPECT_EQ(card["options"]["precision"], "auto");
     EXPECT_TRUE(r->precision == "bf16" || r->precision == "fp32") << r->precision;
+    // Three validation photos are too few to fit a temperature: the model ships uncalibrated and says why.
+    EXPECT_EQ(r->validationImageIds.size(), 3u);
+    EXPECT_EQ(r->validationProbabilities.size(), 9u);
+    EXPECT_FALSE(r->calibration.calibrated());
+    EXPECT_DOUBLE_EQ(model->manifest.calibration.temperature, 1.0);
+    EXPECT_EQ(model->manifest.calibration.photos, 3);
+    EXPECT_EQ(card["calibration"]["photos"], 3);
+    EXPECT_NE(card["calibration"]["note"].get<std::string>().find("at least"), std::string::npos);
 
     auto store = project::ProjectStore::open(dir.path, false);
     auto runs = store->runs();
@@ -401,6 +409,38 @@ TEST(RunCard, SummaryToleratesFieldsOfTheWrongType) {
     auto notJson = RunCard::parseSummary("{\"classes\": [", "runs/x/runcard.json");
     ASSERT_FALSE(notJson.ok());
     EXPECT_NE(notJson.error().find("runs/x/runcard.json"), std::string::npos) << notJson.error();
+}
+
+// A run card's recipe reads back as the options that wrote it (to cross-validate a trained model's recipe); a field
+// of the wrong type keeps its default.
+TEST(RunCard, OptionsRoundTripAndToleratesFieldsOfTheWrongType) {
+    TrainOptions o;
+    o.arch = "resnet34";
+    o.weightsPath = "/weights/resnet34.pth";
+    o.mode = "partial";
+    o.epochs = 17;
+    o.imageSize = 96;
+    o.lr = 0.003;
+    o.optimizer = "sgd";
+    o.labelSmoothing = 0.05;
+    o.cutmixAlpha = 1.0;
+    o.balancedSampling = true;
+    o.augmentation = "archaeology";
+    o.framing = "photo";
+    o.seed = 99;
+    o.valFraction = 0.25;
+    o.includeDisputed = true;
+    const TrainOptions back = RunCard::optionsFromJson(RunCard::toJson(o));
+    EXPECT_EQ(RunCard::toJson(back), RunCard::toJson(o));
+
+    auto edited = RunCard::toJson(o);
+    edited["epochs"] = "many";
+    edited["arch"] = 34;
+    const TrainOptions tolerant = RunCard::optionsFromJson(edited);
+    EXPECT_EQ(tolerant.epochs, TrainOptions::defaults().epochs);
+    EXPECT_EQ(tolerant.arch, TrainOptions::defaults().arch);
+    EXPECT_EQ(tolerant.imageSize, 96);
+    EXPECT_EQ(RunCard::toJson(RunCard::optionsFromJson(nullptr)), RunCard::toJson(TrainOptions::defaults()));
 }
 
 TEST(Trainer, CrossValidationScoresEveryPhotoOnceARepeatAndLeavesTheProjectAsItWas) {

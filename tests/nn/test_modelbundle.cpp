@@ -89,6 +89,49 @@ TEST_F(BundleTest, FramingOnTheFindIsFormatVersionTwoAndUnknownFramingsAreRefuse
     EXPECT_NE(bad.error().find("framing 'sideways'"), std::string::npos) << bad.error();
 }
 
+// The temperature fitted on held-out photos travels in the manifest; a bundle without the block (an older Tessera's)
+// is uncalibrated, and a temperature that is not a plausible positive number, or has no source, is refused by name.
+TEST_F(BundleTest, CalibrationRoundTripsAndImplausibleTemperaturesAreRefused) {
+    ResNet model(Architecture::ResNet18, 2);
+    auto manifest = manifestFor(2);
+    manifest.calibration = {0.62, "validation", 120, 0.081, 0.019, ""};
+    ASSERT_TRUE(ModelBundleIO::save(path("cal.tessera-model"), model, manifest).ok());
+    auto m = ModelBundle::readManifest(path("cal.tessera-model"));
+    ASSERT_TRUE(m.ok()) << m.error();
+    EXPECT_DOUBLE_EQ(m->calibration.temperature, 0.62);
+    EXPECT_EQ(m->calibration.fittedOn, "validation");
+    EXPECT_EQ(m->calibration.photos, 120);
+    EXPECT_DOUBLE_EQ(m->calibration.eceBefore, 0.081);
+    EXPECT_DOUBLE_EQ(m->calibration.eceAfter, 0.019);
+    EXPECT_TRUE(m->calibration.calibrated());
+    EXPECT_EQ(m->formatVersion, 1) << "an older Tessera may ignore the block: its raw scores are still valid";
+
+    auto json = nlohmann::json::parse(ModelBundle::manifestToJson(*m));
+    auto older = json;
+    older.erase("calibration");
+    auto plain = ModelBundle::manifestFromJson(older.dump(), "old.tessera-model");
+    ASSERT_TRUE(plain.ok()) << plain.error();
+    EXPECT_DOUBLE_EQ(plain->calibration.temperature, 1.0);
+    EXPECT_FALSE(plain->calibration.calibrated());
+
+    const std::vector<std::pair<nlohmann::json, std::string>> lies = {
+        {0.0, "temperature"}, {-1.0, "temperature"}, {1e6, "temperature"}, {"0.5", "not a number"}};
+    for (const auto& [value, words] : lies) {
+        auto bad = json;
+        bad["calibration"]["temperature"] = value;
+        auto r = ModelBundle::manifestFromJson(bad.dump(), "hot.tessera-model");
+        ASSERT_FALSE(r.ok()) << value.dump();
+        EXPECT_NE(r.error().find("hot.tessera-model"), std::string::npos) << r.error();
+        EXPECT_NE(r.error().find(words), std::string::npos) << r.error();
+    }
+    auto sourceless = json;
+    sourceless["calibration"]["fitted_on"] = "";
+    EXPECT_FALSE(ModelBundle::manifestFromJson(sourceless.dump(), "m").ok());
+    auto oddSource = json;
+    oddSource["calibration"]["fitted_on"] = "hunch";
+    EXPECT_FALSE(ModelBundle::manifestFromJson(oddSource.dump(), "m").ok());
+}
+
 TEST_F(BundleTest, ManifestReadsWithoutTheNetwork) {
     ResNet model(Architecture::ResNet18, 2);
     ASSERT_TRUE(ModelBundleIO::save(path("a.tessera-model"), model, manifestFor(2)).ok());

@@ -142,10 +142,17 @@ TEST_F(OnnxTest, ConvertsWeightsFileAndInfersArchitecture) {
 
 TEST_F(OnnxTest, ExportsModelBundle) {
     ResNet model = randomResNet(Architecture::ResNet18, 3, 11);
+    {
+        torch::NoGradGuard noGrad;
+        model->named_parameters()["fc.weight"].mul_(0.01);  // logits close enough for the temperature to show
+    }
     BundleManifest manifest;
     manifest.arch = "resnet18";
     manifest.classNames = {"amphora", "bowl", "coin"};
     manifest.preprocessing.inputSize = 64;
+    manifest.calibration.temperature = 2.5;  // the bundle's calibration carries over to "probabilities"
+    manifest.calibration.fittedOn = "validation";
+    manifest.calibration.photos = 40;
     const fs::path bundle = dir_ / "finds.tessera-model";
     auto saved = ModelBundleIO::save(bundle.string(), model, manifest);
     ASSERT_TRUE(saved.ok()) << saved.error();
@@ -172,11 +179,17 @@ TEST_F(OnnxTest, ExportsModelBundle) {
     const at::Tensor x = at::cos(0.02 * at::arange(3 * 64 * 64, at::kFloat)).reshape({1, 3, 64, 64});
     const int shape[] = {1, 3, 64, 64};
     net.setInput(cv::Mat(4, shape, CV_32F, x.data_ptr<float>()));
-    cv::Mat out = net.forward("logits");
-    const at::Tensor got = at::from_blob(out.ptr<float>(), {1, 3}, at::kFloat).clone();
+    std::vector<cv::Mat> outs;
+    net.forward(outs, std::vector<cv::String>{"logits", "probabilities"});
+    ASSERT_EQ(outs.size(), 2u);
+    const at::Tensor got = at::from_blob(outs[0].ptr<float>(), {1, 3}, at::kFloat).clone();
+    const at::Tensor prob = at::from_blob(outs[1].ptr<float>(), {1, 3}, at::kFloat).clone();
     torch::NoGradGuard noGrad;
     const at::Tensor ref = model->forward(x);
     EXPECT_LE((got - ref).abs().max().item<double>(), 1e-4 * ref.abs().max().item<double>());
+    EXPECT_LE((prob - at::softmax(ref / 2.5, 1)).abs().max().item<double>(), 1e-5);
+    EXPECT_GT((prob - at::softmax(ref, 1)).abs().max().item<double>(), 1e-3)
+        << "the temperature was not applied; logits " << ref;
 }
 
 TEST_F(OnnxTest, MismatchedWeightsAreRefused) {
