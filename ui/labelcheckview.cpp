@@ -17,6 +17,7 @@
 
 #include "core/learn/collectionmap.h"
 #include "core/learn/split.h"
+#include "ui/percenttext.h"
 #include "ui/projectdocument.h"
 #include "ui/reviewgrid.h"
 #include "ui/setdisputedcommand.h"
@@ -27,7 +28,8 @@ namespace tessera::ui {
 
 namespace {
 
-QString percent(double p) { return QString::number(100.0 * p, 'f', p < 0.1 ? 1 : 0) + QStringLiteral(" %"); }
+// A self-confidence: small ones keep a decimal, so that 0.4 % does not read as 0 %.
+QString scoreText(double p) { return percentText(p, p < 0.1 ? 1 : 0); }
 
 }  // namespace
 
@@ -52,7 +54,7 @@ QVariant LabelIssueModel::data(const QModelIndex& index, int role) const {
     switch (role) {
     case Qt::DisplayRole:
         return tr("labelled %1\nlooks like %2\np(label) %3")
-            .arg(className(row.issue.classId), className(row.issue.suggestedClassId), percent(row.issue.selfConfidence));
+            .arg(className(row.issue.classId), className(row.issue.suggestedClassId), scoreText(row.issue.selfConfidence));
     case Qt::ToolTipRole: return row.relPath;
     case Qt::DecorationRole: {
         const QPixmap pm = thumbnails_->thumbnail(row.contentHash, row.absPath);
@@ -312,7 +314,7 @@ void LabelCheckView::onCurrentChanged() {
     lines << QStringLiteral("<b>%1</b>").arg(r.relPath.toHtmlEscaped());
     lines << tr("Labelled <b>%1</b>; a model that never saw this photo gives that label %2 and thinks it looks like "
                 "<b>%3</b>.")
-                 .arg(label, percent(r.issue.selfConfidence), suggested);
+                 .arg(label, scoreText(r.issue.selfConfidence), suggested);
     if (!r.find.isEmpty()) lines << tr("Find: %1").arg(r.find.toHtmlEscaped());
     lines << tr("<small>Enter: it is %1 · K: keep %2 · D: disputed · 1–9: another class · Space: skip</small>")
                  .arg(suggested, label);

@@ -3,7 +3,9 @@
 // a run's history read from its card). Declared once, before any moc output uses them.
 #include <QMetaType>
 
+#include "core/learn/crossvalidation.h"
 #include "core/learn/trainer.h"
 
 Q_DECLARE_METATYPE(tessera::learn::EpochInfo)
 Q_DECLARE_METATYPE(tessera::learn::TrainResult)
+Q_DECLARE_METATYPE(tessera::learn::CrossValidationReport)

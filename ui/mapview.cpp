@@ -17,6 +17,7 @@
 #include <qcustomplot.h>
 
 #include "core/project/projectstore.h"
+#include "ui/percenttext.h"
 #include "ui/projectdocument.h"
 #include "ui/setdisputedcommand.h"
 #include "ui/setlabelscommand.h"
@@ -30,7 +31,6 @@ constexpr int kPreviewSize = 220;
 const QColor kUnknown(150, 150, 150);
 const QColor kDisputed(204, 102, 0);  // rings: a label specialists disagree on
 
-QString percent(double p) { return QString::number(int(std::lround(p * 100.0))) + QStringLiteral(" %"); }
 
 }  // namespace
 
@@ -473,7 +473,7 @@ void MapView::showPoint(int i) {
                                       : p.disputed ? tr("Label: %1 (disputed: left out of training)").arg(nameOf(p.label))
                                                    : tr("Label: %1").arg(nameOf(p.label)));
     if (p.predicted >= 0)
-        text += QStringLiteral("<br>") + tr("Model: %1 (%2)").arg(nameOf(p.predicted), percent(p.confidence));
+        text += QStringLiteral("<br>") + tr("Model: %1 (%2)").arg(nameOf(p.predicted), percentText(p.confidence, 0));
     if (p.suggested >= 0)
         text += QStringLiteral("<br><span style='color:#d62728'>") +
                 tr("Possibly mislabelled: looks like %1").arg(nameOf(p.suggested)) + QStringLiteral("</span>");

@@ -19,6 +19,7 @@
 #include <qcustomplot.h>
 
 #include "core/learn/runcard.h"
+#include "ui/percenttext.h"
 #include "ui/projectdocument.h"
 
 namespace tessera::ui {
@@ -37,7 +38,6 @@ std::vector<double> toDoubles(const QJsonValue& v) {
     return out;
 }
 
-QString percent(double v) { return QStringLiteral("%1 %").arg(100.0 * v, 0, 'f', 1); }
 
 }  // namespace
 
@@ -160,7 +160,7 @@ void TrainResults::reloadRuns() {
         item->setData(ColName, Qt::UserRole + 2, QString::fromStdString(r.cardPath));
         item->setText(ColStatus, QString::fromStdString(r.status));
         if (metrics.contains(QStringLiteral("valAcc"))) {
-            item->setText(ColAccuracy, percent(metrics.value(QStringLiteral("valAcc")).toDouble()));
+            item->setText(ColAccuracy, percentText(metrics.value(QStringLiteral("valAcc")).toDouble()));
             item->setText(ColLoss, QString::number(metrics.value(QStringLiteral("valLoss")).toDouble(), 'f', 3));
         }
         item->setText(ColMode, QStringLiteral("%1 · %2").arg(options.value(QStringLiteral("arch")).toString(),
@@ -241,8 +241,8 @@ void TrainResults::showMetrics(const std::vector<std::string>& classNames, const
     perClass_->setRowCount(n);
     for (int i = 0; i < n; ++i) {
         perClass_->setItem(i, 0, new QTableWidgetItem(name(i)));
-        perClass_->setItem(i, 1, new QTableWidgetItem(i < int(precision.size()) ? percent(precision[size_t(i)]) : QString()));
-        perClass_->setItem(i, 2, new QTableWidgetItem(i < int(recall.size()) ? percent(recall[size_t(i)]) : QString()));
+        perClass_->setItem(i, 1, new QTableWidgetItem(i < int(precision.size()) ? percentText(precision[size_t(i)]) : QString()));
+        perClass_->setItem(i, 2, new QTableWidgetItem(i < int(recall.size()) ? percentText(recall[size_t(i)]) : QString()));
     }
     // The table is never narrower than its three columns: the splitter gives the others less instead.
     perClass_->resizeColumnsToContents();

@@ -1,6 +1,7 @@
 #include "ui/trainview.h"
 
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
@@ -45,6 +46,10 @@ TrainView::TrainView(ProjectDocument* document, QWidget* parent) : QWidget(paren
 
     start_ = new QPushButton(QIcon(QStringLiteral(":/icons/train-start.svg")), tr("Start Training"), this);
     start_->setDefault(true);
+    crossValidate_ = new QPushButton(tr("Cross-Validate…"), this);
+    crossValidate_->setToolTip(tr("How accurate are these settings, honestly? Trains several models, each without a "
+                                  "part of the finds, scores every labelled photo with a model that never saw it, and "
+                                  "reports the accuracy with a 95 % interval (no model is kept)"));
     pause_ = new QPushButton(tr("Pause"), this);
     pause_->setCheckable(true);
     stop_ = new QPushButton(tr("Stop"), this);
@@ -59,6 +64,7 @@ TrainView::TrainView(ProjectDocument* document, QWidget* parent) : QWidget(paren
 
     auto* controls = new QHBoxLayout;
     controls->addWidget(start_);
+    controls->addWidget(crossValidate_);
     controls->addWidget(pause_);
     controls->addWidget(stop_);
     controls->addWidget(progress_, 1);
@@ -81,6 +87,7 @@ TrainView::TrainView(ProjectDocument* document, QWidget* parent) : QWidget(paren
     layout->addLayout(right, 1);
 
     connect(start_, &QPushButton::clicked, this, [this] { startTraining(); });
+    connect(crossValidate_, &QPushButton::clicked, this, &TrainView::askFoldsAndCrossValidate);
     connect(pause_, &QPushButton::toggled, this, &TrainView::setPaused);
     connect(stop_, &QPushButton::clicked, this, &TrainView::stopTraining);
     connect(results_, &TrainResults::imageActivated, this, &TrainView::selectImageRequested);
@@ -169,9 +176,8 @@ void TrainView::shutdown() {
 
 bool TrainView::startTraining() { return startTraining(form_->options()); }
 
-bool TrainView::startTraining(const learn::TrainOptions& requested) {
+bool TrainView::prepareRun(learn::TrainOptions& options) {
     if (training_ || !document_->isOpen()) return false;
-    learn::TrainOptions options = requested;
     // "All cores" would starve the GUI thread on small machines: the window keeps one core for itself.
     if (options.threads == 0) options.threads = std::max(1, QThread::idealThreadCount() - 1);
     if (const Status st = learn::Trainer::validate(options); !st.ok()) {
@@ -184,8 +190,9 @@ bool TrainView::startTraining(const learn::TrainOptions& requested) {
         worker_->moveToThread(&thread_);
         connect(worker_, &TrainWorker::steps, this, &TrainView::onSteps);
         connect(worker_, &TrainWorker::epoch, this, &TrainView::onEpoch);
-        connect(worker_, &TrainWorker::message, this, [this](const QString& text) { status_->setText(text); });
+        connect(worker_, &TrainWorker::message, this, &TrainView::onWorkerMessage);
         connect(worker_, &TrainWorker::finished, this, &TrainView::onFinished);
+        connect(worker_, &TrainWorker::crossValidated, this, &TrainView::onCrossValidated);
         connect(worker_, &TrainWorker::pauseHeld, this, [this](bool held) {
             if (held && training_) status_->setText(tr("Paused. Resume continues from the same step."));
             emit trainingPauseHeld(held);
@@ -199,18 +206,63 @@ bool TrainView::startTraining(const learn::TrainOptions& requested) {
     results_->showMisclassified({});
     charts_->clear();
     training_ = true;
+    statusIsReadiness_ = false;
     epochs_ = options.epochs;
     progress_->setValue(0);
     eta_->clear();
     pause_->setChecked(false);
     status_->setText(tr("Preparing the photos…"));
     clock_.start();
+    return true;
+}
+
+bool TrainView::startTraining(const learn::TrainOptions& requested) {
+    learn::TrainOptions options = requested;
+    if (!prepareRun(options)) return false;
+    folds_ = 0;
     updateButtons();
     TrainWorker* worker = worker_;
     const QString root = document_->rootPath();
     QMetaObject::invokeMethod(worker, [worker, root, options] { worker->train(root, options); }, Qt::QueuedConnection);
     emit trainingStarted();
     return true;
+}
+
+bool TrainView::startCrossValidation(int folds) { return startCrossValidation(form_->options(), folds); }
+
+bool TrainView::startCrossValidation(const learn::TrainOptions& recipe, int folds) {
+    if (folds < 2) return false;
+    learn::TrainOptions options = recipe;
+    if (!prepareRun(options)) return false;
+    folds_ = folds;
+    membersStarted_ = 0;
+    crossValidationRecipe_ = options;
+    if (crossValidationDialog_) crossValidationDialog_->close();
+    updateButtons();
+    TrainWorker* worker = worker_;
+    const QString root = document_->rootPath();
+    QMetaObject::invokeMethod(
+        worker, [worker, root, options, folds] { worker->crossValidate(root, options, folds); }, Qt::QueuedConnection);
+    return true;
+}
+
+void TrainView::askFoldsAndCrossValidate() {
+    bool ok = false;
+    const int folds = QInputDialog::getInt(
+        this, tr("Cross-Validate"),
+        tr("Train this many models, each without one part of the finds (5 is usual; each takes about as long as "
+           "one training with these settings):"),
+        5, 2, 20, 1, &ok);
+    if (ok) startCrossValidation(folds);
+}
+
+void TrainView::onWorkerMessage(const QString& text) {
+    // A cross-validation's next member starts afresh at epoch 1: its own curves, and progress over all members.
+    if (folds_ > 0 && text.startsWith(QLatin1String(learn::kCrossValidationMemberMessage))) {
+        ++membersStarted_;
+        charts_->clear();
+    }
+    status_->setText(text);
 }
 
 void TrainView::setPaused(bool paused) {
@@ -230,13 +282,17 @@ void TrainView::stopTraining() {
 void TrainView::onSteps(const StepBatch& batch) {
     if (!training_) return;
     charts_->addSteps(batch);
-    const double total = double(std::max(1, epochs_)) * std::max(1, batch.stepsPerEpoch);
-    const double done = double(batch.epoch) * std::max(1, batch.stepsPerEpoch) + batch.step + 1;
+    const int runs = folds_ > 0 ? folds_ : 1;
+    const int runsBefore = folds_ > 0 ? std::max(0, membersStarted_ - 1) : 0;
+    const double perRun = double(std::max(1, epochs_)) * std::max(1, batch.stepsPerEpoch);
+    const double total = perRun * runs;
+    const double done = perRun * runsBefore + double(batch.epoch) * std::max(1, batch.stepsPerEpoch) + batch.step + 1;
     const double fraction = std::min(1.0, done / total);
     progress_->setValue(int(1000 * fraction));
     const double elapsed = clock_.elapsed() / 1000.0;
     if (fraction > 0.0)
-        eta_->setText(tr("epoch %1 of %2 · %3 left").arg(batch.epoch + 1).arg(epochs_)
+        eta_->setText((folds_ > 0 ? tr("model %1 of %2, ").arg(std::max(1, membersStarted_)).arg(folds_) : QString()) +
+                      tr("epoch %1 of %2 · %3 left").arg(batch.epoch + 1).arg(epochs_)
                           .arg(duration(elapsed * (1.0 - fraction) / fraction)));
     if (!worker_->isPaused())
         status_->setText(tr("Training: loss %1, %2 images/s")
@@ -292,6 +348,28 @@ void TrainView::onFinished(bool ok, const QString& error, const learn::TrainResu
     emit trainingFinished(ok, ok ? message : error);
 }
 
+void TrainView::onCrossValidated(bool ok, const QString& error, const learn::CrossValidationReport& report) {
+    if (!training_) return;
+    training_ = false;
+    folds_ = 0;
+    updateButtons();
+    QString message;
+    if (ok) {
+        progress_->setValue(1000);
+        eta_->setText(tr("done in %1").arg(duration(report.seconds)));
+        message = tr("Cross-validated: ") + CrossValidationDialog::headline(report);
+        crossValidationDialog_ = new CrossValidationDialog(document_, crossValidationRecipe_, report, this);
+        crossValidationDialog_->setAttribute(Qt::WA_DeleteOnClose);
+        crossValidationDialog_->show();
+    } else {
+        eta_->clear();
+        message = error.contains(QLatin1String("cancel")) ? tr("Cross-validation stopped; nothing was kept.")
+                                                          : tr("Cross-validation failed: %1").arg(error);
+    }
+    status_->setText(message);
+    emit crossValidationFinished(ok, ok ? message : error);
+}
+
 void TrainView::findMisclassified(const learn::TrainResult& result) {
     if (!document_->isOpen() || result.bundlePath.empty()) return;
     // Gather on the GUI thread (its store); the network runs on a pool thread with no store access.
@@ -344,7 +422,8 @@ void TrainView::findMisclassified(const learn::TrainResult& result) {
 
 void TrainView::updateButtons() {
     start_->setEnabled(!training_ && document_->isOpen());
-    pause_->setEnabled(training_);
+    crossValidate_->setEnabled(!training_ && document_->isOpen());
+    pause_->setEnabled(training_ && folds_ == 0);
     stop_->setEnabled(training_);
     form_->setEnabled(!training_);
     if (!training_) pause_->setText(tr("Pause"));

@@ -4,11 +4,14 @@
 // Training runs on a TrainWorker in this view's own QThread; closing the view cancels and joins it.
 #include <QElapsedTimer>
 #include <QFutureWatcher>
+#include <QPointer>
 #include <QThread>
 #include <QWidget>
 
+#include "core/learn/crossvalidation.h"
 #include "core/learn/trainer.h"
 #include "core/util/jobcontext.h"
+#include "ui/crossvalidationdialog.h"
 #include "ui/trainresults.h"
 
 class QLabel;
@@ -33,6 +36,11 @@ public:
     // when no project is open / the options are invalid (the reason goes to the status line).
     bool startTraining();
     bool startTraining(const learn::TrainOptions& options);
+    // Cross-validates the form's settings, or `recipe`, in `folds` trainings (learn::crossValidate) on the same
+    // worker; Stop cancels it. At the end a CrossValidationDialog shows the figures and offers the HTML report.
+    bool startCrossValidation(int folds);
+    bool startCrossValidation(const learn::TrainOptions& recipe, int folds);
+    CrossValidationDialog* crossValidationDialog() const { return crossValidationDialog_; }
     void setPaused(bool paused);
     void stopTraining();
     void shutdown();  // cancel and join; safe to call twice
@@ -50,6 +58,7 @@ public:
 signals:
     void trainingStarted();
     void trainingFinished(bool ok, const QString& message);
+    void crossValidationFinished(bool ok, const QString& message);
     void trainingPauseHeld(bool held);  // after setPaused(true): the running step finished and training holds
     void misclassifiedReady(int count);
     void selectImageRequested(qint64 imageId);
@@ -62,6 +71,11 @@ private:
     void onSteps(const StepBatch& batch);
     void onEpoch(const learn::EpochInfo& info);
     void onFinished(bool ok, const QString& error, const learn::TrainResult& result);
+    void onCrossValidated(bool ok, const QString& error, const learn::CrossValidationReport& report);
+    void onWorkerMessage(const QString& text);
+    // Validates the options (threads: all cores but one), starts the worker thread; false with the reason shown.
+    bool prepareRun(learn::TrainOptions& options);
+    void askFoldsAndCrossValidate();
     void findMisclassified(const learn::TrainResult& result);
     void updateButtons();
     void showReadiness();
@@ -70,7 +84,7 @@ private:
     TrainForm* form_;
     TrainingCharts* charts_;
     TrainResults* results_;
-    QPushButton *start_, *pause_, *stop_;
+    QPushButton *start_, *crossValidate_, *pause_, *stop_;
     QProgressBar* progress_;
     QLabel *status_, *eta_;
     QThread thread_;
@@ -79,6 +93,10 @@ private:
     bool listingFinishedRun_ = false;
     bool statusIsReadiness_ = true;  // status_ shows the readiness hint, not a run's outcome
     int epochs_ = 0;
+    int folds_ = 0;            // > 0 while a cross-validation runs: its member trainings
+    int membersStarted_ = 0;   // of them, the ones begun (the running one included)
+    learn::TrainOptions crossValidationRecipe_;
+    QPointer<CrossValidationDialog> crossValidationDialog_;
     QElapsedTimer clock_;
     learn::TrainResult lastResult_;
     QFutureWatcher<QVector<Misclassified>> misclassified_;

@@ -47,6 +47,7 @@ private:
 TrainWorker::TrainWorker() {
     qRegisterMetaType<learn::EpochInfo>();
     qRegisterMetaType<learn::TrainResult>();
+    qRegisterMetaType<learn::CrossValidationReport>();
     qRegisterMetaType<StepBatch>();
 }
 
@@ -76,6 +77,19 @@ void TrainWorker::train(const QString& projectRoot, const learn::TrainOptions& o
     paused_ = false;
     if (result.ok()) emit finished(true, QString(), *result);
     else emit finished(false, QString::fromStdString(result.error()), learn::TrainResult{});
+}
+
+void TrainWorker::crossValidate(const QString& projectRoot, const learn::TrainOptions& recipe, int folds) {
+    cancel_.reset();
+    Observer observer(this);
+    JobContext context;
+    context.cancel = cancel_;
+    learn::CrossValidationOptions options;
+    options.folds = folds;
+    auto report = learn::crossValidate(projectRoot.toStdString(), recipe, options, &observer, context);
+    observer.flush(std::chrono::steady_clock::now());
+    if (report.ok()) emit crossValidated(true, QString(), *report);
+    else emit crossValidated(false, QString::fromStdString(report.error()), learn::CrossValidationReport{});
 }
 
 }  // namespace tessera::ui

@@ -1,5 +1,5 @@
 #pragma once
-// Runs learn::Trainer on a worker thread (TrainView moves it to its own QThread). The trainer's observer callbacks
+// Runs learn::Trainer (or a cross-validation of its recipe) on a worker thread (TrainView moves it to its own QThread). The trainer's observer callbacks
 // become queued signals: steps are coalesced and sent at most kStepIntervalMs apart, so the GUI thread spends a few
 // milliseconds per second on them however fast the network runs. Pause and cancel are thread-safe.
 #include <QMetaType>
@@ -36,6 +36,9 @@ public:
 
     // Runs on the worker thread (invoke it queued). Emits started, steps/epochs/messages, then finished.
     void train(const QString& projectRoot, const tessera::learn::TrainOptions& options);
+    // Cross-validates the recipe (learn::crossValidate) on the worker thread: every member run's steps, epochs and
+    // messages as for train(), then crossValidated. Cancel works; pause does not apply.
+    void crossValidate(const QString& projectRoot, const tessera::learn::TrainOptions& recipe, int folds);
 
 signals:
     void steps(const tessera::ui::StepBatch& batch);
@@ -43,6 +46,7 @@ signals:
     void message(const QString& text);
     void pauseHeld(bool held);  // the loop holds between steps (every step before it was sent) / goes on
     void finished(bool ok, const QString& error, const tessera::learn::TrainResult& result);
+    void crossValidated(bool ok, const QString& error, const tessera::learn::CrossValidationReport& report);
 
 private:
     class Observer;

@@ -9,7 +9,6 @@
 #include "core/nn/modelzoo.h"
 #include "core/nn/weightscache.h"
 #include "core/project/projectstore.h"
-#include "core/stats/projectstatistics.h"
 #include "core/util/atomicfile.h"
 
 namespace tessera::cli {
@@ -112,22 +111,6 @@ void printCrossValidation(const learn::CrossValidationReport& r, const learn::Tr
 }
 
 // The HTML report: the dataset's statistics, the recipe as rows, the cross-validated figures.
-Status writeCrossValidationReport(const CrossValidationRequest& a, const learn::CrossValidationReport& report) {
-    auto store = project::ProjectStore::open(a.project, false);
-    if (!store) return store.takeError();
-    auto statistics = stats::computeStatistics(*store);
-    if (!statistics) return statistics.takeError();
-    learn::EvaluationReportInput input;
-    input.projectName = std::filesystem::absolute(a.project).lexically_normal().filename().string();
-    if (input.projectName.empty()) input.projectName = a.project;
-    input.projectRoot = store->root();
-    const nlohmann::json recipe = learn::RunCard::toJson(a.recipe);  // items() must not outlive it
-    for (const auto& [key, value] : recipe.items())
-        input.settings.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
-    input.dataset = std::move(*statistics);
-    input.cv = report;
-    return learn::writeEvaluationReport(input, a.reportOut);
-}
 
 }  // namespace
 
@@ -149,7 +132,10 @@ Expected<learn::CrossValidationReport> runCrossValidation(const CrossValidationR
         if (auto st = util::writeFileAtomically(a.jsonOut, crossValidationJson(*report, a.recipe).dump(2) + "\n"); !st)
             return st.takeError();
     if (!a.reportOut.empty()) {
-        if (auto st = writeCrossValidationReport(a, *report); !st) return st.takeError();
+        auto store = project::ProjectStore::open(a.project, false);
+        if (!store) return store.takeError();
+        if (auto st = learn::writeCrossValidationReport(*store, a.recipe, *report, a.reportOut); !st)
+            return st.takeError();
         std::printf("report written to %s\n", a.reportOut.c_str());
     }
     return report;

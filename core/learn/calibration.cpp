@@ -90,7 +90,10 @@ nn::BundleCalibration calibrateOnHeldOut(const std::vector<float>& probabilities
     }
     if (wrong == 0) {
         c.eceAfter = c.eceBefore;
-        c.note = "every held-out photo was called right: nothing to calibrate the scores against";
+        c.note = "every one of the " + std::to_string(c.photos) + " " +
+                 (fittedOn == "validation" ? "validation photos" : "held-out photos") +
+                 " was called right, so there is nothing to calibrate the scores against (a cross-validation "
+                 "scores every labelled photo: tessera-cli evaluate --cv 5 PROJECT --calibrate)";
         return c;
     }
     c.temperature = fitTemperature(probabilities, labels, classes);

@@ -184,7 +184,7 @@ Expected<CrossValidationReport> crossValidate(const fs::path& projectRoot, const
             if (ctx.cancelled()) return makeError("cancelled");
             const std::string member = "repeat " + std::to_string(r + 1) + " of " + std::to_string(options.repeats) +
                                        ", fold " + std::to_string(f + 1) + " of " + std::to_string(options.folds);
-            if (observer) observer->onMessage("cross-validation: " + member);
+            if (observer) observer->onMessage(kCrossValidationMemberMessage + member);
             TrainOptions o = recipe;
             o.folds = options.folds;
             o.fold = f;

@@ -60,6 +60,9 @@ struct CrossValidationReport {
     double seconds = 0.0;
 };
 
+// What every member run's first message starts with ("cross-validation: repeat 1 of 2, fold 3 of 5").
+inline constexpr const char* kCrossValidationMemberMessage = "cross-validation: ";
+
 // Trains folds x repeats models with `recipe` (its valFraction, runName, resume and recordInProject are overridden),
 // each in a temporary run folder that is removed afterwards. `observer` sees every run's steps and epochs and a
 // message at the start of each ("cross-validation: repeat 1 of 2, fold 3 of 5").

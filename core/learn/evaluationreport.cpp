@@ -9,6 +9,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/learn/runcard.h"
+#include "core/project/projectstore.h"
 #include "core/util/atomicfile.h"
 
 namespace tessera::learn {
@@ -220,6 +222,22 @@ std::string evaluationReportHtml(const EvaluationReportInput& in) {
 
 Status writeEvaluationReport(const EvaluationReportInput& input, const std::filesystem::path& file) {
     return util::writeFileAtomically(file, evaluationReportHtml(input));
+}
+
+Status writeCrossValidationReport(const project::ProjectStore& store, const TrainOptions& recipe,
+                                  const CrossValidationReport& report, const std::filesystem::path& file) {
+    auto statistics = stats::computeStatistics(store);
+    if (!statistics) return statistics.takeError();
+    EvaluationReportInput input;
+    input.projectRoot = store.root();
+    input.projectName = input.projectRoot.lexically_normal().filename().string();
+    if (input.projectName.empty()) input.projectName = input.projectRoot.string();
+    const nlohmann::json settings = RunCard::toJson(recipe);  // items() must not outlive it
+    for (const auto& [key, value] : settings.items())
+        input.settings.emplace_back(key, value.is_string() ? value.get<std::string>() : value.dump());
+    input.dataset = std::move(*statistics);
+    input.cv = report;
+    return writeEvaluationReport(input, file);
 }
 
 }  // namespace tessera::learn

@@ -13,6 +13,10 @@
 #include "core/stats/projectstatistics.h"
 #include "core/util/expected.h"
 
+namespace tessera::project {
+class ProjectStore;
+}
+
 namespace tessera::learn {
 
 struct EvaluationReportInput {
@@ -26,6 +30,9 @@ struct EvaluationReportInput {
 
 std::string evaluationReportHtml(const EvaluationReportInput& input);
 Status writeEvaluationReport(const EvaluationReportInput& input, const std::filesystem::path& file);
+// The report of a cross-validation of `recipe` on the project of `store`: its statistics, the recipe as settings.
+Status writeCrossValidationReport(const project::ProjectStore& store, const TrainOptions& recipe,
+                                  const CrossValidationReport& report, const std::filesystem::path& file);
 
 // For the report and other HTML: & < > " ' escaped.
 std::string htmlEscape(const std::string& text);

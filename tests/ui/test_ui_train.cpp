@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QSignalSpy>
 #include <QTest>
 #include <QUndoStack>
 
 #include "core/learn/deviceinfo.h"
+#include "ui/crossvalidationdialog.h"
 #include "ui/mainwindow.h"
 #include "ui/projectdocument.h"
 #include "ui/setdisputedcommand.h"
@@ -131,6 +133,39 @@ TEST_F(UiTrain, TinyRunPlotsAndFinishesWithMetricsAndActiveModel) {
     QSignalSpy gallery(view, &TrainView::misclassifiedReady);
     ASSERT_TRUE(gallery.count() > 0 || gallery.wait(30000));
     EXPECT_EQ(gallery.front()[0].toInt(), view->results()->misclassifiedCount());
+}
+
+// "Cross-Validate…" trains one model per fold on the worker, plots each member afresh, keeps no run, and ends with a
+// dialog of the cross-validated figures whose "Save Report…" writes the self-contained HTML report.
+TEST_F(UiTrain, CrossValidationShowsTheFiguresAndSavesTheReport) {
+    TrainView* view = window->trainView();
+    QSignalSpy finished(view, &TrainView::crossValidationFinished);
+    QSignalSpy trained(view, &TrainView::trainingFinished);
+    ASSERT_TRUE(view->startCrossValidation(tiny(1), 2));
+    EXPECT_TRUE(view->isTraining());
+    EXPECT_FALSE(view->startTraining(tiny(1))) << "a training must wait for the cross-validation";
+    ASSERT_TRUE(finished.wait(120000));
+    ASSERT_TRUE(finished.front()[0].toBool()) << finished.front()[1].toString().toStdString();
+    EXPECT_TRUE(trained.isEmpty());
+    EXPECT_FALSE(view->isTraining());
+    EXPECT_TRUE(view->statusText().startsWith(QStringLiteral("Cross-validated: "))) << view->statusText().toStdString();
+    EXPECT_TRUE(view->statusText().contains(QStringLiteral("of 14 labelled photos"))) << view->statusText().toStdString();
+    EXPECT_EQ(view->results()->runCount(), 0) << "cross-validation keeps no run";
+
+    CrossValidationDialog* dialog = view->crossValidationDialog();
+    ASSERT_NE(dialog, nullptr);
+    EXPECT_TRUE(dialog->isVisible());
+    EXPECT_EQ(dialog->classRows(), 3);
+    EXPECT_TRUE(dialog->summaryText().contains(QStringLiteral("95 % interval")));
+    EXPECT_TRUE(dialog->summaryText().contains(QStringLiteral("expected calibration error")));
+    const QString report = QString::fromStdString((dir.path() / "report.html").string());
+    const Status saved = dialog->saveReport(report);
+    ASSERT_TRUE(saved.ok()) << saved.error();
+    QFile file(report);
+    ASSERT_TRUE(file.open(QIODevice::ReadOnly));
+    const QByteArray html = file.readAll();
+    EXPECT_TRUE(html.contains("<h2>Cross-validated results</h2>"));
+    EXPECT_FALSE(html.contains("<script"));
 }
 
 TEST_F(UiTrain, StopCancelsWithinASecond) {
