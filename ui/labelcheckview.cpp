@@ -35,6 +35,9 @@ QString scoreText(double p) { return percentText(p, p < 0.1 ? 1 : 0); }
 
 LabelIssueModel::LabelIssueModel(ProjectDocument* document, ThumbnailProvider* thumbnails, QObject* parent)
     : QAbstractListModel(parent), document_(document), thumbnails_(thumbnails) {
+    // Connected before the view's reload (the view makes this model first), so a reload after these reads afresh.
+    for (auto signal : {&ProjectDocument::imagesChanged, &ProjectDocument::opened, &ProjectDocument::closed})
+        connect(document_, signal, this, [this] { photoOf_.clear(); });
     connect(thumbnails_, &ThumbnailProvider::thumbnailReady, this, [this](const QString& hash) {
         for (int r = 0; r < rows_.size(); ++r)
             if (rows_[r].contentHash == hash) emit dataChanged(index(r), index(r), {Qt::DecorationRole});
@@ -74,6 +77,11 @@ void LabelIssueModel::reload() {
             document_->reportError(QString::fromStdString(issues.error()));
         } else {
             for (const auto& issue : *issues) {
+                if (const auto known = photoOf_.constFind(issue.imageId); known != photoOf_.constEnd()) {
+                    rows.push_back(*known);
+                    rows.back().issue = issue;
+                    continue;
+                }
                 auto image = store.image(issue.imageId);
                 if (!image.ok()) continue;  // removed meanwhile
                 const auto& rec = *image;
@@ -82,12 +90,36 @@ void LabelIssueModel::reload() {
                                 QString::fromStdString(rec.contentHash),
                                 QString::fromStdString(learn::findDisplayName(
                                     learn::Split::groupKey(rec.site, rec.context, rec.findId)))});
+                photoOf_.insert(issue.imageId, rows.back());
             }
         }
     }
+    if (dropResolvedRows(rows)) return;
     beginResetModel();
     rows_ = std::move(rows);
     endResetModel();
+}
+
+bool LabelIssueModel::dropResolvedRows(const QVector<Row>& rows) {
+    if (rows.size() >= rows_.size()) return false;
+    const auto same = [](const Row& a, const Row& b) {
+        return a.issue.imageId == b.issue.imageId && a.issue.classId == b.issue.classId &&
+               a.issue.suggestedClassId == b.issue.suggestedClassId && a.issue.selfConfidence == b.issue.selfConfidence;
+    };
+    // `rows` must be rows_ in the same order with some left out.
+    std::vector<int> gone;
+    int next = 0;
+    for (int r = 0; r < rows_.size(); ++r) {
+        if (next < rows.size() && same(rows_[r], rows[next])) ++next;
+        else gone.push_back(r);
+    }
+    if (next != rows.size()) return false;
+    for (auto it = gone.rbegin(); it != gone.rend(); ++it) {
+        beginRemoveRows(QModelIndex(), *it, *it);
+        rows_.remove(*it);
+        endRemoveRows();
+    }
+    return true;
 }
 
 int LabelIssueModel::rowOf(qint64 imageId) const {

@@ -6,6 +6,7 @@
 // (stored as Confirmed: the check does not ask again), D marks it as disputed (left out of training), 1-9 picks another
 // class, Space skips.
 #include <QAbstractListModel>
+#include <QHash>
 #include <QFutureWatcher>
 #include <QImage>
 #include <QVector>
@@ -36,7 +37,10 @@ public:
     int rowCount(const QModelIndex& parent = QModelIndex()) const override;
     QVariant data(const QModelIndex& index, int role) const override;
 
-    void reload();  // the standing flags from the store; empty without a project
+    // The standing flags from the store; empty without a project. When the flags are the ones shown less some
+    // (answers), the rows go with removeRows, not a reset, so the grid keeps its layout; each photo's path and find
+    // are read from the store once, until the images change (a rescan) or another project opens.
+    void reload();
     const Row& row(int r) const { return rows_[r]; }
     int rowOf(qint64 imageId) const;
     QString className(qint64 classId) const;
@@ -44,7 +48,10 @@ public:
 private:
     ProjectDocument* document_;
     ThumbnailProvider* thumbnails_;
+    bool dropResolvedRows(const QVector<Row>& rows);  // true when `rows` are rows_ less some, removed one by one
+
     QVector<Row> rows_;
+    QHash<qint64, Row> photoOf_;  // the image fields of rows read before (issue fields are re-read every time)
 };
 
 class LabelCheckView : public QWidget {
