@@ -5,10 +5,10 @@
 
 #include <chrono>
 #include <memory>
-#include <set>
 #include <utility>
 
 #include "core/learn/labelcheck.h"
+#include "core/learn/labelledset.h"
 #include "core/learn/quickmodel.h"
 #include "core/project/projectstore.h"
 
@@ -138,20 +138,18 @@ void QuickModelWorker::refresh() {
         done();
         return;
     }
-    auto labels = store->classByImage();
-    if (!labels) {  // e.g. the database stayed busy: say so and keep the stored calls, they may still be right
-        result.message = tr("Quick model: %1").arg(QString::fromStdString(labels.error()));
+    // The classes a head would learn: LabelledSet's rule (disputed and unreadable photos do not teach it).
+    auto set = learn::LabelledSet::read(*store);
+    if (!set) {  // e.g. the database stayed busy: say so and keep the stored calls, they may still be right
+        result.message = tr("Quick model: %1").arg(QString::fromStdString(set.error()));
         done();
         return;
     }
-    auto disputed = store->disputedImages();  // disputed labels do not teach the head (LabelledSet leaves them out)
-    std::set<int64_t> classes;
-    for (const auto& [image, cls] : *labels)
-        if (!disputed || !disputed->count(image)) classes.insert(cls);
-    if (classes.size() < 2) {
+    const size_t classes = set->classes().size();
+    if (classes < 2) {
         result.runId = clearStoredPredictions(*store);  // old calls from a head that no longer applies would mislead
         result.message = tr("Quick model idle: label photos in at least two classes (%n class(es) labelled so far).",
-                            nullptr, int(classes.size()));
+                            nullptr, int(classes));
         done();
         return;
     }
