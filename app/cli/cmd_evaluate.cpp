@@ -25,8 +25,7 @@ struct EvalArgs {
     std::string model, project;
     learn::EvaluateOptions options = learn::EvaluateOptions::defaults();
     bool json = false;
-    learn::CrossValidationOptions cv = learn::CrossValidationOptions{0, 1};  // folds 0: score MODEL as it is
-    std::string cvJson, cvReport;
+    CrossValidationRequest crossValidation{{}, {}, learn::CrossValidationOptions{0, 1}, {}, {}};  // folds 0: score MODEL as it is
     bool calibrate = false;
     bool quiet = false;
 };
@@ -67,7 +66,9 @@ int runCrossValidationOfRecipe(EvalArgs& a) {
     if (!weights) return userError("the recipe's starting weights: " + weights.error());
     recipe->weightsPath = *weights;
     if (auto st = learn::Trainer::validate(*recipe); !st) return userError(st.error());
-    auto report = runCrossValidation({a.project, *recipe, a.cv, a.cvJson, a.cvReport}, bar, ctx);
+    a.crossValidation.project = a.project;
+    a.crossValidation.recipe = *recipe;
+    auto report = runCrossValidation(a.crossValidation, bar, ctx);
     if (!report) return userError(report.error());
     if (!a.calibrate) return kOk;
 
@@ -84,11 +85,11 @@ int runCrossValidationOfRecipe(EvalArgs& a) {
 }
 
 int runEvaluate(EvalArgs& a) {
-    if (a.cv.folds > 0) {
+    if (a.crossValidation.cv.folds > 0) {
         if (a.json) return userError("--json goes without --cv; with --cv, --cv-json FILE writes the report as JSON");
         return runCrossValidationOfRecipe(a);
     }
-    if (a.calibrate || !a.cvJson.empty() || !a.cvReport.empty())
+    if (a.calibrate || !a.crossValidation.jsonOut.empty() || !a.crossValidation.reportOut.empty())
         return userError("--calibrate, --cv-json and --cv-report go with --cv K");
     if (a.model.empty() || a.project.empty()) return userError("evaluate needs MODEL and PROJECT (or --cv K PROJECT)");
     std::error_code ec;
@@ -146,18 +147,10 @@ const CommandRegistrar registrar{
         sub.add_option("--batch", a->options.batchSize, "Batch size")->capture_default_str();
         addThreadsOption(sub, "--threads", a->options.threads, "CPU threads");
         sub.add_flag("--json", a->json, "Print the report as JSON");
-        sub.add_option("--cv", a->cv.folds,
-                       "Cross-validate the recipe that trained MODEL instead: train K models, each without a K-th of "
-                       "the finds, and report accuracy with a 95 % interval, per-class recall, the confusion matrix and "
-                       "calibration")
-            ->check(CLI::Range(2, 20));
-        sub.add_option("--repeats", a->cv.repeats, "With --cv: repeat with reshuffled folds and seeds")
-            ->check(CLI::Range(1, 100))
-            ->capture_default_str();
-        sub.add_option("--cv-json", a->cvJson, "With --cv: write the report as JSON to this file");
-        sub.add_option("--cv-report", a->cvReport,
-                       "With --cv: write a self-contained HTML report (dataset, settings, figures with intervals, "
-                       "confusion matrix, reliability diagram, most confused photos) to this file");
+        addCrossValidationOptions(sub, a->crossValidation,
+                                  "Cross-validate the recipe that trained MODEL instead: train K models, each without "
+                                  "a K-th of the finds, and report accuracy with a 95 % interval, per-class recall, "
+                                  "the confusion matrix and calibration");
         sub.add_flag("--calibrate", a->calibrate,
                      "With --cv: store the temperature fitted on the out-of-fold scores in MODEL, so that its scores "
                      "in predict and Review mean what they say");

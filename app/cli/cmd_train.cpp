@@ -21,9 +21,7 @@ struct TrainArgs {
     std::string metricsLog;
     learn::TrainOptions options = learn::TrainOptions::defaults();
     bool quiet = false;
-    learn::CrossValidationOptions cv = learn::CrossValidationOptions{0, 1};  // folds 0: train one model
-    std::string cvJson;
-    std::string cvReport;
+    CrossValidationRequest crossValidation{{}, {}, learn::CrossValidationOptions{0, 1}, {}, {}};  // folds 0: train one model
 };
 
 int runTrain(TrainArgs& a) {
@@ -38,8 +36,10 @@ int runTrain(TrainArgs& a) {
     if (!weights) return userError(weights.error());
     a.options.weightsPath = *weights;
     if (auto st = learn::Trainer::validate(a.options); !st) return userError(st.error());
-    if (a.cv.folds > 0) {
-        auto report = runCrossValidation({a.project, a.options, a.cv, a.cvJson, a.cvReport}, bar, ctx);
+    if (a.crossValidation.cv.folds > 0) {
+        a.crossValidation.project = a.project;
+        a.crossValidation.recipe = a.options;
+        auto report = runCrossValidation(a.crossValidation, bar, ctx);
         if (!report) return userError(report.error());
         std::printf("no model was kept: train without --cv for the model itself\n");
         return kOk;
@@ -130,18 +130,10 @@ const CommandRegistrar registrar{
         sub.add_flag("--no-cache", [a](int64_t) { a->options.persistCache = false; },
                      "Do not keep decoded photos under .tessera/cache");
         sub.add_option("--metrics-log", a->metricsLog, "Write steps and epochs as JSON lines to this file");
-        sub.add_option("--cv", a->cv.folds,
-                       "Cross-validate this recipe instead: train K models, each without a K-th of the finds, and "
-                       "report accuracy with a 95 % interval, per-class recall, the confusion matrix and calibration "
-                       "(no model is kept; --val is ignored)")
-            ->check(CLI::Range(2, 20));
-        sub.add_option("--repeats", a->cv.repeats, "With --cv: repeat with reshuffled folds and seeds")
-            ->check(CLI::Range(1, 100))
-            ->capture_default_str();
-        sub.add_option("--cv-json", a->cvJson, "With --cv: write the report as JSON to this file");
-        sub.add_option("--cv-report", a->cvReport,
-                       "With --cv: write a self-contained HTML report (dataset, settings, figures with intervals, "
-                       "confusion matrix, reliability diagram, most confused photos) to this file");
+        addCrossValidationOptions(sub, a->crossValidation,
+                                  "Cross-validate this recipe instead: train K models, each without a K-th of the "
+                                  "finds, and report accuracy with a 95 % interval, per-class recall, the confusion "
+                                  "matrix and calibration (no model is kept; --val is ignored)");
         sub.add_flag("--quiet", a->quiet, "No progress bar");
         return [a] { return runTrain(*a); };
     }};

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <CLI/CLI.hpp>
+
 #include "core/learn/evaluationreport.h"
 #include "core/learn/runcard.h"
 #include "core/nn/modelzoo.h"
@@ -120,6 +122,17 @@ Expected<std::string> resolveWeights(const std::string& w, const std::string& ar
     auto path = resolveWeightsFile(w, ctx);
     if (!path) return path.takeError();
     return path->string();
+}
+
+void addCrossValidationOptions(CLI::App& app, CrossValidationRequest& request, const std::string& what) {
+    app.add_option("--cv", request.cv.folds, what)->check(CLI::Range(2, 20));
+    app.add_option("--repeats", request.cv.repeats, "With --cv: repeat with reshuffled folds and seeds")
+        ->check(CLI::Range(1, 100))
+        ->capture_default_str();
+    app.add_option("--cv-json", request.jsonOut, "With --cv: write the report as JSON to this file");
+    app.add_option("--cv-report", request.reportOut,
+                   "With --cv: write a self-contained HTML report (dataset, settings, figures with intervals, "
+                   "confusion matrix, reliability diagram, most confused photos) to this file");
 }
 
 Expected<learn::CrossValidationReport> runCrossValidation(const CrossValidationRequest& a, ProgressBar& bar,

@@ -66,6 +66,9 @@ struct CrossValidationRequest {
     std::string reportOut;  // empty: no HTML report
 };
 
+// --cv K (described by `what`), --repeats, --cv-json and --cv-report into `request`.
+void addCrossValidationOptions(CLI::App& app, CrossValidationRequest& request, const std::string& what);
+
 // Cross-validates the recipe, prints the summary, writes the files asked for; errors name what failed.
 Expected<learn::CrossValidationReport> runCrossValidation(const CrossValidationRequest& request, ProgressBar& bar,
                                                          const JobContext& ctx);
