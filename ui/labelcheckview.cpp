@@ -318,19 +318,14 @@ void LabelCheckView::skip() { setCurrentRow(std::min(currentRow() + 1, model_->r
 
 bool LabelCheckView::eventFilter(QObject* watched, QEvent* event) {
     if (watched == list_ && event->type() == QEvent::KeyPress) {
-        auto* key = static_cast<QKeyEvent*>(event);
-        if (key->modifiers() & (Qt::ControlModifier | Qt::AltModifier | Qt::MetaModifier)) return false;
-        switch (key->key()) {
-        case Qt::Key_Return:
-        case Qt::Key_Enter: acceptSuggestion(); return true;
-        case Qt::Key_K: keepLabel(); return true;
-        case Qt::Key_D: markDisputed(); return true;
-        case Qt::Key_Space: skip(); return true;
-        default:
-            if (key->key() >= Qt::Key_1 && key->key() <= Qt::Key_9) {
-                relabel(key->key() - Qt::Key_0);
-                return true;
-            }
+        const ReviewKey key = reviewKeyOf(*static_cast<QKeyEvent*>(event));
+        switch (key.action) {
+        case ReviewKey::Action::Accept: acceptSuggestion(); return true;
+        case ReviewKey::Action::Keep: keepLabel(); return true;
+        case ReviewKey::Action::Dispute: markDisputed(); return true;
+        case ReviewKey::Action::Skip: skip(); return true;
+        case ReviewKey::Action::ClassKey: relabel(key.classKey); return true;
+        case ReviewKey::Action::None: break;
         }
     }
     return QWidget::eventFilter(watched, event);

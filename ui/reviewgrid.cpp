@@ -1,6 +1,7 @@
 #include "ui/reviewgrid.h"
 
 #include <QImageReader>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QListView>
 #include <QPixmap>
@@ -36,6 +37,22 @@ void showReviewPhoto(QLabel* label, const QImage& image, const QString& placehol
         return;
     }
     label->setPixmap(QPixmap::fromImage(image.scaled(label->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+}
+
+ReviewKey reviewKeyOf(const QKeyEvent& event) {
+    using Action = ReviewKey::Action;
+    if (event.modifiers() & (Qt::ControlModifier | Qt::AltModifier | Qt::MetaModifier)) return {};
+    const int key = event.key();
+    switch (key) {
+    case Qt::Key_Return:
+    case Qt::Key_Enter: return {Action::Accept};
+    case Qt::Key_Space: return {Action::Skip};
+    case Qt::Key_K: return {Action::Keep};
+    case Qt::Key_D: return {Action::Dispute};
+    default:
+        if (key >= Qt::Key_1 && key <= Qt::Key_9) return {Action::ClassKey, key - Qt::Key_0};
+        return {};
+    }
 }
 
 }  // namespace tessera::ui

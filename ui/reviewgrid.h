@@ -1,9 +1,10 @@
 #pragma once
 // What Review's two queues (the calls of a model, ReviewView; the label check's flags, LabelCheckView) share: the grid
-// of thumbnails with their text, and the photo shown large beside it, read off the GUI thread.
+// of thumbnails with their text, the photo shown large beside it (read off the GUI thread), and the keys.
 #include <QImage>
 #include <QString>
 
+class QKeyEvent;
 class QLabel;
 class QListView;
 
@@ -15,5 +16,14 @@ QImage readReviewPhoto(const QString& path);
 // `image` fitted into `label`; when it is null, `placeholder` instead.
 void showReviewPhoto(QLabel* label, const QImage& image, const QString& placeholder);
 constexpr int kReviewPhotoSide = 640;
+
+// What a key pressed on a Review grid asks for: Enter accepts, Space skips, 1-9 give a class by its key, K keeps the
+// label and D disputes it (the label check's queue). A key with Ctrl, Alt or Meta is None: a shortcut, not an answer.
+struct ReviewKey {
+    enum class Action { None, Accept, Skip, ClassKey, Keep, Dispute };
+    Action action = Action::None;
+    int classKey = 0;  // 1-9 with ClassKey
+};
+ReviewKey reviewKeyOf(const QKeyEvent& event);
 
 }  // namespace tessera::ui

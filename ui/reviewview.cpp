@@ -517,17 +517,14 @@ void ReviewView::skipCurrent() { setCurrentRow(std::min(currentRow() + 1, model_
 
 bool ReviewView::eventFilter(QObject* watched, QEvent* event) {
     if (watched == list_ && event->type() == QEvent::KeyPress) {
-        auto* key = static_cast<QKeyEvent*>(event);
-        if (key->modifiers() & (Qt::ControlModifier | Qt::AltModifier | Qt::MetaModifier)) return false;
-        switch (key->key()) {
-        case Qt::Key_Return:
-        case Qt::Key_Enter: acceptCurrent(); return true;
-        case Qt::Key_Space: skipCurrent(); return true;
-        default:
-            if (key->key() >= Qt::Key_1 && key->key() <= Qt::Key_9) {
-                correctCurrent(key->key() - Qt::Key_0);
-                return true;
-            }
+        const ReviewKey key = reviewKeyOf(*static_cast<QKeyEvent*>(event));
+        switch (key.action) {
+        case ReviewKey::Action::Accept: acceptCurrent(); return true;
+        case ReviewKey::Action::Skip: skipCurrent(); return true;
+        case ReviewKey::Action::ClassKey: correctCurrent(key.classKey); return true;
+        case ReviewKey::Action::Keep:     // the label check's keys: here they are the list's own (type-ahead)
+        case ReviewKey::Action::Dispute:
+        case ReviewKey::Action::None: break;
         }
     }
     return QWidget::eventFilter(watched, event);
