@@ -134,6 +134,11 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
                                  "object on its plain background before it is scaled. A photo without a plain "
                                  "background keeps its whole frame. The model remembers this for its predictions."));
     runForm->addRow(QString(), centreOnFind_);
+    includeDisputed_ = new QCheckBox(tr("Train on disputed labels too"), runBox);
+    includeDisputed_->setToolTip(tr("Photos whose label is marked as disputed are left out of training and of its "
+                                    "validation, so that an open attribution is not taught as the truth. Tick this "
+                                    "to use their current labels all the same."));
+    runForm->addRow(QString(), includeDisputed_);
     seed_ = new QSpinBox(runBox);
     seed_->setRange(0, 1 << 30);
     seed_->setToolTip(tr("The same seed, photos and settings give the same split and the same run"));
@@ -190,6 +195,7 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
     });
     connect(augment_, &QComboBox::currentIndexChanged, this, &TrainForm::refreshPreview);
     connect(centreOnFind_, &QCheckBox::toggled, this, &TrainForm::refreshPreview);
+    connect(includeDisputed_, &QCheckBox::toggled, this, &TrainForm::includeDisputedChanged);
     connect(seed_, &QSpinBox::valueChanged, this, &TrainForm::refreshPreview);
     connect(downloadButton_, &QPushButton::clicked, this, &TrainForm::startDownload);
     connect(cancelDownload_, &QPushButton::clicked, this, [this] { downloadCancel_.cancel(); });
@@ -239,6 +245,9 @@ TrainForm::~TrainForm() {
     preview_.waitForFinished();
 }
 
+bool TrainForm::includeDisputed() const { return includeDisputed_->isChecked(); }
+void TrainForm::setIncludeDisputed(bool include) { includeDisputed_->setChecked(include); }
+
 void TrainForm::setOptions(const learn::TrainOptions& o) {
     const auto pick = [](QComboBox* box, const std::string& value) {
         const int i = box->findData(QString::fromStdString(value));
@@ -248,6 +257,7 @@ void TrainForm::setOptions(const learn::TrainOptions& o) {
     pick(mode_, o.mode);
     pick(augment_, o.augmentation);
     centreOnFind_->setChecked(o.framing == "find");
+    includeDisputed_->setChecked(o.includeDisputed);
     pick(device_, o.device);
     epochs_->setValue(o.epochs);
     imageSize_->setValue(o.imageSize);
@@ -262,6 +272,7 @@ learn::TrainOptions TrainForm::options() const {
     o.mode = mode_->currentData().toString().toStdString();
     o.augmentation = augment_->currentData().toString().toStdString();
     o.framing = centreOnFind_->isChecked() ? "find" : "photo";
+    o.includeDisputed = includeDisputed_->isChecked();
     o.device = device_->currentData().toString().toStdString();
     o.epochs = epochs_->value();
     o.imageSize = imageSize_->value();

@@ -42,6 +42,8 @@ public:
     QString modeHint() const;  // the explanation shown under the mode, with any warning
     QString weightsStatusText() const;  // the line under "Start from:" (state of the chosen weights, last error)
     bool selectWeights(const QString& zooName);  // picks that zoo entry (switching the network); false if unknown
+    bool includeDisputed() const;                // "Train on disputed labels too" (off by default)
+    void setIncludeDisputed(bool include);
 
     // Plain-language explanation of a fine-tuning mode, for archaeologists rather than ML people.
     static QString modeExplanation(const QString& mode);
@@ -51,6 +53,7 @@ signals:
     // A weights file entered the cache (a download or "Use file…" finished and verified): whatever waits for
     // pretrained weights (the Review mode's quick model) can start on it now instead of at its next refresh.
     void weightsAvailable(const QString& path);
+    void includeDisputedChanged(bool include);  // which photos a run would read changed
 
 private:
     struct JobResult {
@@ -71,7 +74,7 @@ private:
     std::optional<nn::ModelZoo> zoo_;
     QString zooError_;
     QComboBox *arch_, *weights_, *mode_, *augment_, *device_;
-    QCheckBox* centreOnFind_;
+    QCheckBox *centreOnFind_, *includeDisputed_;
     QLabel *weightsStatus_, *modeHelp_, *previewNote_;
     QPushButton *downloadButton_, *cancelDownload_, *useFile_;
     QProgressBar* downloadBar_;

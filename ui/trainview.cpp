@@ -109,6 +109,7 @@ TrainView::TrainView(ProjectDocument* document, QWidget* parent) : QWidget(paren
     connect(document_, &ProjectDocument::labelsChanged, this, &TrainView::showReadiness);
     connect(document_, &ProjectDocument::disputesChanged, this, &TrainView::showReadiness);
     connect(document_, &ProjectDocument::classesChanged, this, &TrainView::showReadiness);
+    connect(form_, &TrainForm::includeDisputedChanged, this, &TrainView::showReadiness);
     showReadiness();
     updateButtons();
 }
@@ -126,8 +127,10 @@ void TrainView::showReadiness() {
         status_->setText(tr("Open a project folder to train a classifier on its labelled photos."));
         return;
     }
-    // What the trainer will read: usable labelled photos, disputed labels left out.
-    auto set = learn::LabelledSet::read(document_->store());
+    // What the trainer will read: usable labelled photos, disputed labels left out unless the form includes them.
+    learn::LabelledSetOptions read;
+    read.includeDisputed = form_->includeDisputed();
+    auto set = learn::LabelledSet::read(document_->store(), read);
     if (!set.ok()) {
         status_->setText(QString::fromStdString(set.error()));
         return;
@@ -135,12 +138,19 @@ void TrainView::showReadiness() {
     const auto labelled = set->labelled();
     const auto classes = set->classes().size();
     const QString photos = labelled.size() == 1 ? tr("1 labelled photo") : tr("%1 labelled photos").arg(labelled.size());
-    const auto disputed = set->disputed().size();
-    const QString disputedNote =
-        disputed == 0 ? QString()
-                      : QLatin1Char('\n') + (disputed == 1 ? tr("1 photo with a disputed label is left out.")
-                                                           : tr("%1 photos with disputed labels are left out.")
-                                                                 .arg(disputed));
+    size_t disputed = set->disputed().size();
+    if (read.includeDisputed) {
+        auto marked = document_->store().disputedImages();
+        disputed = marked.ok() ? marked->size() : 0;
+    }
+    QString disputedNote;
+    if (disputed > 0 && read.includeDisputed)
+        disputedNote = QLatin1Char('\n') + tr("%n photo(s) with disputed labels are included, as the form says.",
+                                               nullptr, int(disputed));
+    else if (disputed > 0)
+        disputedNote = QLatin1Char('\n') + (disputed == 1 ? tr("1 photo with a disputed label is left out.")
+                                                          : tr("%1 photos with disputed labels are left out.")
+                                                                .arg(disputed));
     if (classes < 2) {
         status_->setText(tr("Label photos of at least two classes in Dataset mode, then start a training (%1 so far).")
                              .arg(photos) +

@@ -93,6 +93,15 @@ TEST_F(UiTrain, ReadinessLeavesDisputedLabelsOutAndSaysSo) {
         << view->statusText().toStdString();
     EXPECT_TRUE(view->statusText().contains(QStringLiteral("2 photos with disputed labels are left out.")))
         << view->statusText().toStdString();
+    // "Train on disputed labels too": the hint counts them back in, and the run's options carry the choice.
+    view->form()->setIncludeDisputed(true);
+    EXPECT_TRUE(view->statusText().startsWith(QStringLiteral("14 labelled photos in 3 classes: ready to train")))
+        << view->statusText().toStdString();
+    EXPECT_TRUE(view->statusText().contains(QStringLiteral("2 photo(s) with disputed labels are included")))
+        << view->statusText().toStdString();
+    EXPECT_TRUE(view->form()->options().includeDisputed);
+    view->form()->setIncludeDisputed(false);
+    EXPECT_FALSE(view->form()->options().includeDisputed);
     window->document()->undoStack()->undo();
     EXPECT_TRUE(view->statusText().startsWith(QStringLiteral("14 labelled photos in 3 classes")));
     EXPECT_FALSE(view->statusText().contains(QStringLiteral("disputed")));
