@@ -26,10 +26,11 @@ public:
         // Steps are counted, photos per second shown (smoothed over the last steps of the epoch).
         if (s.step == 0) smoothedRate_ = s.imagesPerSecond;
         smoothedRate_ = 0.8 * smoothedRate_ + 0.2 * s.imagesPerSecond;
-        Progress p{"epoch " + std::to_string(s.epoch + 1), s.step + 1, s.stepsPerEpoch, {}};
-        p.rate = smoothedRate_;
-        p.rateUnit = "img";
-        bar_.update(p);
+        bar_.update(Progress{.stage = "epoch " + std::to_string(s.epoch + 1),
+                             .done = s.step + 1,
+                             .total = s.stepsPerEpoch,
+                             .rate = smoothedRate_,
+                             .rateUnit = "img"});
     }
     void onEpoch(const learn::EpochInfo& e) override {
         if (log_) {

@@ -111,7 +111,7 @@ Expected<fs::path> WeightsCache::importFile(const ZooEntry& entry, const fs::pat
             if (n <= 0) break;
             out.write(buf.data(), n);
             done += n;
-            ctx.report(Progress{"import", done, total, localFile.filename().string()});
+            ctx.report(Progress{.stage = "import", .done = done, .total = total, .message = localFile.filename().string()});
         }
         out.close();
         if (in.bad() || !out) {
@@ -119,7 +119,7 @@ Expected<fs::path> WeightsCache::importFile(const ZooEntry& entry, const fs::pat
             return makeError("copying " + localFile.string() + " to " + tmp.string() + " failed (disk full?)");
         }
     }
-    ctx.report(Progress{"verify", 0, 0, localFile.filename().string()});
+    ctx.report(Progress{.stage = "verify", .message = localFile.filename().string()});
     auto digest = util::Downloader::verifySha256Prefix(tmp, entry.sha256Prefix);
     if (!digest) {
         fs::remove(tmp, ec);

@@ -99,7 +99,7 @@ Expected<ImageFolderExportReport> ImageFolderExport::run(const ProjectStore& sto
         auto label = labels->find(im.id);
         if (label == labels->end()) continue;
         if (ctx.cancelled()) return makeError("cancelled while exporting to " + out.string());
-        ctx.report({"export", ++done, total, im.relPath});
+        ctx.report({.stage = "export", .done = ++done, .total = total, .message = im.relPath});
         if (!options.includeDisputed && disputes->count(im.id)) {  // an open attribution is not a class folder's truth
             report.disputed.push_back(im.relPath);
             continue;

@@ -9,13 +9,15 @@
 
 namespace tessera {
 
+// Every member has a default initializer, so a report names only what it knows ({"scan", done, total}) without a
+// -Wmissing-field-initializers warning for the rest.
 struct Progress {
-    std::string stage;     // e.g. "scan", "hash", "train"
+    std::string stage{};   // e.g. "scan", "hash", "train"
     int64_t done = 0;
     int64_t total = 0;     // 0 when unknown
-    std::string message;   // optional detail, e.g. the file being read
+    std::string message{};  // optional detail, e.g. the file being read
     double rate = -1.0;    // items per second when the reporter knows it (e.g. photos/s while steps are counted);
-    std::string rateUnit;  // < 0: a display measures done/s itself. rateUnit names the item ("img"), empty: "/s"
+    std::string rateUnit{};  // < 0: a display measures done/s itself. rateUnit names the item ("img"), empty: "/s"
 };
 
 // Shared, copyable cancel flag. Copies observe the same flag.
