@@ -1,5 +1,6 @@
 // Where one CPU training step spends its time (docs/BENCHMARKS.md, "Training (CPU)"): batched augmentation, forward,
-// backward and the AdamW update of a ResNet-18, timed separately on random canvases, for the memory formats given.
+// backward and the AdamW update (FusedAdamW, as the trainer uses) of a ResNet-18, timed separately on random
+// canvases, for the memory formats given.
 //   bench_train_step [STEPS=8] [SIZE=128] [BATCH=32] [THREADS=0] [FORMATS=contiguous,channels_last]
 #include <chrono>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include <torch/torch.h>
 
 #include "core/learn/augment_torch.h"
+#include "core/learn/fusedadamw_torch.h"
 #include "core/nn/resnet_torch.h"
 
 using namespace tessera;
@@ -44,7 +46,7 @@ int main(int argc, char** argv) {
             for (auto& p : model->parameters())
                 if (p.dim() == 4) p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
         model->train();
-        torch::optim::AdamW opt(model->parameters(), torch::optim::AdamWOptions(1e-3).weight_decay(0.05));
+        learn::FusedAdamW opt(model->parameters(), torch::optim::AdamWOptions(1e-3).weight_decay(0.05));
         double tAug = 0, tFwd = 0, tBwd = 0, tOpt = 0;
         for (int s = -1; s < steps; ++s) {  // step -1 warms up (allocator, oneDNN primitives)
             auto t = Clock::now();

@@ -4,6 +4,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "core/learn/augment_torch.h"
+#include "core/learn/cudadevice_torch.h"
 #include "core/learn/splitrng.h"
 
 namespace tessera::learn {
@@ -30,9 +31,34 @@ torch::Tensor grayOf(const torch::Tensor& x) {  // (B,3,H,W) -> (B,1,H,W), ITU-R
     return (x.select(1, 0) * 0.299 + x.select(1, 1) * 0.587 + x.select(1, 2) * 0.114).unsqueeze(1);
 }
 
-torch::Tensor perImage(const std::vector<double>& v, const torch::Tensor& like) {
-    std::vector<float> f(v.begin(), v.end());
-    return torch::tensor(f).to(like.device()).view({-1, 1, 1, 1});
+// An AugmentPlan's row per image: the output -> input sampling matrix, the colour factors, the hue rotation as a 3x3
+// matrix, the grayscale flag and the Gaussian blur's taps (identity where an image is not blurred).
+constexpr int64_t kMatrix = 0, kBrightness = 9, kContrast = 10, kSaturation = 11, kHue = 12, kGray = 21, kBlur = 22;
+constexpr int kBlurRadius = 4, kBlurTaps = 2 * kBlurRadius + 1;
+constexpr int64_t kColumns = kBlur + kBlurTaps;
+
+torch::Tensor column(const torch::Tensor& params, int64_t c) { return params.select(1, c).view({-1, 1, 1, 1}); }
+
+// Hue shift as a rotation of the chroma plane in YIQ: one 3x3 matrix per image, no HSV round trip.
+void hueMatrix(double turns, float out[9]) {
+    static const double T[9] = {0.299, 0.587, 0.114, 0.596, -0.274, -0.322, 0.211, -0.523, 0.312};
+    static const cv::Mat Tm(3, 3, CV_64F, const_cast<double*>(T)), Ti = Tm.inv();
+    const double ang = turns * 2 * kPi, cs = std::cos(ang), sn = std::sin(ang);
+    cv::Mat R = (cv::Mat_<double>(3, 3) << 1, 0, 0, 0, cs, -sn, 0, sn, cs);
+    cv::Mat M = Ti * R * Tm;
+    for (int q = 0; q < 9; ++q) out[q] = float(M.at<double>(q / 3, q % 3));
+}
+
+void blurTaps(double sigma, float out[kBlurTaps]) {
+    std::fill(out, out + kBlurTaps, 0.f);
+    if (sigma <= 0) {
+        out[kBlurRadius] = 1.f;
+        return;
+    }
+    double sum = 0;
+    for (int i = 0; i < kBlurTaps; ++i)
+        sum += out[i] = float(std::exp(-0.5 * (i - kBlurRadius) * (i - kBlurRadius) / (sigma * sigma)));
+    for (int i = 0; i < kBlurTaps; ++i) out[i] = float(out[i] / sum);
 }
 
 double gammaSample(SplitRng& rng, double shape) {  // Marsaglia-Tsang, shape > 0
@@ -80,10 +106,10 @@ MixPlan BatchAugmenter::planMix(double mixupAlpha, double cutmixAlpha, int64_t b
     return plan;
 }
 
-torch::Tensor BatchAugmenter::applyMix(const torch::Tensor& x, const MixPlan& plan) {
+torch::Tensor BatchAugmenter::applyMix(const torch::Tensor& x, const MixPlan& plan, const torch::Tensor& permOnDevice) {
     torch::NoGradGuard noGrad;
     if (plan.kind == MixPlan::Kind::None) return x;
-    auto perm = torch::tensor(plan.perm, torch::kLong).to(x.device());
+    auto perm = permOnDevice.defined() ? permOnDevice : torch::tensor(plan.perm, torch::kLong).to(x.device());
     if (plan.kind == MixPlan::Kind::Mixup) return x * plan.lambda + x.index_select(0, perm) * (1.0 - plan.lambda);
     auto out = x.clone();
     if (plan.y1 > plan.y0 && plan.x1 > plan.x0) {
@@ -168,121 +194,109 @@ std::vector<BatchAugmenter::ImageParams> BatchAugmenter::sample(const std::vecto
     return out;
 }
 
-torch::Tensor BatchAugmenter::gridFrom(const std::vector<ImageParams>& params) const {
-    const int64_t B = int64_t(params.size()), S = size_;
+AugmentPlan AugmentPlan::on(torch::Device device) const {
+    if (params.device() == device) return *this;
+    AugmentPlan moved = *this;
+    moved.params = cuda::upload(params, device);
+    return moved;
+}
+
+AugmentPlan BatchAugmenter::plan(const std::vector<ContentBox>& boxes, uint64_t seed) const {
+    const auto sampled = sample(boxes, seed);
+    AugmentPlan plan;
+    plan.params = torch::empty({int64_t(sampled.size()), kColumns}, torch::kFloat);
+    float* row = plan.params.data_ptr<float>();
+    for (const auto& p : sampled) {
+        for (int q = 0; q < 9; ++q) row[kMatrix + q] = float(p.m[q]);
+        row[kBrightness] = float(p.brightness), row[kContrast] = float(p.contrast);
+        row[kSaturation] = float(p.saturation);
+        hueMatrix(p.hueTurns, row + kHue);
+        row[kGray] = p.gray ? 1.f : 0.f;
+        blurTaps(p.blurSigma, row + kBlur);
+        plan.anyGray = plan.anyGray || p.gray;
+        plan.anyBlur = plan.anyBlur || p.blurSigma > 0;
+        row += kColumns;
+    }
+    return plan;
+}
+
+torch::Tensor BatchAugmenter::gridFrom(const torch::Tensor& params) const {
+    const int64_t B = params.size(0), S = size_;
     // Pixel centres of the output in align_corners=false coordinates; identity then samples input centres exactly.
-    std::vector<float> base(size_t(S) * S * 3);
-    for (int64_t y = 0; y < S; ++y)
-        for (int64_t x = 0; x < S; ++x) {
-            float* q = &base[size_t(y * S + x) * 3];
-            q[0] = float((2.0 * x + 1.0) / double(S) - 1.0);
-            q[1] = float((2.0 * y + 1.0) / double(S) - 1.0);
-            q[2] = 1.f;
-        }
-    std::vector<float> mats(size_t(B) * 9);
-    for (int64_t i = 0; i < B; ++i)
-        for (int q = 0; q < 9; ++q) mats[size_t(i) * 9 + q] = float(params[size_t(i)].m[q]);
-    auto baseT = torch::from_blob(base.data(), {1, S * S, 3}, torch::kFloat).clone();
-    auto M = torch::from_blob(mats.data(), {B, 3, 3}, torch::kFloat).clone();
-    auto pts = torch::matmul(baseT, M.transpose(1, 2));  // (B, S*S, 3)
+    const auto centres = ((torch::arange(S, params.options().dtype(torch::kDouble)) * 2 + 1) / double(S) - 1)
+                             .to(torch::kFloat);
+    auto xs = centres.view({1, S}).expand({S, S}), ys = centres.view({S, 1}).expand({S, S});
+    auto base = torch::stack({xs, ys, torch::ones({S, S}, params.options())}, 2).view({1, S * S, 3});
+    auto M = params.narrow(1, kMatrix, 9).reshape({B, 3, 3});
+    auto pts = torch::matmul(base, M.transpose(1, 2));  // (B, S*S, 3)
     auto xy = pts.narrow(2, 0, 2) / pts.narrow(2, 2, 1);
     // Construction keeps every point inside; the clamp only absorbs float rounding at the edge.
     return xy.clamp(-1.0, 1.0).view({B, S, S, 2});
 }
 
 torch::Tensor BatchAugmenter::samplingGrid(const std::vector<ContentBox>& boxes, uint64_t seed) const {
-    return gridFrom(sample(boxes, seed));
+    return gridFrom(plan(boxes, seed).params);
 }
 
-void BatchAugmenter::colour(torch::Tensor& x, const std::vector<ImageParams>& params) const {
+void BatchAugmenter::colour(torch::Tensor& x, const AugmentPlan& plan) const {
     const auto& c = config_;
-    std::vector<double> br, co, sa, hu;
-    std::vector<float> gray;
-    bool anyGray = false;
-    for (const auto& p : params) {
-        br.push_back(p.brightness), co.push_back(p.contrast), sa.push_back(p.saturation), hu.push_back(p.hueTurns);
-        gray.push_back(p.gray ? 1.f : 0.f);
-        anyGray = anyGray || p.gray;
-    }
-    if (c.brightness > 0) x = (x * perImage(br, x)).clamp(0, 1);
+    const auto& p = plan.params;
+    if (c.brightness > 0) x = (x * column(p, kBrightness)).clamp(0, 1);
     if (c.contrast > 0) {
         auto mean = grayOf(x).mean({1, 2, 3}, true);
-        x = ((x - mean) * perImage(co, x) + mean).clamp(0, 1);
+        x = ((x - mean) * column(p, kContrast) + mean).clamp(0, 1);
     }
     if (c.saturation > 0) {
         auto g = grayOf(x);
-        x = ((x - g) * perImage(sa, x) + g).clamp(0, 1);
+        x = ((x - g) * column(p, kSaturation) + g).clamp(0, 1);
     }
     if (c.hue > 0) {
-        // Hue shift as a rotation of the chroma plane in YIQ: one 3x3 matrix per image, no HSV round trip.
-        static const double T[9] = {0.299, 0.587, 0.114, 0.596, -0.274, -0.322, 0.211, -0.523, 0.312};
-        cv::Mat Tm(3, 3, CV_64F, const_cast<double*>(T)), Ti = Tm.inv();
-        std::vector<float> mats;
-        for (double h : hu) {
-            const double ang = h * 2 * kPi, cs = std::cos(ang), sn = std::sin(ang);
-            cv::Mat R = (cv::Mat_<double>(3, 3) << 1, 0, 0, 0, cs, -sn, 0, sn, cs);
-            cv::Mat M = Ti * R * Tm;
-            for (int q = 0; q < 9; ++q) mats.push_back(float(M.at<double>(q / 3, q % 3)));
-        }
-        auto M = torch::tensor(mats).view({-1, 3, 3}).to(x.device());
         const auto B = x.size(0), H = x.size(2), W = x.size(3);
+        auto M = p.narrow(1, kHue, 9).reshape({B, 3, 3});
         x = torch::bmm(M, x.reshape({B, 3, H * W})).view({B, 3, H, W}).clamp(0, 1);
     }
-    if (anyGray) {
-        auto mask = torch::tensor(gray).to(x.device()).view({-1, 1, 1, 1}) > 0.5f;
-        x = torch::where(mask, grayOf(x).expand_as(x), x);
-    }
+    if (plan.anyGray) x = torch::where(column(p, kGray) > 0.5f, grayOf(x).expand_as(x), x);
 }
 
-void BatchAugmenter::blur(torch::Tensor& x, const std::vector<ImageParams>& params) const {
-    bool any = false;
-    for (const auto& p : params) any = any || p.blurSigma > 0;
-    if (!any) return;
+void BatchAugmenter::blur(torch::Tensor& x, const AugmentPlan& plan) {
+    if (!plan.anyBlur) return;
     // Separable Gaussian, one kernel per image (identity where no blur), as a depthwise conv over B*3 channels.
-    const int radius = 4, k = 2 * radius + 1;
     const auto B = x.size(0), H = x.size(2), W = x.size(3);
-    std::vector<float> w;
-    for (const auto& p : params) {
-        std::vector<float> kern(k, 0.f);
-        if (p.blurSigma > 0) {
-            double sum = 0;
-            for (int i = 0; i < k; ++i) sum += kern[i] = float(std::exp(-0.5 * (i - radius) * (i - radius) /
-                                                                         (p.blurSigma * p.blurSigma)));
-            for (auto& v : kern) v = float(v / sum);
-        } else {
-            kern[radius] = 1.f;
-        }
-        for (int ch = 0; ch < 3; ++ch) w.insert(w.end(), kern.begin(), kern.end());
-    }
-    auto kx = torch::tensor(w).to(x.device()).view({B * 3, 1, 1, k});
-    auto ky = kx.view({B * 3, 1, k, 1});
+    auto kx = plan.params.narrow(1, kBlur, kBlurTaps).unsqueeze(1).expand({B, 3, kBlurTaps}).reshape({B * 3, 1, 1, kBlurTaps});
+    auto ky = kx.view({B * 3, 1, kBlurTaps, 1});
     namespace F = torch::nn::functional;
     auto y = x.reshape({1, B * 3, H, W});
-    y = F::pad(y, F::PadFuncOptions({radius, radius, 0, 0}).mode(torch::kReflect));
+    y = F::pad(y, F::PadFuncOptions({kBlurRadius, kBlurRadius, 0, 0}).mode(torch::kReflect));
     y = F::conv2d(y, kx, F::Conv2dFuncOptions().groups(B * 3));
-    y = F::pad(y, F::PadFuncOptions({0, 0, radius, radius}).mode(torch::kReflect));
+    y = F::pad(y, F::PadFuncOptions({0, 0, kBlurRadius, kBlurRadius}).mode(torch::kReflect));
     y = F::conv2d(y, ky, F::Conv2dFuncOptions().groups(B * 3));
     x = y.view({B, 3, H, W});
 }
 
 torch::Tensor BatchAugmenter::normalizeImageNet(const torch::Tensor& x01) {
-    auto mean = torch::tensor({0.485f, 0.456f, 0.406f}).to(x01.device()).view({1, 3, 1, 1});
-    auto stdv = torch::tensor({0.229f, 0.224f, 0.225f}).to(x01.device()).view({1, 3, 1, 1});
-    return (x01 - mean) / stdv;
+    // Scalar operations per channel rather than mean/std tensors, which would be copied to the device every call.
+    static constexpr float kMean[3] = {0.485f, 0.456f, 0.406f}, kStd[3] = {0.229f, 0.224f, 0.225f};
+    auto x = x01.clone();
+    for (int64_t c = 0; c < 3; ++c) x.select(1, c).sub_(kMean[c]).div_(kStd[c]);
+    return x;
 }
 
-torch::Tensor BatchAugmenter::apply(const torch::Tensor& canvas, const std::vector<ContentBox>& boxes, uint64_t seed,
-                                    bool normalize) const {
+torch::Tensor BatchAugmenter::apply(const torch::Tensor& canvas, const AugmentPlan& plan, bool normalize) const {
     torch::NoGradGuard noGrad;
-    auto params = sample(boxes, seed);
-    auto grid = gridFrom(params).to(canvas.device());
+    const AugmentPlan here = plan.on(canvas.device());
+    auto grid = gridFrom(here.params);
     auto x = canvas.to(torch::kFloat).div_(255.0);
     namespace F = torch::nn::functional;
     x = F::grid_sample(x, grid,
                        F::GridSampleFuncOptions().mode(torch::kBilinear).padding_mode(torch::kBorder).align_corners(false));
-    colour(x, params);
-    blur(x, params);
+    colour(x, here);
+    blur(x, here);
     return normalize ? normalizeImageNet(x) : x;
+}
+
+torch::Tensor BatchAugmenter::apply(const torch::Tensor& canvas, const std::vector<ContentBox>& boxes, uint64_t seed,
+                                    bool normalize) const {
+    return apply(canvas, plan(boxes, seed), normalize);
 }
 
 }  // namespace tessera::learn

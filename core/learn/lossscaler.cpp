@@ -14,24 +14,26 @@ bool LossScaler::unscale(torch::optim::Optimizer& optimizer) {
     unscaled_ = true;
     finite_ = true;
     if (!options_.enabled) return true;
-    const double inv = 1.0 / scale_;
-    // One device sync for the whole model: accumulate a non-finite count on the device, read it once.
-    torch::Tensor bad;
+    std::vector<torch::Tensor> grads;
     for (auto& group : optimizer.param_groups())
-        for (auto& p : group.params()) {
-            auto& g = p.mutable_grad();
-            if (!g.defined()) continue;
-            g.mul_(inv);
-            auto n = torch::logical_not(torch::isfinite(g)).sum();
-            bad = bad.defined() ? bad + n : n;
-        }
-    finite_ = !bad.defined() || bad.item<int64_t>() == 0;
+        for (auto& p : group.params())
+            if (p.grad().defined()) grads.push_back(p.mutable_grad());
+    if (grads.empty()) return true;
+    // One multi-tensor kernel divides every gradient and flags any inf/nan on the device; one read for the model.
+    const auto options = grads.front().options().dtype(torch::kFloat);
+    auto foundInf = torch::zeros({1}, options);
+    at::_amp_foreach_non_finite_check_and_unscale_(grads, foundInf, torch::full({1}, 1.0 / scale_, options));
+    finite_ = foundInf.item<float>() == 0.f;
     return finite_;
 }
 
 bool LossScaler::step(torch::optim::Optimizer& optimizer) {
     if (!unscaled_) unscale(optimizer);
     const bool finite = finite_;
+    // The next step's gradients are new, and scaled, whatever happens below: an out-of-memory error inside the
+    // optimiser's step must not leave this "already unscaled" (the next step would apply gradients scale-times
+    // too large).
+    unscaled_ = false;
     if (finite)
         optimizer.step();
     else

@@ -57,6 +57,20 @@ TEST(Augment, CropsStayInsideCanvasAndContent) {
     }
 }
 
+TEST(Augment, APlanHoldsEveryRandomChoiceOfItsBatch) {
+    // What training does (draw the plan, move it, apply it) gives exactly what apply(boxes, seed) gives.
+    auto canvas = randomCanvas(5, 40, 4);
+    std::vector<ContentBox> boxes(5, ContentBox{-0.8f, -1.f, 0.8f, 1.f});
+    for (auto preset : {AugmentPreset::Light, AugmentPreset::Strong, AugmentPreset::Archaeology}) {
+        BatchAugmenter aug(AugmentConfig::forPreset(preset), 32);
+        const AugmentPlan plan = aug.plan(boxes, 17);
+        EXPECT_EQ(plan.params.size(0), 5);
+        EXPECT_EQ(plan.params.scalar_type(), torch::kFloat);
+        EXPECT_TRUE(torch::equal(aug.apply(canvas, plan.on(torch::kCPU)), aug.apply(canvas, boxes, 17)));
+        EXPECT_FALSE(torch::equal(aug.plan(boxes, 18).params, plan.params));
+    }
+}
+
 TEST(Augment, SameSeedSameBatchDifferentSeedDifferent) {
     auto canvas = randomCanvas(6, 40, 3);
     BatchAugmenter aug(AugmentConfig::forPreset(AugmentPreset::Archaeology), 32);

@@ -83,3 +83,30 @@ TEST(LossScaler, DisabledIsTransparent) {
     EXPECT_TRUE(torch::equal(scaler.scale(l), l));
     EXPECT_DOUBLE_EQ(scaler.scaleValue(), 1.0);
 }
+
+TEST(LossScaler, AnOptimiserStepThatThrowsLeavesTheNextStepScaled) {
+    // An out-of-memory error inside the optimiser's step (after the unscale) must not leave the scaler "already
+    // unscaled": the retried step's fresh, scaled gradients would be applied scale-times too large.
+    struct FailingOnce : torch::optim::SGD {
+        using torch::optim::SGD::SGD;
+        bool fail = true;
+        torch::Tensor step(LossClosure closure = nullptr) override {
+            if (fail) {
+                fail = false;
+                TORCH_CHECK(false, "simulated out of memory");
+            }
+            return torch::optim::SGD::step(closure);
+        }
+    };
+    auto w = torch::ones({4}).set_requires_grad(true);
+    FailingOnce opt(std::vector<torch::Tensor>{w}, torch::optim::SGDOptions(0.1));
+    LossScalerOptions o;
+    o.initScale = 256;
+    LossScaler scaler(o);
+    scaler.scale((w * 2).sum()).backward();
+    EXPECT_THROW(scaler.step(opt), c10::Error);
+    w.mutable_grad() = torch::Tensor();
+    scaler.scale((w * 2).sum()).backward();  // the retry: gradient 2 * 256 again
+    EXPECT_TRUE(scaler.step(opt));
+    EXPECT_TRUE(torch::allclose(w.detach(), torch::full({4}, 0.8f)));  // 1 - 0.1 * 2, not 1 - 0.1 * 512
+}
