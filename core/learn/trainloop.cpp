@@ -3,22 +3,21 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <limits>
-#include <string_view>
 #include <thread>
 
 #include "core/learn/augment_torch.h"
+#include "core/learn/checkpoint_torch.h"
 #include "core/learn/deviceinfo.h"
 #include "core/learn/cudadevice_torch.h"
+#include "core/learn/fusedadamw_torch.h"
 #include "core/learn/linearprobe_torch.h"
 #include "core/learn/lossscaler_torch.h"
 #include "core/learn/lrschedule.h"
 #include "core/learn/metrics.h"
-#include "core/learn/runcard.h"
 #include "core/learn/splitrng.h"
 #include "core/nn/autocast_torch.h"
-#include "core/util/atomicfile.h"
-#include "core/util/jsonread.h"
 
 namespace tessera::learn {
 namespace fs = std::filesystem;
@@ -61,11 +60,28 @@ uint64_t mixSeed(uint64_t seed, uint64_t a, uint64_t b) {  // splitmix64 over (s
     return z ^ (z >> 31);
 }
 
-bool isHead(const std::string& name) { return name.rfind("fc.", 0) == 0; }
-
-torch::Tensor indexTensor(const std::vector<int64_t>& rows, torch::Device device) {
-    return torch::tensor(rows, torch::kLong).to(device);
+// The training rows of one epoch, in the order they are trained: a seeded shuffle, or class-balanced draws with
+// replacement.
+std::vector<int64_t> epochOrder(const TrainData& data, const TrainOptions& options, int epoch) {
+    SplitRng rng(mixSeed(options.seed, uint64_t(epoch), 0xE9));
+    std::vector<int64_t> order = data.trainIndex;
+    if (!options.balancedSampling || data.numClasses() == 0) {
+        rng.shuffle(order);
+        return order;
+    }
+    std::vector<std::vector<int64_t>> byClass(size_t(data.numClasses()));
+    for (auto r : data.trainIndex) byClass[size_t(data.labels[size_t(r)])].push_back(r);
+    std::vector<size_t> nonEmpty;
+    for (size_t c = 0; c < byClass.size(); ++c)
+        if (!byClass[c].empty()) nonEmpty.push_back(c);
+    for (auto& o : order) {
+        const auto& cls = byClass[nonEmpty[rng.below(nonEmpty.size())]];
+        o = cls[rng.below(cls.size())];
+    }
+    return order;
 }
+
+bool isHead(const std::string& name) { return name.rfind("fc.", 0) == 0; }
 
 std::vector<ContentBox> boxesFor(const TrainData& data, const std::vector<int64_t>& rows) {
     std::vector<ContentBox> b;
@@ -74,42 +90,65 @@ std::vector<ContentBox> boxesFor(const TrainData& data, const std::vector<int64_
     return b;
 }
 
-Status saveAtomic(torch::serialize::OutputArchive& archive, const fs::path& file) {
-    auto out = util::AtomicFile::create(file);
-    if (!out) return makeError("checkpoint: " + out.error());
-    Status written;
-    try {
-        // LibTorch cannot unwind from a failed write to a file (its writer completes the file in its destructor and
-        // the program aborts), so it writes through us: we keep the first error and let it finish.
-        archive.save_to([&](const void* data, size_t size) -> size_t {
-            if (written) written = out->write(std::string_view(static_cast<const char*>(data), size));
-            return size;
-        });
-    } catch (const c10::Error& e) {
-        return makeError("checkpoint: " + out->fail(std::string(e.what_without_backtrace()).substr(0, 200)).message);
+// Where the training set's pixels live while it trains: on the training device, unless that is a GPU on which they
+// would leave too little room for the training itself (cuda::pixelsFitOnGpu); then in pinned host memory, from
+// which each batch is gathered and copied over without waiting.
+torch::Tensor placePixels(const torch::Tensor& pixels, torch::Device device, TrainObserver* observer) {
+    if (!device.is_cuda()) return pixels.to(device);
+    const int64_t bytes = int64_t(pixels.nbytes()), free = cuda::freeMemoryBytes();
+    if (cuda::pixelsFitOnGpu(bytes, free)) return pixels.to(device);
+    if (observer) {
+        char line[200];
+        std::snprintf(line, sizeof line,
+                      "the decoded photos (%.1f GB) do not fit beside training in the GPU's free memory (%.1f GB): "
+                      "they stay in host memory and each batch is copied over (slower)", double(bytes) / 1e9,
+                      double(free) / 1e9);
+        observer->onMessage(line);
     }
-    if (!written) return makeError("checkpoint: " + written.error());
-    if (auto st = out->commit(); !st) return makeError("checkpoint: " + st.error());
-    return {};
+    return pixels.pin_memory();
 }
 
-// Makes `to` a second name of `from` (replacing it atomically); a copy where the file system has no hard links.
-Status linkOrCopy(const fs::path& from, const fs::path& to) {
-    const fs::path tmp = to.string() + ".tmp";
-    std::error_code ec;
-    fs::remove(tmp, ec);
-    fs::create_hard_link(from, tmp, ec);
-    if (ec) {
-        ec.clear();
-        fs::copy_file(from, tmp, fs::copy_options::overwrite_existing, ec);
+// The optimiser over the parameters `options.mode` trains, in four groups: {head, backbone} x {weight decay, none
+// on norm weights and biases}, the backbone at `backboneLr`. AdamW runs fused (FusedAdamW). `baseLr` holds each
+// group's rate before the schedule; `backbone` the trainable backbone parameters (frozen during a warm-up).
+struct OptimizerSetup {
+    std::unique_ptr<torch::optim::Optimizer> optimizer;
+    std::vector<double> baseLr;
+    std::vector<torch::Tensor> backbone;
+};
+
+OptimizerSetup makeOptimizer(nn::ResNet& model, const TrainOptions& options, double lr, double backboneLr) {
+    const bool full = options.mode == "full", partial = options.mode == "partial";
+    const bool sgd = options.optimizer == "sgd";
+    const double wd = options.weightDecay >= 0 ? options.weightDecay : (sgd ? 5e-4 : 0.05);
+    OptimizerSetup setup;
+    std::vector<torch::Tensor> sets[4];
+    for (auto& p : model->named_parameters()) {
+        const bool head = isHead(p.key());
+        const bool trainable = head || full || (partial && p.key().rfind("layer4.", 0) == 0);
+        p.value().set_requires_grad(trainable);
+        if (!trainable) continue;
+        if (!head) setup.backbone.push_back(p.value());
+        sets[(head ? 0 : 2) + (p.value().dim() <= 1 ? 1 : 0)].push_back(p.value());
     }
-    if (!ec) fs::rename(tmp, to, ec);
-    if (ec) {
-        const std::string why = ec.message();
-        fs::remove(tmp, ec);
-        return makeError("checkpoint: cannot write '" + to.string() + "': " + why);
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    for (int g = 0; g < 4; ++g) {
+        if (sets[g].empty()) continue;
+        const double glr = g < 2 ? lr : backboneLr, gwd = (g % 2) ? 0.0 : wd;
+        std::unique_ptr<torch::optim::OptimizerOptions> o;
+        if (sgd)
+            o = std::make_unique<torch::optim::SGDOptions>(
+                torch::optim::SGDOptions(glr).momentum(0.9).nesterov(true).weight_decay(gwd));
+        else
+            o = std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(glr).weight_decay(gwd));
+        groups.emplace_back(sets[g], std::move(o));
+        setup.baseLr.push_back(glr);
     }
-    return {};
+    if (sgd)
+        setup.optimizer = std::make_unique<torch::optim::SGD>(std::move(groups), torch::optim::SGDOptions(lr));
+    else
+        setup.optimizer = std::make_unique<FusedAdamW>(std::move(groups), torch::optim::AdamWOptions(lr));
+    return setup;
 }
 
 }  // namespace
@@ -117,40 +156,79 @@ Status linkOrCopy(const fs::path& from, const fs::path& to) {
 TrainLoop::TrainLoop(TrainOptions options, torch::Device device, fs::path checkpointDir)
     : options_(std::move(options)), device_(device), checkpointDir_(std::move(checkpointDir)) {}
 
+namespace {
+
+bool usesChannelsLast(nn::ResNet& model) {
+    for (const auto& p : model->parameters())
+        if (p.dim() == 4) return p.is_contiguous(at::MemoryFormat::ChannelsLast);
+    return false;
+}
+
+// Runs `forward` under autocast to `compute` on `device` (kFloat: no autocast); the result in fp32.
+template <typename Forward>
+torch::Tensor forwardIn(at::ScalarType compute, torch::Device device, Forward&& forward) {
+    std::unique_ptr<nn::AutocastGuard> autocast;
+    if (compute != at::kFloat) autocast = std::make_unique<nn::AutocastGuard>(device.type(), compute);
+    return forward().to(torch::kFloat);
+}
+
+// The rows `index` of data, in batches of `batchSize`, as un-augmented centre crops on `device`: gathered where the
+// pixels live (the device itself during training), with one upload of the row numbers for all batches.
+template <typename PerBatch>
+void forEachCentreCropBatch(const TrainData& data, const std::vector<int64_t>& index, torch::Device device,
+                            int imageSize, int batchSize, bool channelsLast, PerBatch&& perBatch) {
+    if (index.empty()) return;
+    const auto rows = cuda::upload(torch::tensor(index, torch::kLong), data.pixels.device());
+    for (int64_t start = 0; start < int64_t(index.size()); start += batchSize) {
+        const int64_t n = std::min<int64_t>(batchSize, int64_t(index.size()) - start);
+        auto imgs = cuda::upload(data.pixels.index_select(0, rows.narrow(0, start, n)), device);
+        auto x = BatchAugmenter::centerCrop(imgs, imageSize);
+        if (channelsLast) x = x.contiguous(at::MemoryFormat::ChannelsLast);
+        perBatch(x, start, n);
+    }
+}
+
+}  // namespace
+
 EvalResult TrainLoop::evaluate(nn::ResNet& model, const TrainData& data, const std::vector<int64_t>& index,
-                               torch::Device device, int imageSize, int batchSize, std::vector<float>* probabilities) {
+                               torch::Device device, int imageSize, int batchSize, std::vector<float>* probabilities,
+                               at::ScalarType compute) {
     if (probabilities) probabilities->clear();
     torch::NoGradGuard noGrad;
     const bool wasTraining = model->is_training();
     model->eval();
-    bool channelsLast = false;
-    for (const auto& p : model->parameters())
-        if (p.dim() == 4) { channelsLast = p.is_contiguous(at::MemoryFormat::ChannelsLast); break; }
-    ConfusionMatrix cm(int(data.numClasses()));
-    double lossSum = 0.0;
-    for (size_t start = 0; start < index.size(); start += size_t(batchSize)) {
-        std::vector<int64_t> rows(index.begin() + long(start),
-                                  index.begin() + long(std::min(index.size(), start + size_t(batchSize))));
-        auto imgs = data.pixels.index_select(0, indexTensor(rows, data.pixels.device())).to(device);
-        auto x = BatchAugmenter::centerCrop(imgs, imageSize);
-        if (channelsLast) x = x.contiguous(at::MemoryFormat::ChannelsLast);
-        std::vector<int64_t> ys;
-        for (auto r : rows) ys.push_back(data.labels[size_t(r)]);
-        auto y = torch::tensor(ys, torch::kLong).to(device);
-        auto logits = model->forward(x).to(torch::kFloat);
+    const int64_t C = data.numClasses();
+    std::vector<int64_t> labels;
+    labels.reserve(index.size());
+    for (auto r : index) labels.push_back(data.labels[size_t(r)]);
+    // Loss, confusion counts and probabilities stay on the device until the end: one read for the whole set.
+    const auto y = cuda::upload(torch::tensor(labels, torch::kLong), device);
+    auto lossSum = torch::zeros({}, torch::TensorOptions().dtype(torch::kDouble).device(device));
+    auto counts = torch::zeros({C * C}, torch::TensorOptions().dtype(torch::kLong).device(device));
+    std::vector<torch::Tensor> probs;
+    forEachCentreCropBatch(data, index, device, imageSize, batchSize, usesChannelsLast(model),
+                           [&](const torch::Tensor& x, int64_t start, int64_t n) {
+        auto logits = forwardIn(compute, device, [&] { return model->forward(x); });
+        auto yb = y.narrow(0, start, n);
         lossSum += torch::nn::functional::cross_entropy(
-                       logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
-                       .item<double>();
-        auto pred = logits.argmax(1).cpu();
-        if (probabilities) {
-            const auto p = torch::softmax(logits, 1).cpu().contiguous();
-            probabilities->insert(probabilities->end(), p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
-        }
-        for (size_t i = 0; i < rows.size(); ++i) cm.add(ys[i], pred[long(i)].item<int64_t>());
+                       logits, yb, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+                       .to(torch::kDouble);
+        counts.index_add_(0, yb * C + logits.argmax(1), torch::ones({n}, counts.options()));
+        if (probabilities) probs.push_back(torch::softmax(logits, 1));
+    });
+    if (probabilities && !probs.empty()) {
+        const auto p = torch::cat(probs).cpu().contiguous();
+        probabilities->assign(p.data_ptr<float>(), p.data_ptr<float>() + p.numel());
     }
+    const auto countsHost = counts.cpu();
+    const int64_t* k = countsHost.data_ptr<int64_t>();
+    ConfusionMatrix cm{int(C)};
+    for (int64_t t = 0; t < C; ++t)
+        for (int64_t q = 0; q < C; ++q)
+            if (k[t * C + q] > 0) cm.add(t, q, k[t * C + q]);
     model->train(wasTraining);
     EvalResult r;
-    r.loss = index.empty() ? 0.0 : lossSum / double(index.size());
+    r.loss = index.empty() ? 0.0 : lossSum.item<double>() / double(index.size());
     r.accuracy = cm.accuracy();
     r.confusion = cm.counts();
     r.precision = cm.precision();
@@ -167,11 +245,9 @@ std::vector<int64_t> TrainLoop::recalibrationSample(const std::vector<int64_t>& 
 }
 
 void TrainLoop::recalibrateBatchNorm(nn::ResNet& model, const std::vector<torch::nn::BatchNorm2dImpl*>& norms,
-                                     const TrainData& data, torch::Device device, int imageSize, int batchSize) {
+                                     const TrainData& data, torch::Device device, int imageSize, int batchSize,
+                                     at::ScalarType compute) {
     torch::NoGradGuard noGrad;
-    bool channelsLast = false;
-    for (const auto& p : model->parameters())
-        if (p.dim() == 4) { channelsLast = p.is_contiguous(at::MemoryFormat::ChannelsLast); break; }
     std::vector<bool> wasTraining;
     for (auto* bn : norms) {
         wasTraining.push_back(bn->is_training());
@@ -180,17 +256,14 @@ void TrainLoop::recalibrateBatchNorm(nn::ResNet& model, const std::vector<torch:
         bn->options.momentum(c10::nullopt);  // cumulative average over the batches below
     }
     // A few batches are enough for an average. trainIndex is in image-id order, which for folder-per-class projects
-    // is class by class, so the sample is spread evenly over it rather than taken from its start.
-    const std::vector<int64_t> sample = recalibrationSample(data.trainIndex);
-    const size_t n = sample.size();
-    for (size_t start = 0; start + 1 < n; start += size_t(batchSize)) {
-        std::vector<int64_t> rows(sample.begin() + long(start), sample.begin() + long(std::min(n, start + size_t(batchSize))));
-        if (rows.size() < 2) break;
-        auto imgs = data.pixels.index_select(0, indexTensor(rows, data.pixels.device())).to(device);
-        auto x = BatchAugmenter::centerCrop(imgs, imageSize);
-        if (channelsLast) x = x.contiguous(at::MemoryFormat::ChannelsLast);
-        model->forward(x);
-    }
+    // is class by class, so the sample is spread evenly over it rather than taken from its start. A last batch of
+    // one photo is left out: batch norm cannot measure on one.
+    std::vector<int64_t> sample = recalibrationSample(data.trainIndex);
+    if (sample.size() % size_t(batchSize) == 1) sample.pop_back();
+    forEachCentreCropBatch(data, sample, device, imageSize, batchSize, usesChannelsLast(model),
+                           [&](const torch::Tensor& x, int64_t, int64_t) {
+        forwardIn(compute, device, [&] { return model->forward(x); });
+    });
     for (size_t k = 0; k < norms.size(); ++k) {
         norms[k]->options.momentum(0.1);
         norms[k]->train(wasTraining[k]);
@@ -209,21 +282,21 @@ Status TrainLoop::loadModelWeights(nn::ResNet& model, const fs::path& checkpoint
     }
 }
 
-Expected<LoopOutcome> TrainLoop::runProbe(nn::ResNet& model, const TrainData& data, TrainObserver* observer,
-                                          const JobContext& ctx) {
+Expected<LoopOutcome> TrainLoop::runProbe(nn::ResNet& model, const TrainData& data, at::ScalarType compute,
+                                          TrainObserver* observer, const JobContext& ctx) {
     // Frozen backbone in eval mode: one un-augmented embedding per photo, then only the head trains.
     torch::NoGradGuard noGrad;
     model->eval();
     auto embedRows = [&](const std::vector<int64_t>& rows) -> Expected<torch::Tensor> {
         std::vector<torch::Tensor> parts;
-        for (size_t s = 0; s < rows.size(); s += size_t(options_.batchSize)) {
-            if (ctx.cancelled()) return makeError("cancelled");
-            std::vector<int64_t> b(rows.begin() + long(s),
-                                   rows.begin() + long(std::min(rows.size(), s + size_t(options_.batchSize))));
-            auto imgs = data.pixels.index_select(0, indexTensor(b, data.pixels.device())).to(device_);
-            parts.push_back(model->embed(BatchAugmenter::centerCrop(imgs, options_.imageSize)).to(torch::kFloat));
-            ctx.report({"embed", int64_t(s + b.size()), int64_t(rows.size()), {}});
-        }
+        bool cancelled = false;
+        forEachCentreCropBatch(data, rows, device_, options_.imageSize, options_.batchSize, usesChannelsLast(model),
+                               [&](const torch::Tensor& x, int64_t start, int64_t n) {
+            if (cancelled || (cancelled = ctx.cancelled())) return;
+            parts.push_back(forwardIn(compute, device_, [&] { return model->embed(x); }));
+            ctx.report({"embed", start + n, int64_t(rows.size()), {}});
+        });
+        if (cancelled) return makeError("cancelled");
         if (parts.empty()) return torch::zeros({0, model->embeddingDim()}, torch::kFloat).to(device_);
         return torch::cat(parts);
     };
@@ -250,9 +323,9 @@ Expected<LoopOutcome> TrainLoop::runProbe(nn::ResNet& model, const TrainData& da
     e.epoch = 0;
     e.epochs = 1;
     e.trainLoss = head.finalLoss;
-    auto tr = evaluate(model, data, data.trainIndex, device_, options_.imageSize, options_.batchSize);
+    auto tr = evaluate(model, data, data.trainIndex, device_, options_.imageSize, options_.batchSize, nullptr, compute);
     e.trainAcc = tr.accuracy;
-    auto va = evaluate(model, data, data.valIndex, device_, options_.imageSize, options_.batchSize);
+    auto va = evaluate(model, data, data.valIndex, device_, options_.imageSize, options_.batchSize, nullptr, compute);
     e.valLoss = va.loss, e.valAcc = va.accuracy, e.precision = va.precision, e.recall = va.recall;
     e.confusion = va.confusion;
     e.best = true;
@@ -269,57 +342,29 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                                      const std::atomic<bool>* paused) {
     try {
         model->to(device_);
-        if (options_.mode == "linear-probe") return runProbe(model, data, observer, ctx);
         const bool cuda = device_.is_cuda();
-        LoopOutcome out;
-        const bool full = options_.mode == "full";
-        const bool partial = options_.mode == "partial";
-        const bool sgd = options_.optimizer == "sgd";
-        const double lr = options_.lr > 0 ? options_.lr : Trainer::defaultLr(options_);
-        const double wd = options_.weightDecay >= 0 ? options_.weightDecay : (sgd ? 5e-4 : 0.05);
-        // Discriminative rates: a pretrained backbone moves 10x slower than the new head.
-        const double backboneLr = (pretrained && full) ? lr / 10.0 : lr;
-        const int warmupEpochs = (pretrained && full && options_.epochs >= 3) ? 1 : 0;
-
-        // Parameter groups: {head, backbone} x {decay, no decay on norm weights and biases}.
-        std::vector<torch::Tensor> backbone;
-        std::vector<torch::optim::OptimizerParamGroup> groups;
-        std::vector<double> baseLr;
-        std::vector<torch::Tensor> sets[4];
-        for (auto& p : model->named_parameters()) {
-            const bool head = isHead(p.key());
-            const bool trainable = head || full || (partial && p.key().rfind("layer4.", 0) == 0);
-            p.value().set_requires_grad(trainable);
-            if (!trainable) continue;
-            if (!head) backbone.push_back(p.value());
-            sets[(head ? 0 : 2) + (p.value().dim() <= 1 ? 1 : 0)].push_back(p.value());
-        }
-        for (int g = 0; g < 4; ++g) {
-            if (sets[g].empty()) continue;
-            const double glr = g < 2 ? lr : backboneLr, gwd = (g % 2) ? 0.0 : wd;
-            std::unique_ptr<torch::optim::OptimizerOptions> o;
-            if (sgd)
-                o = std::make_unique<torch::optim::SGDOptions>(
-                    torch::optim::SGDOptions(glr).momentum(0.9).nesterov(true).weight_decay(gwd));
-            else
-                o = std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(glr).weight_decay(gwd));
-            groups.emplace_back(sets[g], std::move(o));
-            baseLr.push_back(glr);
-        }
-        std::unique_ptr<torch::optim::Optimizer> optimizer;
-        if (sgd)
-            optimizer = std::make_unique<torch::optim::SGD>(std::move(groups), torch::optim::SGDOptions(lr));
-        else
-            optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(lr));
-
         // Mixed precision (autocast; weights, optimiser state and the loss stay fp32): on CUDA bf16 where the GPU
         // has it, else fp16 with the dynamic loss scaler; on the CPU fp32 unless bf16 is asked for (see
-        // resolvePrecision). bf16 needs no loss scaling: it has fp32's exponent range.
+        // resolvePrecision). bf16 needs no loss scaling: it has fp32's exponent range. Validation, batch-norm
+        // recalibration and the linear probe run under the same autocast.
         auto precision = resolvePrecision(options_.precision, cuda, observer);
         if (!precision) return precision.takeError();
         const bool bf16 = *precision == Precision::Bf16;
         const bool mixed = *precision != Precision::Fp32;
+        const at::ScalarType compute = bf16 ? at::kBFloat16 : mixed ? at::kHalf : at::kFloat;
+        // The whole uint8 set lives on the training device where it fits, and every gather (training, validation,
+        // recalibration, the probe's embeddings) reads it there; else it waits in pinned host memory.
+        TrainData resident = data;
+        resident.pixels = placePixels(data.pixels, device_, observer);
+        if (options_.mode == "linear-probe") return runProbe(model, resident, compute, observer, ctx);
+        LoopOutcome out;
         out.precision = bf16 ? "bf16" : mixed ? "fp16 (loss scaling)" : "fp32";
+        const bool partial = options_.mode == "partial";
+        const double lr = options_.lr > 0 ? options_.lr : Trainer::defaultLr(options_);
+        // Discriminative rates: a pretrained backbone moves 10x slower than the new head.
+        const double backboneLr = (pretrained && options_.mode == "full") ? lr / 10.0 : lr;
+        const int warmupEpochs = (pretrained && options_.mode == "full" && options_.epochs >= 3) ? 1 : 0;
+        auto [optimizer, baseLr, backbone] = makeOptimizer(model, options_, lr, backboneLr);
         LossScalerOptions so;
         so.enabled = *precision == Precision::Fp16;
         LossScaler scaler(so);
@@ -333,7 +378,6 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
         };
         toChannelsLast();
 
-        auto pixels = data.pixels.to(device_);  // the whole uint8 set lives on the training device
         const auto augPreset = parseAugmentPreset(options_.augmentation);
         if (!augPreset) return augPreset.takeError();
         BatchAugmenter aug(AugmentConfig::forPreset(*augPreset), options_.imageSize);
@@ -357,31 +401,15 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
         const fs::path lastFile = checkpointDir_.empty() ? fs::path() : checkpointDir_ / "last.pt";
         const fs::path bestFile = checkpointDir_.empty() ? fs::path() : checkpointDir_ / "best.pt";
         if (options_.resume && !lastFile.empty() && fs::exists(lastFile)) {
-            // A checkpoint cut short (a full disk, a kill while it was written before atomic saves) or from
-            // elsewhere: say which file, rather than fail as an internal error.
-            try {
-                torch::serialize::InputArchive archive, m, o;
-                archive.load_from(lastFile.string());
-                archive.read("model", m);
-                model->load(m);
-                archive.read("optimizer", o);
-                optimizer->load(o);
-                c10::IValue metaValue;
-                archive.read("meta", metaValue);
-                auto meta = nlohmann::json::parse(metaValue.toStringRef());
-                const auto nextEpoch = jsonAs<int>(meta.value("nextEpoch", nlohmann::json()));
-                if (!nextEpoch || *nextEpoch < 0) throw std::runtime_error("no valid nextEpoch in its metadata");
-                startEpoch = *nextEpoch;
-                bestLoss = jsonValueOr(meta, "bestLoss", bestLoss);
-                out.bestEpoch = jsonValueOr(meta, "bestEpoch", -1);
-                sinceBest = jsonValueOr(meta, "sinceBest", 0);
-                if (const int saved = jsonValueOr(meta, "batch", batch); saved >= 1) batch = saved;
-                scaler.loadState(jsonValueOr(meta, "scaler", std::vector<double>{}));
-                for (const auto& e : meta.at("history")) out.history.push_back(RunCard::epochFromJson(e));
-            } catch (const std::exception& e) {
-                return makeError("cannot resume from " + lastFile.string() + ": the checkpoint is damaged or "
-                                 "incomplete (" + std::string(e.what()).substr(0, 200) + "); delete it to start the run afresh");
-            }
+            auto resumed = readCheckpoint(lastFile, model, *optimizer);
+            if (!resumed) return resumed.takeError();
+            startEpoch = resumed->nextEpoch;
+            bestLoss = resumed->bestLoss;
+            out.bestEpoch = resumed->bestEpoch;
+            sinceBest = resumed->sinceBest;
+            if (resumed->batch >= 1) batch = resumed->batch;
+            scaler.loadState(resumed->scalerState);
+            out.history = std::move(resumed->history);
             if (observer)
                 observer->onMessage("resuming from " + lastFile.string() + " at epoch " +
                                     std::to_string(startEpoch + 1));
@@ -400,6 +428,7 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
         if (!pretrained)
             for (auto& m : model->modules(false))
                 if (auto* bn = m->as<torch::nn::BatchNorm2d>()) norms.push_back(bn);
+        const auto labels = cuda::upload(torch::tensor(data.labels, torch::kLong), device_);
         const auto runStart = Clock::now();
         for (int epoch = startEpoch; epoch < options_.epochs; ++epoch) {
             const bool warm = epoch < warmupEpochs;
@@ -409,31 +438,58 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                 for (auto& m : model->named_children())
                     if (m.key() != "layer4" && m.key() != "fc") m.value()->eval();
 
-            // Epoch order: a seeded shuffle, or class-balanced draws with replacement.
-            SplitRng orderRng(mixSeed(options_.seed, uint64_t(epoch), 0xE9));
-            std::vector<int64_t> order = data.trainIndex;
-            if (options_.balancedSampling && data.numClasses() > 0) {
-                std::vector<std::vector<int64_t>> byClass(size_t(data.numClasses()));
-                for (auto r : data.trainIndex) byClass[size_t(data.labels[size_t(r)])].push_back(r);
-                std::vector<size_t> nonEmpty;
-                for (size_t c = 0; c < byClass.size(); ++c)
-                    if (!byClass[c].empty()) nonEmpty.push_back(c);
-                for (auto& o : order) {
-                    const auto& cls = byClass[nonEmpty[orderRng.below(nonEmpty.size())]];
-                    o = cls[orderRng.below(cls.size())];
-                }
-            } else {
-                orderRng.shuffle(order);
-            }
+            const std::vector<int64_t> order = epochOrder(data, options_, epoch);
 
+            // Each step's loss and hit count stay on the device; they are read in one go every `readEvery` steps
+            // (every step on the CPU, where a read costs nothing) and at the epoch's end, so the host runs ahead of
+            // the GPU. Throughput is measured over each read's window, which the read itself closes.
+            const size_t readEvery = cuda ? 8 : 1;
+            struct PendingStep {
+                int step;
+                double lr;
+                int64_t images;
+                torch::Tensor lossAndHits;  // float (2): the step's loss, its correct predictions
+            };
+            std::vector<PendingStep> pending;
             double lossSum = 0.0;
             int64_t seen = 0, correct = 0;
             double stepSeconds = 0.0;
             int64_t stepImages = 0;
+            auto windowStart = Clock::now();
+            auto readPending = [&] {
+                if (pending.empty()) return;
+                std::vector<torch::Tensor> parts;
+                for (const auto& p : pending) parts.push_back(p.lossAndHits);
+                const auto values = torch::stack(parts).cpu();
+                const double secs = std::chrono::duration<double>(Clock::now() - windowStart).count();
+                int64_t images = 0;
+                for (const auto& p : pending) images += p.images;
+                stepSeconds += secs;
+                stepImages += images;
+                const auto v = values.accessor<float, 2>();
+                const int64_t spe = stepsPerEpoch(int64_t(data.trainIndex.size()), batch);
+                for (size_t i = 0; i < pending.size(); ++i) {
+                    const auto& p = pending[i];
+                    lossSum += double(v[long(i)][0]) * double(p.images);
+                    correct += int64_t(v[long(i)][1]);
+                    seen += p.images;
+                    if (observer) {
+                        StepInfo si;
+                        si.epoch = epoch, si.step = p.step, si.stepsPerEpoch = int(spe), si.loss = v[long(i)][0];
+                        si.lr = p.lr;
+                        si.imagesPerSecond = secs > 0 ? double(images) / secs : 0.0;
+                        observer->onStep(si);
+                    }
+                    ctx.report({"train", int64_t(epoch) * spe + p.step + 1, int64_t(options_.epochs) * spe, {}});
+                }
+                pending.clear();
+                windowStart = Clock::now();
+            };
             size_t pos = 0;
             int step = 0;
             while (pos + 1 < order.size()) {  // a batch of one would break batch norm: dropped
                 if (paused && paused->load()) {
+                    readPending();
                     if (observer) observer->onPauseHeld(true);
                     while (paused->load() && !ctx.cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
                     if (observer) observer->onPauseHeld(false);
@@ -441,8 +497,8 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                 if (ctx.cancelled()) return makeError("cancelled");
                 const size_t end = std::min(order.size(), pos + size_t(batch));
                 if (end - pos < 2) break;
-                std::vector<int64_t> rows(order.begin() + long(pos), order.begin() + long(end));
-                const auto t0 = Clock::now();
+                if (pending.empty()) windowStart = Clock::now();
+                const int64_t n = int64_t(end - pos);
                 const int64_t spe = stepsPerEpoch(int64_t(order.size()), batch);
                 if (!norms.empty()) {
                     const double momentum = std::max(0.1, 1.0 / double(int64_t(epoch) * spe0 + step + 1));
@@ -453,43 +509,44 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                 const double factor = schedule.factor(globalStep);
                 for (size_t g = 0; g < optimizer->param_groups().size(); ++g)
                     optimizer->param_groups()[g].options().set_lr(baseLr[g] * factor);
-                double stepLoss = 0.0;
                 try {
-                    auto imgs = pixels.index_select(0, indexTensor(rows, device_));
-                    auto x = aug.apply(imgs, boxesFor(data, rows), mixSeed(options_.seed, uint64_t(epoch), uint64_t(step) + 1));
-                    x = x.contiguous(at::MemoryFormat::ChannelsLast);
-                    std::vector<int64_t> ys;
-                    for (auto r : rows) ys.push_back(data.labels[size_t(r)]);
-                    auto y = torch::tensor(ys, torch::kLong).to(device_);
                     // Mixup / CutMix: a seeded Beta(a, a) weight, box and pairing inside the batch.
                     const MixPlan mix = BatchAugmenter::planMix(
-                        options_.mixupAlpha, options_.cutmixAlpha, int64_t(rows.size()), options_.imageSize,
+                        options_.mixupAlpha, options_.cutmixAlpha, n, options_.imageSize,
                         mixSeed(options_.seed, uint64_t(epoch), uint64_t(step) + 0x51ED));
-                    const double lam = mix.lambda;
+                    const bool mixing = mix.kind != MixPlan::Kind::None;
+                    // The step's row numbers and mixing pairs travel in one copy, its augmentation parameters in
+                    // another; labels and pixels are already on the device.
+                    auto indices = torch::empty({mixing ? 2 * n : n}, torch::kLong);
+                    std::copy(order.begin() + long(pos), order.begin() + long(end), indices.data_ptr<int64_t>());
+                    if (mixing) std::copy(mix.perm.begin(), mix.perm.end(), indices.data_ptr<int64_t>() + n);
+                    const auto hostRows = indices.narrow(0, 0, n);
+                    indices = cuda::upload(indices, device_);
+                    const auto rows = indices.narrow(0, 0, n);
+                    const std::vector<int64_t> rowList(order.begin() + long(pos), order.begin() + long(end));
+                    const AugmentPlan plan =
+                        aug.plan(boxesFor(data, rowList), mixSeed(options_.seed, uint64_t(epoch), uint64_t(step) + 1));
+                    auto imgs = resident.pixels.device() == device_
+                                    ? resident.pixels.index_select(0, rows)
+                                    : cuda::upload(resident.pixels.index_select(0, hostRows), device_);
+                    auto x = aug.apply(imgs, plan).contiguous(at::MemoryFormat::ChannelsLast);
+                    auto y = labels.index_select(0, rows);
                     torch::Tensor perm;
-                    if (mix.kind != MixPlan::Kind::None) {
-                        perm = torch::tensor(mix.perm, torch::kLong).to(device_);
-                        x = BatchAugmenter::applyMix(x, mix);
+                    if (mixing) {
+                        perm = indices.narrow(0, n, n);
+                        x = BatchAugmenter::applyMix(x, mix, perm);
                     }
                     for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
-                    torch::Tensor logits;
-                    {
-                        std::unique_ptr<nn::AutocastGuard> autocast;
-                        if (mixed)
-                            autocast = std::make_unique<nn::AutocastGuard>(
-                                cuda ? c10::DeviceType::CUDA : c10::DeviceType::CPU, bf16 ? at::kBFloat16 : at::kHalf);
-                        logits = model->forward(x);
-                    }
-                    logits = logits.to(torch::kFloat);
+                    auto logits = forwardIn(compute, device_, [&] { return model->forward(x); });
                     auto ce = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(options_.labelSmoothing);
                     auto loss = torch::nn::functional::cross_entropy(logits, y, ce);
                     if (perm.defined())
-                        loss = loss * lam +
-                               torch::nn::functional::cross_entropy(logits, y.index_select(0, perm), ce) * (1.0 - lam);
+                        loss = loss * mix.lambda + torch::nn::functional::cross_entropy(logits, y.index_select(0, perm),
+                                                                                         ce) * (1.0 - mix.lambda);
                     scaler.scale(loss).backward();
                     scaler.step(*optimizer);
-                    stepLoss = loss.item<double>();
-                    correct += logits.argmax(1).eq(y).sum().item<int64_t>();
+                    pending.push_back({step, baseLr.empty() ? 0.0 : baseLr[0] * factor, n,
+                                       torch::stack({loss.detach(), logits.argmax(1).eq(y).sum().to(torch::kFloat)})});
                 } catch (const c10::Error& e) {
                     if (!cuda || !learn::cuda::isOutOfMemory(e) || batch <= 2) throw;
                     for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
@@ -499,29 +556,19 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                         observer->onMessage("out of GPU memory: batch size halved to " + std::to_string(batch));
                     continue;  // retry the same images with the smaller batch
                 }
-                const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
-                stepSeconds += secs;
-                stepImages += int64_t(rows.size());
-                lossSum += stepLoss * double(rows.size());
-                seen += int64_t(rows.size());
-                if (observer) {
-                    StepInfo si;
-                    si.epoch = epoch, si.step = step, si.stepsPerEpoch = int(spe), si.loss = stepLoss;
-                    si.lr = baseLr.empty() ? 0.0 : baseLr[0] * factor;
-                    si.imagesPerSecond = secs > 0 ? double(rows.size()) / secs : 0.0;
-                    observer->onStep(si);
-                }
-                ctx.report({"train", int64_t(epoch) * spe + step + 1, int64_t(options_.epochs) * spe, {}});
+                if (pending.size() >= readEvery) readPending();
                 pos = end;
                 ++step;
             }
+            readPending();
 
             // Early in a from-scratch run the weights move faster than the running averages can follow; validate
             // on statistics re-measured with the current weights (un-augmented crops, like validation sees).
             if (!norms.empty() && !data.valIndex.empty() &&
                 int64_t(epoch + 1) * spe0 <= kRecalibrateSteps)
-                recalibrateBatchNorm(model, norms, data, device_, options_.imageSize, std::max(batch, 32));
-            auto va = evaluate(model, data, data.valIndex, device_, options_.imageSize, std::max(batch, 32));
+                recalibrateBatchNorm(model, norms, resident, device_, options_.imageSize, std::max(batch, 32), compute);
+            auto va = evaluate(model, resident, data.valIndex, device_, options_.imageSize, std::max(batch, 32), nullptr,
+                               compute);
             EpochInfo e;
             e.epoch = epoch, e.epochs = options_.epochs;
             e.trainLoss = seen ? lossSum / double(seen) : 0.0;
@@ -558,18 +605,10 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
             if (!lastFile.empty() && ((epoch + 1) % std::max(1, options_.checkpointEvery) == 0 ||
                                       epoch + 1 == options_.epochs || e.best)) {
                 const auto c0 = Clock::now();
-                torch::serialize::OutputArchive archive, m, o;
-                model->save(m);
-                optimizer->save(o);
-                nlohmann::json meta{{"nextEpoch", epoch + 1}, {"bestLoss", bestLoss}, {"bestEpoch", out.bestEpoch},
-                                    {"sinceBest", sinceBest}, {"batch", batch}, {"scaler", scaler.state()},
-                                    {"options", RunCard::toJson(options_)}};
-                auto& hist = meta["history"] = nlohmann::json::array();
-                for (const auto& h : out.history) hist.push_back(RunCard::toJson(h));
-                archive.write("model", m);
-                archive.write("optimizer", o);
-                archive.write("meta", c10::IValue(meta.dump()));
-                if (auto st = saveAtomic(archive, lastFile); !st) return st.takeError();
+                const LoopProgress progress{epoch + 1, bestLoss, out.bestEpoch, sinceBest, batch, scaler.state(),
+                                            out.history};
+                if (auto st = writeCheckpoint(lastFile, model, *optimizer, progress, options_); !st)
+                    return st.takeError();
                 if (e.best) {
                     if (auto st = linkOrCopy(lastFile, bestFile); !st) return st.takeError();
                     out.bestCheckpoint = bestFile;

@@ -48,10 +48,12 @@ public:
 
     // Loss (no smoothing), accuracy and confusion on rows `index` of data, un-augmented: the centre crop of the canvas
     // (BatchAugmenter::centerCrop), exactly what a bundle's "canvas_then_center_crop" preprocessing gives.
-    // `probabilities`, when given, receives the softmax of every scored photo (index order, row-major).
+    // `probabilities`, when given, receives the softmax of every scored photo (index order, row-major). Photos are
+    // gathered where data.pixels lives (the training device during training) and the forward pass runs under
+    // autocast to `compute` (kFloat: none); everything is read back once, at the end.
     static EvalResult evaluate(nn::ResNet& model, const TrainData& data, const std::vector<int64_t>& index,
                                torch::Device device, int imageSize, int batchSize,
-                               std::vector<float>* probabilities = nullptr);
+                               std::vector<float>* probabilities = nullptr, at::ScalarType compute = at::kFloat);
 
     // Loads model weights saved by a checkpoint (last.pt / best.pt) into `model`.
     static Status loadModelWeights(nn::ResNet& model, const std::filesystem::path& checkpoint);
@@ -64,11 +66,12 @@ public:
     // The photos recalibration uses: kRecalibrateImages spread evenly over trainIndex (all of it when smaller).
     static std::vector<int64_t> recalibrationSample(const std::vector<int64_t>& trainIndex);
     static void recalibrateBatchNorm(nn::ResNet& model, const std::vector<torch::nn::BatchNorm2dImpl*>& norms,
-                                     const TrainData& data, torch::Device device, int imageSize, int batchSize);
+                                     const TrainData& data, torch::Device device, int imageSize, int batchSize,
+                                     at::ScalarType compute = at::kFloat);
 
 private:
-    Expected<LoopOutcome> runProbe(nn::ResNet& model, const TrainData& data, TrainObserver* observer,
-                                   const JobContext& ctx);
+    Expected<LoopOutcome> runProbe(nn::ResNet& model, const TrainData& data, at::ScalarType compute,
+                                   TrainObserver* observer, const JobContext& ctx);
 
     TrainOptions options_;
     torch::Device device_;

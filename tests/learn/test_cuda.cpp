@@ -9,6 +9,7 @@
 
 #include "core/learn/augment_torch.h"
 #include "core/learn/cudadevice_torch.h"
+#include "core/learn/fusedadamw_torch.h"
 #include "core/learn/lossscaler_torch.h"
 #include "core/learn/trainloop_torch.h"
 #include "core/nn/autocast_torch.h"
@@ -30,6 +31,12 @@ protected:
 struct MessageObserver : TrainObserver {
     std::vector<std::string> lines;
     void onMessage(const std::string& m) override { lines.push_back(m); }
+};
+
+struct StepObserver : TrainObserver {
+    std::vector<std::pair<int, int>> steps;  // (epoch, step) in the order reported
+    std::vector<double> losses;
+    void onStep(const StepInfo& s) override { steps.emplace_back(s.epoch, s.step), losses.push_back(s.loss); }
 };
 
 }  // namespace
@@ -185,4 +192,80 @@ TEST_F(Cuda, OutOfMemoryHalvesTheBatchAndGoesOn) {
     EXPECT_TRUE(told);
     ASSERT_EQ(out->history.size(), 1u);
     EXPECT_TRUE(std::isfinite(out->history[0].trainLoss));
+}
+
+TEST_F(Cuda, FusedAdamWOnTheGpuFollowsTorchAdamW) {
+    torch::manual_seed(7);
+    auto w0 = torch::randn({16, 8, 3, 3}).contiguous(at::MemoryFormat::ChannelsLast).to(gpu);
+    auto b0 = torch::randn({16}).to(gpu);
+    auto ref = std::vector<torch::Tensor>{w0.clone().set_requires_grad(true), b0.clone().set_requires_grad(true)};
+    auto fused = std::vector<torch::Tensor>{w0.clone().set_requires_grad(true), b0.clone().set_requires_grad(true)};
+    torch::optim::AdamW refOpt(ref, torch::optim::AdamWOptions(3e-3).weight_decay(0.05));
+    FusedAdamW fusedOpt(fused, torch::optim::AdamWOptions(3e-3).weight_decay(0.05));
+    for (int step = 0; step < 5; ++step) {
+        auto x = torch::randn({4, 8, 10, 10}).to(gpu).contiguous(at::MemoryFormat::ChannelsLast);
+        for (auto* params : {&ref, &fused}) {
+            for (auto& p : *params) p.mutable_grad() = torch::Tensor();
+            torch::conv2d(x, (*params)[0], (*params)[1]).pow(2).mean().backward();
+        }
+        refOpt.step();
+        fusedOpt.step();
+        for (size_t i = 0; i < ref.size(); ++i)
+            EXPECT_TRUE(torch::allclose(fused[i].detach(), ref[i].detach(), 1e-5, 1e-6)) << "parameter " << i;
+    }
+}
+
+TEST_F(Cuda, StepsAreReportedOnceEachInOrderThoughReadInGroups) {
+    // On a GPU the loop reads losses every few steps: every step must still reach the observer, once, in order,
+    // with a finite loss, and the epoch's figures must count every photo.
+    auto data = test::synthTrainData(12, 40, 8);  // 48 photos, 36 training: 18 steps an epoch, over two read windows
+    TrainOptions o;
+    o.epochs = 2;
+    o.imageSize = 32;
+    o.batchSize = 2;
+    o.augmentation = "light";
+    torch::manual_seed(9);
+    nn::ResNet model(nn::Architecture::ResNet18, data.numClasses());
+    StepObserver obs;
+    auto out = TrainLoop(o, gpu, {}).run(model, data, false, &obs, JobContext{});
+    ASSERT_TRUE(out.ok()) << out.error();
+    const int64_t n = int64_t(data.trainIndex.size());
+    const int spe = int(n / 2 + (n % 2 >= 2 ? 1 : 0));
+    ASSERT_EQ(obs.steps.size(), size_t(2 * spe));
+    for (int e = 0; e < 2; ++e)
+        for (int k = 0; k < spe; ++k) EXPECT_EQ(obs.steps[size_t(e * spe + k)], std::make_pair(e, k));
+    for (double l : obs.losses) EXPECT_TRUE(std::isfinite(l));
+    for (const auto& e : out->history) EXPECT_GT(e.trainAcc + e.trainLoss, 0.0);
+}
+
+TEST_F(Cuda, PhotosThatDoNotFitBesideTrainingWaitInHostMemory) {
+    // Leave about 3.5 GiB of the GPU free, then train on 2.2 GB of decoded photos: with the room training needs
+    // (cuda::pixelsFitOnGpu), they cannot live on the GPU. Training must say so and go on from pinned host memory.
+    const int64_t free = learn::cuda::freeMemoryBytes();
+    ASSERT_GT(free, int64_t(4) << 30);
+    auto hog = torch::empty({free - (int64_t(7) << 29)}, torch::TensorOptions().dtype(torch::kUInt8).device(gpu));
+    const int n = 2000, canvas = 600;
+    TrainData data;
+    data.pixels = torch::zeros({n, 3, canvas, canvas}, torch::kUInt8);
+    data.pixels.narrow(0, 0, 48).copy_(torch::randint(0, 256, {48, 3, canvas, canvas}, torch::kLong).to(torch::kUInt8));
+    data.boxes.assign(n, Canvas::fullBox());
+    for (int i = 0; i < n; ++i) data.labels.push_back(i % 2);
+    for (int i = 0; i < 40; ++i) data.trainIndex.push_back(i);
+    for (int i = 40; i < 48; ++i) data.valIndex.push_back(i);
+    data.classNames = {"a", "b"};
+    TrainOptions o;
+    o.epochs = 1;
+    o.imageSize = 64;
+    o.batchSize = 8;
+    o.augmentation = "strong";
+    torch::manual_seed(10);
+    nn::ResNet model(nn::Architecture::ResNet18, 2);
+    MessageObserver obs;
+    auto out = TrainLoop(o, gpu, {}).run(model, data, false, &obs, JobContext{});
+    ASSERT_TRUE(out.ok()) << out.error();
+    bool told = false;
+    for (const auto& l : obs.lines) told = told || l.find("stay in host memory") != std::string::npos;
+    EXPECT_TRUE(told);
+    ASSERT_EQ(out->history.size(), 1u);
+    EXPECT_TRUE(std::isfinite(out->history[0].trainLoss) && std::isfinite(out->history[0].valLoss));
 }

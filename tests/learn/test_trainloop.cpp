@@ -11,6 +11,7 @@
 #include "core/learn/augment_torch.h"
 #include "core/learn/deviceinfo.h"
 #include "core/learn/linearprobe_torch.h"
+#include "core/learn/cudadevice_torch.h"
 #include "core/learn/trainloop_torch.h"
 #include "learn/synthdata_torch.h"
 
@@ -268,4 +269,16 @@ TEST_F(TrainLoopTest, FromScratchValidationLossStaysSane) {
     auto r = TrainLoop(o, torch::kCPU, {}).run(model, bigger, false, nullptr, JobContext{});
     ASSERT_TRUE(r.ok()) << r.error();
     for (const auto& e : r->history) EXPECT_LT(e.valLoss, 5.0) << "epoch " << e.epoch;
+}
+
+TEST(GpuPlacement, PhotosStayOnTheGpuOnlyWithRoomLeftForTraining) {
+    constexpr int64_t GiB = int64_t(1) << 30;
+    // A laptop GPU with 8 GiB free keeps 3 GiB for training: up to 5 GiB of photos live on it.
+    EXPECT_TRUE(learn::cuda::pixelsFitOnGpu(5 * GiB, 8 * GiB));
+    EXPECT_FALSE(learn::cuda::pixelsFitOnGpu(5 * GiB + 1, 8 * GiB));
+    // An 80 GiB GPU keeps 30 %: 56 GiB of photos.
+    EXPECT_TRUE(learn::cuda::pixelsFitOnGpu(56 * GiB, 80 * GiB));
+    EXPECT_FALSE(learn::cuda::pixelsFitOnGpu(57 * GiB, 80 * GiB));
+    // Under 3 GiB free, nothing stays: training needs that room itself.
+    EXPECT_FALSE(learn::cuda::pixelsFitOnGpu(1, 3 * GiB));
 }
