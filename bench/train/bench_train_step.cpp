@@ -1,7 +1,7 @@
 // Where one CPU training step spends its time (docs/BENCHMARKS.md, "Training (CPU)"): batched augmentation, forward,
-// backward and the AdamW update (FusedAdamW, as the trainer uses) of a ResNet-18, timed separately on random
-// canvases, for the memory formats given.
-//   bench_train_step [STEPS=8] [SIZE=128] [BATCH=32] [THREADS=0] [FORMATS=contiguous,channels_last]
+// backward and the AdamW update of a ResNet-18, timed separately on random canvases, for the memory formats given.
+// OPTIMIZER: adamw (LibTorch's, what the trainer uses on the CPU) or fused (FusedAdamW, what it uses on a GPU).
+//   bench_train_step [STEPS=8] [SIZE=128] [BATCH=32] [THREADS=0] [FORMATS=contiguous,channels_last] [OPTIMIZER=adamw]
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     const int threads = argc > 4 && std::atoi(argv[4]) > 0 ? std::atoi(argv[4])
                                                            : int(std::max(1u, std::thread::hardware_concurrency()));
     const std::string formats = argc > 5 ? argv[5] : "contiguous,channels_last";
+    const bool fused = argc > 6 && std::string(argv[6]) == "fused";
     at::init_num_threads();
     at::set_num_threads(threads);
     const int canvas = size * 5 / 4;
@@ -46,7 +47,12 @@ int main(int argc, char** argv) {
             for (auto& p : model->parameters())
                 if (p.dim() == 4) p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
         model->train();
-        learn::FusedAdamW opt(model->parameters(), torch::optim::AdamWOptions(1e-3).weight_decay(0.05));
+        const auto adamw = torch::optim::AdamWOptions(1e-3).weight_decay(0.05);
+        std::unique_ptr<torch::optim::Optimizer> opt;
+        if (fused)
+            opt = std::make_unique<learn::FusedAdamW>(model->parameters(), adamw);
+        else
+            opt = std::make_unique<torch::optim::AdamW>(model->parameters(), adamw);
         double tAug = 0, tFwd = 0, tBwd = 0, tOpt = 0;
         for (int s = -1; s < steps; ++s) {  // step -1 warms up (allocator, oneDNN primitives)
             auto t = Clock::now();
@@ -63,14 +69,14 @@ int main(int argc, char** argv) {
             loss.backward();
             const double b = since(t);
             t = Clock::now();
-            opt.step();
+            opt->step();
             const double o = since(t);
             if (s >= 0) tAug += a, tFwd += f, tBwd += b, tOpt += o;
         }
         const double total = tAug + tFwd + tBwd + tOpt;
-        std::printf("{\"format\": \"%s\", \"threads\": %d, \"size\": %d, \"batch\": %d, \"images_per_second\": %.2f, "
+        std::printf("{\"format\": \"%s\", \"optimizer\": \"%s\", \"threads\": %d, \"size\": %d, \"batch\": %d, \"images_per_second\": %.2f, "
                     "\"ms_per_step\": {\"augment\": %.1f, \"forward\": %.1f, \"backward\": %.1f, \"optimizer\": %.1f}}\n",
-                    fmt.c_str(), threads, size, batch, double(steps) * batch / total, 1e3 * tAug / steps,
+                    fmt.c_str(), fused ? "fused" : "adamw", threads, size, batch, double(steps) * batch / total, 1e3 * tAug / steps,
                     1e3 * tFwd / steps, 1e3 * tBwd / steps, 1e3 * tOpt / steps);
     }
     return 0;

@@ -341,8 +341,12 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
             if (auto st = TrainLoop::loadModelWeights(model, outcome->bestCheckpoint); !st) return st.takeError();
         }
         if (!data.valIndex.empty()) {
-            TrainLoop::evaluate(model, data, data.valIndex, device, opt.imageSize, std::max(opt.batchSize, 32),
-                                &result.validationProbabilities);
+            // The best epoch's own validation scores when this session trained it; else (it was trained before a
+            // resume) the shipped weights score the validation photos once more.
+            result.validationProbabilities = std::move(outcome->bestValidationProbabilities);
+            if (result.validationProbabilities.empty())
+                TrainLoop::evaluate(model, data, data.valIndex, device, opt.imageSize, std::max(opt.batchSize, 32),
+                                    &result.validationProbabilities);
             for (const int64_t row : data.valIndex) {
                 result.validationImageIds.push_back(items[size_t(row)].imageId);
                 result.validationLabels.push_back(int(data.labels[size_t(row)]));

@@ -109,15 +109,19 @@ torch::Tensor placePixels(const torch::Tensor& pixels, torch::Device device, Tra
 }
 
 // The optimiser over the parameters `options.mode` trains, in four groups: {head, backbone} x {weight decay, none
-// on norm weights and biases}, the backbone at `backboneLr`. AdamW runs fused (FusedAdamW). `baseLr` holds each
-// group's rate before the schedule; `backbone` the trainable backbone parameters (frozen during a warm-up).
+// on norm weights and biases}, the backbone at `backboneLr`. `baseLr` holds each group's rate before the schedule;
+// `backbone` the trainable backbone parameters (frozen during a warm-up).
+// AdamW runs fused (FusedAdamW) on a GPU, where it replaces ~8 kernel launches per parameter by one per group. On the
+// CPU it stays LibTorch's AdamW: the fused kernel saves ~11 ms of a ~600 ms step there (docs/BENCHMARKS.md), and its
+// different rounding would change every seeded CPU result users and the docs have recorded.
 struct OptimizerSetup {
     std::unique_ptr<torch::optim::Optimizer> optimizer;
     std::vector<double> baseLr;
     std::vector<torch::Tensor> backbone;
 };
 
-OptimizerSetup makeOptimizer(nn::ResNet& model, const TrainOptions& options, double lr, double backboneLr) {
+OptimizerSetup makeOptimizer(nn::ResNet& model, const TrainOptions& options, double lr, double backboneLr,
+                             bool cuda) {
     const bool full = options.mode == "full", partial = options.mode == "partial";
     const bool sgd = options.optimizer == "sgd";
     const double wd = options.weightDecay >= 0 ? options.weightDecay : (sgd ? 5e-4 : 0.05);
@@ -146,8 +150,10 @@ OptimizerSetup makeOptimizer(nn::ResNet& model, const TrainOptions& options, dou
     }
     if (sgd)
         setup.optimizer = std::make_unique<torch::optim::SGD>(std::move(groups), torch::optim::SGDOptions(lr));
-    else
+    else if (cuda)
         setup.optimizer = std::make_unique<FusedAdamW>(std::move(groups), torch::optim::AdamWOptions(lr));
+    else
+        setup.optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(lr));
     return setup;
 }
 
@@ -325,12 +331,13 @@ Expected<LoopOutcome> TrainLoop::runProbe(nn::ResNet& model, const TrainData& da
     e.trainLoss = head.finalLoss;
     auto tr = evaluate(model, data, data.trainIndex, device_, options_.imageSize, options_.batchSize, nullptr, compute);
     e.trainAcc = tr.accuracy;
-    auto va = evaluate(model, data, data.valIndex, device_, options_.imageSize, options_.batchSize, nullptr, compute);
+    LoopOutcome out;
+    auto va = evaluate(model, data, data.valIndex, device_, options_.imageSize, options_.batchSize,
+                       &out.bestValidationProbabilities, compute);
     e.valLoss = va.loss, e.valAcc = va.accuracy, e.precision = va.precision, e.recall = va.recall;
     e.confusion = va.confusion;
     e.best = true;
     if (observer) observer->onEpoch(e);
-    LoopOutcome out;
     out.history.push_back(e);
     out.bestEpoch = 0;
     out.finalBatchSize = options_.batchSize;
@@ -364,7 +371,7 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
         // Discriminative rates: a pretrained backbone moves 10x slower than the new head.
         const double backboneLr = (pretrained && options_.mode == "full") ? lr / 10.0 : lr;
         const int warmupEpochs = (pretrained && options_.mode == "full" && options_.epochs >= 3) ? 1 : 0;
-        auto [optimizer, baseLr, backbone] = makeOptimizer(model, options_, lr, backboneLr);
+        auto [optimizer, baseLr, backbone] = makeOptimizer(model, options_, lr, backboneLr, cuda);
         LossScalerOptions so;
         so.enabled = *precision == Precision::Fp16;
         LossScaler scaler(so);
@@ -567,8 +574,9 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
             if (!norms.empty() && !data.valIndex.empty() &&
                 int64_t(epoch + 1) * spe0 <= kRecalibrateSteps)
                 recalibrateBatchNorm(model, norms, resident, device_, options_.imageSize, std::max(batch, 32), compute);
-            auto va = evaluate(model, resident, data.valIndex, device_, options_.imageSize, std::max(batch, 32), nullptr,
-                               compute);
+            std::vector<float> valProbabilities;
+            auto va = evaluate(model, resident, data.valIndex, device_, options_.imageSize, std::max(batch, 32),
+                               &valProbabilities, compute);
             EpochInfo e;
             e.epoch = epoch, e.epochs = options_.epochs;
             e.trainLoss = seen ? lossSum / double(seen) : 0.0;
@@ -598,6 +606,7 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                 out.bestWeights.clear();
                 for (const auto& t : model->parameters()) out.bestWeights.push_back(t.detach().cpu().clone());
                 for (const auto& t : model->buffers()) out.bestWeights.push_back(t.detach().cpu().clone());
+                out.bestValidationProbabilities = std::move(valProbabilities);
             }
 
             // Checkpoint before telling the observer, so a cancel from onEpoch keeps this epoch. best.pt is the same

@@ -27,6 +27,9 @@ struct LoopOutcome {
     // The best epoch's parameters and buffers (registration order, CPU copies) when this session saw it; empty
     // when the best epoch was trained before a resume (then read bestCheckpoint).
     std::vector<torch::Tensor> bestWeights;
+    // The shipped model's validation softmax (valIndex order, row-major) as the loop scored it: the best epoch's
+    // (with bestWeights) or the probe's; empty when the best epoch was trained before a resume.
+    std::vector<float> bestValidationProbabilities;
     double checkpointSeconds = 0.0;        // time spent writing checkpoints
     std::string precision = "fp32";        // the compute type used: "fp32", "bf16", "fp16 (loss scaling)"
 };
