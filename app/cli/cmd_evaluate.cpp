@@ -15,8 +15,11 @@
 #include "app/cli/training.h"
 #include "core/learn/calibration.h"
 #include "core/learn/evaluator.h"
+#include "core/learn/labelledset.h"
 #include "core/learn/runcard.h"
+#include "core/nn/modelbundle.h"
 #include "core/nn/modelbundle_torch.h"
+#include "core/project/projectstore.h"
 
 namespace tessera::cli {
 namespace {
@@ -38,13 +41,30 @@ Expected<learn::TrainOptions> recipeOf(const std::string& model) {
         recipe.weightsPath = kAutoWeights;
         return recipe;
     }
-    auto bundle = nn::ModelBundleIO::load(model);
-    if (!bundle) return bundle.takeError();
-    if (!bundle->runcard.is_object() || !bundle->runcard.contains("options"))
+    auto card = nn::ModelBundle::readRunCard(model);  // the run card alone: the weights are not needed
+    if (!card) return card.takeError();
+    if (!card->is_object() || !card->contains("options"))
         return makeError(model + ": the model carries no run card, so its recipe is unknown; cross-validate a recipe "
                                  "with 'tessera-cli train --cv K PROJECT' and its options instead");
     std::fprintf(stderr, "cross-validating the recipe that trained %s\n", model.c_str());
-    return learn::RunCard::optionsFromJson(bundle->runcard["options"]);
+    return learn::RunCard::optionsFromJson((*card)["options"]);
+}
+
+// --calibrate stores a temperature fitted on scores over the classes the recipe trains on now: MODEL must still have
+// exactly those (checked before the K trainings, and again before the model is rewritten).
+Status sameClassesAsProject(const std::string& model, const std::string& project, const learn::TrainOptions& recipe) {
+    auto manifest = nn::ModelBundle::readManifest(model);
+    if (!manifest) return manifest.takeError();
+    auto store = project::ProjectStore::open(project, /*create=*/false);
+    if (!store) return store.takeError();
+    auto options = learn::LabelledSetOptions::defaults();
+    options.includeDisputed = recipe.includeDisputed;
+    auto set = learn::LabelledSet::read(*store, options);
+    if (!set) return set.takeError();
+    if (manifest->classNames != set->classNames())
+        return makeError(model + ": its classes are not the project's classes now (they were edited since it was "
+                                 "trained); train it again before calibrating it");
+    return {};
 }
 
 int runCrossValidationOfRecipe(EvalArgs& a) {
@@ -57,6 +77,8 @@ int runCrossValidationOfRecipe(EvalArgs& a) {
     }
     auto recipe = recipeOf(a.model);
     if (!recipe) return userError(recipe.error());
+    if (a.calibrate)
+        if (auto st = sameClassesAsProject(a.model, a.project, *recipe); !st) return userError(st.error());
     recipe->device = a.options.device;
     recipe->threads = a.options.threads;
     ProgressBar bar(!a.quiet);
@@ -73,11 +95,7 @@ int runCrossValidationOfRecipe(EvalArgs& a) {
     if (!a.calibrate) return kOk;
 
     const auto& calibration = report->modelCalibration;
-    auto manifest = nn::ModelBundle::readManifest(a.model);
-    if (!manifest) return userError(manifest.error());
-    if (manifest->classNames != report->classNames)
-        return userError(a.model + ": its classes are not the project's classes now (they were edited since it was "
-                                   "trained); train it again before calibrating it");
+    if (auto st = sameClassesAsProject(a.model, a.project, *recipe); !st) return userError(st.error());
     if (!calibration.calibrated()) return userError("not calibrated: " + calibration.note);
     if (auto st = nn::ModelBundleIO::replaceCalibration(a.model, calibration); !st) return userError(st.error());
     std::printf("%s: %s\n", a.model.c_str(), learn::describeCalibration(calibration).c_str());

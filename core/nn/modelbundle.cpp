@@ -125,4 +125,19 @@ Expected<BundleManifest> ModelBundle::readManifest(const ZipArchive& zip, const 
     return manifestFromJson(*text, source);
 }
 
+Expected<nlohmann::json> ModelBundle::readRunCard(const std::string& path) {
+    auto zip = ZipArchive::openFile(path);
+    if (!zip) return makeError("cannot open model bundle: " + zip.error());
+    return readRunCard(*zip, path);
+}
+
+Expected<nlohmann::json> ModelBundle::readRunCard(const ZipArchive& zip, const std::string& source) {
+    if (!zip.contains(kRuncardEntry)) return nlohmann::json();
+    auto text = zip.read(kRuncardEntry, kMaxRuncardBytes);
+    if (!text) return text.takeError();
+    auto card = nlohmann::json::parse(*text, nullptr, false);
+    if (card.is_discarded()) return makeError("bad model bundle " + source + ": runcard.json is not JSON");
+    return card;
+}
+
 }  // namespace tessera::nn

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "core/util/expected.h"
 
 namespace tessera::nn {
@@ -74,6 +76,10 @@ public:
     static Expected<BundleManifest> readManifest(const std::string& path);
     // The same for a bundle already open (from a file or from bytes); `source` names it in errors.
     static Expected<BundleManifest> readManifest(const ZipArchive& zip, const std::string& source);
+
+    // Reads only runcard.json (the trainer's record, with the recipe under "options"); null when the bundle has none.
+    static Expected<nlohmann::json> readRunCard(const std::string& path);
+    static Expected<nlohmann::json> readRunCard(const ZipArchive& zip, const std::string& source);
 
     static std::string manifestToJson(const BundleManifest& manifest);
     static Expected<BundleManifest> manifestFromJson(const std::string& json, const std::string& source);

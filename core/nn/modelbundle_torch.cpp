@@ -51,12 +51,9 @@ Expected<LoadedBundle> ModelBundleIO::load(const std::string& path) {
 
         LoadedBundle out;
         out.manifest = std::move(*manifest);
-        if (zip->contains(ModelBundle::kRuncardEntry)) {
-            auto text = zip->read(ModelBundle::kRuncardEntry, ModelBundle::kMaxRuncardBytes);
-            if (!text) return text.takeError();
-            out.runcard = nlohmann::json::parse(*text, nullptr, false);
-            if (out.runcard.is_discarded()) return makeError("bad model bundle " + path + ": runcard.json is not JSON");
-        }
+        auto runcard = ModelBundle::readRunCard(*zip, path);
+        if (!runcard) return runcard.takeError();
+        out.runcard = std::move(*runcard);
         // The manifest's architecture and classes say how large the weights can be; nothing larger is inflated.
         out.model = ResNet(parseArchitecture(out.manifest.arch).value(), static_cast<int64_t>(out.manifest.classNames.size()));
         auto bytes = zip->read(ModelBundle::kWeightsEntry, largestWeightsFile(*out.model));

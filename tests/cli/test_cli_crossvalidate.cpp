@@ -62,8 +62,9 @@ TEST_F(CrossValidateCli, ReportsEveryPhotoOnceAndKeepsNoModel) {
     EXPECT_EQ(page.find("<script"), std::string::npos);
     EXPECT_EQ(page.find("http://"), page.find("http://www.w3.org/2000/svg")) << "only the SVG namespace";
     EXPECT_EQ(page.find("https://"), std::string::npos);
-    if (page.find("No photo was classified as another class") == std::string::npos)
+    if (page.find("No photo was classified as another class") == std::string::npos) {
         EXPECT_NE(page.find("data:image/jpeg;base64,"), std::string::npos) << "examples of the confused pairs";
+    }
 
     auto store = project::ProjectStore::open(demo_, false).value();
     EXPECT_TRUE(store.runs().value().empty()) << "no run recorded";
@@ -115,6 +116,19 @@ TEST_F(EvaluateCvCli, CrossValidatesTheActiveModelsRecipeAndCalibratesIt) {
     ASSERT_EQ(raw.rc, 0) << raw.err;
     EXPECT_NE(raw.err.find("not applied: --uncalibrated"), std::string::npos) << raw.err;
     EXPECT_NE(clitest::slurp(dir_ / "p.csv"), clitest::slurp(dir_ / "raw.csv")) << "the temperature changes the scores";
+
+    // Classes edited since training: --calibrate refuses before the K trainings, and the model is left as it was.
+    {
+        auto store = project::ProjectStore::open(demo_, false).value();
+        const int64_t newClass = store.addClass("unglazed").value();
+        const int64_t someImage = store.classByImage().value().begin()->first;
+        ASSERT_TRUE(store.setLabel(someImage, newClass).ok());
+    }
+    auto edited = run({"evaluate", "--cv", "2", demo_, "--calibrate", "--threads", "1", "--quiet"});
+    EXPECT_NE(edited.rc, 0);
+    EXPECT_NE(edited.err.find("its classes are not the project's classes now"), std::string::npos) << edited.err;
+    EXPECT_EQ(edited.out.find("cross-validated"), std::string::npos) << "refused only after cross-validating";
+    EXPECT_EQ(nn::ModelBundle::readManifest(model.string()).value().calibration.fittedOn, "cross-validation");
 
     // Misuse is named: calibration files without --cv, --json with --cv.
     EXPECT_NE(run({"evaluate", model.string(), demo_, "--calibrate"}).rc, 0);
