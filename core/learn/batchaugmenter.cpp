@@ -195,7 +195,7 @@ std::vector<BatchAugmenter::ImageParams> BatchAugmenter::sample(const std::vecto
 }
 
 AugmentPlan AugmentPlan::on(torch::Device device) const {
-    if (params.device() == device) return *this;
+    if (params.device().type() == device.type()) return *this;  // "cuda" and "cuda:0" alike
     AugmentPlan moved = *this;
     moved.params = cuda::upload(params, device);
     return moved;

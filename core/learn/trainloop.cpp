@@ -436,6 +436,8 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
             for (auto& m : model->modules(false))
                 if (auto* bn = m->as<torch::nn::BatchNorm2d>()) norms.push_back(bn);
         const auto labels = cuda::upload(torch::tensor(data.labels, torch::kLong), device_);
+        // By type: "cuda" and the "cuda:0" a tensor reports are one device.
+        const bool pixelsOnDevice = resident.pixels.device().type() == device_.type();
         const auto runStart = Clock::now();
         for (int epoch = startEpoch; epoch < options_.epochs; ++epoch) {
             const bool warm = epoch < warmupEpochs;
@@ -533,9 +535,8 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                     const std::vector<int64_t> rowList(order.begin() + long(pos), order.begin() + long(end));
                     const AugmentPlan plan =
                         aug.plan(boxesFor(data, rowList), mixSeed(options_.seed, uint64_t(epoch), uint64_t(step) + 1));
-                    auto imgs = resident.pixels.device() == device_
-                                    ? resident.pixels.index_select(0, rows)
-                                    : cuda::upload(resident.pixels.index_select(0, hostRows), device_);
+                    auto imgs = pixelsOnDevice ? resident.pixels.index_select(0, rows)
+                                               : cuda::upload(resident.pixels.index_select(0, hostRows), device_);
                     auto x = aug.apply(imgs, plan).contiguous(at::MemoryFormat::ChannelsLast);
                     auto y = labels.index_select(0, rows);
                     torch::Tensor perm;
