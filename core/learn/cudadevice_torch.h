@@ -64,7 +64,7 @@ inline int64_t freeMemoryBytes() {
 
 // Whether a training set of `pixelBytes` decoded photos may live on a GPU with `freeBytes` free: only with room left
 // for the training itself (weights, optimiser state, activations, cuDNN workspaces): 3 GiB or 30 % of the free
-// memory, whichever is more. Otherwise the photos stay in pinned host memory and each batch is copied over.
+// memory, whichever is more. Otherwise the photos stay in host memory and each batch is copied over.
 inline bool pixelsFitOnGpu(int64_t pixelBytes, int64_t freeBytes) {
     const int64_t reserve = std::max<int64_t>(int64_t(3) << 30, freeBytes / 10 * 3);
     return pixelBytes <= freeBytes - reserve;

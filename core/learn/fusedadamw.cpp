@@ -5,11 +5,20 @@
 namespace tessera::learn {
 namespace {
 
-// The fused kernel walks a parameter, its gradient and its moments as flat arrays: they must share one memory layout.
-// A gradient or a moment in another layout (contiguous moments loaded from a checkpoint into channels_last weights,
-// say) is copied into the parameter's.
+// Same memory layout: equal strides wherever the size is not 1 (a size-1 dimension's stride is arbitrary; cuDNN's
+// gradient of a 1x1 convolution's weight differs from the weight there).
+bool sameLayout(const torch::Tensor& a, const torch::Tensor& b) {
+    if (a.sizes() != b.sizes()) return false;
+    for (int64_t d = 0; d < a.dim(); ++d)
+        if (a.size(d) != 1 && a.stride(d) != b.stride(d)) return false;
+    return true;
+}
+
+// The fused kernel walks a parameter, its gradient and its moments as flat arrays on one device: they must share one
+// memory layout. A gradient or a moment in another layout or on another device (contiguous moments loaded from a
+// checkpoint into channels_last weights, say) is copied into the parameter's.
 torch::Tensor inLayoutOf(const torch::Tensor& t, const torch::Tensor& param) {
-    if (t.strides() == param.strides()) return t;
+    if (t.device() == param.device() && sameLayout(t, param)) return t;
     return torch::empty_like(param, torch::MemoryFormat::Preserve).copy_(t);
 }
 
@@ -26,6 +35,7 @@ torch::Tensor FusedAdamW::step(LossClosure closure) {
         const auto& o = static_cast<const torch::optim::AdamWOptions&>(group.options());
         std::vector<torch::Tensor> params, grads, expAvgs, expAvgSqs, maxExpAvgSqs;
         std::vector<float> steps;
+        std::vector<torch::optim::AdamWParamState*> counted;
         for (auto& p : group.params()) {
             if (!p.grad().defined()) continue;
             TORCH_CHECK(!p.grad().is_sparse(), "AdamW does not support sparse gradients");
@@ -45,20 +55,22 @@ torch::Tensor FusedAdamW::step(LossClosure closure) {
                 s.max_exp_avg_sq(inLayoutOf(s.max_exp_avg_sq(), p));
                 maxExpAvgSqs.push_back(s.max_exp_avg_sq());
             }
-            s.step(s.step() + 1);
             params.push_back(p);
             grads.push_back(inLayoutOf(p.grad(), p));
             expAvgs.push_back(s.exp_avg());
             expAvgSqs.push_back(s.exp_avg_sq());
-            steps.push_back(float(s.step()));
+            counted.push_back(&s);
+            steps.push_back(float(s.step() + 1));
         }
         if (params.empty()) continue;
-        // The kernel reads each parameter's step count (already advanced) from a tensor on its device: all of them
-        // travel in one copy.
+        // The kernel reads each parameter's step count (this step's) from a tensor on its device: all of them travel
+        // in one copy. The counts advance only once the update has run, so a step that fails (out of memory) and is
+        // retried counts once.
         const auto stepTensors = cuda::upload(torch::tensor(steps), params.front().device()).unbind(0);
         const auto [beta1, beta2] = o.betas();
         at::_fused_adamw_(params, grads, expAvgs, expAvgSqs, maxExpAvgSqs, stepTensors, o.lr(), beta1, beta2,
                           o.weight_decay(), o.eps(), o.amsgrad(), /*maximize=*/false);
+        for (auto* s : counted) s->step(s->step() + 1);
     }
     return loss;
 }

@@ -11,20 +11,23 @@ torch::Tensor LossScaler::scale(const torch::Tensor& loss) const {
 
 bool LossScaler::unscale(torch::optim::Optimizer& optimizer) {
     torch::NoGradGuard noGrad;
-    unscaled_ = true;
-    finite_ = true;
-    if (!options_.enabled) return true;
+    bool finite = true;
     std::vector<torch::Tensor> grads;
-    for (auto& group : optimizer.param_groups())
-        for (auto& p : group.params())
-            if (p.grad().defined()) grads.push_back(p.mutable_grad());
-    if (grads.empty()) return true;
-    // One multi-tensor kernel divides every gradient and flags any inf/nan on the device; one read for the model.
-    const auto options = grads.front().options().dtype(torch::kFloat);
-    auto foundInf = torch::zeros({1}, options);
-    at::_amp_foreach_non_finite_check_and_unscale_(grads, foundInf, torch::full({1}, 1.0 / scale_, options));
-    finite_ = foundInf.item<float>() == 0.f;
-    return finite_;
+    if (options_.enabled)
+        for (auto& group : optimizer.param_groups())
+            for (auto& p : group.params())
+                if (p.grad().defined()) grads.push_back(p.mutable_grad());
+    if (!grads.empty()) {
+        // One multi-tensor kernel divides every gradient and flags any inf/nan on the device; one read for the model.
+        const auto options = grads.front().options().dtype(torch::kFloat);
+        auto foundInf = torch::zeros({1}, options);
+        at::_amp_foreach_non_finite_check_and_unscale_(grads, foundInf, torch::full({1}, 1.0 / scale_, options));
+        finite = foundInf.item<float>() == 0.f;
+    }
+    // Marked unscaled only once it is done: an error above (out of memory) leaves the next try to unscale again.
+    unscaled_ = true;
+    finite_ = finite;
+    return finite;
 }
 
 bool LossScaler::step(torch::optim::Optimizer& optimizer) {

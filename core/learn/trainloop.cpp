@@ -91,10 +91,11 @@ std::vector<ContentBox> boxesFor(const TrainData& data, const std::vector<int64_
 }
 
 // Where the training set's pixels live while it trains: on the training device, unless that is a GPU on which they
-// would leave too little room for the training itself (cuda::pixelsFitOnGpu); then in pinned host memory, from
-// which each batch is gathered and copied over without waiting.
+// would leave too little room for the training itself (cuda::pixelsFitOnGpu); then in host memory, from which each
+// batch is gathered, pinned and copied over without waiting.
 torch::Tensor placePixels(const torch::Tensor& pixels, torch::Device device, TrainObserver* observer) {
     if (!device.is_cuda()) return pixels.to(device);
+    cuda::emptyCache();  // what an earlier run left cached is free for this one
     const int64_t bytes = int64_t(pixels.nbytes()), free = cuda::freeMemoryBytes();
     if (cuda::pixelsFitOnGpu(bytes, free)) return pixels.to(device);
     if (observer) {
@@ -105,7 +106,9 @@ torch::Tensor placePixels(const torch::Tensor& pixels, torch::Device device, Tra
                       double(free) / 1e9);
         observer->onMessage(line);
     }
-    return pixels.pin_memory();
+    // Left pageable: a gathered batch is a new tensor anyway (upload pins it), and pinning the whole set would hold a
+    // second, power-of-two-rounded copy of it in page-locked memory.
+    return pixels;
 }
 
 // The optimiser over the parameters `options.mode` trains, in four groups: {head, backbone} x {weight decay, none
@@ -360,7 +363,7 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
         const bool mixed = *precision != Precision::Fp32;
         const at::ScalarType compute = bf16 ? at::kBFloat16 : mixed ? at::kHalf : at::kFloat;
         // The whole uint8 set lives on the training device where it fits, and every gather (training, validation,
-        // recalibration, the probe's embeddings) reads it there; else it waits in pinned host memory.
+        // recalibration, the probe's embeddings) reads it there; else it waits in host memory.
         TrainData resident = data;
         resident.pixels = placePixels(data.pixels, device_, observer);
         if (options_.mode == "linear-probe") return runProbe(model, resident, compute, observer, ctx);
@@ -551,10 +554,12 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                     if (perm.defined())
                         loss = loss * mix.lambda + torch::nn::functional::cross_entropy(logits, y.index_select(0, perm),
                                                                                          ce) * (1.0 - mix.lambda);
+                    // Everything that can run out of memory happens before the optimiser's step, so a retried
+                    // step never updates the weights twice.
+                    auto lossAndHits = torch::stack({loss.detach(), logits.argmax(1).eq(y).sum().to(torch::kFloat)});
                     scaler.scale(loss).backward();
                     scaler.step(*optimizer);
-                    pending.push_back({step, baseLr.empty() ? 0.0 : baseLr[0] * factor, n,
-                                       torch::stack({loss.detach(), logits.argmax(1).eq(y).sum().to(torch::kFloat)})});
+                    pending.push_back({step, baseLr.empty() ? 0.0 : baseLr[0] * factor, n, std::move(lossAndHits)});
                 } catch (const c10::Error& e) {
                     if (!cuda || !learn::cuda::isOutOfMemory(e) || batch <= 2) throw;
                     for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();

@@ -240,7 +240,7 @@ TEST_F(Cuda, StepsAreReportedOnceEachInOrderThoughReadInGroups) {
 
 TEST_F(Cuda, PhotosThatDoNotFitBesideTrainingWaitInHostMemory) {
     // Leave about 3.5 GiB of the GPU free, then train on 2.2 GB of decoded photos: with the room training needs
-    // (cuda::pixelsFitOnGpu), they cannot live on the GPU. Training must say so and go on from pinned host memory.
+    // (cuda::pixelsFitOnGpu), they cannot live on the GPU. Training must say so and go on from host memory.
     const int64_t free = learn::cuda::freeMemoryBytes();
     ASSERT_GT(free, int64_t(4) << 30);
     auto hog = torch::empty({free - (int64_t(7) << 29)}, torch::TensorOptions().dtype(torch::kUInt8).device(gpu));
