@@ -458,6 +458,7 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
             const size_t readEvery = cuda ? 8 : 1;
             struct PendingStep {
                 int step;
+                int64_t stepsPerEpoch;  // at the step's batch size (out-of-memory halving changes it)
                 double lr;
                 int64_t images;
                 torch::Tensor lossAndHits;  // float (2): the step's loss, its correct predictions
@@ -479,7 +480,6 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                 stepSeconds += secs;
                 stepImages += images;
                 const auto v = values.accessor<float, 2>();
-                const int64_t spe = stepsPerEpoch(int64_t(data.trainIndex.size()), batch);
                 for (size_t i = 0; i < pending.size(); ++i) {
                     const auto& p = pending[i];
                     lossSum += double(v[long(i)][0]) * double(p.images);
@@ -487,12 +487,13 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                     seen += p.images;
                     if (observer) {
                         StepInfo si;
-                        si.epoch = epoch, si.step = p.step, si.stepsPerEpoch = int(spe), si.loss = v[long(i)][0];
+                        si.epoch = epoch, si.step = p.step, si.stepsPerEpoch = int(p.stepsPerEpoch), si.loss = v[long(i)][0];
                         si.lr = p.lr;
                         si.imagesPerSecond = secs > 0 ? double(images) / secs : 0.0;
                         observer->onStep(si);
                     }
-                    ctx.report({"train", int64_t(epoch) * spe + p.step + 1, int64_t(options_.epochs) * spe, {}});
+                    ctx.report({"train", int64_t(epoch) * p.stepsPerEpoch + p.step + 1,
+                                int64_t(options_.epochs) * p.stepsPerEpoch, {}});
                 }
                 pending.clear();
                 windowStart = Clock::now();
@@ -559,7 +560,7 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                     auto lossAndHits = torch::stack({loss.detach(), logits.argmax(1).eq(y).sum().to(torch::kFloat)});
                     scaler.scale(loss).backward();
                     scaler.step(*optimizer);
-                    pending.push_back({step, baseLr.empty() ? 0.0 : baseLr[0] * factor, n, std::move(lossAndHits)});
+                    pending.push_back({step, spe, baseLr.empty() ? 0.0 : baseLr[0] * factor, n, std::move(lossAndHits)});
                 } catch (const c10::Error& e) {
                     if (!cuda || !learn::cuda::isOutOfMemory(e) || batch <= 2) throw;
                     for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
