@@ -16,6 +16,8 @@ VENV="${TESSERA_VENV:-$here/.venv}"
 PACKAGES=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git
+  # bench/gpu/pack.sh: fetching and unpacking Debian's OpenCV source for the static build it carries to GPU machines
+  curl xz-utils
   # fuzz targets (tests/fuzz): clang with libFuzzer and the sanitizer runtimes
   clang libclang-rt-14-dev
   # GUI

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Quick start, step 2: configure, build and run every test (labels unit, ui, slow, and gpu when an NVIDIA GPU is
-# present), then package the build as a .deb and check an install of it in a temporary root (no rebuild; set
-# TESSERA_SKIP_PACKAGE=1 to skip). Extra arguments go to ctest, e.g. `-L unit`. Needs the packages from
-# install-deps.sh.
+# present), then the one-shot GPU check's script in its CPU mode (bench/gpu: the bundle it carries to a GPU machine
+# is built and every step runs tiny here; about 20 min the first time, for OpenCV's static build and a second build
+# tree, then 1 min; set TESSERA_SKIP_GPU_CHECK=1 to skip), then package the build as a .deb and check an install of it
+# in a temporary root (no rebuild; set TESSERA_SKIP_PACKAGE=1 to skip). Extra arguments go to ctest, e.g. `-L unit`,
+# and leave the GPU check out. Needs the packages from install-deps.sh.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 cd "$here"
@@ -25,6 +27,10 @@ else
   gpu_args=(-LE gpu)
 fi
 ctest --preset default "${gpu_args[@]}" "$@"
+if (($# == 0)) && [[ "${TESSERA_SKIP_GPU_CHECK:-0}" != 1 ]]; then
+  bash bench/gpu/pack.sh
+  OUT="$here/build/gpu-check-cpu" PY="$here/.venv/bin/python3" bash bench/gpu/run.sh --cpu
+fi
 # The .deb takes every library from Debian's packages (dpkg-shlibdeps). The LibTorch this build links is the torch
 # wheel's in .venv/, which no Debian package provides: a package of it would point into this checkout. Until the
 # package bundles LibTorch, it is not built from a venv build; say so rather than produce a broken package.

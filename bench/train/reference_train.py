@@ -12,6 +12,10 @@ images / wall time of the training loop, data loading included) and the final va
 
 --expert writes it as an expert would for this CPU (issue 12, section 4): channels_last, bf16 autocast where the CPU
 has native bf16 (as Tessera's --precision auto does), fused AdamW; the rest is the same job.
+
+--device cuda (bench/gpu/run.sh) trains on the GPU: pinned DataLoader batches copied without blocking, and with
+--expert also cudnn.benchmark and bf16 autocast; losses stay on the GPU until the epoch ends, and the GPU is
+synchronised before every timestamp.
 """
 import argparse
 import json
@@ -67,11 +71,23 @@ def main():
     ap.add_argument("--scale-min", type=float, default=0.08,
                     help="RandomResizedCrop's smallest area share (0.35: the beginner's script of issue 13)")
     ap.add_argument("--expert", action="store_true",
-                    help="channels_last, bf16 autocast where the CPU has native bf16, fused AdamW")
+                    help="channels_last, bf16 autocast where the device has native bf16, fused AdamW "
+                         "(and cudnn.benchmark on a GPU)")
+    ap.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    ap.add_argument("--arch", default="resnet18", help="a torchvision model name (resnet18, resnet50, ...)")
     a = ap.parse_args()
 
     torch.manual_seed(a.seed)
     torch.set_num_threads(a.threads)
+    cuda = a.device == "cuda"
+    device = torch.device(a.device)
+    if cuda and a.expert:
+        torch.backends.cudnn.benchmark = True
+
+    def now():
+        if cuda:
+            torch.cuda.synchronize()
+        return time.time()
     if a.card:
         card = json.load(open(a.card))
         classes = card["classes"]
@@ -96,14 +112,14 @@ def main():
                                  transforms.ToTensor(), norm])
     train_dl = torch.utils.data.DataLoader(FileList(a.root, train_items, classes, train_tf), batch_size=a.batch,
                                            shuffle=True, num_workers=a.workers, drop_last=True,
-                                           persistent_workers=a.workers > 0)
+                                           persistent_workers=a.workers > 0, pin_memory=cuda)
     val_dl = torch.utils.data.DataLoader(FileList(a.root, val_items, classes, val_tf), batch_size=64,
-                                         num_workers=a.workers)
+                                         num_workers=a.workers, pin_memory=cuda)
 
-    model = torchvision.models.resnet18(num_classes=len(classes))
+    model = torchvision.models.get_model(a.arch, num_classes=len(classes))
     memory_format = torch.channels_last if a.expert else torch.contiguous_format
-    model = model.to(memory_format=memory_format)
-    bf16 = a.expert and cpu_has_native_bf16()
+    model = model.to(device=device, memory_format=memory_format)
+    bf16 = a.expert and (torch.cuda.is_bf16_supported() if cuda else cpu_has_native_bf16())
     decay = [p for p in model.parameters() if p.ndim > 1]
     no_decay = [p for p in model.parameters() if p.ndim <= 1]
     groups = [{"params": decay, "weight_decay": a.weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
@@ -114,32 +130,36 @@ def main():
         opt, lambda s: (s + 1) / (warm + 1) if s < warm else 0.5 * (1 + math.cos(math.pi * (s - warm) / max(1, steps - warm))))
     loss_fn = nn.CrossEntropyLoss(label_smoothing=a.label_smoothing)
 
-    ips, t_start = [], time.time()
+    ips, t_start = [], now()
     for epoch in range(a.epochs):
         model.train()
-        t0, seen, loss_sum = time.time(), 0, 0.0
+        t0, seen, loss_sum = now(), 0, torch.zeros((), device=device)
         for x, y in train_dl:
-            x = x.to(memory_format=memory_format)
+            x = x.to(device=device, memory_format=memory_format, non_blocking=True)
+            y = y.to(device, non_blocking=True)
             opt.zero_grad(set_to_none=True)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
                 loss = loss_fn(model(x), y)
             loss.backward()
             opt.step()
             sched.step()
             seen += x.shape[0]
-            loss_sum += loss.item() * x.shape[0]
-        ips.append(seen / (time.time() - t0))
+            loss_sum += loss.detach() * x.shape[0]
+        ips.append(seen / (now() - t0))
         model.eval()
-        correct = total = 0
-        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        correct = torch.zeros((), dtype=torch.long, device=device)
+        total = 0
+        with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
             for x, y in val_dl:
-                correct += (model(x.to(memory_format=memory_format)).argmax(1) == y).sum().item()
+                x = x.to(device=device, memory_format=memory_format, non_blocking=True)
+                correct += (model(x).argmax(1) == y.to(device, non_blocking=True)).sum()
                 total += y.numel()
-        acc = correct / max(1, total)
-        print(f"epoch {epoch + 1}/{a.epochs} train loss {loss_sum / max(1, seen):.4f} val acc {acc:.3f} "
+        acc = correct.item() / max(1, total)
+        print(f"epoch {epoch + 1}/{a.epochs} train loss {loss_sum.item() / max(1, seen):.4f} val acc {acc:.3f} "
               f"{ips[-1]:.1f} img/s", flush=True)
     print(json.dumps({"tool": "pytorch-expert" if a.expert else "pytorch-reference", "bf16": bf16, "train_images_per_second": statistics.median(ips),
-                      "epoch_images_per_second": ips, "val_accuracy": acc, "seconds": time.time() - t_start,
+                      "epoch_images_per_second": ips, "val_accuracy": acc, "seconds": now() - t_start,
+                      "device": a.device, "arch": a.arch, "batch": a.batch, "size": a.size,
                       "threads": a.threads, "workers": a.workers, "train_images": len(train_items),
                       "val_images": len(val_items)}))
 
