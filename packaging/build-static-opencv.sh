@@ -36,7 +36,9 @@ for file in "${!SHA256[@]}"; do
   fi
 done
 
-work=$(mktemp -d "$here/.deps/opencv-build.XXXXXX")
+work="$here/.deps/opencv-build"  # a fixed path: ccache (CCACHE_BASEDIR) then serves a rebuild in another clone
+rm -rf "$work"
+mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
 tar -xJf "$SRC_DIR/opencv_4.6.0+dfsg.orig.tar.xz" -C "$work"
 tar -xJf "$SRC_DIR/opencv_4.6.0+dfsg.orig-contrib.tar.xz" -C "$work"
