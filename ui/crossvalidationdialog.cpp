@@ -40,12 +40,13 @@ CrossValidationDialog::CrossValidationDialog(ProjectDocument* document, const le
     summary_->setWordWrap(true);
     summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     QString text = headline(report) + QStringLiteral("\n\n");
-    text += tr("Each of the %1 trainings used the form's settings (%2, %3 epochs, %4 px) without one of %1 equal "
+    const QString size = recipe.imageSize > 0 ? tr("%1 px").arg(recipe.imageSize) : tr("automatic size");
+    text += tr("Each of the %1 trainings used the form's settings (%2, %3 epochs, %4) without one of %1 equal "
                "parts of the finds, and scored that part; no model is kept.")
                 .arg(report.folds)
                 .arg(QString::fromStdString(recipe.arch))
                 .arg(recipe.epochs)
-                .arg(recipe.imageSize);
+                .arg(size);
     text += QStringLiteral("\n\n");
     text += tr("Scores: expected calibration error %1; scaled by a temperature of %2 it would be %3. Each trained "
                "model is calibrated in this way on its own validation photos.")

@@ -104,16 +104,19 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
     epochs_->setToolTip(tr("How many times the network sees every training photo"));
     runForm->addRow(tr("Epochs:"), epochs_);
     imageSize_ = new QSpinBox(runBox);
-    imageSize_->setRange(32, 512);
+    imageSize_->setRange(0, 512);  // 0, then 32, 64, ...: the training refuses sizes under 32 typed in
     imageSize_->setSingleStep(32);
     imageSize_->setSuffix(tr(" px"));
-    imageSize_->setToolTip(tr("Side of the square the photos are scaled to; larger sees more detail but is slower"));
+    imageSize_->setSpecialValueText(tr("Automatic"));
+    imageSize_->setToolTip(tr("Side of the square the photos are scaled to; larger sees more detail but is slower. "
+                              "Automatic: 224 px on a GPU, 128 px on the CPU"));
     runForm->addRow(tr("Image size:"), imageSize_);
     batch_ = new QSpinBox(runBox);
     batch_->setRange(0, 512);
     batch_->setSpecialValueText(tr("Automatic"));
-    batch_->setToolTip(tr("Photos per step. Automatic: 16 for fewer than 2,000 training photos, else 32. Halved "
-                          "automatically when the GPU runs out of memory"));
+    batch_->setToolTip(tr("Photos per step. Automatic: 16 for fewer than 2,000 training photos, else 32; on a GPU "
+                          "up to 256 for large collections, as its memory allows. Halved automatically when the "
+                          "GPU runs out of memory"));
     runForm->addRow(tr("Batch size:"), batch_);
     lr_ = new QDoubleSpinBox(runBox);
     lr_->setDecimals(5);

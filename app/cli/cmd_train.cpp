@@ -95,10 +95,13 @@ const CommandRegistrar registrar{
             ->capture_default_str();
         sub.add_option("--mode", o.mode, "linear-probe | partial | full")->capture_default_str();
         sub.add_option("--epochs", o.epochs, "Epochs")->capture_default_str();
-        sub.add_option("--size", o.imageSize, "Crop size in pixels fed to the network")->capture_default_str();
+        sub.add_option("--size", o.imageSize,
+                       "Crop size in pixels fed to the network; 0 = automatic: 224 on a GPU, 128 on the CPU")
+            ->capture_default_str();
         sub.add_option("--batch", o.batchSize,
-                       "Batch size; 0 = automatic: 16 below 2,000 training photos, else 32 (halved automatically on "
-                       "GPU out-of-memory)")
+                       "Batch size; 0 = automatic: 16 below 2,000 training photos, else 32; on a GPU up to 256 for "
+                       "large collections (at least 64 steps per epoch, as its memory allows). Halved automatically "
+                       "on GPU out-of-memory")
             ->capture_default_str();
         sub.add_option("--lr", o.lr, "Learning rate; 0 = automatic for the mode and optimizer")->capture_default_str();
         sub.add_option("--optimizer", o.optimizer, "adamw | sgd")->capture_default_str();

@@ -80,9 +80,10 @@ nlohmann::json crossValidationJson(const learn::CrossValidationReport& r, const 
 }
 
 void printCrossValidation(const learn::CrossValidationReport& r, const learn::TrainOptions& o) {
-    std::printf("cross-validated %s (%s, %d epochs, %d px) on %lld photos in %zu classes: %d folds x %d repeat(s), "
+    const std::string size = o.imageSize > 0 ? std::to_string(o.imageSize) + " px" : "automatic size";
+    std::printf("cross-validated %s (%s, %d epochs, %s) on %lld photos in %zu classes: %d folds x %d repeat(s), "
                 "folds grouped by find, in %.1f min\n",
-                o.arch.c_str(), o.mode.c_str(), o.epochs, o.imageSize, (long long)r.photos, r.classNames.size(),
+                o.arch.c_str(), o.mode.c_str(), o.epochs, size.c_str(), (long long)r.photos, r.classNames.size(),
                 r.folds, r.repeats, r.seconds / 60.0);
     std::printf("accuracy %s %% (95 %% interval %s-%s %%, bootstrap over %lld finds)", percent(r.accuracy.value).c_str(),
                 percent(r.accuracy.low).c_str(), percent(r.accuracy.high).c_str(), (long long)r.finds);

@@ -59,7 +59,8 @@ Status Trainer::validate(const TrainOptions& o) {
         return makeError("unknown schedule '" + o.schedule + "' (expected warmup-cosine, cosine or onecycle)");
     if (o.mixupAlpha < 0 || o.cutmixAlpha < 0) return makeError("mixup and cutmix alphas must not be negative");
     if (o.epochs < 1) return makeError("epochs must be at least 1");
-    if (o.imageSize < 32 || o.imageSize > 1024) return makeError("image size must be between 32 and 1024 pixels");
+    if (o.imageSize != 0 && (o.imageSize < 32 || o.imageSize > 1024))
+        return makeError("image size must be 0 (automatic) or between 32 and 1024 pixels");
     if (o.batchSize != 0 && (o.batchSize < 2 || o.batchSize > 4096))
         return makeError("batch size must be 0 (automatic) or between 2 and 4096");
     if (o.epochs > 10000) return makeError("epochs must be at most 10000");
@@ -80,6 +81,24 @@ Status Trainer::validate(const TrainOptions& o) {
 }
 
 int Trainer::automaticBatch(int64_t trainImages) { return trainImages < 2000 ? 16 : 32; }
+
+int Trainer::automaticImageSize(bool gpu) { return gpu ? 224 : 128; }
+
+int Trainer::automaticGpuBatch(int64_t trainImages, const std::string& arch, int imageSize, int64_t freeBytes) {
+    auto powerOfTwoAtMost = [](int64_t n) {
+        int p = 1;
+        while (int64_t(p) * 2 <= n && p < (1 << 20)) p *= 2;
+        return p;
+    };
+    // Training memory per photo at 224 px under autocast: activations kept for backward plus cuDNN workspace, with a
+    // margin (ResNet-50 at batch 256 takes about 20 GB in mixed precision; ResNet-18 and -34 about a third and half).
+    const double mibAt224 = arch == "resnet50" ? 100.0 : arch == "resnet34" ? 60.0 : 40.0;
+    const double scale = double(imageSize) * imageSize / (224.0 * 224.0);
+    const double perPhoto = mibAt224 * scale * 1024.0 * 1024.0;
+    const int byMemory = powerOfTwoAtMost(int64_t(0.5 * double(std::max<int64_t>(freeBytes, 0)) / perPhoto));
+    const int byData = powerOfTwoAtMost(std::max<int64_t>(1, trainImages / 64));
+    return std::max(2, std::min({256, byMemory, std::max(automaticBatch(trainImages), byData)}));
+}
 
 double Trainer::defaultLr(const TrainOptions& o) {
     const bool sgd = o.optimizer == "sgd";
@@ -143,6 +162,8 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         const bool cuda = device.is_cuda();
         const std::string deviceName = cuda ? "cuda: " + learn::cuda::deviceName()
                                             : "cpu (" + std::to_string(threads) + " threads)";
+        const bool automaticSize = opt.imageSize == 0, automaticBatchSize = opt.batchSize == 0;
+        if (automaticSize) opt.imageSize = automaticImageSize(cuda);
 
         auto store = project::ProjectStore::open(projectRoot, false);
         if (!store) return store.takeError();
@@ -249,7 +270,10 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         result.nearDuplicateGroups = split.nearDuplicateGroups;
         result.nearDuplicatePhotos = split.nearDuplicatePhotos;
         if (split.nearDuplicateGroups > 0) say(Split::nearDuplicateNote(split));
-        if (opt.batchSize == 0) opt.batchSize = automaticBatch(result.trainImages);
+        if (automaticBatchSize)
+            opt.batchSize = cuda ? automaticGpuBatch(result.trainImages, opt.arch, opt.imageSize,
+                                                     learn::cuda::freeMemoryBytes())
+                                 : automaticBatch(result.trainImages);
         if (opt.folds <= 1) {  // a cross-validation member leaves the project's split alone
             std::vector<std::pair<int64_t, project::SplitKind>> s;
             for (auto id : split.train) s.emplace_back(id, project::SplitKind::Train);
@@ -317,7 +341,8 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         say("training " + opt.arch + " (" + opt.mode + ") on " + std::to_string(result.trainImages) + " photos, " +
             "validating on " + std::to_string(result.valImages) + ", " + std::to_string(data.numClasses()) +
             " classes, " + (co.framing == Framing::Find ? "each photo centred on its find, " : "whole photos, ") +
-            "device " + deviceName);
+            std::to_string(opt.imageSize) + " px" + (automaticSize ? " (automatic)" : "") + ", batch " +
+            std::to_string(opt.batchSize) + (automaticBatchSize ? " (automatic)" : "") + ", device " + deviceName);
 
         TrainLoop loop(opt, device, runDir);
         auto outcome = loop.run(model, data, pretrained, observer, ctx, &impl_->paused);

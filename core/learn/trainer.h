@@ -19,8 +19,8 @@ struct TrainOptions {
     std::string weightsPath = "none";   // a .pth / .safetensors / .tessera-model file, or "none" (random init)
     std::string mode = "full";           // linear-probe | partial | full
     int epochs = 10;
-    int imageSize = 128;                 // crop side fed to the network
-    int batchSize = 0;                   // 0: automatic (Trainer::automaticBatch of the training photos)
+    int imageSize = 0;                   // crop side fed to the network; 0: automatic (Trainer::automaticImageSize)
+    int batchSize = 0;                   // 0: automatic (Trainer::automaticBatch, or automaticGpuBatch on a GPU)
     double lr = 0.0;                     // 0: per mode/optimizer default (see Trainer::defaultLr)
     std::string optimizer = "adamw";     // adamw | sgd (momentum 0.9, nesterov)
     double weightDecay = -1.0;           // < 0: automatic (adamw 0.05, sgd 5e-4); never on norm weights/biases
@@ -139,6 +139,14 @@ public:
     // The batch size for batchSize 0: 16 below 2,000 training photos (twice the steps of 32 for the same photos;
     // steadier and as accurate or more on small collections from scratch, docs/BENCHMARKS.md), else 32.
     static int automaticBatch(int64_t trainImages);
+    // On a GPU: the CPU's batch, or more where the collection is large enough to keep at least 64 steps per epoch
+    // (a batch of 256 for 16,384 training photos and more), at most 256 and at most what half of `freeBytes` of
+    // GPU memory holds for this architecture and crop (estimated; an out-of-memory still halves it). The learning
+    // rate is not scaled: AdamW's default is already a large-batch rate.
+    static int automaticGpuBatch(int64_t trainImages, const std::string& arch, int imageSize, int64_t freeBytes);
+    // The crop side for imageSize 0: 224 on a GPU (ImageNet's, where pretrained weights see best, and cheap there),
+    // 128 on the CPU (docs/BENCHMARKS.md: the from-scratch recipe's best accuracy per minute on 2 cores).
+    static int automaticImageSize(bool gpu);
 
 private:
     struct Impl;

@@ -80,6 +80,41 @@ TrainOptions quick() {
 
 }  // namespace
 
+TEST(Trainer, AutomaticBatchOnAGpuGrowsWithTheCollectionAsMemoryAllows) {
+    const int64_t gib = int64_t(1) << 30;
+    // Small collections keep the CPU's batch: the recipe for small data, and every epoch has enough steps.
+    EXPECT_EQ(Trainer::automaticGpuBatch(160, "resnet18", 224, 80 * gib), 16);
+    EXPECT_EQ(Trainer::automaticGpuBatch(2000, "resnet18", 224, 80 * gib), 32);
+    // Larger ones at least 64 steps per epoch, in powers of two up to 256.
+    EXPECT_EQ(Trainer::automaticGpuBatch(5000, "resnet18", 224, 80 * gib), 64);
+    EXPECT_EQ(Trainer::automaticGpuBatch(16384, "resnet18", 224, 80 * gib), 256);
+    EXPECT_EQ(Trainer::automaticGpuBatch(1000000, "resnet50", 224, 80 * gib), 256);
+    // A small GPU caps it: half of 8 GiB holds 40 ResNet-50 photos at 224 px, so 32; at 112 px four times as many.
+    EXPECT_EQ(Trainer::automaticGpuBatch(1000000, "resnet50", 224, 8 * gib), 32);
+    EXPECT_EQ(Trainer::automaticGpuBatch(1000000, "resnet50", 112, 8 * gib), 128);
+    EXPECT_EQ(Trainer::automaticGpuBatch(1000000, "resnet18", 224, 8 * gib), 64);
+    // A GPU with almost nothing free still gets a batch that trains (an out-of-memory halves it from there).
+    EXPECT_EQ(Trainer::automaticGpuBatch(1000000, "resnet50", 224, 0), 2);
+}
+
+TEST(Trainer, AutomaticSizeAndBatchAreResolvedAndRecordedOnTheCpu) {
+    test::TempDir dir("trainer");
+    makeProject(dir.path, 6, 2);
+    Messages obs;
+    auto o = quick();
+    o.epochs = 1;
+    o.imageSize = 0;
+    o.batchSize = 0;
+    auto r = Trainer(o).train(dir.path, &obs, JobContext{});
+    ASSERT_TRUE(r.ok()) << r.error();
+    EXPECT_TRUE(obs.contains("128 px (automatic), batch 16 (automatic)"));
+    auto model = nn::ModelBundleIO::load(r->bundlePath.string());
+    ASSERT_TRUE(model.ok()) << model.error();
+    EXPECT_EQ(model->manifest.preprocessing.inputSize, 128);
+    EXPECT_EQ(model->runcard["options"]["imageSize"], 128);
+    EXPECT_EQ(model->runcard["options"]["batchSize"], 16);
+}
+
 TEST(Trainer, TrainsAProjectAndWritesModelCardAndRun) {
     test::TempDir dir("trainer");
     makeProject(dir.path, 6, 3);
@@ -249,6 +284,14 @@ TEST(Trainer, RefusesBadOptionsAndTooFewClasses) {
     EXPECT_EQ(Trainer::automaticBatch(128), 16);
     EXPECT_EQ(Trainer::automaticBatch(1999), 16);
     EXPECT_EQ(Trainer::automaticBatch(2000), 32);
+    o = quick();
+    o.imageSize = 16;
+    EXPECT_NE(Trainer::validate(o).error().find("image size"), std::string::npos);
+    o.imageSize = 0;  // automatic
+    EXPECT_TRUE(Trainer::validate(o).ok());
+    EXPECT_EQ(TrainOptions::defaults().imageSize, 0);
+    EXPECT_EQ(Trainer::automaticImageSize(false), 128);
+    EXPECT_EQ(Trainer::automaticImageSize(true), 224);
     o = quick();
     o.framing = "sideways";
     EXPECT_NE(Trainer::validate(o).error().find("unknown framing 'sideways'"), std::string::npos);
