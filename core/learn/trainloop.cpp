@@ -347,6 +347,198 @@ Expected<LoopOutcome> TrainLoop::runProbe(nn::ResNet& model, const TrainData& da
     return out;
 }
 
+namespace {
+
+// One training step whose loss and hit count are still on the device (StepReader reads them).
+struct PendingStep {
+    int step;
+    int64_t stepsPerEpoch;  // at the step's batch size (out-of-memory halving changes it)
+    double lr;
+    int64_t images;
+    torch::Tensor lossAndHits;  // float (2): the step's loss, its correct predictions
+};
+
+// What one epoch's steps add up to.
+struct EpochTotals {
+    double lossSum = 0.0;
+    int64_t seen = 0, correct = 0;
+    double stepSeconds = 0.0;  // the read windows' wall time: the steps alone, no validation
+    int64_t stepImages = 0;
+};
+
+// Each step's loss and hit count stay on the device; they are read in one go every `readEvery` steps (every step on
+// the CPU, where a read costs nothing) and at the epoch's end, so the host runs ahead of the GPU. Throughput is
+// measured over each read's window, which the read itself closes. Every step reaches the observer once, in order.
+class StepReader {
+public:
+    StepReader(size_t readEvery, int epoch, int epochs, TrainObserver* observer, const JobContext& ctx)
+        : readEvery_(readEvery), epoch_(epoch), epochs_(epochs), observer_(observer), ctx_(ctx) {}
+
+    // Before each step: the first step after a read opens the next window.
+    void stepStarts() {
+        if (pending_.empty()) windowStart_ = Clock::now();
+    }
+    void add(PendingStep step) {
+        pending_.push_back(std::move(step));
+        if (pending_.size() >= readEvery_) read();
+    }
+    void read() {
+        if (pending_.empty()) return;
+        std::vector<torch::Tensor> parts;
+        for (const auto& p : pending_) parts.push_back(p.lossAndHits);
+        const auto values = torch::stack(parts).cpu();
+        const double secs = std::chrono::duration<double>(Clock::now() - windowStart_).count();
+        int64_t images = 0;
+        for (const auto& p : pending_) images += p.images;
+        totals_.stepSeconds += secs;
+        totals_.stepImages += images;
+        const auto v = values.accessor<float, 2>();
+        for (size_t i = 0; i < pending_.size(); ++i) {
+            const auto& p = pending_[i];
+            totals_.lossSum += double(v[long(i)][0]) * double(p.images);
+            totals_.correct += int64_t(v[long(i)][1]);
+            totals_.seen += p.images;
+            if (observer_) {
+                StepInfo si;
+                si.epoch = epoch_, si.step = p.step, si.stepsPerEpoch = int(p.stepsPerEpoch), si.loss = v[long(i)][0];
+                si.lr = p.lr;
+                si.imagesPerSecond = secs > 0 ? double(images) / secs : 0.0;
+                observer_->onStep(si);
+            }
+            ctx_.report({"train", int64_t(epoch_) * p.stepsPerEpoch + p.step + 1,
+                         int64_t(epochs_) * p.stepsPerEpoch, {}});
+        }
+        pending_.clear();
+        windowStart_ = Clock::now();
+    }
+    const EpochTotals& totals() const { return totals_; }
+
+private:
+    size_t readEvery_;
+    int epoch_, epochs_;
+    TrainObserver* observer_;
+    const JobContext& ctx_;
+    std::vector<PendingStep> pending_;
+    EpochTotals totals_;
+    Clock::time_point windowStart_ = Clock::now();
+};
+
+// What every step of a run works with, set up once by TrainLoop::run.
+struct StepTools {
+    nn::ResNet& model;
+    torch::optim::Optimizer& optimizer;
+    const std::vector<double>& baseLr;  // each parameter group's rate before the schedule
+    LossScaler& scaler;
+    const BatchAugmenter& aug;
+    const LrSchedule& schedule;
+    const std::vector<torch::nn::BatchNorm2dImpl*>& norms;  // given debiased momentum (from scratch only)
+    const TrainOptions& options;
+    const TrainData& data;        // labels and find boxes, on the host
+    const torch::Tensor& pixels;  // the photos, on the device where they fit, else in host memory
+    const torch::Tensor& labels;  // on the device
+    torch::Device device;
+    at::ScalarType compute;       // autocast type (kFloat: none)
+    int64_t firstStepsPerEpoch;   // at the run's first batch size: the unit of the schedule and the momentum
+};
+
+// One optimiser step on the photos order[pos, end): augmentation, mixing, forward, loss, backward, update. Returns
+// the step's loss and hit count, on the device. Everything that can run out of memory happens before the
+// optimiser's step, so a retried step never updates the weights twice.
+torch::Tensor trainStep(const StepTools& t, int epoch, int step, const std::vector<int64_t>& order, size_t pos,
+                        size_t end) {
+    const auto& options = t.options;
+    const int64_t n = int64_t(end - pos);
+    // Mixup / CutMix: a seeded Beta(a, a) weight, box and pairing inside the batch.
+    const MixPlan mix = BatchAugmenter::planMix(options.mixupAlpha, options.cutmixAlpha, n, options.imageSize,
+                                                mixSeed(options.seed, uint64_t(epoch), uint64_t(step) + 0x51ED));
+    const bool mixing = mix.kind != MixPlan::Kind::None;
+    // The step's row numbers and mixing pairs travel in one copy, its augmentation parameters in another; labels
+    // and pixels are already on the device.
+    auto indices = torch::empty({mixing ? 2 * n : n}, torch::kLong);
+    std::copy(order.begin() + long(pos), order.begin() + long(end), indices.data_ptr<int64_t>());
+    if (mixing) std::copy(mix.perm.begin(), mix.perm.end(), indices.data_ptr<int64_t>() + n);
+    const auto hostRows = indices.narrow(0, 0, n);
+    indices = cuda::upload(indices, t.device);
+    const auto rows = indices.narrow(0, 0, n);
+    const std::vector<int64_t> rowList(order.begin() + long(pos), order.begin() + long(end));
+    const AugmentPlan plan =
+        t.aug.plan(boxesFor(t.data, rowList), mixSeed(options.seed, uint64_t(epoch), uint64_t(step) + 1));
+    // By type: "cuda" and the "cuda:0" a tensor reports are one device.
+    auto imgs = t.pixels.device().type() == t.device.type()
+                    ? t.pixels.index_select(0, rows)
+                    : cuda::upload(t.pixels.index_select(0, hostRows), t.device);
+    auto x = t.aug.apply(imgs, plan).contiguous(at::MemoryFormat::ChannelsLast);
+    auto y = t.labels.index_select(0, rows);
+    torch::Tensor perm;
+    if (mixing) {
+        perm = indices.narrow(0, n, n);
+        x = BatchAugmenter::applyMix(x, mix, perm);
+    }
+    for (auto& p : t.model->parameters()) p.mutable_grad() = torch::Tensor();
+    auto logits = forwardIn(t.compute, t.device, [&] { return t.model->forward(x); });
+    auto ce = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(options.labelSmoothing);
+    auto loss = torch::nn::functional::cross_entropy(logits, y, ce);
+    if (perm.defined())
+        loss = loss * mix.lambda +
+               torch::nn::functional::cross_entropy(logits, y.index_select(0, perm), ce) * (1.0 - mix.lambda);
+    auto lossAndHits = torch::stack({loss.detach(), logits.argmax(1).eq(y).sum().to(torch::kFloat)});
+    t.scaler.scale(loss).backward();
+    t.scaler.step(t.optimizer);
+    return lossAndHits;
+}
+
+// One epoch's steps over `order`, in batches of `batch` (a last batch of one is dropped: it would break batch norm).
+// On a GPU that runs out of memory the batch is halved (kept in `batch` for the rest of the run) and the same photos
+// tried again. Waits between steps while *paused; a cancel ends the epoch with the error "cancelled".
+Expected<EpochTotals> runEpochSteps(const StepTools& t, int epoch, const std::vector<int64_t>& order, int& batch,
+                                    TrainObserver* observer, const JobContext& ctx, const std::atomic<bool>* paused) {
+    const bool cuda = t.device.is_cuda();
+    StepReader reader(cuda ? 8 : 1, epoch, t.options.epochs, observer, ctx);
+    size_t pos = 0;
+    int step = 0;
+    while (pos + 1 < order.size()) {
+        if (paused && paused->load()) {
+            reader.read();
+            if (observer) observer->onPauseHeld(true);
+            while (paused->load() && !ctx.cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            if (observer) observer->onPauseHeld(false);
+        }
+        if (ctx.cancelled()) return makeError("cancelled");
+        const size_t end = std::min(order.size(), pos + size_t(batch));
+        if (end - pos < 2) break;
+        reader.stepStarts();
+        const int64_t spe = stepsPerEpoch(int64_t(order.size()), batch);
+        if (!t.norms.empty()) {
+            const double momentum = std::max(0.1, 1.0 / double(int64_t(epoch) * t.firstStepsPerEpoch + step + 1));
+            for (auto* bn : t.norms) bn->options.momentum(momentum);
+        }
+        const int64_t globalStep =
+            int64_t(std::llround((double(epoch) + double(step) / double(spe)) * double(t.firstStepsPerEpoch)));
+        const double factor = t.schedule.factor(globalStep);
+        for (size_t g = 0; g < t.optimizer.param_groups().size(); ++g)
+            t.optimizer.param_groups()[g].options().set_lr(t.baseLr[g] * factor);
+        torch::Tensor lossAndHits;
+        try {
+            lossAndHits = trainStep(t, epoch, step, order, pos, end);
+        } catch (const c10::Error& e) {
+            if (!cuda || !learn::cuda::isOutOfMemory(e) || batch <= 2) throw;
+            for (auto& p : t.model->parameters()) p.mutable_grad() = torch::Tensor();
+            learn::cuda::emptyCache();
+            batch = std::max(2, batch / 2);
+            if (observer) observer->onMessage("out of GPU memory: batch size halved to " + std::to_string(batch));
+            continue;  // retry the same images with the smaller batch
+        }
+        reader.add({step, spe, t.baseLr.empty() ? 0.0 : t.baseLr[0] * factor, int64_t(end - pos),
+                    std::move(lossAndHits)});
+        pos = end;
+        ++step;
+    }
+    reader.read();
+    return reader.totals();
+}
+
+}  // namespace
+
 Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, bool pretrained,
                                      TrainObserver* observer, const JobContext& ctx,
                                      const std::atomic<bool>* paused) {
@@ -439,8 +631,8 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
             for (auto& m : model->modules(false))
                 if (auto* bn = m->as<torch::nn::BatchNorm2d>()) norms.push_back(bn);
         const auto labels = cuda::upload(torch::tensor(data.labels, torch::kLong), device_);
-        // By type: "cuda" and the "cuda:0" a tensor reports are one device.
-        const bool pixelsOnDevice = resident.pixels.device().type() == device_.type();
+        const StepTools tools{model,  *optimizer, baseLr, scaler, aug,     schedule, norms,
+                              options_, data,     resident.pixels, labels, device_, compute, spe0};
         const auto runStart = Clock::now();
         for (int epoch = startEpoch; epoch < options_.epochs; ++epoch) {
             const bool warm = epoch < warmupEpochs;
@@ -451,130 +643,8 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                     if (m.key() != "layer4" && m.key() != "fc") m.value()->eval();
 
             const std::vector<int64_t> order = epochOrder(data, options_, epoch);
-
-            // Each step's loss and hit count stay on the device; they are read in one go every `readEvery` steps
-            // (every step on the CPU, where a read costs nothing) and at the epoch's end, so the host runs ahead of
-            // the GPU. Throughput is measured over each read's window, which the read itself closes.
-            const size_t readEvery = cuda ? 8 : 1;
-            struct PendingStep {
-                int step;
-                int64_t stepsPerEpoch;  // at the step's batch size (out-of-memory halving changes it)
-                double lr;
-                int64_t images;
-                torch::Tensor lossAndHits;  // float (2): the step's loss, its correct predictions
-            };
-            std::vector<PendingStep> pending;
-            double lossSum = 0.0;
-            int64_t seen = 0, correct = 0;
-            double stepSeconds = 0.0;
-            int64_t stepImages = 0;
-            auto windowStart = Clock::now();
-            auto readPending = [&] {
-                if (pending.empty()) return;
-                std::vector<torch::Tensor> parts;
-                for (const auto& p : pending) parts.push_back(p.lossAndHits);
-                const auto values = torch::stack(parts).cpu();
-                const double secs = std::chrono::duration<double>(Clock::now() - windowStart).count();
-                int64_t images = 0;
-                for (const auto& p : pending) images += p.images;
-                stepSeconds += secs;
-                stepImages += images;
-                const auto v = values.accessor<float, 2>();
-                for (size_t i = 0; i < pending.size(); ++i) {
-                    const auto& p = pending[i];
-                    lossSum += double(v[long(i)][0]) * double(p.images);
-                    correct += int64_t(v[long(i)][1]);
-                    seen += p.images;
-                    if (observer) {
-                        StepInfo si;
-                        si.epoch = epoch, si.step = p.step, si.stepsPerEpoch = int(p.stepsPerEpoch), si.loss = v[long(i)][0];
-                        si.lr = p.lr;
-                        si.imagesPerSecond = secs > 0 ? double(images) / secs : 0.0;
-                        observer->onStep(si);
-                    }
-                    ctx.report({"train", int64_t(epoch) * p.stepsPerEpoch + p.step + 1,
-                                int64_t(options_.epochs) * p.stepsPerEpoch, {}});
-                }
-                pending.clear();
-                windowStart = Clock::now();
-            };
-            size_t pos = 0;
-            int step = 0;
-            while (pos + 1 < order.size()) {  // a batch of one would break batch norm: dropped
-                if (paused && paused->load()) {
-                    readPending();
-                    if (observer) observer->onPauseHeld(true);
-                    while (paused->load() && !ctx.cancelled()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-                    if (observer) observer->onPauseHeld(false);
-                }
-                if (ctx.cancelled()) return makeError("cancelled");
-                const size_t end = std::min(order.size(), pos + size_t(batch));
-                if (end - pos < 2) break;
-                if (pending.empty()) windowStart = Clock::now();
-                const int64_t n = int64_t(end - pos);
-                const int64_t spe = stepsPerEpoch(int64_t(order.size()), batch);
-                if (!norms.empty()) {
-                    const double momentum = std::max(0.1, 1.0 / double(int64_t(epoch) * spe0 + step + 1));
-                    for (auto* bn : norms) bn->options.momentum(momentum);
-                }
-                const int64_t globalStep =
-                    int64_t(std::llround((double(epoch) + double(step) / double(spe)) * double(spe0)));
-                const double factor = schedule.factor(globalStep);
-                for (size_t g = 0; g < optimizer->param_groups().size(); ++g)
-                    optimizer->param_groups()[g].options().set_lr(baseLr[g] * factor);
-                try {
-                    // Mixup / CutMix: a seeded Beta(a, a) weight, box and pairing inside the batch.
-                    const MixPlan mix = BatchAugmenter::planMix(
-                        options_.mixupAlpha, options_.cutmixAlpha, n, options_.imageSize,
-                        mixSeed(options_.seed, uint64_t(epoch), uint64_t(step) + 0x51ED));
-                    const bool mixing = mix.kind != MixPlan::Kind::None;
-                    // The step's row numbers and mixing pairs travel in one copy, its augmentation parameters in
-                    // another; labels and pixels are already on the device.
-                    auto indices = torch::empty({mixing ? 2 * n : n}, torch::kLong);
-                    std::copy(order.begin() + long(pos), order.begin() + long(end), indices.data_ptr<int64_t>());
-                    if (mixing) std::copy(mix.perm.begin(), mix.perm.end(), indices.data_ptr<int64_t>() + n);
-                    const auto hostRows = indices.narrow(0, 0, n);
-                    indices = cuda::upload(indices, device_);
-                    const auto rows = indices.narrow(0, 0, n);
-                    const std::vector<int64_t> rowList(order.begin() + long(pos), order.begin() + long(end));
-                    const AugmentPlan plan =
-                        aug.plan(boxesFor(data, rowList), mixSeed(options_.seed, uint64_t(epoch), uint64_t(step) + 1));
-                    auto imgs = pixelsOnDevice ? resident.pixels.index_select(0, rows)
-                                               : cuda::upload(resident.pixels.index_select(0, hostRows), device_);
-                    auto x = aug.apply(imgs, plan).contiguous(at::MemoryFormat::ChannelsLast);
-                    auto y = labels.index_select(0, rows);
-                    torch::Tensor perm;
-                    if (mixing) {
-                        perm = indices.narrow(0, n, n);
-                        x = BatchAugmenter::applyMix(x, mix, perm);
-                    }
-                    for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
-                    auto logits = forwardIn(compute, device_, [&] { return model->forward(x); });
-                    auto ce = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(options_.labelSmoothing);
-                    auto loss = torch::nn::functional::cross_entropy(logits, y, ce);
-                    if (perm.defined())
-                        loss = loss * mix.lambda + torch::nn::functional::cross_entropy(logits, y.index_select(0, perm),
-                                                                                         ce) * (1.0 - mix.lambda);
-                    // Everything that can run out of memory happens before the optimiser's step, so a retried
-                    // step never updates the weights twice.
-                    auto lossAndHits = torch::stack({loss.detach(), logits.argmax(1).eq(y).sum().to(torch::kFloat)});
-                    scaler.scale(loss).backward();
-                    scaler.step(*optimizer);
-                    pending.push_back({step, spe, baseLr.empty() ? 0.0 : baseLr[0] * factor, n, std::move(lossAndHits)});
-                } catch (const c10::Error& e) {
-                    if (!cuda || !learn::cuda::isOutOfMemory(e) || batch <= 2) throw;
-                    for (auto& p : model->parameters()) p.mutable_grad() = torch::Tensor();
-                    learn::cuda::emptyCache();
-                    batch = std::max(2, batch / 2);
-                    if (observer)
-                        observer->onMessage("out of GPU memory: batch size halved to " + std::to_string(batch));
-                    continue;  // retry the same images with the smaller batch
-                }
-                if (pending.size() >= readEvery) readPending();
-                pos = end;
-                ++step;
-            }
-            readPending();
+            auto totals = runEpochSteps(tools, epoch, order, batch, observer, ctx, paused);
+            if (!totals) return totals.takeError();
 
             // Early in a from-scratch run the weights move faster than the running averages can follow; validate
             // on statistics re-measured with the current weights (un-augmented crops, like validation sees).
@@ -586,11 +656,11 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
                                &valProbabilities, compute);
             EpochInfo e;
             e.epoch = epoch, e.epochs = options_.epochs;
-            e.trainLoss = seen ? lossSum / double(seen) : 0.0;
-            e.trainAcc = seen ? double(correct) / double(seen) : 0.0;
+            e.trainLoss = totals->seen ? totals->lossSum / double(totals->seen) : 0.0;
+            e.trainAcc = totals->seen ? double(totals->correct) / double(totals->seen) : 0.0;
             e.valLoss = va.loss, e.valAcc = va.accuracy, e.precision = va.precision, e.recall = va.recall;
             e.confusion = va.confusion;
-            e.imagesPerSecond = stepSeconds > 0 ? double(stepImages) / stepSeconds : 0.0;
+            e.imagesPerSecond = totals->stepSeconds > 0 ? double(totals->stepImages) / totals->stepSeconds : 0.0;
             epochIps.push_back(e.imagesPerSecond);
             const double elapsed = std::chrono::duration<double>(Clock::now() - runStart).count();
             e.etaSeconds = elapsed / double(epoch - startEpoch + 1) * double(options_.epochs - epoch - 1);
