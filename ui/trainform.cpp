@@ -37,13 +37,16 @@ QString megabytes(int64_t bytes) { return QLocale().formattedDataSize(bytes, 0);
 
 }  // namespace
 
-QString TrainForm::modeExplanation(const QString& mode) {
-    if (mode == QLatin1String("linear-probe"))
-        return tr("Keeps the pretrained network as it is and only learns the final choice between your classes. "
-                  "Fastest; works with a few dozen photos per class.");
-    if (mode == QLatin1String("partial"))
-        return tr("Also adapts the last part of the network to your finds. A good middle way with a few hundred "
-                  "photos.");
+QString TrainForm::modeExplanation(learn::TrainMode mode) {
+    switch (mode) {
+        case learn::TrainMode::LinearProbe:
+            return tr("Keeps the pretrained network as it is and only learns the final choice between your classes. "
+                      "Fastest; works with a few dozen photos per class.");
+        case learn::TrainMode::Partial:
+            return tr("Also adapts the last part of the network to your finds. A good middle way with a few hundred "
+                      "photos.");
+        case learn::TrainMode::Full: break;
+    }
     return tr("Adapts the whole network to your finds. Best with many photos per class; the slowest.");
 }
 
@@ -87,9 +90,9 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
     form->addRow(QString(), downloadBar_);
 
     mode_ = new QComboBox(modelBox);
-    mode_->addItem(tr("Linear probe"), QStringLiteral("linear-probe"));
-    mode_->addItem(tr("Partial fine-tuning"), QStringLiteral("partial"));
-    mode_->addItem(tr("Full fine-tuning"), QStringLiteral("full"));
+    mode_->addItem(tr("Linear probe"), int(learn::TrainMode::LinearProbe));
+    mode_->addItem(tr("Partial fine-tuning"), int(learn::TrainMode::Partial));
+    mode_->addItem(tr("Full fine-tuning"), int(learn::TrainMode::Full));
     form->addRow(tr("Training:"), mode_);
     modeHelp_ = new QLabel(modelBox);
     modeHelp_->setWordWrap(true);
@@ -125,10 +128,10 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
     lr_->setToolTip(tr("How big each learning step is. Leave it on automatic unless you know why."));
     runForm->addRow(tr("Learning rate:"), lr_);
     augment_ = new QComboBox(runBox);
-    augment_->addItem(tr("None"), QStringLiteral("none"));
-    augment_->addItem(tr("Light"), QStringLiteral("light"));
-    augment_->addItem(tr("Strong"), QStringLiteral("strong"));
-    augment_->addItem(tr("Archaeology (any rotation, lighting, tilt)"), QStringLiteral("archaeology"));
+    augment_->addItem(tr("None"), int(learn::AugmentPreset::None));
+    augment_->addItem(tr("Light"), int(learn::AugmentPreset::Light));
+    augment_->addItem(tr("Strong"), int(learn::AugmentPreset::Strong));
+    augment_->addItem(tr("Archaeology (any rotation, lighting, tilt)"), int(learn::AugmentPreset::Archaeology));
     augment_->setToolTip(tr("Random variations of the photos during training, so the model does not learn "
                             "the camera set-up instead of the finds"));
     runForm->addRow(tr("Variations:"), augment_);
@@ -179,7 +182,7 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
     layout->addStretch();
 
     setOptions(learn::TrainOptions::defaults());
-    mode_->setCurrentIndex(mode_->findData(QStringLiteral("partial")));
+    mode_->setCurrentIndex(mode_->findData(int(learn::TrainMode::Partial)));
     epochs_->setValue(10);
 
     auto zoo = nn::ModelZoo::load();
@@ -220,8 +223,9 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
 }
 
 void TrainForm::updateModeHelp() {
-    QString text = modeExplanation(mode_->currentData().toString());
-    if (mode_->currentData().toString() == QLatin1String("linear-probe") && options().weightsPath == "none")
+    const auto mode = learn::TrainMode(mode_->currentData().toInt());
+    QString text = modeExplanation(mode);
+    if (mode == learn::TrainMode::LinearProbe && options().weightsPath == "none")
         text += QStringLiteral("\n") + tr("This needs pretrained weights: download them above (or use a file) first.");
     modeHelp_->setText(text);
 }
@@ -252,16 +256,16 @@ bool TrainForm::includeDisputed() const { return includeDisputed_->isChecked(); 
 void TrainForm::setIncludeDisputed(bool include) { includeDisputed_->setChecked(include); }
 
 void TrainForm::setOptions(const learn::TrainOptions& o) {
-    const auto pick = [](QComboBox* box, const std::string& value) {
-        const int i = box->findData(QString::fromStdString(value));
+    const auto pick = [](QComboBox* box, const QVariant& value) {
+        const int i = box->findData(value);
         if (i >= 0) box->setCurrentIndex(i);
     };
-    pick(arch_, o.arch);
-    pick(mode_, o.mode);
-    pick(augment_, o.augmentation);
-    centreOnFind_->setChecked(o.framing == "find");
+    pick(arch_, QString::fromStdString(o.arch));
+    pick(mode_, int(o.mode));
+    pick(augment_, int(o.augmentation));
+    centreOnFind_->setChecked(o.framing == learn::Framing::Find);
     includeDisputed_->setChecked(o.includeDisputed);
-    pick(device_, o.device);
+    pick(device_, QString::fromStdString(o.device));
     epochs_->setValue(o.epochs);
     imageSize_->setValue(o.imageSize);
     batch_->setValue(o.batchSize);
@@ -272,9 +276,9 @@ void TrainForm::setOptions(const learn::TrainOptions& o) {
 learn::TrainOptions TrainForm::options() const {
     learn::TrainOptions o = learn::TrainOptions::defaults();
     o.arch = arch_->currentData().toString().toStdString();
-    o.mode = mode_->currentData().toString().toStdString();
-    o.augmentation = augment_->currentData().toString().toStdString();
-    o.framing = centreOnFind_->isChecked() ? "find" : "photo";
+    o.mode = learn::TrainMode(mode_->currentData().toInt());
+    o.augmentation = learn::AugmentPreset(augment_->currentData().toInt());
+    o.framing = centreOnFind_->isChecked() ? learn::Framing::Find : learn::Framing::Photo;
     o.includeDisputed = includeDisputed_->isChecked();
     o.device = device_->currentData().toString().toStdString();
     o.epochs = epochs_->value();
@@ -446,11 +450,9 @@ void TrainForm::refreshPreview() {
         previewAgain_ = true;  // one more pass with the newest settings when this one ends
         return;
     }
-    const auto preset = learn::parseAugmentPreset(augment_->currentData().toString().toStdString());
-    if (!preset.ok()) return;
     previewNote_->setText(tr("What the network may see of %1 during training.").arg(QFileInfo(previewPath_).fileName()));
     const std::string path = previewPath_.toStdString();
-    const learn::AugmentPreset p = *preset;
+    const learn::AugmentPreset p = learn::AugmentPreset(augment_->currentData().toInt());
     const learn::Framing framing = centreOnFind_->isChecked() ? learn::Framing::Find : learn::Framing::Photo;
     const uint64_t seed = uint64_t(seed_->value());
     preview_.setFuture(QtConcurrent::run([path, p, framing, seed]() {

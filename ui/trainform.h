@@ -46,7 +46,7 @@ public:
     void setIncludeDisputed(bool include);
 
     // Plain-language explanation of a fine-tuning mode, for archaeologists rather than ML people.
-    static QString modeExplanation(const QString& mode);
+    static QString modeExplanation(learn::TrainMode mode);
 
 signals:
     void previewUpdated();

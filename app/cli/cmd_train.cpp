@@ -16,6 +16,22 @@
 namespace tessera::cli {
 namespace {
 
+// A flag whose value is one of `table`'s names, parsed into `target` as the command line is read: an unknown name is
+// refused with the choices before anything starts. --help lists the names and shows the default's.
+template <typename E, size_t N, typename Parse>
+void addChoice(CLI::App& app, const std::string& flag, E& target, const std::array<Named<E>, N>& table, Parse parse,
+               const std::string& more = "") {
+    app.add_option_function<std::string>(
+           flag,
+           [&target, parse, flag](const std::string& text) {
+               auto value = parse(text);
+               if (!value) throw CLI::ValidationError(flag, value.error());
+               target = *value;
+           },
+           namesOf(table) + (more.empty() ? "" : " (" + more + ")"))
+        ->default_str(nameOf(table, target));
+}
+
 struct TrainArgs {
     std::string project;
     std::string metricsLog;
@@ -93,7 +109,9 @@ const CommandRegistrar registrar{
                        "scratch), a model-zoo name (downloaded if missing) or a .pth / .safetensors / .tessera-model "
                        "file")
             ->capture_default_str();
-        sub.add_option("--mode", o.mode, "linear-probe | partial | full")->capture_default_str();
+        addChoice(sub, "--mode", o.mode, learn::kTrainModeNames, [](const std::string& s) {
+            return parseNamed(learn::kTrainModeNames, s, "training mode");
+        });
         sub.add_option("--epochs", o.epochs, "Epochs")->capture_default_str();
         sub.add_option("--size", o.imageSize,
                        "Crop size in pixels fed to the network; 0 = automatic: 224 on a GPU, 128 on the CPU")
@@ -104,13 +122,17 @@ const CommandRegistrar registrar{
                        "on GPU out-of-memory")
             ->capture_default_str();
         sub.add_option("--lr", o.lr, "Learning rate; 0 = automatic for the mode and optimizer")->capture_default_str();
-        sub.add_option("--optimizer", o.optimizer, "adamw | sgd")->capture_default_str();
-        sub.add_option("--schedule", o.schedule, "warmup-cosine | onecycle")->capture_default_str();
-        sub.add_option("--aug", o.augmentation, "none | light | strong | archaeology")->capture_default_str();
-        sub.add_option("--framing", o.framing,
-                       "find: crop each photo to the find on its plain backdrop (a photo without one keeps its whole "
-                       "frame); photo: the whole photo. The model keeps the choice for prediction")
-            ->capture_default_str();
+        addChoice(sub, "--optimizer", o.optimizer, learn::kOptimizerNames, [](const std::string& s) {
+            return parseNamed(learn::kOptimizerNames, s, "optimizer");
+        });
+        addChoice(sub, "--schedule", o.schedule, learn::kScheduleNames,
+                  [](const std::string& s) { return learn::parseSchedule(s); });
+        addChoice(sub, "--aug", o.augmentation, learn::kAugmentPresetNames,
+                  [](const std::string& s) { return learn::parseAugmentPreset(s); });
+        addChoice(sub, "--framing", o.framing, learn::kFramingNames,
+                  [](const std::string& s) { return learn::parseFraming(s); },
+                  "find: crop each photo to the find on its plain backdrop (a photo without one keeps its whole "
+                  "frame); photo: the whole photo. The model keeps the choice for prediction");
         sub.add_option("--mixup", o.mixupAlpha, "Mixup alpha (0 = off)")->capture_default_str();
         sub.add_option("--cutmix", o.cutmixAlpha,
                        "CutMix alpha (0 = off; with --mixup, one or the other per batch)")->capture_default_str();
@@ -123,10 +145,9 @@ const CommandRegistrar registrar{
                      "Train on labels marked as disputed too (tessera-cli dispute); by default they are left out");
         sub.add_option("--seed", o.seed, "Random seed")->capture_default_str();
         sub.add_option("--device", o.device, "auto | cpu | cuda")->capture_default_str();
-        sub.add_option("--precision", o.precision,
-                       "auto | fp32 | bf16 | fp16 (auto: bf16 on GPUs and CPUs that have it, fp16 on older GPUs, "
-                       "else fp32)")
-            ->capture_default_str();
+        addChoice(sub, "--precision", o.precision, learn::kComputePrecisionNames,
+                  [](const std::string& s) { return parseNamed(learn::kComputePrecisionNames, s, "precision"); },
+                  "auto: bf16 on GPUs that have it, fp16 with loss scaling on older GPUs, fp32 on the CPU");
         addThreadsOption(sub, "--threads", o.threads, "CPU threads");
         sub.add_option("--run-name", o.runName, "Run folder name under .tessera/runs (default: time stamp)");
         sub.add_flag("--resume", o.resume, "Continue the newest unfinished run (or the one named by --run-name) from its last epoch checkpoint");

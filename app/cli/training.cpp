@@ -83,7 +83,7 @@ void printCrossValidation(const learn::CrossValidationReport& r, const learn::Tr
     const std::string size = o.imageSize > 0 ? std::to_string(o.imageSize) + " px" : "automatic size";
     std::printf("cross-validated %s (%s, %d epochs, %s) on %lld photos in %zu classes: %d folds x %d repeat(s), "
                 "folds grouped by find, in %.1f min\n",
-                o.arch.c_str(), o.mode.c_str(), o.epochs, size.c_str(), (long long)r.photos, r.classNames.size(),
+                o.arch.c_str(), nameOf(learn::kTrainModeNames, o.mode).c_str(), o.epochs, size.c_str(), (long long)r.photos, r.classNames.size(),
                 r.folds, r.repeats, r.seconds / 60.0);
     std::printf("accuracy %s %% (95 %% interval %s-%s %%, bootstrap over %lld finds)", percent(r.accuracy.value).c_str(),
                 percent(r.accuracy.low).c_str(), percent(r.accuracy.high).c_str(), (long long)r.finds);

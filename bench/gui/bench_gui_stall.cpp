@@ -73,12 +73,12 @@ int main(int argc, char** argv) {
 
         learn::TrainOptions o = learn::TrainOptions::defaults();
         o.arch = "resnet18";
-        o.mode = "full";
+        o.mode = learn::TrainMode::Full;
         o.epochs = epochs;
         o.imageSize = imageSize;
         o.batchSize = batch;
         o.device = device;
-        o.augmentation = "strong";
+        o.augmentation = learn::AugmentPreset::Strong;
 
         // Heartbeat: a precise 5 ms timer; the gap between two ticks minus 5 ms is how long the GUI thread was busy.
         std::vector<double> lateMs;

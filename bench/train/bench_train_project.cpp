@@ -47,7 +47,9 @@ int main(int argc, char** argv) {
     o.epochs = argc > 3 ? std::atoi(argv[3]) : 2;
     o.imageSize = argc > 4 ? std::atoi(argv[4]) : 128;
     o.batchSize = argc > 5 ? std::atoi(argv[5]) : 32;
-    o.augmentation = argc > 6 ? argv[6] : "strong";
+    auto augmentation = learn::parseAugmentPreset(argc > 6 ? argv[6] : "strong");
+    if (!augmentation) { std::fprintf(stderr, "%s\n", augmentation.error().c_str()); return 1; }
+    o.augmentation = *augmentation;
     o.lr = 0.002;
     o.seed = 1;
     o.device = "cpu";

@@ -10,24 +10,6 @@
 
 namespace tessera::learn {
 
-std::string augmentPresetName(AugmentPreset preset) {
-    switch (preset) {
-        case AugmentPreset::None: return "none";
-        case AugmentPreset::Light: return "light";
-        case AugmentPreset::Strong: return "strong";
-        case AugmentPreset::Archaeology: return "archaeology";
-    }
-    return "none";
-}
-
-Expected<AugmentPreset> parseAugmentPreset(const std::string& name) {
-    std::string n = name;
-    std::transform(n.begin(), n.end(), n.begin(), [](unsigned char ch) { return char(std::tolower(ch)); });
-    for (auto p : {AugmentPreset::None, AugmentPreset::Light, AugmentPreset::Strong, AugmentPreset::Archaeology})
-        if (n == augmentPresetName(p)) return p;
-    return makeError("unknown augmentation preset '" + name + "' (expected none, light, strong or archaeology)");
-}
-
 AugmentConfig AugmentConfig::forPreset(AugmentPreset preset) {
     AugmentConfig c;
     if (preset == AugmentPreset::None) return c;

@@ -1,6 +1,7 @@
 #pragma once
 // Augmentation presets (none | light | strong | archaeology) with the parameters they stand for, and a torch-free
 // preview of what a preset does to one photo (for the GUI's augmentation dialog).
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -9,13 +10,19 @@
 
 #include "core/learn/canvas.h"
 #include "core/util/expected.h"
+#include "core/util/namedchoice.h"
 
 namespace tessera::learn {
 
 enum class AugmentPreset { None, Light, Strong, Archaeology };
+inline constexpr std::array kAugmentPresetNames{
+    Named<AugmentPreset>{AugmentPreset::None, "none"}, Named<AugmentPreset>{AugmentPreset::Light, "light"},
+    Named<AugmentPreset>{AugmentPreset::Strong, "strong"}, Named<AugmentPreset>{AugmentPreset::Archaeology, "archaeology"}};
 
-std::string augmentPresetName(AugmentPreset preset);
-Expected<AugmentPreset> parseAugmentPreset(const std::string& name);
+inline std::string augmentPresetName(AugmentPreset preset) { return nameOf(kAugmentPresetNames, preset); }
+inline Expected<AugmentPreset> parseAugmentPreset(std::string_view name) {
+    return parseNamed(kAugmentPresetNames, name, "augmentation preset");
+}
 
 // What one preset does; probabilities are per image.
 struct AugmentConfig {

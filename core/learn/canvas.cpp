@@ -9,12 +9,7 @@
 
 namespace tessera::learn {
 
-Expected<Framing> parseFraming(const std::string& name) {
-    if (name == "find" || name == "photo") return framingNamed(name);
-    return makeError("unknown framing '" + name + "' (expected find or photo)");
-}
 
-Framing framingNamed(const std::string& name) { return name == "find" ? Framing::Find : Framing::Photo; }
 
 cv::Rect framedRect(const cv::Mat& rgb, Framing framing) {
     return framing == Framing::Find ? imaging::locateFind(rgb) : cv::Rect(0, 0, rgb.cols, rgb.rows);

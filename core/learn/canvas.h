@@ -8,6 +8,7 @@
 #include <opencv2/core.hpp>
 
 #include "core/util/expected.h"
+#include "core/util/namedchoice.h"
 
 namespace tessera::learn {
 
@@ -15,9 +16,11 @@ namespace tessera::learn {
 // object on a plain backdrop, the whole photo when there is none). Training records its choice in the model
 // bundle, so prediction frames every photo the same way.
 enum class Framing { Photo, Find };
-Expected<Framing> parseFraming(const std::string& name);  // "find" | "photo"
-// For a name checked already (validated options, a bundle manifest): Find for "find", else Photo.
-Framing framingNamed(const std::string& name);
+inline constexpr std::array kFramingNames{Named<Framing>{Framing::Find, "find"}, Named<Framing>{Framing::Photo, "photo"}};
+inline std::string framingName(Framing framing) { return nameOf(kFramingNames, framing); }
+inline Expected<Framing> parseFraming(std::string_view name) { return parseNamed(kFramingNames, name, "framing"); }
+// For a name checked already (a bundle manifest): Find for "find", else Photo.
+inline Framing framingNamed(std::string_view name) { return name == "find" ? Framing::Find : Framing::Photo; }
 // The part of rgb that `framing` keeps (a view, no copy).
 cv::Mat framed(const cv::Mat& rgb, Framing framing);
 // Where that part lies in rgb.

@@ -5,12 +5,6 @@
 
 namespace tessera::learn {
 
-Expected<ScheduleKind> parseSchedule(const std::string& name) {
-    if (name == "warmup-cosine" || name == "cosine") return ScheduleKind::WarmupCosine;
-    if (name == "onecycle" || name == "one-cycle") return ScheduleKind::OneCycle;
-    return makeError("unknown schedule '" + name + "' (expected warmup-cosine or onecycle)");
-}
-
 LrSchedule::LrSchedule(ScheduleKind kind, int64_t totalSteps, int64_t warmupSteps)
     : kind_(kind), total_(std::max<int64_t>(1, totalSteps)), warmup_(std::max<int64_t>(0, warmupSteps)) {}
 

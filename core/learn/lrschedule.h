@@ -1,16 +1,25 @@
 #pragma once
 // Learning-rate factor per optimizer step: linear warm-up then cosine decay to zero (warmup-cosine), or a one-cycle
 // shape (30 % rise from lr/25, cosine fall to lr/1e4). A pure function of the step, so a resumed run needs no state.
+#include <array>
 #include <cstdint>
 #include <string>
 
 #include "core/util/expected.h"
+#include "core/util/namedchoice.h"
 
 namespace tessera::learn {
 
 enum class ScheduleKind { WarmupCosine, OneCycle };
-
-Expected<ScheduleKind> parseSchedule(const std::string& name);
+inline constexpr std::array kScheduleNames{Named<ScheduleKind>{ScheduleKind::WarmupCosine, "warmup-cosine"},
+                                           Named<ScheduleKind>{ScheduleKind::OneCycle, "onecycle"}};
+inline std::string scheduleName(ScheduleKind kind) { return nameOf(kScheduleNames, kind); }
+// Also takes the older spellings "cosine" and "one-cycle".
+inline Expected<ScheduleKind> parseSchedule(std::string_view name) {
+    if (name == "cosine") return ScheduleKind::WarmupCosine;
+    if (name == "one-cycle") return ScheduleKind::OneCycle;
+    return parseNamed(kScheduleNames, name, "schedule");
+}
 
 class LrSchedule {
 public:

@@ -6,38 +6,54 @@
 namespace tessera::learn {
 
 nlohmann::json RunCard::toJson(const TrainOptions& o) {
-    return {{"arch", o.arch}, {"weights", o.weightsPath}, {"mode", o.mode}, {"epochs", o.epochs},
-            {"imageSize", o.imageSize}, {"batchSize", o.batchSize}, {"lr", o.lr}, {"optimizer", o.optimizer},
-            {"weightDecay", o.weightDecay}, {"schedule", o.schedule}, {"labelSmoothing", o.labelSmoothing},
+    return {{"arch", o.arch}, {"weights", o.weightsPath}, {"mode", nameOf(kTrainModeNames, o.mode)},
+            {"epochs", o.epochs}, {"imageSize", o.imageSize}, {"batchSize", o.batchSize}, {"lr", o.lr},
+            {"optimizer", nameOf(kOptimizerNames, o.optimizer)}, {"weightDecay", o.weightDecay},
+            {"schedule", scheduleName(o.schedule)}, {"labelSmoothing", o.labelSmoothing},
             {"mixupAlpha", o.mixupAlpha}, {"cutmixAlpha", o.cutmixAlpha}, {"earlyStoppingPatience", o.earlyStoppingPatience},
-            {"balancedSampling", o.balancedSampling}, {"augmentation", o.augmentation}, {"framing", o.framing}, {"seed", o.seed},
-            {"device", o.device}, {"precision", o.precision}, {"threads", o.threads}, {"valFraction", o.valFraction},
+            {"balancedSampling", o.balancedSampling}, {"augmentation", augmentPresetName(o.augmentation)},
+            {"framing", framingName(o.framing)}, {"seed", o.seed}, {"device", o.device},
+            {"precision", nameOf(kComputePrecisionNames, o.precision)}, {"threads", o.threads}, {"valFraction", o.valFraction},
             {"includeDisputed", o.includeDisputed}};
 }
+
+namespace {
+
+// The choice a card names, or `fallback` where the card lacks it or names something unknown (a hand-edited card).
+template <typename E>
+E choiceOr(const nlohmann::json& j, const char* key, E fallback, Expected<E> (*parse)(const std::string&)) {
+    auto parsed = parse(jsonValueOr(j, key, std::string()));
+    return parsed ? *parsed : fallback;
+}
+
+}  // namespace
 
 TrainOptions RunCard::optionsFromJson(const nlohmann::json& j) {
     TrainOptions o;
     if (!j.is_object()) return o;
     o.arch = jsonValueOr(j, "arch", o.arch);
     o.weightsPath = jsonValueOr(j, "weights", o.weightsPath);
-    o.mode = jsonValueOr(j, "mode", o.mode);
+    o.mode = choiceOr<TrainMode>(j, "mode", o.mode, [](const std::string& s) { return parseNamed(kTrainModeNames, s, "mode"); });
     o.epochs = jsonValueOr(j, "epochs", o.epochs);
     o.imageSize = jsonValueOr(j, "imageSize", o.imageSize);
     o.batchSize = jsonValueOr(j, "batchSize", o.batchSize);
     o.lr = jsonValueOr(j, "lr", o.lr);
-    o.optimizer = jsonValueOr(j, "optimizer", o.optimizer);
+    o.optimizer = choiceOr<OptimizerKind>(j, "optimizer", o.optimizer,
+                                          [](const std::string& s) { return parseNamed(kOptimizerNames, s, "optimizer"); });
     o.weightDecay = jsonValueOr(j, "weightDecay", o.weightDecay);
-    o.schedule = jsonValueOr(j, "schedule", o.schedule);
+    o.schedule = choiceOr<ScheduleKind>(j, "schedule", o.schedule, [](const std::string& s) { return parseSchedule(s); });
     o.labelSmoothing = jsonValueOr(j, "labelSmoothing", o.labelSmoothing);
     o.mixupAlpha = jsonValueOr(j, "mixupAlpha", o.mixupAlpha);
     o.cutmixAlpha = jsonValueOr(j, "cutmixAlpha", o.cutmixAlpha);
     o.earlyStoppingPatience = jsonValueOr(j, "earlyStoppingPatience", o.earlyStoppingPatience);
     o.balancedSampling = jsonValueOr(j, "balancedSampling", o.balancedSampling);
-    o.augmentation = jsonValueOr(j, "augmentation", o.augmentation);
-    o.framing = jsonValueOr(j, "framing", o.framing);
+    o.augmentation = choiceOr<AugmentPreset>(j, "augmentation", o.augmentation,
+                                             [](const std::string& s) { return parseAugmentPreset(s); });
+    o.framing = choiceOr<Framing>(j, "framing", o.framing, [](const std::string& s) { return parseFraming(s); });
     o.seed = jsonValueOr(j, "seed", o.seed);
     o.device = jsonValueOr(j, "device", o.device);
-    o.precision = jsonValueOr(j, "precision", o.precision);
+    o.precision = choiceOr<ComputePrecision>(
+        j, "precision", o.precision, [](const std::string& s) { return parseNamed(kComputePrecisionNames, s, "precision"); });
     o.threads = jsonValueOr(j, "threads", o.threads);
     o.valFraction = jsonValueOr(j, "valFraction", o.valFraction);
     o.includeDisputed = jsonValueOr(j, "includeDisputed", o.includeDisputed);

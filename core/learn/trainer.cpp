@@ -43,20 +43,10 @@ bool Trainer::paused() const { return impl_->paused; }
 
 Status Trainer::validate(const TrainOptions& o) {
     if (auto a = nn::parseArchitecture(o.arch); !a) return a.takeError();
-    if (o.mode != "linear-probe" && o.mode != "partial" && o.mode != "full")
-        return makeError("unknown training mode '" + o.mode + "' (expected linear-probe, partial or full)");
-    if (o.optimizer != "adamw" && o.optimizer != "sgd")
-        return makeError("unknown optimizer '" + o.optimizer + "' (expected adamw or sgd)");
     if (o.device != "auto" && o.device != "cpu" && o.device != "cuda")
         return makeError("unknown device '" + o.device + "' (expected auto, cpu or cuda)");
-    if (o.precision != "auto" && o.precision != "fp32" && o.precision != "bf16" && o.precision != "fp16")
-        return makeError("unknown precision '" + o.precision + "' (expected auto, fp32, bf16 or fp16)");
-    if (o.precision == "fp16" && o.device == "cpu")
+    if (o.precision == ComputePrecision::Fp16 && o.device == "cpu")
         return makeError("precision fp16 needs a CUDA GPU; on the CPU use bf16 or fp32");
-    if (auto p = parseAugmentPreset(o.augmentation); !p) return p.takeError();
-    if (auto f = parseFraming(o.framing); !f) return f.takeError();
-    if (o.schedule != "warmup-cosine" && o.schedule != "cosine" && o.schedule != "onecycle")
-        return makeError("unknown schedule '" + o.schedule + "' (expected warmup-cosine, cosine or onecycle)");
     if (o.mixupAlpha < 0 || o.cutmixAlpha < 0) return makeError("mixup and cutmix alphas must not be negative");
     if (o.epochs < 1) return makeError("epochs must be at least 1");
     if (o.imageSize != 0 && (o.imageSize < 32 || o.imageSize > 1024))
@@ -75,7 +65,7 @@ Status Trainer::validate(const TrainOptions& o) {
     if (o.folds > 1 && (o.fold < 0 || o.fold >= o.folds))
         return makeError("fold " + std::to_string(o.fold) + " is not one of the " + std::to_string(o.folds) + " folds");
     if (o.folds > 1 && o.resume) return makeError("a cross-validation run cannot be resumed");
-    if (o.mode == "linear-probe" && o.weightsPath == "none")
+    if (o.mode == TrainMode::LinearProbe && o.weightsPath == "none")
         return makeError("linear-probe mode needs pretrained weights (--weights), not 'none'");
     return {};
 }
@@ -101,8 +91,8 @@ int Trainer::automaticGpuBatch(int64_t trainImages, const std::string& arch, int
 }
 
 double Trainer::defaultLr(const TrainOptions& o) {
-    const bool sgd = o.optimizer == "sgd";
-    if (o.mode == "linear-probe") return sgd ? 0.1 : 1e-2;
+    const bool sgd = o.optimizer == OptimizerKind::Sgd;
+    if (o.mode == TrainMode::LinearProbe) return sgd ? 0.1 : 1e-2;
     if (o.weightsPath == "none") return sgd ? 0.05 : 2e-3;  // from scratch
     return sgd ? 0.01 : 1e-3;                                // head rate; a full fine-tune's backbone gets a tenth
 }
@@ -209,7 +199,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         for (const auto* im : usable) requests.push_back({projectRoot / im->relPath, im->contentHash});
         ImageCacheOptions co;
         co.canvas = ImageCache::canvasForCrop(opt.imageSize);
-        co.framing = framingNamed(opt.framing);  // checked by validate()
+        co.framing = opt.framing;
         co.persist = opt.persistCache;
         ImageCache cache(store->dataDir() / "cache", co);
         auto cached = cache.load(requests, ctx);
@@ -338,7 +328,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
             store->updateRun(record);
         };
 
-        say("training " + opt.arch + " (" + opt.mode + ") on " + std::to_string(result.trainImages) + " photos, " +
+        say("training " + opt.arch + " (" + nameOf(kTrainModeNames, opt.mode) + ") on " + std::to_string(result.trainImages) + " photos, " +
             "validating on " + std::to_string(result.valImages) + ", " + std::to_string(data.numClasses()) +
             " classes, " + (co.framing == Framing::Find ? "each photo centred on its find, " : "whole photos, ") +
             std::to_string(opt.imageSize) + " px" + (automaticSize ? " (automatic)" : "") + ", batch " +
@@ -430,7 +420,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         manifest.preprocessing.inputSize = opt.imageSize;
         manifest.preprocessing.resizePolicy = "canvas_then_center_crop";
         manifest.preprocessing.canvasSize = co.canvas;
-        manifest.preprocessing.framing = opt.framing;
+        manifest.preprocessing.framing = framingName(opt.framing);
         manifest.calibration = result.calibration;
         if (auto st = nn::ModelBundleIO::save(result.bundlePath.string(), model, manifest, card); !st)
             return st.takeError();

@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "core/learn/augmentpreset.h"
+#include "core/learn/canvas.h"
+#include "core/learn/lrschedule.h"
+#include "core/learn/trainchoices.h"
 #include "core/nn/modelbundle.h"
 #include "core/util/expected.h"
 #include "core/util/jobcontext.h"
@@ -17,30 +21,28 @@ namespace tessera::learn {
 struct TrainOptions {
     std::string arch = "resnet18";
     std::string weightsPath = "none";   // a .pth / .safetensors / .tessera-model file, or "none" (random init)
-    std::string mode = "full";           // linear-probe | partial | full
+    TrainMode mode = TrainMode::Full;
     int epochs = 10;
     int imageSize = 0;                   // crop side fed to the network; 0: automatic (Trainer::automaticImageSize)
     int batchSize = 0;                   // 0: automatic (Trainer::automaticBatch, or automaticGpuBatch on a GPU)
     double lr = 0.0;                     // 0: per mode/optimizer default (see Trainer::defaultLr)
-    std::string optimizer = "adamw";     // adamw | sgd (momentum 0.9, nesterov)
+    OptimizerKind optimizer = OptimizerKind::AdamW;
     double weightDecay = -1.0;           // < 0: automatic (adamw 0.05, sgd 5e-4); never on norm weights/biases
-    std::string schedule = "warmup-cosine";  // warmup-cosine | onecycle
+    ScheduleKind schedule = ScheduleKind::WarmupCosine;
     double labelSmoothing = 0.1;
     double mixupAlpha = 0.0;             // > 0: mixup with Beta(alpha, alpha)
     double cutmixAlpha = 0.0;            // > 0: cutmix with Beta(alpha, alpha); with mixup too, one or the other per
                                          // batch (even odds, as timm), chosen from the seed
     int earlyStoppingPatience = 0;       // epochs without val-loss improvement before stopping; 0: off
     bool balancedSampling = false;       // draw each class equally often
-    std::string augmentation = "light";  // none | light | strong | archaeology (light: best from scratch on
-                                         // the demo and on museum photos at short budgets, docs/BENCHMARKS.md)
-    std::string framing = "find";        // find: train on the box around the find (learn::Framing); photo: whole photo
+    AugmentPreset augmentation = AugmentPreset::Light;  // light: best from scratch on the demo and on museum
+                                                        // photos at short budgets (docs/BENCHMARKS.md)
+    Framing framing = Framing::Find;     // find: train on the box around the find; photo: the whole photo
     uint64_t seed = 42;
     std::string device = "auto";         // auto | cpu | cuda
-    std::string precision = "auto";      // auto | fp32 | bf16 | fp16: the forward/backward compute type under
-                                         // autocast (weights and optimiser stay fp32). auto: CUDA bf16 where the GPU
-                                         // has it else fp16 with loss scaling; CPU fp32 (with LibTorch 2.11, bf16
-                                         // was slower than fp32 even on a CPU with AVX-512 BF16: docs/BENCHMARKS.md;
-                                         // bf16 is there to be asked for). fp16 is CUDA only.
+    // The forward/backward compute type under autocast. Auto on the CPU is fp32: with LibTorch 2.11, bf16 was slower
+    // than fp32 even on a CPU with AVX-512 BF16 (docs/BENCHMARKS.md); bf16 is there to be asked for. fp16 is CUDA only.
+    ComputePrecision precision = ComputePrecision::Auto;
     int threads = 0;                     // CPU intra-op threads; 0: all cores
     double valFraction = 0.2;
     // > 1: one member of a k-fold cross-validation (learn::crossValidate): fold `fold` (grouped by find and

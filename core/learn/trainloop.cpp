@@ -34,20 +34,21 @@ int64_t stepsPerEpoch(int64_t n, int64_t batch) {
 
 enum class Precision { Fp32, Bf16, Fp16 };
 
-// The compute type for `requested` (auto|fp32|bf16|fp16) on this device; see TrainOptions::precision.
-Expected<Precision> resolvePrecision(const std::string& requested, bool cuda, TrainObserver* observer) {
-    if (requested == "fp32") return Precision::Fp32;
+// The compute type for `requested` on this device; see TrainOptions::precision.
+Expected<Precision> resolvePrecision(ComputePrecision requested, bool cuda, TrainObserver* observer) {
+    if (requested == ComputePrecision::Fp32) return Precision::Fp32;
     if (cuda) {
         const bool bf16 = learn::cuda::supportsBf16();
-        if (requested == "fp16") return Precision::Fp16;
-        if (requested == "bf16" && !bf16) {
+        if (requested == ComputePrecision::Fp16) return Precision::Fp16;
+        if (requested == ComputePrecision::Bf16 && !bf16) {
             if (observer) observer->onMessage("this GPU has no bf16: training in fp16 with loss scaling instead");
             return Precision::Fp16;
         }
         return bf16 ? Precision::Bf16 : Precision::Fp16;
     }
-    if (requested == "fp16") return makeError("precision fp16 needs a CUDA GPU; on the CPU use bf16 or fp32");
-    if (requested == "bf16") return Precision::Bf16;  // asked for: honoured even where emulated (slower)
+    if (requested == ComputePrecision::Fp16)
+        return makeError("precision fp16 needs a CUDA GPU; on the CPU use bf16 or fp32");
+    if (requested == ComputePrecision::Bf16) return Precision::Bf16;  // asked for: honoured even where emulated (slower)
     // LibTorch 2.11 trains a ResNet-18 faster in fp32 than in bf16 autocast on a CPU with AVX-512 BF16 (1.2x,
     // docs/BENCHMARKS.md); a CPU with AMX may differ, but that is not measured.
     return Precision::Fp32;
@@ -125,8 +126,8 @@ struct OptimizerSetup {
 
 OptimizerSetup makeOptimizer(nn::ResNet& model, const TrainOptions& options, double lr, double backboneLr,
                              bool cuda) {
-    const bool full = options.mode == "full", partial = options.mode == "partial";
-    const bool sgd = options.optimizer == "sgd";
+    const bool full = options.mode == TrainMode::Full, partial = options.mode == TrainMode::Partial;
+    const bool sgd = options.optimizer == OptimizerKind::Sgd;
     const double wd = options.weightDecay >= 0 ? options.weightDecay : (sgd ? 5e-4 : 0.05);
     OptimizerSetup setup;
     std::vector<torch::Tensor> sets[4];
@@ -314,7 +315,7 @@ Expected<LoopOutcome> TrainLoop::runProbe(nn::ResNet& model, const TrainData& da
     std::vector<int64_t> ytr;
     for (auto r : data.trainIndex) ytr.push_back(data.labels[size_t(r)]);
     LinearProbeOptions po;
-    po.lr = options_.lr > 0 ? options_.lr : (options_.optimizer == "sgd" ? 0.1 : 1e-2);
+    po.lr = options_.lr > 0 ? options_.lr : (options_.optimizer == OptimizerKind::Sgd ? 0.1 : 1e-2);
     po.weightDecay = options_.weightDecay >= 0 ? options_.weightDecay : 1e-3;
     po.labelSmoothing = options_.labelSmoothing;
     po.seed = options_.seed;
@@ -558,14 +559,15 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
         // recalibration, the probe's embeddings) reads it there; else it waits in host memory.
         TrainData resident = data;
         resident.pixels = placePixels(data.pixels, device_, observer);
-        if (options_.mode == "linear-probe") return runProbe(model, resident, compute, observer, ctx);
+        if (options_.mode == TrainMode::LinearProbe) return runProbe(model, resident, compute, observer, ctx);
         LoopOutcome out;
         out.precision = bf16 ? "bf16" : mixed ? "fp16 (loss scaling)" : "fp32";
-        const bool partial = options_.mode == "partial";
+        const bool partial = options_.mode == TrainMode::Partial;
         const double lr = options_.lr > 0 ? options_.lr : Trainer::defaultLr(options_);
         // Discriminative rates: a pretrained backbone moves 10x slower than the new head.
-        const double backboneLr = (pretrained && options_.mode == "full") ? lr / 10.0 : lr;
-        const int warmupEpochs = (pretrained && options_.mode == "full" && options_.epochs >= 3) ? 1 : 0;
+        const bool full = options_.mode == TrainMode::Full;
+        const double backboneLr = (pretrained && full) ? lr / 10.0 : lr;
+        const int warmupEpochs = (pretrained && full && options_.epochs >= 3) ? 1 : 0;
         auto [optimizer, baseLr, backbone] = makeOptimizer(model, options_, lr, backboneLr, cuda);
         LossScalerOptions so;
         so.enabled = *precision == Precision::Fp16;
@@ -580,17 +582,13 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
         };
         toChannelsLast();
 
-        const auto augPreset = parseAugmentPreset(options_.augmentation);
-        if (!augPreset) return augPreset.takeError();
-        BatchAugmenter aug(AugmentConfig::forPreset(*augPreset), options_.imageSize);
-        auto schedKind = parseSchedule(options_.schedule);
-        if (!schedKind) return schedKind.takeError();
+        BatchAugmenter aug(AugmentConfig::forPreset(options_.augmentation), options_.imageSize);
 
         int batch = std::max(2, options_.batchSize);
         const int64_t nTrain = int64_t(data.trainIndex.size());
         const int64_t spe0 = stepsPerEpoch(nTrain, std::max(2, options_.batchSize));
         const int64_t totalSteps = spe0 * options_.epochs;
-        LrSchedule schedule(*schedKind, totalSteps, std::min<int64_t>(spe0, std::max<int64_t>(1, totalSteps / 20)));
+        LrSchedule schedule(options_.schedule, totalSteps, std::min<int64_t>(spe0, std::max<int64_t>(1, totalSteps / 20)));
 
         int startEpoch = 0;
         double bestLoss = std::numeric_limits<double>::infinity();

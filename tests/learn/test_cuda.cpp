@@ -137,7 +137,7 @@ TEST_F(Cuda, TrainLoopLearnsOnTheGpu) {
     o.epochs = 3;
     o.imageSize = 32;
     o.batchSize = 8;
-    o.augmentation = "light";
+    o.augmentation = AugmentPreset::Light;
     o.cutmixAlpha = 1.0;
     o.mixupAlpha = 0.2;
     torch::manual_seed(5);
@@ -153,7 +153,7 @@ TEST_F(Cuda, TrainLoopLearnsOnTheGpu) {
     // Each requested precision is what the run reports (bf16 falls back to fp16 on a GPU without it).
     for (const std::string p : {"fp32", "fp16", "bf16"}) {
         o.epochs = 1;
-        o.precision = p;
+        o.precision = *parseNamed(kComputePrecisionNames, p, "precision");
         torch::manual_seed(5);
         nn::ResNet m(nn::Architecture::ResNet18, data.numClasses());
         auto r = TrainLoop(o, gpu, {}).run(m, data, false, nullptr, JobContext{});
@@ -179,7 +179,7 @@ TEST_F(Cuda, OutOfMemoryHalvesTheBatchAndGoesOn) {
     o.epochs = 1;
     o.imageSize = size;
     o.batchSize = n;
-    o.augmentation = "none";
+    o.augmentation = AugmentPreset::None;
     torch::manual_seed(6);
     nn::ResNet model(nn::Architecture::ResNet18, 2);
     MessageObserver obs;
@@ -223,7 +223,7 @@ TEST_F(Cuda, StepsAreReportedOnceEachInOrderThoughReadInGroups) {
     o.epochs = 2;
     o.imageSize = 32;
     o.batchSize = 2;
-    o.augmentation = "light";
+    o.augmentation = AugmentPreset::Light;
     torch::manual_seed(9);
     nn::ResNet model(nn::Architecture::ResNet18, data.numClasses());
     StepObserver obs;
@@ -257,7 +257,7 @@ TEST_F(Cuda, PhotosThatDoNotFitBesideTrainingWaitInHostMemory) {
     o.epochs = 1;
     o.imageSize = 64;
     o.batchSize = 8;
-    o.augmentation = "strong";
+    o.augmentation = AugmentPreset::Strong;
     torch::manual_seed(10);
     nn::ResNet model(nn::Architecture::ResNet18, 2);
     MessageObserver obs;

@@ -18,7 +18,7 @@ TEST(Learning, ResNet18FromScratchSeparatesFourClasses) {
     o.epochs = 12;
     o.imageSize = 40;
     o.batchSize = 16;
-    o.augmentation = "light";
+    o.augmentation = AugmentPreset::Light;
     o.labelSmoothing = 0.0;
     o.seed = 1;
     torch::manual_seed(o.seed);

@@ -72,13 +72,54 @@ TrainOptions quick() {
     o.epochs = 2;
     o.imageSize = 32;
     o.batchSize = 8;
-    o.augmentation = "light";
+    o.augmentation = AugmentPreset::Light;
     o.threads = 1;
     o.device = "cpu";
     return o;
 }
 
 }  // namespace
+
+// The choices of TrainOptions are types; their names are parsed where text comes in, each table the one spelling.
+TEST(TrainChoices, NamesParseOnceAndUnknownNamesAreRefusedWithTheChoices) {
+    auto mode = parseNamed(kTrainModeNames, "everything", "training mode");
+    ASSERT_FALSE(mode.ok());
+    EXPECT_EQ(mode.error(), "unknown training mode 'everything' (expected linear-probe, partial or full)");
+    EXPECT_EQ(*parseNamed(kTrainModeNames, "Linear-Probe", "training mode"), TrainMode::LinearProbe);
+    EXPECT_NE(parseAugmentPreset("wild").error().find("'wild' (expected none, light, strong or archaeology)"),
+              std::string::npos);
+    EXPECT_EQ(parseFraming("sideways").error(), "unknown framing 'sideways' (expected find or photo)");
+    EXPECT_NE(parseNamed(kComputePrecisionNames, "fp8", "precision").error().find("fp8"), std::string::npos);
+    EXPECT_EQ(*parseSchedule("cosine"), ScheduleKind::WarmupCosine);  // an older spelling still read
+    EXPECT_EQ(namesOf(kOptimizerNames), "adamw | sgd");
+    for (const auto& entry : kComputePrecisionNames)
+        EXPECT_EQ(*parseNamed(kComputePrecisionNames, nameOf(kComputePrecisionNames, entry.value), "precision"),
+                  entry.value);
+}
+
+TEST(TrainChoices, RunCardsKeepTheNamesAndAHandEditedUnknownNameFallsBackToTheDefault) {
+    TrainOptions o;
+    o.mode = TrainMode::Partial;
+    o.optimizer = OptimizerKind::Sgd;
+    o.schedule = ScheduleKind::OneCycle;
+    o.augmentation = AugmentPreset::Archaeology;
+    o.framing = Framing::Photo;
+    o.precision = ComputePrecision::Bf16;
+    auto json = RunCard::toJson(o);
+    EXPECT_EQ(json["mode"], "partial");
+    EXPECT_EQ(json["optimizer"], "sgd");
+    EXPECT_EQ(json["schedule"], "onecycle");
+    EXPECT_EQ(json["augmentation"], "archaeology");
+    EXPECT_EQ(json["framing"], "photo");
+    EXPECT_EQ(json["precision"], "bf16");
+    EXPECT_EQ(RunCard::toJson(RunCard::optionsFromJson(json)), json);
+    json["mode"] = "everything";
+    json["augmentation"] = 7;
+    const auto back = RunCard::optionsFromJson(json);
+    EXPECT_EQ(back.mode, TrainOptions{}.mode);
+    EXPECT_EQ(back.augmentation, TrainOptions{}.augmentation);
+    EXPECT_EQ(back.optimizer, OptimizerKind::Sgd);
+}
 
 TEST(Trainer, AutomaticBatchOnAGpuGrowsWithTheCollectionAsMemoryAllows) {
     const int64_t gib = int64_t(1) << 30;
@@ -270,12 +311,6 @@ TEST(Trainer, LeavesDisputedLabelsOutUnlessAskedAndSaysSo) {
 
 TEST(Trainer, RefusesBadOptionsAndTooFewClasses) {
     auto o = quick();
-    o.mode = "everything";
-    EXPECT_FALSE(Trainer::validate(o).ok());
-    o = quick();
-    o.augmentation = "wild";
-    EXPECT_NE(Trainer::validate(o).error().find("wild"), std::string::npos);
-    o = quick();
     o.batchSize = 1;
     EXPECT_NE(Trainer::validate(o).error().find("batch size"), std::string::npos);
     o.batchSize = 0;  // automatic
@@ -293,15 +328,10 @@ TEST(Trainer, RefusesBadOptionsAndTooFewClasses) {
     EXPECT_EQ(Trainer::automaticImageSize(false), 128);
     EXPECT_EQ(Trainer::automaticImageSize(true), 224);
     o = quick();
-    o.framing = "sideways";
-    EXPECT_NE(Trainer::validate(o).error().find("unknown framing 'sideways'"), std::string::npos);
-    o = quick();
-    o.mode = "linear-probe";
+    o.mode = TrainMode::LinearProbe;
     EXPECT_FALSE(Trainer::validate(o).ok());  // needs pretrained weights
     o = quick();
-    o.precision = "fp8";
-    EXPECT_NE(Trainer::validate(o).error().find("fp8"), std::string::npos);
-    o.precision = "fp16";  // quick() trains on the CPU
+    o.precision = ComputePrecision::Fp16;  // quick() trains on the CPU
     EXPECT_NE(Trainer::validate(o).error().find("needs a CUDA GPU"), std::string::npos);
     EXPECT_GT(Trainer::defaultLr(quick()), 0.0);
 
@@ -407,7 +437,7 @@ TEST(Trainer, FineTunesFromAnEarlierBundleAndShipsTheBestEpoch) {
     o.epochs = 3;
     o.runName = "tuned";
     o.weightsPath = base->bundlePath.string();
-    o.mode = "partial";
+    o.mode = TrainMode::Partial;
     o.cutmixAlpha = 1.0;
     o.mixupAlpha = 0.2;
     auto tuned = Trainer(o).train(dir.path, &obs, JobContext{});
@@ -460,16 +490,16 @@ TEST(RunCard, OptionsRoundTripAndToleratesFieldsOfTheWrongType) {
     TrainOptions o;
     o.arch = "resnet34";
     o.weightsPath = "/weights/resnet34.pth";
-    o.mode = "partial";
+    o.mode = TrainMode::Partial;
     o.epochs = 17;
     o.imageSize = 96;
     o.lr = 0.003;
-    o.optimizer = "sgd";
+    o.optimizer = OptimizerKind::Sgd;
     o.labelSmoothing = 0.05;
     o.cutmixAlpha = 1.0;
     o.balancedSampling = true;
-    o.augmentation = "archaeology";
-    o.framing = "photo";
+    o.augmentation = AugmentPreset::Archaeology;
+    o.framing = Framing::Photo;
     o.seed = 99;
     o.valFraction = 0.25;
     o.includeDisputed = true;

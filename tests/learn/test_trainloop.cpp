@@ -27,7 +27,7 @@ TrainOptions tinyOptions() {
     o.epochs = 3;
     o.imageSize = 32;
     o.batchSize = 8;
-    o.augmentation = "strong";
+    o.augmentation = AugmentPreset::Strong;
     o.mixupAlpha = 0.2;  // exercises the seeded mixup path too
     o.seed = 5;
     return o;
@@ -152,7 +152,7 @@ TEST_F(TrainLoopTest, LinearProbeTrainsOnlyTheHead) {
     const auto conv = m->named_parameters()["conv1.weight"].clone();
     const auto fc = m->named_parameters()["fc.weight"].clone();
     auto o = tinyOptions();
-    o.mode = "linear-probe";
+    o.mode = TrainMode::LinearProbe;
     auto r = TrainLoop(o, torch::kCPU, {}).run(m, data, true, nullptr, JobContext{});
     ASSERT_TRUE(r.ok()) << r.error();
     EXPECT_TRUE(torch::equal(conv, m->named_parameters()["conv1.weight"]));
@@ -180,7 +180,7 @@ TEST_F(TrainLoopTest, CpuPrecisionIsChosenRecordedAndReproducible) {
     auto run = [&](const std::string& precision, nn::ResNet& model) {
         auto o = tinyOptions();
         o.epochs = 1;
-        o.precision = precision;
+        o.precision = *parseNamed(kComputePrecisionNames, precision, "precision");
         return TrainLoop(o, torch::kCPU, {}).run(model, data, false, nullptr, JobContext{});
     };
     auto f = freshModel(3, 4), b1 = freshModel(3, 4), b2 = freshModel(3, 4), a = freshModel(3, 4);

@@ -286,7 +286,7 @@ TEST_F(UiImportExport, FindInformationFromAPattern) {
 TEST_F(UiImportExport, ActiveModelExportsAsBundlePthAndOnnx) {
     // A tiny model trained by the real trainer (1 epoch, 32 px), made the active model the way Train mode does.
     learn::TrainOptions o = uitest::tinyTrainOptions();
-    o.precision = "fp32";
+    o.precision = learn::ComputePrecision::Fp32;
     o.persistCache = false;
     learn::Trainer trainer(o);
     auto trained = trainer.train(dir.path(), nullptr, JobContext{});

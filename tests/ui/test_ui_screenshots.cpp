@@ -94,7 +94,7 @@ TEST(UiScreenshots, DatasetAndStatisticsModes) {
     o.epochs = 3;
     o.imageSize = 48;
     o.batchSize = 8;
-    o.augmentation = "light";
+    o.augmentation = learn::AugmentPreset::Light;
     o.device = "cpu";
     o.threads = 1;
     QSignalSpy trained(window.trainView(), &TrainView::trainingFinished);

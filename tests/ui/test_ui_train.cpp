@@ -29,7 +29,7 @@ namespace {
 learn::TrainOptions tiny(int epochs) {
     learn::TrainOptions o = uitest::tinyTrainOptions();  // resnet18 from scratch, full mode: the defaults
     o.epochs = epochs;
-    o.augmentation = "light";
+    o.augmentation = learn::AugmentPreset::Light;
     return o;
 }
 
@@ -237,27 +237,27 @@ TEST_F(UiTrain, ClosingTheWindowDuringTrainingShutsDownCleanly) {
 TEST(UiTrainForm, ExplainsModesAndBuildsOptions) {
     uitest::ensureApplication();
     TrainForm form;
-    for (const char* mode : {"linear-probe", "partial", "full"})
-        EXPECT_GT(TrainForm::modeExplanation(QString::fromLatin1(mode)).size(), 40) << mode;
+    for (const auto& mode : learn::kTrainModeNames)
+        EXPECT_GT(TrainForm::modeExplanation(mode.value).size(), 40) << mode.name;
     learn::TrainOptions o = tiny(3);
-    o.mode = "partial";
+    o.mode = learn::TrainMode::Partial;
     o.lr = 0.0;
     form.setOptions(o);
     const learn::TrainOptions back = form.options();
-    EXPECT_EQ(back.mode, "partial");
+    EXPECT_EQ(back.mode, learn::TrainMode::Partial);
     EXPECT_EQ(back.epochs, 3);
     EXPECT_EQ(back.imageSize, 32);
     EXPECT_EQ(back.batchSize, 4);
     EXPECT_EQ(back.lr, 0.0);  // automatic: the trainer picks Trainer::defaultLr
-    EXPECT_EQ(back.framing, "find");  // the default: centred on the find
+    EXPECT_EQ(back.framing, learn::Framing::Find);  // the default: centred on the find
     EXPECT_TRUE(learn::Trainer::validate(back).ok());
-    o.framing = "photo";
+    o.framing = learn::Framing::Photo;
     form.setOptions(o);
-    EXPECT_EQ(form.options().framing, "photo");
-    o.framing = "find";
+    EXPECT_EQ(form.options().framing, learn::Framing::Photo);
+    o.framing = learn::Framing::Find;
 
     // A linear probe needs pretrained weights: with none on this computer the form says so in plain words.
-    o.mode = "linear-probe";
+    o.mode = learn::TrainMode::LinearProbe;
     form.setOptions(o);
     if (form.options().weightsPath == "none") {
         EXPECT_FALSE(learn::Trainer::validate(form.options()).ok());

@@ -297,7 +297,7 @@ learn::TrainOptions tinyTrainOptions() {
     o.epochs = 1;
     o.imageSize = 32;
     o.batchSize = 4;
-    o.augmentation = "none";
+    o.augmentation = learn::AugmentPreset::None;
     o.device = "cpu";
     o.threads = 1;
     return o;
