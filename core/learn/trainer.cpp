@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <fstream>
+#include <functional>
 #include <map>
 #include <thread>
 #include <unordered_set>
@@ -24,6 +24,7 @@
 #include "core/nn/modelbundle_torch.h"
 #include "core/nn/weightloader_torch.h"
 #include "core/project/projectstore.h"
+#include "core/util/atomicfile.h"
 #include "core/util/pathguard.h"
 #include "core/util/threadpool.h"
 #include "core/util/timestamp.h"
@@ -132,6 +133,103 @@ fs::path resumableRun(const fs::path& runsDir) {
         if (best.empty() || t > bestTime) best = d.path(), bestTime = t;
     }
     return best;
+}
+
+using Say = std::function<void(const std::string&)>;
+
+// The run's folder under `runsDir`, created: a new one (named, else time-stamped), or with --resume the named run or
+// the newest unfinished one. A finished run is never reopened and a name is never reused.
+Expected<fs::path> makeRunFolder(const fs::path& runsDir, const TrainOptions& opt, const Say& say) {
+    fs::path runDir;
+    std::error_code ec;
+    if (opt.resume && !opt.runName.empty()) {
+        // A named run continues from its last checkpoint, or starts over when it stopped before its first one
+        // (a full disk at the first checkpoint, a kill): either way under its own name.
+        runDir = runsDir / opt.runName;
+        if (fs::exists(runDir / Trainer::kBundleFile, ec))
+            return makeError("the run '" + opt.runName + "' in " + runsDir.string() + " has finished; nothing to resume");
+        if (!fs::exists(runDir / "last.pt", ec) && fs::exists(runDir, ec))
+            say("the run '" + opt.runName + "' stopped before its first checkpoint; starting it again");
+    } else if (opt.resume) {
+        runDir = resumableRun(runsDir);
+        if (runDir.empty()) say("nothing to resume under " + runsDir.string() + "; starting a new run");
+    }
+    if (runDir.empty()) {
+        runDir = runsDir / (opt.runName.empty() ? "run-" + utcFileStamp() : opt.runName);
+        for (int n = 2; opt.runName.empty() && fs::exists(runDir, ec); ++n)  // two runs in one second
+            runDir = runsDir / ("run-" + utcFileStamp() + "-" + std::to_string(n));
+        if (fs::exists(runDir, ec))
+            return makeError("a run named '" + runDir.filename().string() + "' exists already in " +
+                             runsDir.string() + "; choose another name (or --resume to continue it)");
+    }
+    fs::create_directories(runDir, ec);
+    if (ec) return makeError("cannot create " + runDir.string() + ": " + ec.message());
+    return runDir;
+}
+
+// Puts the weights to ship into `model`: the epoch with the lowest monitored loss (validation loss; training loss
+// without a validation set), from memory when this session trained it, else from best.pt of an earlier session.
+Status loadShippedWeights(nn::ResNet& model, const LoopOutcome& outcome) {
+    if (!outcome.bestWeights.empty()) {
+        torch::NoGradGuard noGrad;
+        std::vector<torch::Tensor> target = model->parameters();  // the order TrainLoop copied them in
+        for (const auto& b : model->buffers()) target.push_back(b);
+        if (target.size() != outcome.bestWeights.size()) return makeError("training failed: best weights lost");
+        for (size_t k = 0; k < target.size(); ++k) target[k].copy_(outcome.bestWeights[k]);
+        return {};
+    }
+    if (!outcome.bestCheckpoint.empty()) return TrainLoop::loadModelWeights(model, outcome.bestCheckpoint);
+    return {};
+}
+
+// A training photo as the run card lists it.
+struct CardPhoto {
+    const project::ImageRecord* image;
+    int64_t label;
+    bool validation;
+};
+
+// The run card: enough to audit and to repeat the run. Written beside the bundle and embedded in it.
+nlohmann::json runCard(const TrainResult& result, const TrainOptions& opt, const std::vector<CardPhoto>& photos,
+                       const SplitOptions& splitOptions, const SplitResult& split, const LoopOutcome& outcome,
+                       const std::string& deviceName) {
+    nlohmann::json card;
+    card["run"] = result.runId;
+    card["options"] = RunCard::toJson(opt);
+    card["seed"] = opt.seed;
+    card["classes"] = result.classNames;
+    auto& files = card["dataset"] = nlohmann::json::array();
+    for (const auto& p : photos)
+        files.push_back({{"path", p.image->relPath}, {"sha256", p.image->contentHash},
+                         {"class", result.classNames[size_t(p.label)]}, {"split", p.validation ? "validation" : "train"}});
+    card["split"] = {{"validationFraction", opt.valFraction},
+                     {"nearDuplicateDistance", splitOptions.nearDuplicateDistance},
+                     {"nearDuplicateGroupsKeptTogether", split.nearDuplicateGroups},
+                     {"nearDuplicatePhotos", split.nearDuplicatePhotos}};
+    card["disputed"] = {{"included", opt.includeDisputed}, {"leftOut", result.disputedLeftOut}};
+    card["skipped"] = result.skipped;
+    const DeviceInfo& info = deviceInfo();
+    card["software"] = {{"tessera", TESSERA_VERSION},
+                        {"libtorch", info.torchVersion},
+                        {"libtorch_build", info.torchHasCuda ? "cuda " + info.torchCudaVersion : "cpu"},
+                        {"cuda_driver", info.driverVersion},
+                        {"cudnn", info.cudnnVersion},
+                        {"cuda_available", info.cudaAvailable},
+                        {"cuda_unavailable_reason", info.cudaAvailable ? "" : info.cudaUnavailableReason}};
+    card["device"] = deviceName;
+    card["precision"] = outcome.precision;
+    auto& hist = card["history"] = nlohmann::json::array();
+    for (const auto& e : result.history) hist.push_back(RunCard::toJson(e));
+    card["bestEpoch"] = outcome.bestEpoch;
+    card["shippedEpoch"] = outcome.bestEpoch;
+    card["shippedBecause"] =
+        split.validation.empty() ? "lowest training loss (no validation set)" : "lowest validation loss";
+    card["stoppedEarly"] = outcome.stoppedEarly;
+    card["finalBatchSize"] = outcome.finalBatchSize;
+    card["checkpointSeconds"] = outcome.checkpointSeconds;
+    card["model"] = result.bundlePath.filename().string();
+    card["calibration"] = nn::ModelBundleIO::calibrationCardJson(result.calibration);
+    return card;
 }
 
 }  // namespace
@@ -271,32 +369,9 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
             if (auto st = store->setSplits(s); !st) return st.takeError();
         }
 
-        // Run folder: a new one, or the newest unfinished one when resuming.
-        const fs::path runsDir = store->dataDir() / "runs";
-        fs::path runDir;
-        std::error_code ec;
-        if (opt.resume && !opt.runName.empty()) {
-            // A named run continues from its last checkpoint, or starts over when it stopped before its first one
-            // (a full disk at the first checkpoint, a kill): either way under its own name.
-            runDir = runsDir / opt.runName;
-            if (fs::exists(runDir / kBundleFile, ec))
-                return makeError("the run '" + opt.runName + "' in " + runsDir.string() + " has finished; nothing to resume");
-            if (!fs::exists(runDir / "last.pt", ec) && fs::exists(runDir, ec))
-                say("the run '" + opt.runName + "' stopped before its first checkpoint; starting it again");
-        } else if (opt.resume) {
-            runDir = resumableRun(runsDir);
-            if (runDir.empty()) say("nothing to resume under " + runsDir.string() + "; starting a new run");
-        }
-        if (runDir.empty()) {
-            runDir = runsDir / (opt.runName.empty() ? "run-" + utcFileStamp() : opt.runName);
-            for (int n = 2; opt.runName.empty() && fs::exists(runDir, ec); ++n)  // two runs in one second
-                runDir = runsDir / ("run-" + utcFileStamp() + "-" + std::to_string(n));
-            if (fs::exists(runDir, ec))
-                return makeError("a run named '" + runDir.filename().string() + "' exists already in " +
-                                 runsDir.string() + "; choose another name (or --resume to continue it)");
-        }
-        fs::create_directories(runDir, ec);
-        if (ec) return makeError("cannot create " + runDir.string() + ": " + ec.message());
+        auto madeRunDir = makeRunFolder(store->dataDir() / "runs", opt, say);
+        if (!madeRunDir) return madeRunDir.takeError();
+        const fs::path runDir = *madeRunDir;
         result.runDir = runDir;
         result.runId = runDir.filename().string();
         result.device = deviceName;
@@ -344,17 +419,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         result.stoppedEarly = outcome->stoppedEarly;
         result.precision = outcome->precision;
         result.trainImagesPerSecond = outcome->medianImagesPerSecond;
-        // The model shipped is the epoch with the lowest monitored loss (validation loss; training loss when there
-        // is no validation set): from memory when this session saw it, else from best.pt of an earlier session.
-        if (!outcome->bestWeights.empty()) {
-            torch::NoGradGuard noGrad;
-            std::vector<torch::Tensor> target = model->parameters();  // the order TrainLoop copied them in
-            for (const auto& b : model->buffers()) target.push_back(b);
-            if (target.size() != outcome->bestWeights.size()) return makeError("training failed: best weights lost");
-            for (size_t k = 0; k < target.size(); ++k) target[k].copy_(outcome->bestWeights[k]);
-        } else if (!outcome->bestCheckpoint.empty()) {
-            if (auto st = TrainLoop::loadModelWeights(model, outcome->bestCheckpoint); !st) return st.takeError();
-        }
+        if (auto st = loadShippedWeights(model, *outcome); !st) return st.takeError();
         if (!data.valIndex.empty()) {
             // The best epoch's own validation scores when this session trained it; else (it was trained before a
             // resume) the shipped weights score the validation photos once more.
@@ -372,47 +437,14 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         model->to(torch::kCPU);
         model->eval();
 
-        // Run card: enough to audit and to repeat the run. Written beside the bundle and embedded in it.
         result.bundlePath = runDir / kBundleFile;
-        nlohmann::json card;
-        card["run"] = result.runId;
-        card["options"] = RunCard::toJson(opt);
-        card["seed"] = opt.seed;
-        card["classes"] = result.classNames;
-        auto& files = card["dataset"] = nlohmann::json::array();
+        std::vector<CardPhoto> photos;
         for (size_t k = 0; k < keep.size(); ++k) {
             const auto* im = usable[size_t(keep[k])];
-            files.push_back({{"path", im->relPath}, {"sha256", im->contentHash}, {"class", result.classNames[size_t(data.labels[k])]},
-                             {"split", std::binary_search(split.validation.begin(), split.validation.end(), im->id)
-                                           ? "validation" : "train"}});
+            photos.push_back({im, data.labels[k],
+                              std::binary_search(split.validation.begin(), split.validation.end(), im->id)});
         }
-        card["split"] = {{"validationFraction", opt.valFraction},
-                         {"nearDuplicateDistance", so.nearDuplicateDistance},
-                         {"nearDuplicateGroupsKeptTogether", split.nearDuplicateGroups},
-                         {"nearDuplicatePhotos", split.nearDuplicatePhotos}};
-        card["disputed"] = {{"included", opt.includeDisputed}, {"leftOut", result.disputedLeftOut}};
-        card["skipped"] = result.skipped;
-        const DeviceInfo& info = deviceInfo();
-        card["software"] = {{"tessera", TESSERA_VERSION},
-                            {"libtorch", info.torchVersion},
-                            {"libtorch_build", info.torchHasCuda ? "cuda " + info.torchCudaVersion : "cpu"},
-                            {"cuda_driver", info.driverVersion},
-                            {"cudnn", info.cudnnVersion},
-                            {"cuda_available", info.cudaAvailable},
-                            {"cuda_unavailable_reason", info.cudaAvailable ? "" : info.cudaUnavailableReason}};
-        card["device"] = deviceName;
-        card["precision"] = outcome->precision;
-        auto& hist = card["history"] = nlohmann::json::array();
-        for (const auto& e : result.history) hist.push_back(RunCard::toJson(e));
-        card["bestEpoch"] = outcome->bestEpoch;
-        card["shippedEpoch"] = outcome->bestEpoch;
-        card["shippedBecause"] = data.valIndex.empty() ? "lowest training loss (no validation set)"
-                                                       : "lowest validation loss";
-        card["stoppedEarly"] = outcome->stoppedEarly;
-        card["finalBatchSize"] = outcome->finalBatchSize;
-        card["checkpointSeconds"] = outcome->checkpointSeconds;
-        card["model"] = result.bundlePath.filename().string();
-        card["calibration"] = nn::ModelBundleIO::calibrationCardJson(result.calibration);
+        const nlohmann::json card = runCard(result, opt, photos, so, split, *outcome, deviceName);
 
         nn::BundleManifest manifest;
         manifest.arch = opt.arch;
@@ -425,11 +457,9 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         if (auto st = nn::ModelBundleIO::save(result.bundlePath.string(), model, manifest, card); !st)
             return st.takeError();
         result.cardPath = runDir / "card.json";
-        {
-            std::ofstream out(result.cardPath);
-            out << card.dump(2);
-            if (!out) return makeError("cannot write the run card " + result.cardPath.string());
-        }
+        // Atomically: Train mode reads the card for its plots, and a half-written one would be a damaged run.
+        if (auto st = util::writeFileAtomically(result.cardPath, card.dump(2)); !st)
+            return makeError("cannot write the run card: " + st.error());
         result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         record.cardPath = fs::relative(result.cardPath, store->dataDir()).generic_string();
         record.modelPath = fs::relative(result.bundlePath, store->dataDir()).generic_string();
