@@ -18,9 +18,9 @@ namespace {
 
 // A flag whose value is one of `table`'s names, parsed into `target` as the command line is read: an unknown name is
 // refused with the choices before anything starts. --help lists the names and shows the default's.
-template <typename E, size_t N, typename Parse>
-void addChoice(CLI::App& app, const std::string& flag, E& target, const std::array<Named<E>, N>& table, Parse parse,
-               const std::string& more = "") {
+template <typename E, size_t N>
+void addChoice(CLI::App& app, const std::string& flag, E& target, const std::array<Named<E>, N>& table,
+               Expected<E> (*parse)(std::string_view), const std::string& more = "") {
     app.add_option_function<std::string>(
            flag,
            [&target, parse, flag](const std::string& text) {
@@ -109,9 +109,7 @@ const CommandRegistrar registrar{
                        "scratch), a model-zoo name (downloaded if missing) or a .pth / .safetensors / .tessera-model "
                        "file")
             ->capture_default_str();
-        addChoice(sub, "--mode", o.mode, learn::kTrainModeNames, [](const std::string& s) {
-            return parseNamed(learn::kTrainModeNames, s, "training mode");
-        });
+        addChoice(sub, "--mode", o.mode, learn::kTrainModeNames, learn::parseTrainMode);
         sub.add_option("--epochs", o.epochs, "Epochs")->capture_default_str();
         sub.add_option("--size", o.imageSize,
                        "Crop size in pixels fed to the network; 0 = automatic: 224 on a GPU, 128 on the CPU")
@@ -122,15 +120,10 @@ const CommandRegistrar registrar{
                        "on GPU out-of-memory")
             ->capture_default_str();
         sub.add_option("--lr", o.lr, "Learning rate; 0 = automatic for the mode and optimizer")->capture_default_str();
-        addChoice(sub, "--optimizer", o.optimizer, learn::kOptimizerNames, [](const std::string& s) {
-            return parseNamed(learn::kOptimizerNames, s, "optimizer");
-        });
-        addChoice(sub, "--schedule", o.schedule, learn::kScheduleNames,
-                  [](const std::string& s) { return learn::parseSchedule(s); });
-        addChoice(sub, "--aug", o.augmentation, learn::kAugmentPresetNames,
-                  [](const std::string& s) { return learn::parseAugmentPreset(s); });
-        addChoice(sub, "--framing", o.framing, learn::kFramingNames,
-                  [](const std::string& s) { return learn::parseFraming(s); },
+        addChoice(sub, "--optimizer", o.optimizer, learn::kOptimizerNames, learn::parseOptimizer);
+        addChoice(sub, "--schedule", o.schedule, learn::kScheduleNames, learn::parseSchedule);
+        addChoice(sub, "--aug", o.augmentation, learn::kAugmentPresetNames, learn::parseAugmentPreset);
+        addChoice(sub, "--framing", o.framing, learn::kFramingNames, learn::parseFraming,
                   "find: crop each photo to the find on its plain backdrop (a photo without one keeps its whole "
                   "frame); photo: the whole photo. The model keeps the choice for prediction");
         sub.add_option("--mixup", o.mixupAlpha, "Mixup alpha (0 = off)")->capture_default_str();
@@ -145,8 +138,7 @@ const CommandRegistrar registrar{
                      "Train on labels marked as disputed too (tessera-cli dispute); by default they are left out");
         sub.add_option("--seed", o.seed, "Random seed")->capture_default_str();
         sub.add_option("--device", o.device, "auto | cpu | cuda")->capture_default_str();
-        addChoice(sub, "--precision", o.precision, learn::kComputePrecisionNames,
-                  [](const std::string& s) { return parseNamed(learn::kComputePrecisionNames, s, "precision"); },
+        addChoice(sub, "--precision", o.precision, learn::kComputePrecisionNames, learn::parseComputePrecision,
                   "auto: bf16 on GPUs that have it, fp16 with loss scaling on older GPUs, fp32 on the CPU");
         addThreadsOption(sub, "--threads", o.threads, "CPU threads");
         sub.add_option("--run-name", o.runName, "Run folder name under .tessera/runs (default: time stamp)");

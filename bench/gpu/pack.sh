@@ -32,7 +32,8 @@ cmake --build --preset gpu-bundle --target "${TARGETS[@]}"
 torch_dir=$("$PY" -c 'import os, torch; print(os.path.dirname(torch.__file__))')
 torch_version=$("$PY" -c 'import torch; print(torch.__version__)')
 device_provides=$(find "$torch_dir/lib" "$torch_dir/../nvidia" -name '*.so*' -printf '%f\n' 2>/dev/null | sort -u)
-runtime='^(linux-vdso\.so\.1|ld-linux-x86-64\.so\.2|libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1|libutil\.so\.1|libresolv\.so\.2|libstdc\+\+\.so\.6|libgcc_s\.so\.1)$'
+# The C and C++ runtime every Linux has (one soname a line), which run.sh expects the GPU machine to provide too.
+RUNTIME="$HERE/runtime-libraries"
 
 rm -rf "$BUNDLE"
 mkdir -p "$BUNDLE/bin" "$BUNDLE/lib"
@@ -42,7 +43,7 @@ for target in "${TARGETS[@]}"; do
   strip --strip-unneeded -o "$BUNDLE/bin/$target" "$binary"
   # ldd lists the whole closure, each library with the file it resolved to.
   while read -r soname path; do
-    [[ "$soname" =~ $runtime ]] && continue
+    grep -qxF "$soname" "$RUNTIME" && continue
     grep -qxF "$soname" <<<"$device_provides" && continue
     [[ -f "$path" ]] || { echo "error: $target needs $soname, which is not installed here" >&2; exit 1; }
     [[ -f "$BUNDLE/lib/$soname" ]] || strip --strip-unneeded -o "$BUNDLE/lib/$soname" "$(readlink -f "$path")"

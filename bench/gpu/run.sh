@@ -86,8 +86,9 @@ check_libraries() {  # every library resolves, and only to the bundle, the torch
     while read -r line; do
       echo "$(basename "$program"): $line resolves outside the bundle and the torch wheel"
       bad=1
-    done < <(ldd "$program" | awk '$2 == "=>" { print $1, $3 }' | grep -v -E \
-      "^(libc\.so\.6|libm\.so\.6|libpthread\.so\.0|libdl\.so\.2|librt\.so\.1|libutil\.so\.1|libresolv\.so\.2|libstdc\+\+\.so\.6|libgcc_s\.so\.1) " |
+    done < <(ldd "$program" | awk -v runtime="$HERE/runtime-libraries" '
+               BEGIN { while ((getline name < runtime) > 0) system_lib[name] = 1 }
+               $2 == "=>" && !($1 in system_lib) { print $1, $3 }' |
       grep -v -F -e " $BUNDLE/lib/" -e " $TORCH_LIB/" -e "/nvidia/")
   done
   return $bad

@@ -21,7 +21,7 @@ namespace {
 
 // The choice a card names, or `fallback` where the card lacks it or names something unknown (a hand-edited card).
 template <typename E>
-E choiceOr(const nlohmann::json& j, const char* key, E fallback, Expected<E> (*parse)(const std::string&)) {
+E choiceOr(const nlohmann::json& j, const char* key, E fallback, Expected<E> (*parse)(std::string_view)) {
     auto parsed = parse(jsonValueOr(j, key, std::string()));
     return parsed ? *parsed : fallback;
 }
@@ -33,27 +33,24 @@ TrainOptions RunCard::optionsFromJson(const nlohmann::json& j) {
     if (!j.is_object()) return o;
     o.arch = jsonValueOr(j, "arch", o.arch);
     o.weightsPath = jsonValueOr(j, "weights", o.weightsPath);
-    o.mode = choiceOr<TrainMode>(j, "mode", o.mode, [](const std::string& s) { return parseNamed(kTrainModeNames, s, "mode"); });
+    o.mode = choiceOr(j, "mode", o.mode, parseTrainMode);
     o.epochs = jsonValueOr(j, "epochs", o.epochs);
     o.imageSize = jsonValueOr(j, "imageSize", o.imageSize);
     o.batchSize = jsonValueOr(j, "batchSize", o.batchSize);
     o.lr = jsonValueOr(j, "lr", o.lr);
-    o.optimizer = choiceOr<OptimizerKind>(j, "optimizer", o.optimizer,
-                                          [](const std::string& s) { return parseNamed(kOptimizerNames, s, "optimizer"); });
+    o.optimizer = choiceOr(j, "optimizer", o.optimizer, parseOptimizer);
     o.weightDecay = jsonValueOr(j, "weightDecay", o.weightDecay);
-    o.schedule = choiceOr<ScheduleKind>(j, "schedule", o.schedule, [](const std::string& s) { return parseSchedule(s); });
+    o.schedule = choiceOr(j, "schedule", o.schedule, parseSchedule);
     o.labelSmoothing = jsonValueOr(j, "labelSmoothing", o.labelSmoothing);
     o.mixupAlpha = jsonValueOr(j, "mixupAlpha", o.mixupAlpha);
     o.cutmixAlpha = jsonValueOr(j, "cutmixAlpha", o.cutmixAlpha);
     o.earlyStoppingPatience = jsonValueOr(j, "earlyStoppingPatience", o.earlyStoppingPatience);
     o.balancedSampling = jsonValueOr(j, "balancedSampling", o.balancedSampling);
-    o.augmentation = choiceOr<AugmentPreset>(j, "augmentation", o.augmentation,
-                                             [](const std::string& s) { return parseAugmentPreset(s); });
-    o.framing = choiceOr<Framing>(j, "framing", o.framing, [](const std::string& s) { return parseFraming(s); });
+    o.augmentation = choiceOr(j, "augmentation", o.augmentation, parseAugmentPreset);
+    o.framing = choiceOr(j, "framing", o.framing, parseFraming);
     o.seed = jsonValueOr(j, "seed", o.seed);
     o.device = jsonValueOr(j, "device", o.device);
-    o.precision = choiceOr<ComputePrecision>(
-        j, "precision", o.precision, [](const std::string& s) { return parseNamed(kComputePrecisionNames, s, "precision"); });
+    o.precision = choiceOr(j, "precision", o.precision, parseComputePrecision);
     o.threads = jsonValueOr(j, "threads", o.threads);
     o.valFraction = jsonValueOr(j, "valFraction", o.valFraction);
     o.includeDisputed = jsonValueOr(j, "includeDisputed", o.includeDisputed);

@@ -153,7 +153,7 @@ TEST_F(Cuda, TrainLoopLearnsOnTheGpu) {
     // Each requested precision is what the run reports (bf16 falls back to fp16 on a GPU without it).
     for (const std::string p : {"fp32", "fp16", "bf16"}) {
         o.epochs = 1;
-        o.precision = *parseNamed(kComputePrecisionNames, p, "precision");
+        o.precision = *parseComputePrecision(p);
         torch::manual_seed(5);
         nn::ResNet m(nn::Architecture::ResNet18, data.numClasses());
         auto r = TrainLoop(o, gpu, {}).run(m, data, false, nullptr, JobContext{});

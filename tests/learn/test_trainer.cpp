@@ -82,19 +82,18 @@ TrainOptions quick() {
 
 // The choices of TrainOptions are types; their names are parsed where text comes in, each table the one spelling.
 TEST(TrainChoices, NamesParseOnceAndUnknownNamesAreRefusedWithTheChoices) {
-    auto mode = parseNamed(kTrainModeNames, "everything", "training mode");
+    auto mode = parseTrainMode("everything");
     ASSERT_FALSE(mode.ok());
     EXPECT_EQ(mode.error(), "unknown training mode 'everything' (expected linear-probe, partial or full)");
-    EXPECT_EQ(*parseNamed(kTrainModeNames, "Linear-Probe", "training mode"), TrainMode::LinearProbe);
+    EXPECT_EQ(*parseTrainMode("Linear-Probe"), TrainMode::LinearProbe);
     EXPECT_NE(parseAugmentPreset("wild").error().find("'wild' (expected none, light, strong or archaeology)"),
               std::string::npos);
     EXPECT_EQ(parseFraming("sideways").error(), "unknown framing 'sideways' (expected find or photo)");
-    EXPECT_NE(parseNamed(kComputePrecisionNames, "fp8", "precision").error().find("fp8"), std::string::npos);
+    EXPECT_NE(parseComputePrecision("fp8").error().find("fp8"), std::string::npos);
     EXPECT_EQ(*parseSchedule("cosine"), ScheduleKind::WarmupCosine);  // an older spelling still read
     EXPECT_EQ(namesOf(kOptimizerNames), "adamw | sgd");
     for (const auto& entry : kComputePrecisionNames)
-        EXPECT_EQ(*parseNamed(kComputePrecisionNames, nameOf(kComputePrecisionNames, entry.value), "precision"),
-                  entry.value);
+        EXPECT_EQ(*parseComputePrecision(nameOf(kComputePrecisionNames, entry.value)), entry.value);
 }
 
 TEST(TrainChoices, RunCardsKeepTheNamesAndAHandEditedUnknownNameFallsBackToTheDefault) {

@@ -180,7 +180,7 @@ TEST_F(TrainLoopTest, CpuPrecisionIsChosenRecordedAndReproducible) {
     auto run = [&](const std::string& precision, nn::ResNet& model) {
         auto o = tinyOptions();
         o.epochs = 1;
-        o.precision = *parseNamed(kComputePrecisionNames, precision, "precision");
+        o.precision = *parseComputePrecision(precision);
         return TrainLoop(o, torch::kCPU, {}).run(model, data, false, nullptr, JobContext{});
     };
     auto f = freshModel(3, 4), b1 = freshModel(3, 4), b2 = freshModel(3, 4), a = freshModel(3, 4);
