@@ -15,6 +15,7 @@
 
 namespace tessera::cli {
 namespace {
+namespace fs = std::filesystem;
 
 // A flag whose value is one of `table`'s names, parsed into `target` as the command line is read: an unknown name is
 // refused with the choices before anything starts. --help lists the names and shows the default's.
@@ -72,6 +73,13 @@ int runTrain(TrainArgs& a) {
     if (!result) {
         const bool internal = result.error().rfind("training failed", 0) == 0;
         std::cerr << "tessera-cli: " << (internal ? "internal error: " : "error: ") << result.error() << "\n";
+        const auto kept = trainer.runFolder();
+        std::error_code ec;
+        if (!kept.empty() && fs::is_directory(kept, ec))
+            std::cerr << "the run is kept in " << kept.string() << ": "
+                      << (ctx.cancelled() ? "" : "once the cause is mended, ") << "the same command with --run-name "
+                      << kept.filename().string() << " --resume continues it"
+                      << (fs::exists(kept / "last.pt", ec) ? " from its last finished epoch" : "") << "\n";
         return internal ? kInternalError : kUserError;
     }
     const auto& r = *result;

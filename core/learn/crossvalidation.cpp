@@ -60,11 +60,6 @@ Interval groupBootstrapInterval(const std::vector<double>& values, const std::ve
 
 namespace {
 
-std::string stamp() {
-    const auto now = std::chrono::system_clock::now().time_since_epoch();
-    return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
-}
-
 // The labelled photos as the trainer reads them: their find (the split's group key) and path.
 struct LabelledPhotos {
     std::unordered_map<int64_t, std::string> findOf, pathOf;
@@ -177,7 +172,6 @@ Expected<CrossValidationReport> crossValidate(const fs::path& projectRoot, const
     report.repeats = options.repeats;
     report.disputedLeftOut = photos->disputed;
     OutOfFoldScores scores;
-    const std::string prefix = "cv-" + stamp();
     for (int r = 0; r < options.repeats; ++r) {
         int64_t right = 0, scored = 0;
         for (int f = 0; f < options.folds; ++f) {
@@ -189,14 +183,11 @@ Expected<CrossValidationReport> crossValidate(const fs::path& projectRoot, const
             o.folds = options.folds;
             o.fold = f;
             o.seed = recipe.seed + uint64_t(r);
-            o.recordInProject = false;
+            o.keepRunFiles = false;  // the model is not what cross-validation is for: nothing goes to disk
             o.resume = false;
-            o.checkpointEvery = std::max(1, o.epochs);  // a member run is not resumed: one checkpoint at the end
-            o.runName = prefix + "-r" + std::to_string(r + 1) + "-f" + std::to_string(f + 1);
+            o.runName.clear();
             auto result = Trainer(o).train(projectRoot, observer, ctx);
             if (!result) return makeError("cross-validation, " + member + ": " + result.error());
-            std::error_code ec;
-            fs::remove_all(result->runDir, ec);  // the model is not what cross-validation is for
             if (report.classNames.empty()) report.classNames = result->classNames;
             if (result->classNames != report.classNames)
                 return makeError("cross-validation: the classes changed between folds (the project was edited meanwhile)");

@@ -35,12 +35,14 @@ namespace fs = std::filesystem;
 struct Trainer::Impl {
     TrainOptions options;
     std::atomic<bool> paused{false};
+    fs::path runFolder;  // set by train(), read after it returns
 };
 
 Trainer::Trainer(TrainOptions options) : impl_(std::make_unique<Impl>()) { impl_->options = std::move(options); }
 Trainer::~Trainer() = default;
 void Trainer::setPaused(bool paused) { impl_->paused = paused; }
 bool Trainer::paused() const { return impl_->paused; }
+fs::path Trainer::runFolder() const { return impl_->runFolder; }
 
 Status Trainer::validate(const TrainOptions& o) {
     if (auto a = nn::parseArchitecture(o.arch); !a) return a.takeError();
@@ -238,6 +240,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
     const auto started = std::chrono::steady_clock::now();
     TrainOptions opt = impl_->options;
     if (auto st = validate(opt); !st) return st.takeError();
+    if (!opt.keepRunFiles) opt.recordInProject = false;
     auto say = [&](const std::string& m) { if (observer) observer->onMessage(m); };
     try {
         // LibTorch in a thread it did not create: set up its thread pool explicitly (fixed count: reproducible).
@@ -369,10 +372,13 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
             if (auto st = store->setSplits(s); !st) return st.takeError();
         }
 
-        auto madeRunDir = makeRunFolder(store->dataDir() / "runs", opt, say);
-        if (!madeRunDir) return madeRunDir.takeError();
-        const fs::path runDir = *madeRunDir;
-        result.runDir = runDir;
+        fs::path runDir;
+        if (opt.keepRunFiles) {
+            auto made = makeRunFolder(store->dataDir() / "runs", opt, say);
+            if (!made) return made.takeError();
+            runDir = *made;
+        }
+        result.runDir = impl_->runFolder = runDir;
         result.runId = runDir.filename().string();
         result.device = deviceName;
 
@@ -402,6 +408,12 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
                                     std::chrono::system_clock::now().time_since_epoch()).count();
             store->updateRun(record);
         };
+        // A failure from here on keeps the run's folder and its checkpoints (Trainer::runFolder); the record says
+        // that the run failed.
+        auto failed = [&](const std::string& why) -> Error {
+            finishRecord(ctx.cancelled() ? "cancelled" : "failed");
+            return makeError(why);
+        };
 
         say("training " + opt.arch + " (" + nameOf(kTrainModeNames, opt.mode) + ") on " + std::to_string(result.trainImages) + " photos, " +
             "validating on " + std::to_string(result.valImages) + ", " + std::to_string(data.numClasses()) +
@@ -409,17 +421,14 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
             std::to_string(opt.imageSize) + " px" + (automaticSize ? " (automatic)" : "") + ", batch " +
             std::to_string(opt.batchSize) + (automaticBatchSize ? " (automatic)" : "") + ", device " + deviceName);
 
-        TrainLoop loop(opt, device, runDir);
+        TrainLoop loop(opt, device, runDir);  // no run folder: no checkpoints
         auto outcome = loop.run(model, data, pretrained, observer, ctx, &impl_->paused);
-        if (!outcome) {
-            finishRecord(ctx.cancelled() ? "cancelled" : "failed");
-            return outcome.takeError();
-        }
+        if (!outcome) return failed(outcome.error());
         result.history = outcome->history;
         result.stoppedEarly = outcome->stoppedEarly;
         result.precision = outcome->precision;
         result.trainImagesPerSecond = outcome->medianImagesPerSecond;
-        if (auto st = loadShippedWeights(model, *outcome); !st) return st.takeError();
+        if (auto st = loadShippedWeights(model, *outcome); !st) return failed(st.error());
         if (!data.valIndex.empty()) {
             // The best epoch's own validation scores when this session trained it; else (it was trained before a
             // resume) the shipped weights score the validation photos once more.
@@ -436,6 +445,10 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
                                                 result.classNames.size(), "validation");
         model->to(torch::kCPU);
         model->eval();
+        if (!opt.keepRunFiles) {
+            result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            return result;
+        }
 
         result.bundlePath = runDir / kBundleFile;
         std::vector<CardPhoto> photos;
@@ -455,11 +468,11 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         manifest.preprocessing.framing = framingName(opt.framing);
         manifest.calibration = result.calibration;
         if (auto st = nn::ModelBundleIO::save(result.bundlePath.string(), model, manifest, card); !st)
-            return st.takeError();
+            return failed(st.error());
         result.cardPath = runDir / "card.json";
         // Atomically: Train mode reads the card for its plots, and a half-written one would be a damaged run.
         if (auto st = util::writeFileAtomically(result.cardPath, card.dump(2)); !st)
-            return makeError("cannot write the run card: " + st.error());
+            return failed("cannot write the run card: " + st.error());
         result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         record.cardPath = fs::relative(result.cardPath, store->dataDir()).generic_string();
         record.modelPath = fs::relative(result.bundlePath, store->dataDir()).generic_string();

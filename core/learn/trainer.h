@@ -56,6 +56,9 @@ struct TrainOptions {
     bool persistCache = true;            // keep decoded canvases under <root>/.tessera/cache
     bool recordInProject = true;         // addRun/updateRun in the project store
     int checkpointEvery = 1;             // epochs
+    // false: the run writes nothing (no run folder, checkpoints, model or run card) and is not recorded in the
+    // project; only the TrainResult counts (cross-validation members, whose models are not kept).
+    bool keepRunFiles = true;
 
     static TrainOptions defaults() { return TrainOptions{}; }
 };
@@ -132,6 +135,10 @@ public:
     // Thread-safe: the loop waits between steps while paused (cancel still works).
     void setPaused(bool paused);
     bool paused() const;
+
+    // The run's folder once train() made it (empty before; read it after train() returns): after a failure, the
+    // folder that keeps the run's checkpoints, which TrainOptions::resume with its runName continues.
+    std::filesystem::path runFolder() const;
 
     // The file a finished run leaves in its run folder (a model bundle, see core/nn/modelbundle.h).
     static constexpr const char* kBundleFile = "model.tessera-model";

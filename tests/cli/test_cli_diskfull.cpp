@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 
 #include "core/project/projectstore.h"
@@ -41,7 +42,7 @@ Result runWithFileSizeLimit(const std::vector<std::string>& args, uint64_t bytes
 
 class CliDiskFull : public tessera::clitest::DemoFolderTest {
 protected:
-    CliDiskFull() : DemoFolderTest("tessera-cli-diskfull", 3, 5, /*scanned=*/false) {}
+    explicit CliDiskFull(int perClass = 3) : DemoFolderTest("tessera-cli-diskfull", perClass, 5, /*scanned=*/false) {}
     void scan() {
         const Result r = run({"scan", demo_, "--threads", "2"});
         ASSERT_EQ(r.rc, 0) << r.err;
@@ -56,6 +57,24 @@ protected:
         if (trained.rc != 0) return {};
         return (fs::path(demo_) / ".tessera" / "runs" / "m" / "model.tessera-model").string();
     }
+    // The status the project records for the run named `name` ("" when it has none).
+    std::string runStatus(const std::string& name) {
+        auto store = tessera::project::ProjectStore::open(demo_, false);
+        EXPECT_TRUE(store.ok()) << store.error();
+        if (!store.ok()) return {};
+        for (const auto& r : store->runs().value())
+            if (r.name == name) return r.status;
+        return {};
+    }
+    // Every file under `folder` with its size and contents' checksum, for "nothing changed" comparisons.
+    static std::string snapshot(const fs::path& folder) {
+        std::string all;
+        for (const auto& e : fs::recursive_directory_iterator(folder))
+            if (e.is_regular_file())
+                all += e.path().string() + " " + std::to_string(e.file_size()) + " " +
+                       std::to_string(std::hash<std::string>{}(slurp(e.path()))) + "\n";
+        return all;
+    }
     // Labels as export-csv writes them, for before/after comparisons.
     std::string labels() {
         const fs::path csv = dir_ / "labels-now.csv";
@@ -63,6 +82,12 @@ protected:
         EXPECT_EQ(r.rc, 0) << r.err;
         return slurp(csv);
     }
+};
+
+// Enough photos for cross-validation's out-of-fold scores to calibrate a model (at least 30).
+class CliDiskFullCalibration : public CliDiskFull {
+protected:
+    CliDiskFullCalibration() : CliDiskFull(8) {}
 };
 
 }  // namespace
@@ -149,6 +174,9 @@ TEST_F(CliDiskFull, TrainingSaysWhichFileAndResumes) {
     EXPECT_NE(full.err.find(".tessera/runs/full"), std::string::npos) << full.err;
     EXPECT_NE(full.err.find(kTooLarge), std::string::npos) << full.err;
     EXPECT_EQ(full.err.find("internal error"), std::string::npos) << full.err;
+    EXPECT_NE(full.err.find("the same command with --run-name full --resume continues it"), std::string::npos)
+        << full.err;
+    EXPECT_EQ(runStatus("full"), "failed");
     const fs::path runDir = fs::path(demo_) / ".tessera" / "runs" / "full";
     for (const auto& entry : fs::directory_iterator(runDir))
         EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << "left behind: " << entry.path();
@@ -211,4 +239,51 @@ TEST_F(CliDiskFull, ModelExportsKeepThePreviousFiles) {
     EXPECT_EQ(again.rc, 0) << again.err;
     EXPECT_GT(fs::file_size(onnx), uint64_t(4 << 20));
     EXPECT_GT(fs::file_size(pth), uint64_t(4 << 20));
+}
+
+TEST_F(CliDiskFull, AModelThatCannotBeWrittenFailsTheRunAndTheSameRunContinues) {
+    const std::string base = trainModel();
+    ASSERT_FALSE(base.empty());
+    // A linear probe writes no checkpoint: its model bundle (about 45 MB) is the first large write, and 4 MiB
+    // cannot hold it.
+    const std::vector<std::string> probe = {"train", demo_, "--run-name", "probe", "--weights", base, "--mode",
+                                            "linear-probe", "--size", "32", "--epochs", "1", "--threads", "2",
+                                            "--device", "cpu", "--quiet", "--no-cache"};
+    const Result full = runWithFileSizeLimit(probe, 4 << 20);
+    EXPECT_EQ(full.rc, 1) << full.err;
+    EXPECT_NE(full.err.find("model.tessera-model"), std::string::npos) << full.err;
+    EXPECT_NE(full.err.find(kTooLarge), std::string::npos) << full.err;
+    EXPECT_EQ(full.err.find("internal error"), std::string::npos) << full.err;
+    EXPECT_NE(full.err.find("--run-name probe --resume"), std::string::npos) << full.err;
+    EXPECT_EQ(runStatus("probe"), "failed") << "a run whose model was not written is not left 'running'";
+    const fs::path runDir = fs::path(demo_) / ".tessera" / "runs" / "probe";
+    EXPECT_FALSE(fs::exists(runDir / "model.tessera-model"));
+    for (const auto& entry : fs::directory_iterator(runDir))
+        EXPECT_EQ(entry.path().filename().string().find(".tmp"), std::string::npos) << "left behind: " << entry.path();
+    std::vector<std::string> resume = probe;
+    resume.push_back("--resume");
+    const Result again = run(resume);
+    EXPECT_EQ(again.rc, 0) << again.err;
+    EXPECT_TRUE(fs::exists(runDir / "model.tessera-model"));
+    EXPECT_EQ(runStatus("probe"), "finished");
+}
+
+TEST_F(CliDiskFullCalibration, CalibrationKeepsThePreviousModel) {
+    const std::string model = trainModel();
+    ASSERT_FALSE(model.empty());
+    const fs::path runs = fs::path(demo_) / ".tessera" / "runs";
+    const std::string before = snapshot(runs);
+    // Cross-validation's member models stay in memory; the only large write is the calibrated model (about 45 MB).
+    const std::vector<std::string> calibrate = {"evaluate", model, demo_, "--cv", "2", "--calibrate",
+                                                "--threads", "2", "--device", "cpu", "--quiet"};
+    const Result full = runWithFileSizeLimit(calibrate, 4 << 20);
+    EXPECT_EQ(full.rc, 1) << full.err;
+    EXPECT_NE(full.err.find("model.tessera-model"), std::string::npos) << full.err;
+    EXPECT_NE(full.err.find(kTooLarge), std::string::npos) << full.err;
+    EXPECT_EQ(full.err.find("internal error"), std::string::npos) << full.err;
+    EXPECT_EQ(snapshot(runs), before) << "the model, its run and no member's leftovers";
+    const Result again = run(calibrate);
+    EXPECT_EQ(again.rc, 0) << again.err;
+    EXPECT_NE(again.out.find("scores calibrated on"), std::string::npos) << again.out;
+    EXPECT_NE(snapshot(runs), before);
 }
