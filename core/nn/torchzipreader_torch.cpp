@@ -46,6 +46,8 @@ private:
     std::string prefix_;
     bool bigEndian_;
     std::map<std::string, at::Tensor> storages_;
+    int64_t storageBytes_ = 0;  // of every storage read
+    int64_t tensorBytes_ = 0;   // of every tensor built
 };
 
 Expected<std::vector<int64_t>> Rebuilder::ints(const PickleValue* v, const std::string& key, const char* what) const {
@@ -101,6 +103,7 @@ Expected<at::Tensor> Rebuilder::storage(const PickleValue* pidValue, const std::
         for (int64_t i = 0; i < numel; ++i) std::reverse(p + i * itemsize, p + (i + 1) * itemsize);
     }
     storages_.emplace(storageKey, t);
+    storageBytes_ += bytes;
     return t;
 }
 
@@ -141,6 +144,14 @@ Expected<at::Tensor> Rebuilder::tensor(const PickleValue* v, const std::string& 
     if (numel > std::max<int64_t>(st->numel(), 1) * 1024)
         return fail(key, "tensor of " + std::to_string(numel) + " elements over a storage of " +
                              std::to_string(st->numel()) + " (absurd size)");
+    // The same bound over the whole file: many tensors over one storage (a pickle can name it any number of times)
+    // must not multiply it past that either.
+    int64_t total = 0;
+    if (mulOverflows(numel, static_cast<int64_t>(st->element_size()), total) ||
+        addOverflows(tensorBytes_, total, total) || total / 1024 > storageBytes_)
+        return fail(key, "tensors of " + std::to_string(tensorBytes_) + " bytes and more over storages of " +
+                             std::to_string(storageBytes_) + " bytes in all (absurd size)");
+    tensorBytes_ = total;
     if (numel == 0) return at::empty(*sizes, at::TensorOptions().dtype(st->scalar_type()));
     return st->as_strided(*sizes, *strides, offset).clone(at::MemoryFormat::Contiguous);
 }

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import pickle
+import struct
 import sys
 import zipfile
 from collections import OrderedDict
@@ -93,6 +94,91 @@ def pickle_seeds():
     put("fuzz_unpickler", "values.pkl", pickle.dumps({"a": [1, 2.5, None, True], "b": ("x", b"y")}, protocol=2))
 
 
+def safetensors_bytes(tensors, metadata=None):
+    """A .safetensors file in plain Python: tensors is a list of (name, dtype, shape, raw little-endian bytes)."""
+    header, offset = OrderedDict(), 0
+    if metadata:
+        header["__metadata__"] = metadata
+    for name, dtype, shape, raw in tensors:
+        header[name] = OrderedDict([("dtype", dtype), ("shape", shape), ("data_offsets", [offset, offset + len(raw)])])
+        offset += len(raw)
+    text = json.dumps(header, separators=(",", ":"))
+    text += " " * (-len(text) % 8)  # the data section starts 8-byte aligned, as the reference writer does
+    return struct.pack("<Q", len(text)) + text.encode("utf-8") + b"".join(raw for _, _, _, raw in tensors)
+
+
+def safetensors_seeds():
+    put("fuzz_safetensors", "dtypes.safetensors", safetensors_bytes([
+        ("conv.weight", "F32", [2, 1, 2], struct.pack("<4f", 0.5, -1.0, 2.0, 3.25)),
+        ("bn.running_var", "F64", [2], struct.pack("<2d", 1.0, 0.25)),
+        ("half", "F16", [3], struct.pack("<3e", 1.0, -2.0, 0.5)),
+        ("brain", "BF16", [2], bytes([0x80, 0x3f, 0x00, 0xc0])),
+        ("bn.num_batches_tracked", "I64", [], struct.pack("<q", 7)),
+        ("ints", "I32", [2], struct.pack("<2i", -3, 40000)),
+        ("bytes", "U8", [1, 3], bytes([0, 128, 255])),
+        ("mask", "BOOL", [2], bytes([1, 0])),
+        ("empty", "F32", [0, 4], b""),
+    ], metadata={"format": "pt", "arch": "resnet18"}))
+    put("fuzz_safetensors", "one.safetensors", safetensors_bytes([("fc.bias", "F32", [2], struct.pack("<2f", 1, 2))]))
+    put("fuzz_safetensors", "empty.safetensors", safetensors_bytes([]))
+
+
+def torch_save_bytes(obj):
+    import torch
+    torch.manual_seed(0)  # torch.save's serialization id comes from torch's generator: the same bytes on every run
+    b = io.BytesIO()
+    torch.save(obj, b)
+    return b.getvalue()
+
+
+def recipe_of(checkpoint, order):
+    """fuzz_torchzip's recipe form of a checkpoint (see fuzz_torchzip.cpp): a byte-order byte, then data.pkl and the
+    storages archive/data/0, 1, ... separated by kSeparator."""
+    with zipfile.ZipFile(io.BytesIO(checkpoint)) as z:
+        names = z.namelist()
+        prefix = next(n for n in names if n.endswith("/data.pkl"))[:-len("data.pkl")]
+        parts = [z.read(prefix + "data.pkl")]
+        i = 0
+        while prefix + "data/%d" % i in names:
+            parts.append(z.read(prefix + "data/%d" % i))
+            i += 1
+    return bytes([order]) + b"\n#storage#\n".join(parts)
+
+
+def torchzip_seeds():
+    import torch
+    base = torch.arange(6, dtype=torch.float32).reshape(2, 3)
+    state = OrderedDict([
+        ("fc.weight", base),
+        ("fc.weight_t", base.t()),                  # a strided view of the same storage
+        ("fc.row", base[1]),                        # a view at a storage offset
+        ("fc.bias", torch.nn.Parameter(torch.ones(2))),  # _rebuild_parameter
+        ("half", torch.tensor([1.0, -2.0], dtype=torch.half)),
+        ("brain", torch.tensor([0.5], dtype=torch.bfloat16)),
+        ("f64", torch.tensor([0.25], dtype=torch.float64)),
+        ("i32", torch.tensor([-3, 4], dtype=torch.int32)),
+        ("u8", torch.tensor([0, 255], dtype=torch.uint8)),
+        ("mask", torch.tensor([True, False])),
+        ("empty", torch.zeros(0, 3)),
+        ("bn.num_batches_tracked", torch.tensor(3)),
+    ])
+    plain = torch_save_bytes(state)
+    put("fuzz_torchzip", "state_dict.pth", plain)
+    wrapped = torch_save_bytes({"state_dict": OrderedDict([("w", torch.ones(2, 2))]), "epoch": 3})
+    put("fuzz_torchzip", "checkpoint.pth", wrapped)
+    put("fuzz_torchzip", "state_dict.recipe", recipe_of(plain, 1))
+    put("fuzz_torchzip", "checkpoint.recipe", recipe_of(wrapped, 0))
+    # Once made the reader build 2.5 GB from 1.5 KB: one tensor expanded 1024 times over a deflated 64 KB storage
+    # (the per-tensor limit), named under 40 keys (pickle's memo). The whole file is now held to that limit.
+    view = torch.zeros(16384).expand(1024, 16384)
+    many = torch_save_bytes(OrderedDict(("k%d" % i, view) for i in range(40)))
+    b = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(many)) as src, zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            dst.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), src.read(name), zipfile.ZIP_DEFLATED)
+    put("fuzz_torchzip", "many-views-of-one-storage.pth", b.getvalue())
+
+
 def runcard_seed():
     epoch = {"epoch": 1, "epochs": 2, "trainLoss": 1.2, "trainAcc": 0.5, "valLoss": 1.1, "valAcc": 0.6,
              "precision": [0.5, 0.7], "recall": [0.6, 0.6], "confusion": [[3, 1], [2, 4]],
@@ -108,4 +194,6 @@ if __name__ == "__main__":
     bundle_seed()
     pickle_seeds()
     runcard_seed()
+    safetensors_seeds()
+    torchzip_seeds()
     sys.exit(0)

@@ -8,4 +8,8 @@ set(TESSERA_FUZZ_TARGETS
   fuzz_model_bundle    # .tessera-model zip: entries, sizes, CRCs, manifest.json
   fuzz_unpickler       # the restricted pickle unpickler (PyTorch checkpoints' data.pkl)
   fuzz_runcard         # run card JSON (runcard.json of a run or a bundle)
+  fuzz_safetensors     # safetensors weights: header JSON, dtypes, shapes, data offsets (LibTorch)
+  fuzz_torchzip        # PyTorch zip checkpoints: zip, data.pkl, storages, sizes/strides/offsets (LibTorch)
 )
+# The targets above that link LibTorch (the official build, uninstrumented).
+set(TESSERA_FUZZ_TORCH_TARGETS fuzz_safetensors fuzz_torchzip)

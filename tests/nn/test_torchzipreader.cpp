@@ -2,9 +2,12 @@
 // refusal of hostile pickles; clear errors for broken files.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "core/nn/resnet_torch.h"
 #include "core/nn/torchzipreader_torch.h"
 #include "core/nn/weightloader_torch.h"
+#include "core/nn/ziparchive.h"
 #include "nnfixtures.h"
 
 using namespace tessera;
@@ -146,4 +149,66 @@ TEST(TorchZipReader, ReadBytesMatchesReadFile) {
     ASSERT_TRUE(b.ok()) << b.error();
     ASSERT_EQ(a->size(), b->size());
     for (size_t i = 0; i < a->size(); ++i) EXPECT_TRUE(a->entries[i].second.equal(b->entries[i].second));
+}
+
+namespace {
+
+// Pickle pieces for hand-made checkpoints (as tests/nn/make_fixtures.py writes them).
+std::string pickleString(const std::string& text) {
+    std::string out = "X";
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((text.size() >> (8 * i)) & 0xff));
+    return out + text;
+}
+std::string pickleGlobal(const std::string& module, const std::string& name) {
+    return "c" + module + "\n" + name + "\n";
+}
+std::string pickleInt(uint16_t v) { return std::string("M") + static_cast<char>(v & 0xff) + static_cast<char>(v >> 8); }
+
+// A checkpoint whose state dict names one tensor under `keys` keys (pickle's memo): a view of shape
+// (expand, 16) with stride (0, 1), that is the 16-float storage repeated `expand` times.
+std::string viewsOfOneStorage(int keys, uint16_t expand) {
+    const std::string pid = "(" + pickleString("storage") + pickleGlobal("torch", "FloatStorage") + pickleString("0") +
+                            pickleString("cpu") + pickleInt(16) + "tQ";
+    const std::string args = "(" + pid + pickleInt(0) + "(" + pickleInt(expand) + pickleInt(16) + "t" + "(" +
+                             pickleInt(0) + pickleInt(1) + "t" + "\x89" + pickleGlobal("collections", "OrderedDict") +
+                             ")Rt";
+    std::string pkl = "\x80\x02" + pickleGlobal("collections", "OrderedDict") + ")R(";
+    for (int i = 0; i < keys; ++i) {
+        pkl += pickleString("k" + std::to_string(i));
+        pkl += i == 0 ? pickleGlobal("torch._utils", "_rebuild_tensor_v2") + args + "Rq\x01" : std::string("h\x01");
+    }
+    return pkl + "u.";
+}
+
+Expected<StateDict> readHandMade(const std::string& pkl) {
+    std::string storage(16 * sizeof(float), '\0');
+    for (int i = 0; i < 16; ++i) {
+        const float f = static_cast<float>(i);
+        std::memcpy(storage.data() + i * sizeof(float), &f, sizeof f);
+    }
+    const fs::path path = fs::temp_directory_path() / ("tessera-views-" + std::to_string(getpid()) + ".pth");
+    EXPECT_TRUE(writeZipFile(path.string(), {{"views/data.pkl", pkl, false}, {"views/data/0", storage, true}}).ok());
+    auto r = TorchZipReader::readFile(path.string());
+    fs::remove(path);
+    return r;
+}
+
+}  // namespace
+
+// Found with fuzz_torchzip (out of memory on corpus/fuzz_torchzip/many-views-of-one-storage.pth): each tensor was
+// held to 1024 times its storage, but a pickle may name the same tensor (or new views of one storage) under any
+// number of keys, so a 1.3 KB file made the reader allocate 2.5 GB. The whole file is now held to the same factor.
+TEST(TorchZipReader, ManyTensorsOverOneStorageAreRefused) {
+    auto tied = readHandMade(viewsOfOneStorage(2, 4));  // shared storages (tied weights) still read
+    ASSERT_TRUE(tied.ok()) << tied.error();
+    ASSERT_EQ(tied->size(), 2u);
+    EXPECT_TRUE(tied->find("k1")->equal(torch::arange(16, torch::kFloat).expand({4, 16})));
+    auto one = readHandMade(viewsOfOneStorage(1, 1024));  // one tensor up to 1024 times its storage, as before
+    ASSERT_TRUE(one.ok()) << one.error();
+    EXPECT_EQ(one->find("k0")->sizes(), (std::vector<int64_t>{1024, 16}));
+
+    auto many = readHandMade(viewsOfOneStorage(2000, 1024));
+    ASSERT_FALSE(many.ok()) << "2000 views of 1024 x a 64-byte storage were built";
+    EXPECT_NE(many.error().find("absurd size"), std::string::npos) << many.error();
+    EXPECT_NE(many.error().find("'k1'"), std::string::npos) << many.error();  // the first tensor past the limit
 }
