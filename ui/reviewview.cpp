@@ -12,13 +12,18 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSlider>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
+#include <algorithm>
+#include <filesystem>
+
+#include "core/learn/predictiontable.h"
+#include "core/util/atomicfile.h"
+#include "core/util/sha256.h"
 #include "ui/labelcheckview.h"
 #include "ui/projectdocument.h"
 #include "ui/reviewgrid.h"
@@ -26,17 +31,6 @@
 #include "ui/setlabelscommand.h"
 
 namespace tessera::ui {
-
-namespace {
-
-QString csvField(const QString& s) {
-    if (!s.contains(QLatin1Char(',')) && !s.contains(QLatin1Char('"')) && !s.contains(QLatin1Char('\n'))) return s;
-    QString q = s;
-    q.replace(QLatin1String("\""), QLatin1String("\"\""));
-    return QLatin1Char('"') + q + QLatin1Char('"');
-}
-
-}  // namespace
 
 ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails, QWidget* parent)
     : QWidget(parent), document_(document), thumbnails_(thumbnails) {
@@ -583,32 +577,26 @@ void ReviewView::showImage() {
 }
 
 bool ReviewView::exportCsv(const QString& file, QString* error) const {
-    QSaveFile out(file);
-    if (!out.open(QIODevice::WriteOnly | QIODevice::Text)) {
-        if (error) *error = tr("Cannot write %1: %2").arg(file, out.errorString());
-        return false;
-    }
-    QString text = QStringLiteral("file,prediction,confidence,second,second_p,third,third_p,unknown,label,error\n");
+    // The table tessera-cli predict writes (learn::PredictionTable: same columns, decimals and quoting), so that
+    // merge, a resumed predict and per-find aggregation read an export from either program.
+    constexpr int kTopK = 3;
+    std::string modelId;
+    if (const QString model = activeModelPath(); !model.isEmpty())
+        if (auto hash = util::sha256File(model.toStdString())) modelId = hash->substr(0, 16);
+    std::string text = learn::PredictionTable::header(learn::PredictionFormat::Csv, kTopK);
     for (int r = 0; r < model_->rowCount(); ++r) {
         const ReviewItem& it = model_->item(r);
-        const QModelIndex index = model_->index(r);
-        QStringList f;
-        f << csvField(it.relPath);
-        for (int i = 0; i < 3; ++i) {
-            f << (i < it.topClasses.size() ? csvField(it.topClasses[i]) : QString());
-            f << (i < it.topProbs.size() ? QString::number(double(it.topProbs[i]), 'f', 4) : QString());
-        }
-        f << (index.data(ReviewModel::UnknownRole).toBool() ? QStringLiteral("yes") : QStringLiteral("no"));
-        QString label;
-        if (document_->isOpen())
-            if (auto l = document_->store().label(it.imageId); l.ok() && *l)
-                if (auto c = document_->classById((*l)->classId)) label = QString::fromStdString(c->name);
-        f << csvField(label) << csvField(it.error);
-        text += f.join(QLatin1Char(',')) + QLatin1Char('\n');
+        learn::Prediction p;
+        p.file = std::filesystem::path(it.absPath.toStdString());
+        p.contentHash = it.contentHash.toStdString();
+        for (int i = 0; i < std::min<int>(it.topClasses.size(), it.topProbs.size()); ++i)
+            p.top.push_back({-1, it.topClasses[i].toStdString(), it.topProbs[i]});
+        p.unknown = model_->index(r).data(ReviewModel::UnknownRole).toBool();
+        p.error = it.error.toStdString();
+        text += learn::PredictionTable::row(learn::PredictionFormat::Csv, p, kTopK, modelId);
     }
-    out.write(text.toUtf8());
-    if (!out.commit()) {
-        if (error) *error = tr("Cannot write %1: %2").arg(file, out.errorString());
+    if (auto st = util::writeFileAtomically(std::filesystem::path(file.toStdString()), text); !st) {
+        if (error) *error = QString::fromStdString(st.error());
         return false;
     }
     return true;
