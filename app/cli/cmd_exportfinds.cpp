@@ -1,22 +1,20 @@
 // tessera-cli export-finds PROJECT --run RUN_ID --out finds.csv: one row per find (site, context, find id) with the
-// mean of its photos' stored class probabilities, its top class and that probability.
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+// mean of its photos' stored class probabilities and its three best classes, in the columns of predict --per-find.
+#include <algorithm>
 #include <iostream>
 #include <memory>
-#include <unordered_map>
+#include <string>
+#include <vector>
 
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
 #include "core/learn/findaggregation.h"
-#include "core/project/csvreader.h"
+#include "core/learn/predictiontable.h"
 #include "core/project/projectstore.h"
 #include "core/util/atomicfile.h"
 
 namespace tessera::cli {
 namespace {
-namespace fs = std::filesystem;
 
 struct ExportFindsArgs {
     std::string project;
@@ -40,49 +38,35 @@ int runExportFinds(const ExportFindsArgs& a) {
     auto classes = store->classes();
     if (!classes) return userError(classes.error());
 
-    // Stored predictions keep their top-k as JSON; a class outside a photo's top-k counts as probability 0.
+    // The table predict --per-find writes (learn::PredictionTable::findHeader), with the classes of the project
+    // and any class a stored call names that was removed since.
     std::vector<std::string> classNames;
-    std::unordered_map<std::string, size_t> classIndex;
-    auto indexOf = [&](const std::string& name) {
-        auto [it, fresh] = classIndex.try_emplace(name, classNames.size());
-        if (fresh) classNames.push_back(name);
-        return it->second;
-    };
-    for (const auto& c : *classes) indexOf(c.name);
-    std::vector<std::vector<std::pair<size_t, float>>> perPhoto;
-    std::vector<project::FindInfo> findOf;
-    std::vector<int64_t> ids;
+    for (const auto& c : *classes) classNames.push_back(c.name);
+    std::vector<learn::PhotoCall> calls;
     int64_t unparsable = 0;
     for (const auto& p : *predictions) {
         if (p.top.empty()) {  // a damaged stored row
             ++unparsable;
             continue;
         }
-        std::vector<std::pair<size_t, float>> probs;
-        for (const auto& c : p.top) probs.emplace_back(indexOf(c.className), float(c.probability));
-        perPhoto.push_back(std::move(probs));
         auto f = finds->find(p.imageId);
-        findOf.push_back(f == finds->end() ? project::FindInfo{} : f->second);
-        ids.push_back(p.imageId);
+        learn::PhotoCall call{f == finds->end() ? project::FindInfo{} : f->second, p.imageId, {}, false,
+                              "run " + std::to_string(a.runId)};
+        for (const auto& c : p.top) {
+            call.top.emplace_back(c.className, float(c.probability));
+            if (std::find(classNames.begin(), classNames.end(), c.className) == classNames.end())
+                classNames.push_back(c.className);
+        }
+        calls.push_back(std::move(call));
     }
-    const size_t K = classNames.size();
-    std::vector<float> flat(perPhoto.size() * K, 0.f);
-    for (size_t i = 0; i < perPhoto.size(); ++i)
-        for (const auto& [c, v] : perPhoto[i]) flat[i * K + c] = v;
     int64_t withoutFind = 0;
-    auto rows = learn::FindAggregation::aggregate(findOf, ids, flat, K, &withoutFind);
-
-    std::ostringstream out;
-    out << "find_id,site,context,photos,top_class,p\r\n";
-    for (const auto& r : rows) {
-        using project::CsvReader;
-        out << CsvReader::quote(r.find.findId) << ',' << CsvReader::quote(r.find.site) << ','
-            << CsvReader::quote(r.find.context) << ',' << r.photos << ','
-            << CsvReader::quote(r.topClass >= 0 ? classNames[size_t(r.topClass)] : "") << ',' << r.probability
-            << "\r\n";
-    }
-    if (auto st = util::writeFileAtomically(a.out, out.str()); !st) return userError(st.error());
-    std::cout << "wrote " << rows.size() << " find(s) from " << predictions->size() << " prediction(s) of run "
+    auto rows = learn::FindAggregation::fromCalls(calls, classNames, &withoutFind);
+    if (!rows) return userError(rows.error());
+    constexpr int kTopK = 3;
+    std::string text = learn::PredictionTable::findHeader(kTopK);
+    for (const auto& row : *rows) text += learn::PredictionTable::findRow(row.mean, row.unreadable, classNames, kTopK, 0.0);
+    if (auto st = util::writeFileAtomically(a.out, text); !st) return userError(st.error());
+    std::cout << "wrote " << rows->size() << " find(s) from " << predictions->size() << " prediction(s) of run "
               << a.runId << " to " << a.out << "\n";
     if (withoutFind > 0) std::cout << withoutFind << " predicted photo(s) have no find id and are not in the file\n";
     if (unparsable > 0) std::cerr << unparsable << " stored prediction(s) had unreadable top-k JSON and were left out\n";

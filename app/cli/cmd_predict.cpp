@@ -159,17 +159,10 @@ int writePerFind(const PredictArgs& a, learn::PredictionFormat format, const std
                  const std::vector<std::string>& classNames) {
     auto table = learn::PredictionTable::read(a.out, format);
     if (!table) return userError(table.error());
-    std::unordered_map<std::string, int> classIndex;
-    for (size_t c = 0; c < classNames.size(); ++c) classIndex.emplace(classNames[c], int(c));
     std::unordered_set<std::string> wanted;
     for (const auto& f : files) wanted.insert(f.string());
 
-    using Key = std::tuple<std::string, std::string, std::string>;
-    std::map<Key, std::pair<learn::FindPrediction, int64_t>> rows;  // find -> (mean, unreadable photos)
-    std::vector<project::FindInfo> finds;
-    std::vector<int64_t> ids;  // index of the record in the output
-    const size_t K = classNames.size();
-    std::vector<float> probabilities;
+    std::vector<learn::PhotoCall> calls;
     std::vector<std::string> noFind;
     int64_t photos = 0;
     for (size_t i = 0; i < table->records.size(); ++i) {
@@ -181,37 +174,22 @@ int writePerFind(const PredictArgs& a, learn::PredictionFormat format, const std
             noFind.push_back(r.file);
             continue;
         }
-        if (!r.error.empty()) {
-            auto& row = rows[Key{f->second.site, f->second.context, f->second.findId}];
-            row.first.find = f->second;
-            ++row.second;
-            continue;
-        }
-        finds.push_back(f->second);
-        ids.push_back(int64_t(i));
-        probabilities.resize(probabilities.size() + K, 0.f);
-        for (const auto& c : r.top) {
-            auto ci = classIndex.find(c.className);
-            if (ci == classIndex.end())
-                return userError(a.out + ":" + std::to_string(r.line) + ": class '" + c.className +
-                                 "' is not one of the model's classes");
-            probabilities[probabilities.size() - K + size_t(ci->second)] = c.probability;
-        }
+        learn::PhotoCall call{f->second, int64_t(i), {}, !r.error.empty(), a.out + ":" + std::to_string(r.line)};
+        for (const auto& c : r.top) call.top.emplace_back(c.className, c.probability);
+        calls.push_back(std::move(call));
     }
-    for (auto& m : learn::FindAggregation::aggregate(finds, ids, probabilities, K)) {
-        auto& row = rows[Key{m.find.site, m.find.context, m.find.findId}];
-        row.first = std::move(m);
-    }
+    auto rows = learn::FindAggregation::fromCalls(calls, classNames);
+    if (!rows) return userError(rows.error());
 
     std::string text = learn::PredictionTable::findHeader(a.options.topK);
-    for (const auto& [key, row] : rows)
-        text += learn::PredictionTable::findRow(row.first, row.second, classNames, a.options.topK,
+    for (const auto& row : *rows)
+        text += learn::PredictionTable::findRow(row.mean, row.unreadable, classNames, a.options.topK,
                                                 a.options.unknownBelow);
     if (auto st = util::writeFileAtomically(a.perFind, text); !st) return userError("--per-find: " + st.error());
 
     int64_t unreadable = 0;
-    for (const auto& [key, row] : rows) unreadable += row.second;
-    std::printf("%zu finds from %lld photos (%lld unreadable) written to %s\n", rows.size(),
+    for (const auto& row : *rows) unreadable += row.unreadable;
+    std::printf("%zu finds from %lld photos (%lld unreadable) written to %s\n", rows->size(),
                 (long long)(photos - int64_t(noFind.size())), (long long)unreadable, a.perFind.c_str());
     if (!noFind.empty()) {
         // Never dropped silently: counted here, every one listed in a file beside the per-find CSV.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <tuple>
+#include <unordered_map>
 
 namespace tessera::learn {
 
@@ -41,6 +42,51 @@ std::vector<FindPrediction> FindAggregation::aggregate(const std::vector<project
         out.push_back(std::move(agg));
     }
     if (withoutFind) *withoutFind = loose;
+    return out;
+}
+
+Expected<std::vector<FindCall>> FindAggregation::fromCalls(const std::vector<PhotoCall>& calls,
+                                                           const std::vector<std::string>& classNames,
+                                                           int64_t* withoutFind) {
+    std::unordered_map<std::string, size_t> classIndex;
+    for (size_t c = 0; c < classNames.size(); ++c) classIndex.emplace(classNames[c], c);
+    const size_t K = classNames.size();
+    using Key = std::tuple<std::string, std::string, std::string>;
+    std::map<Key, FindCall> rows;
+    std::vector<project::FindInfo> finds;
+    std::vector<int64_t> ids;
+    std::vector<float> probabilities;
+    int64_t loose = 0;
+    for (const auto& call : calls) {
+        const auto& f = call.find;
+        if (f.findId.empty()) {
+            ++loose;
+            continue;
+        }
+        if (call.unreadable) {
+            auto& row = rows[Key{f.site, f.context, f.findId}];
+            row.mean.find = f;
+            ++row.unreadable;
+            continue;
+        }
+        finds.push_back(f);
+        ids.push_back(call.id);
+        probabilities.resize(probabilities.size() + K, 0.f);
+        for (const auto& [name, p] : call.top) {
+            const auto c = classIndex.find(name);
+            if (c == classIndex.end())
+                return makeError(call.where + ": class '" + name + "' is not one of the model's classes");
+            probabilities[probabilities.size() - K + c->second] = p;
+        }
+    }
+    for (auto& m : aggregate(finds, ids, probabilities, K)) {
+        auto& row = rows[Key{m.find.site, m.find.context, m.find.findId}];
+        row.mean = std::move(m);
+    }
+    if (withoutFind) *withoutFind = loose;
+    std::vector<FindCall> out;
+    out.reserve(rows.size());
+    for (auto& [key, row] : rows) out.push_back(std::move(row));
     return out;
 }
 

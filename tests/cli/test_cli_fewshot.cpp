@@ -136,7 +136,8 @@ TEST_F(FewShotCli, SuggestExportFindsAndImageFolder) {
     r = run({"export-finds", demo_, "--run", std::to_string(runId), "--out", finds.string()});
     ASSERT_EQ(r.rc, 0) << r.err;
     const std::string text = slurp(finds);
-    EXPECT_EQ(text.rfind("find_id,site,context,photos,top_class,p\r\n", 0), 0u) << text;
+    // The columns of predict --per-find.
+    EXPECT_EQ(text.rfind("site,context,find_id,photos,unreadable,top1,p1,top2,p2,top3,p3,unknown\n", 0), 0u) << text;
     EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 9);
     EXPECT_EQ(run({"export-finds", demo_, "--run", "999", "--out", finds.string()}).rc, 1);
 

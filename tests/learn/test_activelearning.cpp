@@ -126,3 +126,39 @@ TEST(FindAggregation, MeanOfPhotoProbabilitiesPerFind) {
     EXPECT_EQ(rows[2].topClass, 1);
     EXPECT_NEAR(rows[2].probability, 0.6, 1e-6);
 }
+
+TEST(FindAggregation, CallsWithTopKOnlyGiveOneRowPerFindWithItsUnreadablePhotos) {
+    using tessera::learn::PhotoCall;
+    using tessera::project::FindInfo;
+    const std::vector<std::string> classes = {"amphora", "bowl", "lamp"};
+    // F1: amphora 0.9 / bowl 0.1 and bowl 0.6 / lamp 0.4 (top-2 each; a class outside the top-k counts as 0), and
+    // one unreadable photo. F2: only an unreadable photo, still a row. One call without a find id.
+    std::vector<PhotoCall> calls = {
+        {{"F1", "A", "1"}, 1, {{"amphora", 0.9f}, {"bowl", 0.1f}}, false, "p.csv:2"},
+        {{"F1", "A", "1"}, 2, {{"bowl", 0.6f}, {"lamp", 0.4f}}, false, "p.csv:3"},
+        {{"F1", "A", "1"}, 3, {}, true, "p.csv:4"},
+        {{"F2", "A", "1"}, 4, {}, true, "p.csv:5"},
+        {{"", "A", "1"}, 5, {{"lamp", 1.0f}}, false, "p.csv:6"},
+    };
+    int64_t loose = -1;
+    auto rows = FindAggregation::fromCalls(calls, classes, &loose);
+    ASSERT_TRUE(rows.ok()) << rows.error();
+    EXPECT_EQ(loose, 1);
+    ASSERT_EQ(rows->size(), 2u);
+    const auto& f1 = (*rows)[0];
+    EXPECT_EQ(f1.mean.find.findId, "F1");
+    EXPECT_EQ(f1.mean.photos, 2);
+    EXPECT_EQ(f1.unreadable, 1);
+    EXPECT_NEAR(f1.mean.meanProbabilities[0], 0.45, 1e-6);
+    EXPECT_NEAR(f1.mean.meanProbabilities[1], 0.35, 1e-6);
+    EXPECT_NEAR(f1.mean.meanProbabilities[2], 0.2, 1e-6);
+    const auto& f2 = (*rows)[1];
+    EXPECT_EQ(f2.mean.find.findId, "F2");
+    EXPECT_EQ(f2.mean.photos, 0);
+    EXPECT_EQ(f2.unreadable, 1);
+
+    calls[1].top.emplace_back("coin", 0.0f);
+    auto bad = FindAggregation::fromCalls(calls, classes);
+    ASSERT_FALSE(bad.ok());
+    EXPECT_NE(bad.error().find("p.csv:3: class 'coin'"), std::string::npos) << bad.error();
+}
