@@ -1,7 +1,6 @@
 // tessera-cli doctor: the System check in text (or JSON) — LibTorch build, CUDA devices or the exact reason CUDA is
 // unusable, cuDNN, OpenCV, the BLAS actually loaded, the model zoo, the weights cache. Exits 1 when a GPU was asked
 // for (--require-gpu / --device cuda) and none is usable, so job scripts can fail early and say why.
-#include <link.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,51 +30,6 @@ struct DoctorArgs {
     std::string device = "auto";
     bool json = false;
 };
-
-// The BLAS library the dynamic loader actually resolved (Debian switches libblas.so.3 with update-alternatives, so
-// the build-time BLAS_INFO does not say whether the slow reference BLAS or OpenBLAS runs). Empty when none is
-// loaded as a shared library (official LibTorch links MKL statically).
-struct LoadedBlas {
-    std::string kind;  // "OpenBLAS", "reference BLAS (netlib)", ...
-    std::string path;  // resolved file
-    bool slow = false;
-};
-
-int collectLibrary(dl_phdr_info* info, size_t, void* data) {
-    auto* names = static_cast<std::vector<std::string>*>(data);
-    if (info->dlpi_name && *info->dlpi_name) names->emplace_back(info->dlpi_name);
-    return 0;
-}
-
-LoadedBlas loadedBlas() {
-    std::vector<std::string> names;
-    dl_iterate_phdr(collectLibrary, &names);
-    LoadedBlas best;
-    for (const auto& name : names) {
-        const std::string file = fs::path(name).filename().string();
-        if (file.find("blas") == std::string::npos && file.find("mkl") == std::string::npos &&
-            file.find("blis") == std::string::npos)
-            continue;
-        std::error_code ec;
-        const fs::path real = fs::canonical(name, ec);
-        const std::string path = ec ? name : real.string();
-        LoadedBlas b;
-        b.path = path;
-        if (path.find("openblas") != std::string::npos) b.kind = "OpenBLAS";
-        else if (path.find("mkl") != std::string::npos) b.kind = "Intel MKL";
-        else if (path.find("blis") != std::string::npos) b.kind = "BLIS";
-        else if (path.find("atlas") != std::string::npos) b.kind = "ATLAS";
-        else if (path.find("/blas/libblas.so") != std::string::npos) {
-            b.kind = "reference BLAS (netlib)";
-            b.slow = true;
-        } else {
-            b.kind = "unknown BLAS";
-        }
-        // libblas.so.3 is the one LibTorch calls through; prefer it over libopenblas.so.0 loaded beside it.
-        if (best.kind.empty() || file.rfind("libblas.so", 0) == 0) best = b;
-    }
-    return best;
-}
 
 // Whether files can be created in `dir` (or, when it does not exist yet, in its nearest existing ancestor, where
 // it would be created). Nothing is written.
@@ -120,15 +74,9 @@ Report buildReport() {
     t << pad("Executable") << executablePath() << '\n';
     t << d.report();
 
-    const LoadedBlas blas = loadedBlas();
-    if (!blas.kind.empty()) {
-        t << pad("BLAS (loaded)") << blas.kind << " — " << blas.path << '\n';
-        if (blas.slow)
-            r.warnings.push_back("the reference BLAS is loaded (slow CPU training); install OpenBLAS: "
-                                 "sudo apt-get install libopenblas0-pthread");
-    } else {
-        t << pad("BLAS (loaded)") << "none as a shared library (built into LibTorch)" << '\n';
-    }
+    if (d.blasLoadedSlow)
+        r.warnings.push_back("the reference BLAS is loaded (slow CPU training); install OpenBLAS: "
+                             "sudo apt-get install libopenblas0-pthread");
     t << pad("OpenCV") << cv::getVersionString() << '\n';
 
     nlohmann::json weightsJson = nlohmann::json::array();
@@ -184,8 +132,8 @@ Report buildReport() {
               {"hardware_threads", d.hardwareThreads},
               {"cpu_capability", d.cpuCapability},
               {"blas_build", d.blas},
-              {"blas_loaded", blas.kind},
-              {"blas_loaded_path", blas.path},
+              {"blas_loaded", d.blasLoaded},
+              {"blas_loaded_path", d.blasLoadedPath},
               {"opencv_version", cv::getVersionString()},
               {"zoo", zooPath},
               {"weights_cache", cache.dir().string()},

@@ -1,14 +1,20 @@
 #include "core/learn/deviceinfo.h"
 
 #include <dlfcn.h>
+#if defined(__linux__)
+#include <link.h>
+#endif
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #endif
 
 #include <algorithm>
+#include <filesystem>
 #include <mutex>
 #include <sstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <ATen/Version.h>
 #include <ATen/detail/CUDAHooksInterface.h>
@@ -100,6 +106,51 @@ void probeDriver(DeviceInfo& info, std::string& driverProblem) {
     }
 }
 
+#if defined(__linux__)
+int collectLibrary(dl_phdr_info* info, size_t, void* data) {
+    auto* names = static_cast<std::vector<std::string>*>(data);
+    if (info->dlpi_name && *info->dlpi_name) names->emplace_back(info->dlpi_name);
+    return 0;
+}
+#endif
+
+// Fills info.blasLoaded*: the BLAS among the loaded shared libraries; libblas.so.3 (the one LibTorch calls through)
+// rather than a libopenblas.so.0 loaded beside it.
+void probeLoadedBlas(DeviceInfo& info) {
+#if defined(__linux__)
+    namespace fs = std::filesystem;
+    std::vector<std::string> names;
+    dl_iterate_phdr(collectLibrary, &names);
+    bool chosenIsLibblas = false;
+    for (const auto& name : names) {
+        const std::string file = fs::path(name).filename().string();
+        if (file.find("blas") == std::string::npos && file.find("mkl") == std::string::npos &&
+            file.find("blis") == std::string::npos)
+            continue;
+        std::error_code ec;
+        const fs::path real = fs::canonical(name, ec);
+        const std::string path = ec ? name : real.string();
+        const bool libblas = file.rfind("libblas.so", 0) == 0;
+        if (!info.blasLoaded.empty() && (chosenIsLibblas || !libblas)) continue;
+        chosenIsLibblas = libblas;
+        info.blasLoadedPath = path;
+        info.blasLoadedSlow = false;
+        if (path.find("openblas") != std::string::npos) info.blasLoaded = "OpenBLAS";
+        else if (path.find("mkl") != std::string::npos) info.blasLoaded = "Intel MKL";
+        else if (path.find("blis") != std::string::npos) info.blasLoaded = "BLIS";
+        else if (path.find("atlas") != std::string::npos) info.blasLoaded = "ATLAS";
+        else if (path.find("/blas/libblas.so") != std::string::npos) {
+            info.blasLoaded = "reference BLAS (netlib)";
+            info.blasLoadedSlow = true;
+        } else {
+            info.blasLoaded = "unknown BLAS";
+        }
+    }
+#else
+    (void)info;
+#endif
+}
+
 DeviceInfo probe() {
     DeviceInfo info;
     info.torchVersion = TORCH_VERSION;
@@ -108,6 +159,7 @@ DeviceInfo probe() {
     const std::string config = at::show_config();
     info.cpuCapability = configValue(config, "CPU capability usage: ", "\n");
     info.blas = configValue(config, "BLAS_INFO=", ",\n");
+    probeLoadedBlas(info);
     info.cpuNativeBf16 = probeCpuNativeBf16();
     // Whether the loaded LibTorch was built with CUDA is a fact of the library (its CUDA hooks are registered),
     // independent of a driver or a device: at::hasCUDA() would also be false on a CUDA build without a GPU.
@@ -187,6 +239,9 @@ std::string DeviceInfo::report() const {
     line("CPU threads", std::to_string(cpuThreads) + " used of " + std::to_string(hardwareThreads) + " logical cores");
     if (!cpuCapability.empty()) line("CPU vector unit", cpuCapability);
     if (!blas.empty()) line("BLAS (build)", blas);
+    line("BLAS (loaded)", blasLoaded.empty() ? "none as a shared library (built into LibTorch)"
+                                             : blasLoaded + " — " + blasLoadedPath +
+                                                   (blasLoadedSlow ? " (slow: install OpenBLAS)" : ""));
     line("CPU bf16", cpuNativeBf16 ? "native (AVX-512 BF16 / AMX); CPU training uses fp32 unless asked for bf16"
                                    : "no native bf16 (emulated, slow); CPU training uses fp32");
     return o.str();

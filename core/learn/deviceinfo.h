@@ -32,6 +32,12 @@ struct DeviceInfo {
                                        // 2.11 fp32 still trained faster on AVX-512 BF16, so training asks for bf16
                                        // only when the user does (--precision bf16)
     std::string blas;                  // BLAS LibTorch was built against ("generic", "mkl", "open")
+    // The BLAS the dynamic loader actually resolved (Debian switches libblas.so.3 with update-alternatives, so the
+    // build's BLAS does not say whether the slow reference BLAS or OpenBLAS runs). Empty when none is loaded as a
+    // shared library (the official LibTorch links MKL statically).
+    std::string blasLoaded;            // "OpenBLAS", "reference BLAS (netlib)", "Intel MKL", ...
+    std::string blasLoadedPath;        // the resolved file
+    bool blasLoadedSlow = false;       // the reference BLAS: CPU training is several times slower
 
     // One line for a status bar: "NVIDIA H100 80GB HBM3 (CUDA)" or "CPU · 16 threads".
     std::string summary() const;

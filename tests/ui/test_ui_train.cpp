@@ -285,6 +285,11 @@ TEST(UiSystemCheck, ReportsTheComputeDevice) {
         EXPECT_TRUE(report.contains(QString::fromStdString(info.cudaUnavailableReason))) << report.toStdString();
     }
     EXPECT_FALSE(report.contains(QStringLiteral("not checked by this build")));
+    // The BLAS the loader resolved (the probe lives in the core, so the window shows what doctor shows).
+    EXPECT_TRUE(report.contains(QStringLiteral("BLAS (loaded):"))) << report.toStdString();
+    if (!info.blasLoaded.empty()) {
+        EXPECT_TRUE(report.contains(QString::fromStdString(info.blasLoadedPath))) << report.toStdString();
+    }
 }
 
 }  // namespace
