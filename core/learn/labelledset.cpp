@@ -8,23 +8,23 @@
 namespace tessera::learn {
 
 Expected<LabelledSet> LabelledSet::read(const project::ProjectStore& store, const LabelledSetOptions& options) {
-    auto images = store.images();
-    if (!images) return images.takeError();
-    auto classes = store.classes();
-    if (!classes) return classes.takeError();
-    auto labelList = store.labels();
-    if (!labelList) return labelList.takeError();
+    // Photos, classes and labels from one snapshot: a label another program commits between two reads could
+    // otherwise name a class this read does not have.
+    auto snapshot = store.labelSnapshot();
+    if (!snapshot) return snapshot.takeError();
+    auto& images = snapshot->images;
+    const auto& labelList = snapshot->labels;
     std::unordered_map<int64_t, project::Label> labelOf;
-    for (const auto& l : *labelList) labelOf.emplace(l.imageId, l);
+    for (const auto& l : labelList) labelOf.emplace(l.imageId, l);
 
     LabelledSet set;
-    set.allClasses_ = std::move(*classes);
+    set.allClasses_ = std::move(snapshot->classes);
     std::unordered_set<int64_t> known;
     for (const auto& c : set.allClasses_) known.insert(c.id);
-    set.storeHashes_.reserve(images->size());
+    set.storeHashes_.reserve(images.size());
     std::unordered_set<int64_t> used;
     std::vector<char> hasLabel;  // per kept image (a class id of 0 is not special)
-    for (auto& im : *images) {
+    for (auto& im : images) {
         set.storeHashes_.push_back(im.contentHash);
         if (options.dropUnusable && (im.flags & (project::FlagUnreadable | project::FlagMissing))) {
             set.skipped_.push_back(im.relPath + ": " +

@@ -63,14 +63,12 @@ std::string ImageFolderExport::safeFolderName(const std::string& className) {
 Expected<ImageFolderExportReport> ImageFolderExport::run(const ProjectStore& store, const fs::path& out,
                                                          const ImageFolderExportOptions& options,
                                                          const JobContext& ctx) {
-    auto images = store.images();
-    if (!images) return images.takeError();
-    auto classes = store.classes();
-    if (!classes) return classes.takeError();
-    auto labels = store.classByImage();
-    if (!labels) return labels.takeError();
-    auto disputes = store.disputedImages();
-    if (!disputes) return disputes.takeError();
+    auto snapshot = store.labelSnapshot();
+    if (!snapshot) return snapshot.takeError();
+    const auto& images = snapshot->images;
+    const auto& classes = snapshot->classes;
+    const auto labels = snapshot->classByImage();
+    const auto disputes = snapshot->disputedImages();
     std::unordered_map<int64_t, SplitKind> splits;
     if (options.split) {
         auto s = store.splits(options.fold);
@@ -84,7 +82,7 @@ Expected<ImageFolderExportReport> ImageFolderExport::run(const ProjectStore& sto
     ImageFolderExportReport report;
     std::unordered_map<int64_t, std::string> folderOf;
     std::set<std::string> takenFolders;
-    for (const auto& c : *classes) {  // project order: the first class keeps the plain name
+    for (const auto& c : classes) {  // project order: the first class keeps the plain name
         folderOf[c.id] = unique(safeFolderName(c.name), takenFolders);
         report.classFolder[c.name] = folderOf[c.id];
     }
@@ -93,14 +91,14 @@ Expected<ImageFolderExportReport> ImageFolderExport::run(const ProjectStore& sto
     fs::create_directories(out, ec);
     if (ec) return makeError("cannot create '" + out.string() + "': " + ec.message());
     std::unordered_map<std::string, std::set<std::string>> takenFiles;  // target folder -> names used
-    const int64_t total = int64_t(labels->size());
+    const int64_t total = int64_t(labels.size());
     int64_t done = 0;
-    for (const auto& im : *images) {  // ordered by relPath: collisions resolve the same way every time
-        auto label = labels->find(im.id);
-        if (label == labels->end()) continue;
+    for (const auto& im : images) {  // ordered by relPath: collisions resolve the same way every time
+        auto label = labels.find(im.id);
+        if (label == labels.end()) continue;
         if (ctx.cancelled()) return makeError("cancelled while exporting to " + out.string());
         ctx.report({.stage = "export", .done = ++done, .total = total, .message = im.relPath});
-        if (!options.includeDisputed && disputes->count(im.id)) {  // an open attribution is not a class folder's truth
+        if (!options.includeDisputed && disputes.count(im.id)) {  // an open attribution is not a class folder's truth
             report.disputed.push_back(im.relPath);
             continue;
         }

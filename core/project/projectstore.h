@@ -5,6 +5,7 @@
 // One ProjectStore per thread: open another one on a worker thread (WAL allows readers beside the one writer).
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,6 +47,17 @@ struct PredictionRecord {
 };
 
 enum class SplitKind { Train, Validation, Test };
+
+// The photos, classes and labels of a project read in one snapshot (ProjectStore::labelSnapshot): what training,
+// statistics and exports start from, so that a label never names a class the same read does not have.
+struct LabelSnapshot {
+    std::vector<ImageRecord> images;  // ordered by relPath
+    std::vector<ClassInfo> classes;   // ordered by `order`
+    std::vector<Label> labels;        // ordered by image id
+
+    std::unordered_map<int64_t, int64_t> classByImage() const;  // imageId -> classId
+    std::unordered_set<int64_t> disputedImages() const;
+};
 
 class ProjectStore {
 public:
@@ -131,6 +143,13 @@ public:
                                    LabelSource source, bool onlyUnlabelled = false);
     Expected<std::optional<Label>> label(int64_t imageId) const;
     Expected<std::vector<Label>> labels() const;
+
+    // Runs `reads` (reads of this store only, no writes) in one SQLite read transaction: every read inside sees the
+    // project as it was at the first one, whatever another program commits meanwhile (photos, classes and labels
+    // read one after another always belong together). Returns what `reads` returns.
+    Status readConsistently(const std::function<Status()>& reads) const;
+    // images(), classes() and labels() in one readConsistently.
+    Expected<LabelSnapshot> labelSnapshot() const;
     Expected<std::unordered_map<int64_t, int64_t>> classByImage() const;  // imageId -> classId
 
     // --- disputed labels (schema v3): the photo keeps its label; training and evaluation leave it out ---

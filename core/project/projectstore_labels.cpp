@@ -385,6 +385,56 @@ Expected<std::vector<Label>> ProjectStore::labels() const {
     });
 }
 
+Status ProjectStore::readConsistently(const std::function<Status()>& reads) const {
+    return impl_->guard<Status>("reading", [&]() -> Status {
+        SQLite::Database& db = *impl_->db;
+        // DEFERRED: the snapshot is taken at the first read and held until COMMIT, which for a transaction that
+        // wrote nothing only ends it. WAL lets another program commit meanwhile; this connection does not see it.
+        db.exec("BEGIN DEFERRED");
+        Status result;
+        try {
+            result = reads();
+        } catch (...) {
+            db.exec("ROLLBACK");
+            throw;
+        }
+        db.exec("COMMIT");
+        return result;
+    });
+}
+
+Expected<LabelSnapshot> ProjectStore::labelSnapshot() const {
+    LabelSnapshot snapshot;
+    const Status read = readConsistently([&]() -> Status {
+        auto images = this->images();
+        if (!images) return images.takeError();
+        auto classes = this->classes();
+        if (!classes) return classes.takeError();
+        auto labels = this->labels();
+        if (!labels) return labels.takeError();
+        snapshot.images = std::move(*images);
+        snapshot.classes = std::move(*classes);
+        snapshot.labels = std::move(*labels);
+        return {};
+    });
+    if (!read) return read.takeError();
+    return snapshot;
+}
+
+std::unordered_map<int64_t, int64_t> LabelSnapshot::classByImage() const {
+    std::unordered_map<int64_t, int64_t> out;
+    out.reserve(labels.size());
+    for (const auto& l : labels) out.emplace(l.imageId, l.classId);
+    return out;
+}
+
+std::unordered_set<int64_t> LabelSnapshot::disputedImages() const {
+    std::unordered_set<int64_t> out;
+    for (const auto& l : labels)
+        if (l.disputed) out.insert(l.imageId);
+    return out;
+}
+
 Expected<std::vector<int64_t>> ProjectStore::setDisputed(const std::vector<int64_t>& imageIds, bool disputed) {
     using R = Expected<std::vector<int64_t>>;
     return impl_->guard<R>(disputed ? "marking labels as disputed" : "clearing disputes", [&]() -> R {

@@ -220,13 +220,9 @@ ProjectStatistics computeStatistics(const std::vector<ImageRecord>& images,
 }
 
 Expected<ProjectStatistics> computeStatistics(const project::ProjectStore& store, const StatsOptions& options) {
-    auto images = store.images();
-    if (!images) return images.takeError();
-    auto classes = store.classes();
-    if (!classes) return classes.takeError();
-    auto labels = store.classByImage();
-    if (!labels) return labels.takeError();
-    return computeStatistics(*images, *classes, *labels, options);
+    auto snapshot = store.labelSnapshot();
+    if (!snapshot) return snapshot.takeError();
+    return computeStatistics(snapshot->images, snapshot->classes, snapshot->classByImage(), options);
 }
 
 std::vector<std::pair<int64_t, uint32_t>> imageFlags(const std::vector<ImageRecord>& images,

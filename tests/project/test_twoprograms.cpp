@@ -144,3 +144,40 @@ TEST(TwoPrograms, ALockHeldTooLongIsExplainedAndNothingIsLost) {
     EXPECT_EQ(labels->at(p.ids[0]), p.classA);
     EXPECT_EQ(labels->at(p.ids[1]), p.classB);
 }
+
+TEST(TwoPrograms, ReadsInOneSnapshotDoNotSeeACommitMadeBetweenThem) {
+    TempDir dir;
+    const Project p = makeProject(dir.path(), 4);
+    auto reader = ProjectStore::open(dir.path(), false);
+    auto writer = ProjectStore::open(dir.path(), false);  // the other program: a connection of its own
+    ASSERT_TRUE(reader.ok() && writer.ok());
+    size_t classesSeen = 0, labelsSeen = 0;
+    const tessera::Status st = reader->readConsistently([&]() -> tessera::Status {
+        classesSeen = reader->classes().value().size();
+        // The other program adds a class and labels a photo with it while this one is between two reads.
+        auto added = writer->addClass("c");
+        EXPECT_TRUE(added.ok()) << added.error();
+        EXPECT_TRUE(writer->setLabel(p.ids[0], *added).ok());
+        labelsSeen = reader->labels().value().size();
+        return {};
+    });
+    ASSERT_TRUE(st.ok()) << st.error();
+    EXPECT_EQ(classesSeen, 2u);
+    EXPECT_EQ(labelsSeen, 0u) << "the label names a class the first read did not see";
+    // Afterwards the reader sees the commit, and an error from the reads comes back as it is.
+    EXPECT_EQ(reader->labels().value().size(), 1u);
+    EXPECT_EQ(reader->classes().value().size(), 3u);
+    const tessera::Status failed =
+        reader->readConsistently([]() -> tessera::Status { return tessera::makeError("stopped"); });
+    ASSERT_FALSE(failed.ok());
+    EXPECT_EQ(failed.error(), "stopped");
+    EXPECT_TRUE(writer->setLabel(p.ids[1], p.classA).ok()) << "no transaction is left open";
+    // labelSnapshot: the three reads training, statistics and exports start from, in one such transaction.
+    auto snapshot = reader->labelSnapshot();
+    ASSERT_TRUE(snapshot.ok()) << snapshot.error();
+    EXPECT_EQ(snapshot->images.size(), 4u);
+    EXPECT_EQ(snapshot->classes.size(), 3u);
+    EXPECT_EQ(snapshot->labels.size(), 2u);
+    EXPECT_EQ(snapshot->classByImage().at(p.ids[1]), p.classA);
+    EXPECT_TRUE(snapshot->disputedImages().empty());
+}
