@@ -60,7 +60,7 @@ int runMerge(MergeArgs& a) {
     for (const auto& s : a.shards)
         if (fs::absolute(s) == fs::absolute(a.out)) return userError(s + ": --out must not be one of the shards");
     std::string header, model;
-    std::vector<learn::PredictionRecord> all;
+    std::vector<learn::PredictionFileRecord> all;
     std::map<std::string, std::string> seen;  // photo -> shard file that holds it
     std::map<int, std::string> shardFiles;     // k -> shard file
     Marker first;
@@ -108,8 +108,8 @@ int runMerge(MergeArgs& a) {
                 return userError("shard " + std::to_string(k) + "/" + std::to_string(first.of) +
                                  " is missing (give every shard's output)");
     // predict writes in sorted path order; stable keeps any equal names in shard order.
-    std::stable_sort(all.begin(), all.end(),
-                     [](const learn::PredictionRecord& x, const learn::PredictionRecord& y) { return x.file < y.file; });
+    std::stable_sort(all.begin(), all.end(), [](const learn::PredictionFileRecord& x,
+                                                const learn::PredictionFileRecord& y) { return x.file < y.file; });
     auto out = util::AtomicFile::create(a.out);
     if (!out) return userError(out.error());
     Status written = out->write(header);

@@ -135,7 +135,7 @@ Expected<PredictionFile> PredictionTable::read(const fs::path& file, PredictionF
     out.completeBytes = int64_t(start);
     const std::string where = file.string() + ":";
     for (size_t s = 0; s < spans.size(); ++s) {
-        PredictionRecord rec;
+        PredictionFileRecord rec;
         rec.text = text.substr(spans[s].first, spans[s].second - spans[s].first);
         rec.line = lines[s];
         const std::string at = where + std::to_string(rec.line) + ": ";

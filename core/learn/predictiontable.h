@@ -15,7 +15,8 @@ namespace tessera::learn {
 
 enum class PredictionFormat { Csv, Jsonl };
 
-struct PredictionRecord {
+// One record of a prediction file (project::PredictionRecord is a stored row of the project instead).
+struct PredictionFileRecord {
     std::string file;   // the file column / "file" key
     std::string model;  // the model column / "model" key
     std::string text;   // the record's exact bytes, newline included
@@ -26,7 +27,7 @@ struct PredictionRecord {
 
 struct PredictionFile {
     std::string header;                     // CSV header line with its newline; empty for JSONL
-    std::vector<PredictionRecord> records;  // complete records in file order
+    std::vector<PredictionFileRecord> records;  // complete records in file order
     int64_t completeBytes = 0;              // bytes up to the end of the last complete record
     int64_t totalBytes = 0;                 // file size (more than completeBytes after a kill mid-record)
 };
