@@ -184,8 +184,6 @@ Expected<CrossValidationReport> crossValidate(const fs::path& projectRoot, const
             o.fold = f;
             o.seed = recipe.seed + uint64_t(r);
             o.keepRunFiles = false;  // the model is not what cross-validation is for: nothing goes to disk
-            o.resume = false;
-            o.runName.clear();
             auto result = Trainer(o).train(projectRoot, observer, ctx);
             if (!result) return makeError("cross-validation, " + member + ": " + result.error());
             if (report.classNames.empty()) report.classNames = result->classNames;
