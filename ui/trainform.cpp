@@ -23,6 +23,7 @@
 #include "core/imaging/imagedecoder.h"
 #include "core/learn/augmentpreset.h"
 #include "core/learn/deviceinfo.h"
+#include "core/nn/startingweights.h"
 #include "core/nn/weightscache.h"
 
 namespace tessera::ui {
@@ -286,12 +287,10 @@ learn::TrainOptions TrainForm::options() const {
     o.batchSize = batch_->value();
     o.lr = lr_->value();
     o.seed = uint64_t(seed_->value());
-    o.weightsPath = "none";
-    if (const nn::ZooEntry* e = selectedEntry()) {
-        const nn::WeightsCache cache;
-        const auto st = cache.status(*e);
-        if (st.state == nn::CacheState::Present || st.state == nn::CacheState::Verified) o.weightsPath = st.path.string();
-    }
+    // Weights chosen but not on this computer yet start from scratch, as the status line under the choice says.
+    const nn::ZooEntry* e = selectedEntry();
+    const auto weights = nn::resolveStartingWeights(e ? e->name : nn::kNoWeights, o.arch, nn::WeightsFetch::CacheOnly, {});
+    o.weightsPath = weights ? weights->weightsPath() : nn::kNoWeights;
     return o;
 }
 
@@ -311,8 +310,7 @@ void TrainForm::refreshWeights() {
         const nn::WeightsCache cache;
         for (const auto& e : zoo_->entries()) {
             if (QString::fromStdString(e.arch) != arch) continue;
-            const auto st = cache.status(e);
-            const bool have = st.state == nn::CacheState::Present || st.state == nn::CacheState::Verified;
+            const bool have = cache.has(e);
             QString text = tr("ImageNet pretrained: %1").arg(QString::fromStdString(e.name));
             text += have ? tr(" (on this computer)") : tr(" (not downloaded)");
             weights_->addItem(text, QString::fromStdString(e.name));

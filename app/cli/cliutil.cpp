@@ -7,8 +7,7 @@
 #include <iostream>
 
 #include "app/cli/command.h"
-#include "core/nn/modelzoo.h"
-#include "core/nn/weightscache.h"
+#include "core/nn/startingweights.h"
 #include "core/project/projectlocation.h"
 #include "core/project/projectstore.h"
 #include "core/util/threadpool.h"
@@ -136,7 +135,13 @@ namespace {
 // The network whose features a quick-model command uses (see quickModelFor).
 Expected<std::filesystem::path> featureModelFor(const std::string& folder, const std::string& weights,
                                                 const JobContext& ctx, bool quiet) {
-    if (!weights.empty()) return resolveWeightsFile(weights, ctx);
+    if (!weights.empty()) {
+        auto chosen = nn::resolveStartingWeights(weights, "resnet18", nn::WeightsFetch::Download, ctx);
+        if (!chosen) return makeError("--" + chosen.error());
+        if (chosen->randomStart())
+            return makeError("--weights " + weights + ": features need a trained model or pretrained weights");
+        return chosen->file;
+    }
     auto active = storedActiveModel(folder);
     if (!active) return active.takeError();
     const auto source = learn::chooseFeatureSource(active->value_or(std::filesystem::path()));
@@ -182,18 +187,6 @@ Expected<learn::QuickModel> quickModelFor(const std::string& folder, const Featu
     if (!quick) return quick.takeError();
     if (auto st = quick->refresh(ctx); !st) return st.takeError();
     return quick;
-}
-
-Expected<std::filesystem::path> resolveWeightsFile(const std::string& w, const JobContext& ctx) {
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(w, ec)) return std::filesystem::path(w);
-    auto zoo = nn::ModelZoo::load();
-    if (!zoo) return makeError("--weights " + w + ": not a file, and the model zoo could not be read: " + zoo.error());
-    const nn::ZooEntry* e = zoo->find(w);
-    if (!e) return makeError("--weights " + w + ": neither a file nor a model-zoo name (see 'tessera-cli weights list')");
-    auto path = nn::WeightsCache().download(*e, ctx);
-    if (!path) return makeError("--weights " + w + ": " + path.error());
-    return *path;
 }
 
 }  // namespace tessera::cli

@@ -68,14 +68,10 @@ struct FeatureArgs {
 void addFeatureOptions(CLI::App& app, FeatureArgs& args);
 
 // The quick model of the project in `folder`, refreshed (embeddings computed or reused, the head trained on the
-// labels), on the features `args` name: --weights when given (resolveWeightsFile), else learn::chooseFeatureSource of
+// labels), on the features `args` name: --weights when given (nn::resolveStartingWeights), else learn::chooseFeatureSource of
 // the project's active model, said on stderr unless `quiet`. With neither a trained model nor ImageNet weights in the
 // cache: an error saying how to get one. `model`, when given, receives the network file used.
 Expected<learn::QuickModel> quickModelFor(const std::string& folder, const FeatureArgs& args, const JobContext& ctx,
                                           bool quiet, std::filesystem::path* model = nullptr);
-
-// A --weights argument: an existing file as it is, else a model-zoo name fetched through the weights cache
-// (downloaded and hash-checked when missing). Errors name the argument.
-Expected<std::filesystem::path> resolveWeightsFile(const std::string& weights, const JobContext& ctx);
 
 }  // namespace tessera::cli

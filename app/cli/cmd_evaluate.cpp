@@ -19,6 +19,7 @@
 #include "core/learn/runcard.h"
 #include "core/nn/modelbundle.h"
 #include "core/nn/modelbundle_torch.h"
+#include "core/nn/startingweights.h"
 #include "core/project/projectstore.h"
 
 namespace tessera::cli {
@@ -38,7 +39,7 @@ Expected<learn::TrainOptions> recipeOf(const std::string& model) {
     if (model.empty()) {
         std::fprintf(stderr, "cross-validating the default recipe (the project has no trained model yet)\n");
         auto recipe = learn::TrainOptions::defaults();
-        recipe.weightsPath = kAutoWeights;
+        recipe.weightsPath = nn::kAutoWeights;
         return recipe;
     }
     auto card = nn::ModelBundle::readRunCard(model);  // the run card alone: the weights are not needed

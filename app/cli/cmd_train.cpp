@@ -12,6 +12,7 @@
 #include "core/learn/calibration.h"
 #include "core/learn/runcard.h"
 #include "core/learn/trainer.h"
+#include "core/nn/startingweights.h"
 
 namespace tessera::cli {
 namespace {
@@ -44,13 +45,13 @@ struct TrainArgs {
 int runTrain(TrainArgs& a) {
     if (auto st = requireProject(a.project); !st) return userError(st.error());
     if (auto st = learn::Trainer::validate(a.options);
-        !st && (a.options.weightsPath == "none" || a.options.weightsPath == kAutoWeights))
+        !st && (a.options.weightsPath == nn::kNoWeights || a.options.weightsPath == nn::kAutoWeights))
         return userError(st.error());
     ProgressBar bar(!a.quiet);
     CancelToken cancel;
     JobContext ctx = bar.context(cancel);
     auto weights = resolveWeights(a.options.weightsPath, a.options.arch, ctx);
-    if (!weights) return userError(weights.error());
+    if (!weights) return userError("--" + weights.error());
     a.options.weightsPath = *weights;
     if (auto st = learn::Trainer::validate(a.options); !st) return userError(st.error());
     if (a.crossValidation.cv.folds > 0) {
@@ -111,7 +112,7 @@ const CommandRegistrar registrar{
         auto& o = a->options;
         sub.add_option("PROJECT", a->project, "Project folder")->required();
         sub.add_option("--arch", o.arch, "resnet18 | resnet34 | resnet50")->capture_default_str();
-        o.weightsPath = kAutoWeights;
+        o.weightsPath = nn::kAutoWeights;
         sub.add_option("--weights", o.weightsPath,
                        "Starting weights: auto (ImageNet weights of --arch when cached, else none), none (from "
                        "scratch), a model-zoo name (downloaded if missing) or a .pth / .safetensors / .tessera-model "

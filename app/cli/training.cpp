@@ -8,38 +8,13 @@
 
 #include "core/learn/evaluationreport.h"
 #include "core/learn/runcard.h"
-#include "core/nn/modelzoo.h"
-#include "core/nn/weightscache.h"
+#include "core/nn/startingweights.h"
 #include "core/project/projectstore.h"
 #include "core/util/atomicfile.h"
 
 namespace tessera::cli {
 
 namespace {
-
-// --weights auto (the default, as in the GUI): the ImageNet weights of --arch when they are in the cache, else a
-// from-scratch start; says which, and how to get the weights. Nothing is downloaded without being asked for.
-std::string automaticWeights(const std::string& arch) {
-    auto zoo = nn::ModelZoo::load();
-    const nn::ZooEntry* entry = zoo ? zoo->defaultFor(arch) : nullptr;
-    if (!entry) {
-        std::fprintf(stderr, "starting weights: none (no pretrained weights known for %s): training from scratch\n",
-                     arch.c_str());
-        return "none";
-    }
-    const nn::WeightsCache cache;
-    const nn::CacheStatus st = cache.status(*entry);
-    if (st.state == nn::CacheState::Present || st.state == nn::CacheState::Verified) {
-        std::fprintf(stderr, "starting weights: ImageNet-pretrained %s (%s)\n", entry->name.c_str(), st.path.c_str());
-        return st.path.string();
-    }
-    std::fprintf(stderr,
-                 "starting weights: none -- the ImageNet weights for %s are not in %s, so this trains from scratch "
-                 "(less accurate on small collections). Get them with 'tessera-cli weights download %s', or "
-                 "offline 'tessera-cli weights import %s FILE'.\n",
-                 arch.c_str(), cache.dir().c_str(), entry->name.c_str(), entry->name.c_str());
-    return "none";
-}
 
 std::string percent(double p) {
     char text[16];
@@ -118,11 +93,11 @@ void printCrossValidation(const learn::CrossValidationReport& r, const learn::Tr
 }  // namespace
 
 Expected<std::string> resolveWeights(const std::string& w, const std::string& arch, const JobContext& ctx) {
-    if (w == kAutoWeights) return automaticWeights(arch);
-    if (w.empty() || w == "none") return std::string("none");
-    auto path = resolveWeightsFile(w, ctx);
-    if (!path) return path.takeError();
-    return path->string();
+    auto weights = nn::resolveStartingWeights(w, arch, nn::WeightsFetch::Download, ctx);
+    if (!weights) return weights.takeError();
+    std::fprintf(stderr, "starting weights: %s%s%s\n", weights->description.c_str(), weights->advice.empty() ? "" : ". ",
+                 weights->advice.c_str());
+    return weights->weightsPath();
 }
 
 void addCrossValidationOptions(CLI::App& app, CrossValidationRequest& request, const std::string& what) {

@@ -53,10 +53,9 @@ private:
     double smoothedRate_ = 0.0;
 };
 
-inline constexpr const char* kAutoWeights = "auto";
-
-// --weights: "auto" (the ImageNet weights of `arch` when cached, else none, saying which), "none" (random
-// initialisation), else a file or a model-zoo name (resolveWeightsFile).
+// --weights (auto | none | a model-zoo name | a file; see nn::resolveStartingWeights) as the file to train from,
+// downloading a named entry when it is missing; says on stderr which weights it is, and how to get them when "auto"
+// found none.
 Expected<std::string> resolveWeights(const std::string& weights, const std::string& arch, const JobContext& ctx);
 
 struct CrossValidationRequest {

@@ -11,8 +11,7 @@
 #include "core/learn/labelledset.h"
 #include "core/learn/linearprobe_torch.h"
 #include "core/learn/split.h"
-#include "core/nn/modelzoo.h"
-#include "core/nn/weightscache.h"
+#include "core/nn/startingweights.h"
 #include "core/project/projectstore.h"
 
 namespace tessera::learn {
@@ -38,20 +37,9 @@ FeatureSource chooseFeatureSource(const fs::path& activeBundle) {
     std::error_code ec;
     if (!activeBundle.empty() && fs::is_regular_file(activeBundle, ec))
         return {FeatureSource::Kind::TrainedModel, activeBundle, activeBundle.parent_path().filename().string()};
-    auto zoo = nn::ModelZoo::load();
-    if (!zoo) return {};
-    const nn::WeightsCache cache;
-    const auto present = [&](const nn::ZooEntry& e) {
-        const auto state = cache.status(e).state;
-        return state == nn::CacheState::Present || state == nn::CacheState::Verified;
-    };
-    const auto use = [&](const nn::ZooEntry& e) {
-        return FeatureSource{FeatureSource::Kind::ImageNet, cache.pathFor(e), e.name};
-    };
-    if (const nn::ZooEntry* e = zoo->find("resnet18"); e && present(*e)) return use(*e);
-    for (const auto& e : zoo->entries())
-        if (e.defaultForArch && present(e)) return use(e);
-    return {};
+    const nn::StartingWeights imagenet = nn::cachedFeatureWeights();
+    if (imagenet.randomStart()) return {};
+    return {FeatureSource::Kind::ImageNet, imagenet.file, imagenet.zooName};
 }
 
 struct QuickModel::Impl {

@@ -69,6 +69,11 @@ CacheStatus WeightsCache::status(const ZooEntry& entry, bool verify) const {
     return s;
 }
 
+bool WeightsCache::has(const ZooEntry& entry) const {
+    const CacheState state = status(entry).state;
+    return state == CacheState::Present || state == CacheState::Verified;
+}
+
 Expected<fs::path> WeightsCache::download(const ZooEntry& entry, const JobContext& ctx) const {
     auto r = util::Downloader(options_).download(entry.url, pathFor(entry), entry.sha256Prefix, ctx);
     if (!r) return makeError(entry.name + ": " + r.error());

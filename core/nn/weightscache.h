@@ -47,6 +47,8 @@ public:
 
     // verify = true re-hashes the file (a second or so for the big nets).
     CacheStatus status(const ZooEntry& entry, bool verify = false) const;
+    // The entry's file is there (Present; not re-hashed).
+    bool has(const ZooEntry& entry) const;
 
     // The verified file, downloading it first (resuming a .part) when needed.
     Expected<std::filesystem::path> download(const ZooEntry& entry, const JobContext& ctx) const;

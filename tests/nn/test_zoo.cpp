@@ -1,5 +1,6 @@
 // ModelZoo parsing (the shipped models/zoo.json and broken entries) and WeightsCache: status, download through a
-// file:// URL, offline import of a good and a wrong file, cache folder from the environment.
+// file:// URL, offline import of a good and a wrong file, cache folder from the environment. The starting-weights
+// resolver (auto, none, a name, a file) over a zoo and cache of the test's own.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <sstream>
 
 #include "core/nn/modelzoo.h"
+#include "core/nn/startingweights.h"
 #include "core/nn/weightscache.h"
 #include "core/util/sha256.h"
 
@@ -196,6 +198,74 @@ TEST_F(WeightsCacheTest, ImportRefusesWrongFile) {
     auto missing = cache.importFile(entry_, dir_ / "nope.pth", JobContext{});
     ASSERT_FALSE(missing.ok());
     EXPECT_NE(missing.error().find("nope.pth"), std::string::npos);
+}
+
+// A zoo file of one entry, the network's default, found through $TESSERA_ZOO for the test's lifetime.
+class StartingWeightsTest : public WeightsCacheTest {
+protected:
+    void SetUp() override {
+        WeightsCacheTest::SetUp();
+        const fs::path zoo = dir_ / "zoo.json";
+        std::ofstream(zoo) << zooJson(entryJson("tiny", entry_.fileName, entry_.sha256Prefix, entry_.url,
+                                                R"(,"default_for_arch":true)"));
+        setenv("TESSERA_ZOO", zoo.c_str(), 1);
+    }
+    void TearDown() override {
+        unsetenv("TESSERA_ZOO");
+        WeightsCacheTest::TearDown();
+    }
+};
+
+TEST_F(StartingWeightsTest, AutoTakesCachedWeightsElseStartsRandomAndSaysHowToGetThem) {
+    const WeightsCache cache(dir_ / "cache");
+    auto before = resolveStartingWeights(kAutoWeights, "resnet18", WeightsFetch::Download, {}, cache);
+    ASSERT_TRUE(before.ok()) << before.error();
+    EXPECT_TRUE(before->randomStart());
+    EXPECT_EQ(before->weightsPath(), kNoWeights);
+    EXPECT_NE(before->description.find(cache.dir().string()), std::string::npos) << before->description;
+    EXPECT_NE(before->advice.find("tessera-cli weights download tiny"), std::string::npos) << before->advice;
+    EXPECT_FALSE(cache.has(entry_)) << "auto never downloads";
+    EXPECT_TRUE(cachedFeatureWeights(cache).randomStart());
+
+    ASSERT_TRUE(cache.importFile(entry_, source_, {}).ok());
+    auto after = resolveStartingWeights(kAutoWeights, "resnet18", WeightsFetch::CacheOnly, {}, cache);
+    ASSERT_TRUE(after.ok()) << after.error();
+    EXPECT_EQ(after->file, cache.pathFor(entry_));
+    EXPECT_EQ(after->zooName, "tiny");
+    EXPECT_TRUE(after->advice.empty());
+    EXPECT_EQ(cachedFeatureWeights(cache).file, cache.pathFor(entry_));
+
+    auto otherNet = resolveStartingWeights(kAutoWeights, "resnet50", WeightsFetch::Download, {}, cache);
+    ASSERT_TRUE(otherNet.ok()) << otherNet.error();
+    EXPECT_TRUE(otherNet->randomStart()) << "the zoo knows no resnet50 weights";
+}
+
+TEST_F(StartingWeightsTest, NoneAFileAndANameBecomeTheirFiles) {
+    const WeightsCache cache(dir_ / "cache");
+    for (const std::string none : {"", "none"}) {
+        auto w = resolveStartingWeights(none, "resnet18", WeightsFetch::Download, {}, cache);
+        ASSERT_TRUE(w.ok()) << w.error();
+        EXPECT_TRUE(w->randomStart()) << "'" << none << "'";
+    }
+    auto file = resolveStartingWeights(source_.string(), "resnet18", WeightsFetch::CacheOnly, {}, cache);
+    ASSERT_TRUE(file.ok()) << file.error();
+    EXPECT_EQ(file->file, source_);
+    EXPECT_TRUE(file->zooName.empty());
+
+    auto notHere = resolveStartingWeights("tiny", "resnet18", WeightsFetch::CacheOnly, {}, cache);
+    ASSERT_FALSE(notHere.ok());
+    EXPECT_NE(notHere.error().find("tessera-cli weights download tiny"), std::string::npos) << notHere.error();
+    EXPECT_FALSE(cache.has(entry_));
+
+    auto fetched = resolveStartingWeights("TINY", "resnet18", WeightsFetch::Download, {}, cache);
+    ASSERT_TRUE(fetched.ok()) << fetched.error();
+    EXPECT_EQ(fetched->file, cache.pathFor(entry_));
+    EXPECT_EQ(cache.status(entry_, true).state, CacheState::Verified);
+
+    auto unknown = resolveStartingWeights("vgg16", "resnet18", WeightsFetch::Download, {}, cache);
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_NE(unknown.error().find("vgg16"), std::string::npos) << unknown.error();
+    EXPECT_NE(unknown.error().find("neither a file nor a model-zoo name"), std::string::npos) << unknown.error();
 }
 
 TEST(WeightsCacheDir, FollowsEnvironment) {
