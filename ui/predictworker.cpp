@@ -4,8 +4,8 @@
 
 #include <chrono>
 
+#include "core/learn/predictionjob.h"
 #include "core/learn/predictor.h"
-#include "core/project/projectstore.h"
 
 namespace tessera::ui {
 
@@ -43,6 +43,48 @@ void PredictWorker::openModel(const QString& bundlePath) {
     emit modelOpened(true, QString::fromStdString(predictor_->deviceName()), names);
 }
 
+namespace {
+
+// Hands the results to the GUI as ReviewItems, in batches at most every kBatchIntervalMs.
+class ReviewItemSink final : public learn::PredictionSink {
+public:
+    ReviewItemSink(PredictWorker& worker, const QVector<ReviewItem>& items) : worker_(worker), items_(items) {}
+    void add(const learn::Prediction& p) override {
+        ReviewItem item = items_[index_++];
+        if (!p.error.empty()) item.error = QString::fromStdString(p.error);
+        for (const auto& c : p.top) {
+            item.topClasses << QString::fromStdString(c.className);
+            item.topProbs << c.probability;
+        }
+        item.confidence = p.top.empty() ? 0.f : p.top.front().probability;
+        item.probabilities = QVector<float>(p.probabilities.begin(), p.probabilities.end());
+        pending_ << item;
+        const auto now = std::chrono::steady_clock::now();
+        if (now - last_ >= std::chrono::milliseconds(PredictWorker::kBatchIntervalMs) || index_ == items_.size()) {
+            last_ = now;
+            flush();
+        }
+    }
+    Status finish(bool) override {
+        flush();
+        return {};
+    }
+
+private:
+    void flush() {
+        if (!pending_.isEmpty()) emit worker_.results(pending_);
+        emit worker_.progress(index_, items_.size());
+        pending_.clear();
+    }
+    PredictWorker& worker_;
+    const QVector<ReviewItem>& items_;
+    QVector<ReviewItem> pending_;
+    qsizetype index_ = 0;
+    std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
 void PredictWorker::predict(const PredictRequest& request) {
     if (!predictor_) {
         emit finished(false, tr("No model is open."));
@@ -55,56 +97,19 @@ void PredictWorker::predict(const PredictRequest& request) {
     files.reserve(size_t(request.items.size()));
     for (const auto& it : request.items) files.push_back(it.absPath.toStdString());
 
-    QVector<ReviewItem> pending;
-    std::vector<project::PredictionRecord> records;
-    auto last = std::chrono::steady_clock::now();
-    int index = 0, failed = 0;
-    const qint64 total = request.items.size();
-    const Status st = predictor_->predict(files, [&](const learn::Prediction& p) {
-        ReviewItem item = request.items[index++];
-        if (!p.error.empty()) {
-            item.error = QString::fromStdString(p.error);
-            ++failed;
-        }
-        for (const auto& c : p.top) {
-            item.topClasses << QString::fromStdString(c.className);
-            item.topProbs << c.probability;
-        }
-        item.confidence = p.top.empty() ? 0.f : p.top.front().probability;
-        item.probabilities = QVector<float>(p.probabilities.begin(), p.probabilities.end());
-        if (request.runId > 0 && !p.top.empty()) {
-            project::PredictionRecord r;
-            r.imageId = item.imageId;
-            r.runId = request.runId;
-            r.classId = request.classIdByName.value(item.topClasses.front(), 0);
-            r.confidence = item.confidence;
-            for (const auto& c : p.top) r.top.push_back({c.className, c.probability});
-            records.push_back(std::move(r));
-        }
-        pending << item;
-        const auto now = std::chrono::steady_clock::now();
-        if (now - last >= std::chrono::milliseconds(kBatchIntervalMs) || index == total) {
-            last = now;
-            emit results(pending);
-            emit progress(index, total);
-            pending.clear();
-        }
-    }, ctx);
-    if (!pending.isEmpty()) emit results(pending);
-    emit progress(index, total);
-
-    QString storeNote;
-    if (!records.empty()) {
-        auto store = project::ProjectStore::open(request.root.toStdString(), false);
-        const Status put = store.ok() ? store->putPredictions(records) : Status(store.takeError());
-        if (!put.ok()) storeNote = tr(" The predictions could not be saved: %1").arg(QString::fromStdString(put.error()));
-    }
-    if (!st.ok()) {
-        emit finished(false, QString::fromStdString(st.error()) + storeNote);
+    ReviewItemSink shown(*this, request.items);
+    std::vector<learn::PredictionSink*> sinks{&shown};
+    auto stored = learn::ProjectPredictionSink::open(request.root.toStdString(), bundle_.toStdString());
+    if (stored) sinks.push_back(stored->get());
+    const auto counts = learn::runPredictionJob(*predictor_, files, sinks, ctx);
+    const QString storeNote =
+        stored ? QString() : tr(" The predictions could not be saved: %1").arg(QString::fromStdString(stored.error()));
+    if (!counts.ok()) {
+        emit finished(false, QString::fromStdString(counts.error()) + storeNote);
         return;
     }
-    QString message = tr("Classified %n photo(s).", nullptr, index - failed);
-    if (failed) message += tr(" %n could not be read.", nullptr, failed);
+    QString message = tr("Classified %n photo(s).", nullptr, int(counts->classified));
+    if (counts->unreadable) message += tr(" %n could not be read.", nullptr, int(counts->unreadable));
     emit finished(true, message + storeNote);
 }
 

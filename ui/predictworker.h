@@ -1,8 +1,8 @@
 #pragma once
 // Runs learn::Predictor on a worker thread (ReviewView moves it to its own QThread): opens the active model bundle,
-// classifies a list of photos (results coalesced into batches, at most ten a second, so the GUI stays fluid),
-// stores the predictions under the model's run with the worker's own ProjectStore, and computes Grad-CAM overlays.
-#include <QHash>
+// classifies a list of photos through learn::runPredictionJob (results coalesced into batches, at most ten a second,
+// so the GUI stays fluid; the project's calls stored by learn::ProjectPredictionSink, as `tessera-cli predict PROJECT`
+// stores them), and computes Grad-CAM overlays.
 #include <QImage>
 #include <QMetaType>
 #include <QObject>
@@ -32,10 +32,8 @@ struct ReviewItem {
 };
 
 struct PredictRequest {
-    QString root;
+    QString root;               // the project: calls on its photos are stored under the run of the open model
     QVector<ReviewItem> items;  // imageId, relPath, absPath, contentHash filled
-    qint64 runId = 0;           // predictions are stored under this run; 0: not stored
-    QHash<QString, qint64> classIdByName;
 };
 
 class PredictWorker : public QObject {

@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/learn/predictionjob.h"
 #include "core/learn/predictiontable.h"
 #include "core/util/atomicfile.h"
 #include "core/util/sha256.h"
@@ -328,12 +329,8 @@ void ReviewView::reloadModel() {
 }
 
 qint64 ReviewView::runIdForModel(const QString& modelPath) const {
-    auto runs = document_->store().runs();
-    if (!runs.ok()) return 0;
-    const std::filesystem::path abs = modelPath.toStdString();
-    for (const auto& r : *runs)
-        if (!r.modelPath.empty() && document_->store().dataDir() / r.modelPath == abs) return r.id;
-    return 0;
+    auto run = learn::runOfModel(document_->store(), modelPath.toStdString());
+    return run.ok() ? *run : 0;
 }
 
 bool ReviewView::predictUnlabelled() {
@@ -412,9 +409,7 @@ void ReviewView::startPrediction(QVector<ReviewItem> items) {
     PredictRequest request;
     request.root = document_->rootPath();
     request.items = std::move(items);
-    request.runId = runIdForModel(activeModelPath());
-    predictRun_ = request.runId;
-    for (const auto& c : document_->classes()) request.classIdByName.insert(QString::fromStdString(c.name), c.id);
+    predictRun_ = runIdForModel(activeModelPath());  // where the worker stores the calls (learn::ProjectPredictionSink)
     model_->clear();
     predicting_ = true;
     progress_->setRange(0, request.items.size());

@@ -3,26 +3,20 @@
 // continued, a partial last record repaired), shardable (--shard k/n takes every n-th photo), and on completion
 // writes FILE.done, which `merge` uses to prove that no shard is missing or incomplete. With --per-find it then
 // reads the finished output back and writes one row per find (mean of its photos' probabilities, FindAggregation).
-#include <cerrno>
-#include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
-#include <map>
 #include <memory>
 #include <optional>
-#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
-#include <nlohmann/json.hpp>
-
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
-#include "core/learn/predictinputs.h"
-#include "core/learn/predictiontable.h"
 #include "core/learn/calibration.h"
 #include "core/learn/findaggregation.h"
+#include "core/learn/predictinputs.h"
+#include "core/learn/predictionjob.h"
+#include "core/learn/predictiontable.h"
 #include "core/learn/predictor.h"
 #include "core/project/filenamepattern.h"
 #include "core/project/projectstore.h"
@@ -41,58 +35,6 @@ struct PredictArgs {
     learn::PredictInputOptions inputOptions = learn::PredictInputOptions::defaults();
     bool quiet = false;
     std::string project;  // set when MODEL was a project folder: its calls on its own photos are kept in it
-};
-
-// `predict PROJECT`: the calls on the project's own photos are also kept in the project, under the run of its active
-// model (as the GUI keeps them), so Review and Dataset show them when the project is opened.
-class ProjectPredictions {
-public:
-    static Expected<ProjectPredictions> open(const std::string& projectFolder, const fs::path& activeModel) {
-        auto store = project::ProjectStore::open(projectFolder, /*create=*/false);
-        if (!store) return store.takeError();
-        ProjectPredictions out(std::move(*store));
-        auto runs = out.store_.runs();
-        if (!runs) return runs.takeError();
-        for (const auto& r : *runs)
-            if (!r.modelPath.empty() && out.store_.dataDir() / r.modelPath == activeModel) out.runId_ = r.id;
-        auto images = out.store_.images();
-        if (!images) return images.takeError();
-        for (const auto& im : *images) out.imageIdByPath_[key(out.store_.root() / im.relPath)] = im.id;
-        auto classes = out.store_.classes();
-        if (!classes) return classes.takeError();
-        for (const auto& c : *classes) out.classIdByName_[c.name] = c.id;
-        return out;
-    }
-
-    void add(const learn::Prediction& p) {
-        if (runId_ == 0 || p.top.empty()) return;
-        const auto image = imageIdByPath_.find(key(p.file));
-        if (image == imageIdByPath_.end()) return;
-        project::PredictionRecord r;
-        r.imageId = image->second;
-        r.runId = runId_;
-        const auto cls = classIdByName_.find(p.top.front().className);
-        r.classId = cls == classIdByName_.end() ? 0 : cls->second;
-        r.confidence = p.top.front().probability;
-        for (const auto& c : p.top) r.top.push_back({c.className, c.probability});
-        records_.push_back(std::move(r));
-    }
-
-    Status save() { return records_.empty() ? Status{} : store_.putPredictions(records_); }
-    size_t count() const { return records_.size(); }
-
-private:
-    explicit ProjectPredictions(project::ProjectStore store) : store_(std::move(store)) {}
-    static std::string key(const fs::path& file) {
-        std::error_code ec;
-        return fs::absolute(file, ec).lexically_normal().string();
-    }
-
-    project::ProjectStore store_;
-    int64_t runId_ = 0;
-    std::unordered_map<std::string, int64_t> imageIdByPath_;
-    std::unordered_map<std::string, int64_t> classIdByName_;
-    std::vector<project::PredictionRecord> records_;
 };
 
 int fail(const std::string& message, int code) {
@@ -268,48 +210,26 @@ int runPredict(PredictArgs& a) {
     auto modelHash = util::sha256File(a.model);
     if (!modelHash) return userError(modelHash.error());
     const std::string modelId = modelHash->substr(0, 16);
-    const std::string header = learn::PredictionTable::header(*format, a.options.topK);
-
-    // Resume: keep the complete records of an earlier run with the same model and columns, drop a partial tail.
-    std::unordered_set<std::string> done;
-    bool fresh = true;
-    if (fs::exists(a.out, ec) && fs::file_size(a.out, ec) > 0) {
-        auto prev = learn::PredictionTable::read(a.out, *format);
-        if (!prev) return userError(prev.error() + " (use another --out, or delete the file to start over)");
-        if (*format == learn::PredictionFormat::Csv && prev->completeBytes > 0 && prev->header != header)
-            return userError(a.out + ": its columns differ from this run's (another --top-k?); use another --out");
-        for (const auto& r : prev->records) {
-            if (r.model != modelId)
-                return userError(a.out + ":" + std::to_string(r.line) + ": written by another model (" + r.model +
-                                 ", this one is " + modelId + "); use another --out");
-            done.insert(r.file);
-        }
-        if (prev->completeBytes < prev->totalBytes) {
-            fs::resize_file(a.out, uintmax_t(prev->completeBytes), ec);
-            if (ec) return userError(a.out + ": cannot cut off the partial last record: " + ec.message());
-            std::fprintf(stderr, "tessera-cli: %s: removed a partial last record (%lld bytes) left by an interrupted run\n",
-                         a.out.c_str(), (long long)(prev->totalBytes - prev->completeBytes));
-        }
-        fresh = prev->completeBytes == 0;
-    }
-    std::vector<fs::path> todo;
-    for (const auto& f : files)
-        if (!done.count(f.string())) todo.push_back(f);
-    const size_t skipped = files.size() - todo.size();
-
     auto predictor = learn::Predictor::open(a.model, a.options);
     if (!predictor) return userError(predictor.error());
-    std::optional<ProjectPredictions> kept;
+    std::unique_ptr<learn::ProjectPredictionSink> kept;
     if (!a.project.empty()) {
-        auto opened = ProjectPredictions::open(a.project, a.model);
+        auto opened = learn::ProjectPredictionSink::open(a.project, a.model);
         if (!opened) return userError(opened.error());
-        kept.emplace(std::move(*opened));
+        kept = std::move(*opened);
     }
-    std::FILE* out = std::fopen(a.out.c_str(), fresh ? "wb" : "ab");
-    if (!out) return userError("cannot write '" + a.out + "': " + std::strerror(errno));
-    int writeError = 0;  // the system's cause of the first failed write
-    if ((fresh && std::fputs(header.c_str(), out) < 0) || std::fflush(out) != 0) writeError = errno;
-    fs::remove(a.out + ".done", ec);  // complete again only when this run finishes
+    auto file = learn::PredictionFileSink::open(a.out, *format, a.options.topK, modelId,
+                                                {shardK, shardN, int64_t(total), int64_t(files.size())});
+    if (!file) return userError(file.error());
+    if ((*file)->partialBytesRemoved() > 0)
+        std::fprintf(stderr, "tessera-cli: %s: removed a partial last record (%lld bytes) left by an interrupted run\n",
+                     a.out.c_str(), (long long)(*file)->partialBytesRemoved());
+    std::vector<learn::PredictionSink*> sinks{file->get()};  // the file's error first: it says how to resume
+    if (kept) sinks.push_back(kept.get());
+    std::vector<fs::path> todo;
+    for (const auto& f : files)
+        if (!(*file)->alreadyDone().count(f.string())) todo.push_back(f);
+    const size_t skipped = files.size() - todo.size();
 
     if (!a.quiet) {
         std::fprintf(stderr, "predict: %zu photos (shard %d/%d of %zu), %zu already in %s, on %s\n", files.size(),
@@ -317,46 +237,21 @@ int runPredict(PredictArgs& a) {
         std::fprintf(stderr, "%s%s\n", learn::describeCalibration(predictor->calibration()).c_str(),
                      a.options.calibrated || !predictor->calibration().calibrated() ? "" : " (not applied: --uncalibrated)");
     }
-    int64_t ok = 0, errors = 0, unknown = 0;
-    const auto start = std::chrono::steady_clock::now();
-    Status st;
+    Expected<learn::PredictionCounts> counts = learn::PredictionCounts{};
     {
         ProgressBar bar(!a.quiet);
-        st = predictor->predict(
-            todo,
-            [&](const learn::Prediction& p) {
-                const std::string row = learn::PredictionTable::row(*format, p, a.options.topK, modelId);
-                // Flushed per record: a kill loses at most the record being written, which resume repairs.
-                if (writeError == 0 && (std::fwrite(row.data(), 1, row.size(), out) != row.size() || std::fflush(out) != 0))
-                    writeError = errno != 0 ? errno : EIO;
-                if (!p.error.empty())
-                    ++errors;
-                else
-                    ++ok, unknown += p.unknown ? 1 : 0;
-                if (kept) kept->add(p);
-            },
-            bar.context());
+        counts = learn::runPredictionJob(*predictor, todo, sinks, bar.context());
     }
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (std::fclose(out) != 0 && writeError == 0) writeError = errno;
-    if (writeError != 0)
-        return userError("cannot write '" + a.out + "': " + std::strerror(writeError) +
-                         "; the rows written so far are kept, and the same command resumes after the last one");
-    if (kept) {
-        // Kept even when the run was cut short: what was classified is shown in the GUI.
-        if (auto saved = kept->save(); !saved) return userError(a.project + ": the calls could not be kept in the project: " + saved.error());
-        if (!a.quiet && kept->count())
-            std::fprintf(stderr, "kept %zu calls in the project for Review and Dataset\n", kept->count());
-    }
-    if (!st) return fail(st.error(), st.error().rfind("prediction failed", 0) == 0 ? kInternalError : kUserError);
-
-    nlohmann::ordered_json marker{{"shard", shardK}, {"of", shardN}, {"inputs", total}, {"rows", files.size()},
-                                  {"model", modelId}};
-    if (auto st = util::writeFileAtomically(a.out + ".done", marker.dump(2) + "\n"); !st) return userError(st.error());
+    if (kept && !a.quiet && kept->count())
+        std::fprintf(stderr, "kept %zu calls in the project for Review and Dataset\n", kept->count());
+    if (!counts)
+        return fail(counts.error(), counts.error().rfind("prediction failed", 0) == 0 ? kInternalError : kUserError);
+    const auto& n = *counts;
     std::printf("%lld classified, %lld unreadable, %lld unknown (top-1 below %.2f), %zu already done; %.1f images/s\n",
-                (long long)ok, (long long)errors, (long long)unknown, a.options.unknownBelow, skipped,
-                secs > 0 ? double(ok + errors) / secs : 0.0);
-    if (errors > 0) std::printf("unreadable photos are listed with their reason in the error column of %s\n", a.out.c_str());
+                (long long)n.classified, (long long)n.unreadable, (long long)n.unknown, a.options.unknownBelow, skipped,
+                n.seconds > 0 ? double(n.classified + n.unreadable) / n.seconds : 0.0);
+    if (n.unreadable > 0)
+        std::printf("unreadable photos are listed with their reason in the error column of %s\n", a.out.c_str());
     if (a.perFind.empty()) return kOk;
     if (size_t(a.options.topK) < predictor->classNames().size())
         std::fprintf(stderr,

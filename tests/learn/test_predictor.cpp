@@ -1,6 +1,7 @@
 // Predictor: results equal a direct forward of the bundle's network on the same preprocessing, arrive in input order
 // with unreadable photos reported in place, TTA is a real average that is invariant to flipping the photo, and
-// Grad-CAM heat is the ReLU of the class-weighted layer4 map, mapped back onto the photo through the crop.
+// Grad-CAM heat is the ReLU of the class-weighted layer4 map, mapped back onto the photo through the crop. The
+// prediction job's file sink writes PredictionTable rows, resumes after a kill and marks a finished file.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include "core/imaging/findframe.h"
 #include "core/learn/canvas.h"
 #include "core/learn/inferencepreprocess.h"
+#include "core/learn/predictionjob.h"
 #include "core/learn/predictor.h"
 #include "core/nn/modelbundle_torch.h"
 
@@ -320,6 +322,99 @@ TEST_F(PredictorTest, FindFramingCropsToTheFindAndMapsItsCentreToTheCropCentre) 
     pp.framing = "photo";
     const cv::Scalar whole = cv::mean(learn::InferencePreprocess(pp).crop(photo));
     EXPECT_GT(whole[0], 190.0) << whole;
+}
+
+TEST_F(PredictorTest, TheJobsFileResumesAfterAKillAndIsMarkedDoneWhenComplete) {
+    const auto bundle = makeBundle(32, 40);
+    std::vector<fs::path> files;
+    for (unsigned i = 0; i < 5; ++i) files.push_back(writeImage("p" + std::to_string(i) + ".png", 40, 30, 10 + i));
+    files.push_back(dir_ / "missing.png");
+    auto opt = learn::PredictOptions::defaults();
+    opt.device = "cpu";
+    opt.topK = 2;
+    auto pr = learn::Predictor::open(bundle, opt);
+    ASSERT_TRUE(pr.ok()) << pr.error();
+    const fs::path out = dir_ / "calls.csv";
+    const learn::PredictionFileSink::Shard shard{1, 1, 6, 6};
+    const auto csv = learn::PredictionFormat::Csv;
+
+    // The first run is "killed" after three photos, in the middle of writing the fourth record.
+    {
+        auto sink = learn::PredictionFileSink::open(out, csv, 2, "model-a", shard);
+        ASSERT_TRUE(sink.ok()) << sink.error();
+        const std::vector<fs::path> firstThree(files.begin(), files.begin() + 3);
+        auto counts = learn::runPredictionJob(*pr, firstThree, {sink->get()}, {});
+        ASSERT_TRUE(counts.ok()) << counts.error();
+        EXPECT_EQ(counts->classified, 3);
+    }
+    fs::remove(out.string() + ".done");
+    std::ofstream(out, std::ios::app) << files[3].string() << ",abc";  // a partial record
+    const std::string afterThree = [&] {
+        std::ifstream in(out);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    }();
+
+    auto other = learn::PredictionFileSink::open(out, csv, 2, "model-b", shard);
+    ASSERT_FALSE(other.ok());
+    EXPECT_NE(other.error().find("written by another model"), std::string::npos) << other.error();
+
+    auto sink = learn::PredictionFileSink::open(out, csv, 2, "model-a", shard);
+    ASSERT_TRUE(sink.ok()) << sink.error();
+    EXPECT_EQ((*sink)->alreadyDone().size(), 3u);
+    EXPECT_EQ((*sink)->partialBytesRemoved(), int64_t(files[3].string().size() + 4));
+    std::vector<fs::path> todo;
+    for (const auto& f : files)
+        if (!(*sink)->alreadyDone().count(f.string())) todo.push_back(f);
+    ASSERT_EQ(todo.size(), 3u);
+    auto counts = learn::runPredictionJob(*pr, todo, {sink->get()}, {});
+    ASSERT_TRUE(counts.ok()) << counts.error();
+    EXPECT_EQ(counts->classified, 2);
+    EXPECT_EQ(counts->unreadable, 1);
+
+    auto table = learn::PredictionTable::read(out, csv);
+    ASSERT_TRUE(table.ok()) << table.error();
+    ASSERT_EQ(table->records.size(), files.size());
+    EXPECT_EQ(table->completeBytes, table->totalBytes);
+    for (size_t i = 0; i < files.size(); ++i) {
+        EXPECT_EQ(table->records[i].file, files[i].string());
+        EXPECT_EQ(table->records[i].model, "model-a");
+    }
+    EXPECT_NE(table->records.back().error.find("missing.png"), std::string::npos);
+    EXPECT_EQ(table->header, learn::PredictionTable::header(csv, 2));
+    std::ifstream done(out.string() + ".done");
+    const std::string marker((std::istreambuf_iterator<char>(done)), {});
+    EXPECT_NE(marker.find("\"model\": \"model-a\""), std::string::npos) << marker;
+    EXPECT_NE(marker.find("\"rows\": 6"), std::string::npos) << marker;
+    // The first run's rows are kept byte for byte; only the partial record was cut off.
+    const std::string firstRows = afterThree.substr(0, afterThree.size() - size_t((*sink)->partialBytesRemoved()));
+    std::string whole = table->header;
+    for (size_t i = 0; i < 3; ++i) whole += table->records[i].text;
+    EXPECT_EQ(whole, firstRows);
+}
+
+TEST_F(PredictorTest, ACancelledJobKeepsItsRowsAndIsNotMarkedDone) {
+    const auto bundle = makeBundle(32, 40);
+    std::vector<fs::path> files;
+    for (unsigned i = 0; i < 4; ++i) files.push_back(writeImage("c" + std::to_string(i) + ".png", 40, 30, 20 + i));
+    auto opt = learn::PredictOptions::defaults();
+    opt.device = "cpu";
+    opt.batchSize = 1;
+    auto pr = learn::Predictor::open(bundle, opt);
+    ASSERT_TRUE(pr.ok()) << pr.error();
+    const fs::path out = dir_ / "calls.jsonl";
+    auto sink = learn::PredictionFileSink::open(out, learn::PredictionFormat::Jsonl, 3, "m", {1, 1, 4, 4});
+    ASSERT_TRUE(sink.ok()) << sink.error();
+    CancelToken cancel;
+    cancel.cancel();
+    JobContext ctx;
+    ctx.cancel = cancel;
+    auto counts = learn::runPredictionJob(*pr, files, {sink->get()}, ctx);
+    ASSERT_FALSE(counts.ok());
+    EXPECT_FALSE(fs::exists(out.string() + ".done"));
+    auto table = learn::PredictionTable::read(out, learn::PredictionFormat::Jsonl);
+    ASSERT_TRUE(table.ok()) << table.error();
+    EXPECT_EQ(table->completeBytes, table->totalBytes) << "only whole records";
+    EXPECT_LT(table->records.size(), files.size());
 }
 
 TEST_F(PredictorTest, BadBundleIsNamed) {
