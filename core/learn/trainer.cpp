@@ -234,6 +234,222 @@ nlohmann::json runCard(const TrainResult& result, const TrainOptions& opt, const
     return card;
 }
 
+struct DeviceSetup {
+    torch::Device device;
+    std::string name;  // "cuda: NAME" or "cpu (N threads)"
+};
+
+Expected<DeviceSetup> setUpDevice(const TrainOptions& opt) {
+    // LibTorch in a thread it did not create: set up its thread pool explicitly (fixed count: reproducible).
+    at::init_num_threads();
+    const int threads = opt.threads > 0 ? opt.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    at::set_num_threads(threads);
+    auto chosen = chooseDevice(opt.device);
+    if (!chosen) return chosen.takeError();
+    return DeviceSetup{*chosen, chosen->is_cuda() ? "cuda: " + learn::cuda::deviceName()
+                                                  : "cpu (" + std::to_string(threads) + " threads)"};
+}
+
+// The network, seeded; with a weights file its trunk is loaded from it and the head starts fresh (the file's fc.* is
+// replaced by the model's own before a strict load, so a trunk that does not fit is still an error naming the file).
+Expected<nn::ResNet> makeModel(const TrainOptions& opt, int64_t classes, const Say& say) {
+    torch::manual_seed(opt.seed);
+    auto arch = nn::parseArchitecture(opt.arch);
+    if (!arch) return arch.takeError();
+    nn::ResNet model(*arch, classes);
+    if (opt.weightsPath != "none" && !opt.weightsPath.empty()) {
+        auto report = loadTrunk(model, opt.weightsPath);
+        if (!report) return report.takeError();
+        say(*report);
+    }
+    return model;
+}
+
+// The labelled photos decoded into the image cache (or read back from it), in `usable` order; a cache left with
+// many canvases of edited photos is compacted. Says what it did.
+Expected<CachedImages> cachePhotos(const fs::path& cacheDir, const fs::path& projectRoot,
+                                   const std::vector<const project::ImageRecord*>& usable, const LabelledSet& set,
+                                   const TrainOptions& opt, const Say& say, const JobContext& ctx) {
+    ImageCacheOptions co;
+    co.canvas = ImageCache::canvasForCrop(opt.imageSize);
+    co.framing = opt.framing;
+    co.persist = opt.persistCache;
+    ImageCache cache(cacheDir, co);
+    std::vector<CacheRequest> requests;
+    for (const auto* im : usable) requests.push_back({projectRoot / im->relPath, im->contentHash});
+    auto cached = cache.load(requests, ctx);
+    if (!cached) return cached.takeError();
+    if (!cached->failures.empty())
+        say("skipped " + std::to_string(cached->failures.size()) + " photo(s) that could not be decoded, first: " +
+            cached->failures.front());
+    say("image cache: " + std::to_string(cached->reused) + " reused, " + std::to_string(cached->decoded) +
+        " decoded (" + cache.directory().string() + ")");
+    if (!cached->notSaved.empty())
+        say("warning: " + cached->notSaved + "; training goes on, and the next one decodes these photos again");
+    if (!opt.persistCache) return cached;
+    // Edited photos leave their old canvases behind: once a fifth of the cache is dead, rewrite it.
+    // (A photo without a stored hash was cached under a hash computed on the fly: then keep everything.)
+    std::unordered_set<std::string> live;
+    bool allHashed = true;
+    for (const auto& hash : set.storeHashes()) {
+        allHashed = allHashed && !hash.empty();
+        live.insert(hash);
+    }
+    auto compacted = allHashed ? cache.compact(live, ctx, 0.2) : Expected<CacheCompaction>(CacheCompaction{});
+    if (!compacted && ctx.cancelled()) return compacted.takeError();
+    if (!compacted)  // a full disk: the old cache stays as it was, and still works
+        say("warning: " + compacted.error() + "; the image cache stays as it was");
+    else if (compacted->dropped > 0)
+        say("image cache: dropped " + std::to_string(compacted->dropped) + " canvas(es) of edited or removed "
+            "photos, " + std::to_string(compacted->bytesFreed / (1024 * 1024)) + " MiB freed");
+    return cached;
+}
+
+// The decoded photos as training data, split into training and validation (photos of a find and near-identical
+// photos on one side).
+struct SplitData {
+    TrainData data;
+    std::vector<SplitItem> items;  // per data row
+    std::vector<int64_t> keep;     // per data row: its index in `usable`
+    SplitOptions options;
+    SplitResult split;
+};
+
+SplitData splitPhotos(const std::vector<const project::ImageRecord*>& usable, const std::vector<int64_t>& labelIndex,
+                      const CachedImages& cached, const std::vector<std::string>& classNames, const TrainOptions& opt) {
+    SplitData out;
+    TrainData& data = out.data;
+    for (size_t i = 0; i < usable.size(); ++i) {
+        if (!cached.ok[i]) continue;
+        out.keep.push_back(int64_t(i));
+        data.boxes.push_back(cached.boxes[i]);
+        data.labels.push_back(labelIndex[i]);
+        out.items.push_back(Split::itemOf(*usable[i], data.labels.back()));
+    }
+    data.pixels = out.keep.size() == usable.size()
+                      ? cached.pixels
+                      : cached.pixels.index_select(0, torch::tensor(out.keep, torch::kLong));
+    data.classNames = classNames;
+    out.options.valFraction = opt.valFraction;
+    out.options.seed = opt.seed;
+    out.options.folds = opt.folds;
+    out.options.fold = opt.fold;
+    out.split = Split::stratified(out.items, out.options);
+    std::map<int64_t, int64_t> rowById;
+    for (size_t r = 0; r < out.items.size(); ++r) rowById[out.items[r].imageId] = int64_t(r);
+    for (auto id : out.split.train) data.trainIndex.push_back(rowById.at(id));
+    for (auto id : out.split.validation) data.valIndex.push_back(rowById.at(id));
+    return out;
+}
+
+// Which photos the project's training and validation sets are now (Dataset mode shows them).
+Status saveSplit(project::ProjectStore& store, const SplitResult& split) {
+    std::vector<std::pair<int64_t, project::SplitKind>> kinds;
+    for (auto id : split.train) kinds.emplace_back(id, project::SplitKind::Train);
+    for (auto id : split.validation) kinds.emplace_back(id, project::SplitKind::Validation);
+    return store.setSplits(kinds);
+}
+
+// "training resnet18 (full) on N photos, validating on M, K classes, ..., device D": what the run is about to do.
+std::string startLine(const TrainOptions& opt, const TrainResult& r, bool automaticSize, bool automaticBatch) {
+    return "training " + opt.arch + " (" + nameOf(kTrainModeNames, opt.mode) + ") on " + std::to_string(r.trainImages) +
+           " photos, validating on " + std::to_string(r.valImages) + ", " + std::to_string(r.classNames.size()) +
+           " classes, " + (opt.framing == Framing::Find ? "each photo centred on its find, " : "whole photos, ") +
+           std::to_string(opt.imageSize) + " px" + (automaticSize ? " (automatic)" : "") + ", batch " +
+           std::to_string(opt.batchSize) + (automaticBatch ? " (automatic)" : "") + ", device " + r.device;
+}
+
+// The run's row in the project's runs table: added (or, for a resumed run, found) when training starts, finished
+// with its status. Does nothing for runs the project does not record.
+class RunRecordKeeper {
+public:
+    RunRecordKeeper(project::ProjectStore& store, bool enabled) : store_(store), enabled_(enabled) {}
+    Status start(const std::string& name, const TrainOptions& opt) {
+        record_.name = name;
+        record_.status = "running";
+        record_.optionsJson = RunCard::toJson(opt).dump();
+        record_.createdMs = nowMs();
+        if (!enabled_) return {};
+        if (auto runs = store_.runs(); runs.ok())  // a resumed run keeps its record; a new one gets its own
+            for (const auto& r : *runs)
+                if (r.name == record_.name) record_.id = r.id, record_.createdMs = r.createdMs;
+        if (record_.id) return store_.updateRun(record_);
+        auto id = store_.addRun(record_);
+        if (!id) return id.takeError();
+        record_.id = *id;
+        return {};
+    }
+    // The model and card are written: the record points at them, with the shipped epoch's figures.
+    void finishWithModel(const TrainResult& result, const LoopOutcome& outcome) {
+        const fs::path dataDir = store_.dataDir();
+        record_.cardPath = fs::relative(result.cardPath, dataDir).generic_string();
+        record_.modelPath = fs::relative(result.bundlePath, dataDir).generic_string();
+        if (!result.history.empty()) {
+            const int best = std::max(0, outcome.bestEpoch);
+            record_.metricsJson = RunCard::toJson(result.history[size_t(best < int(result.history.size()) ? best : 0)]).dump();
+        }
+        finish("finished");
+    }
+    void finish(const std::string& status) {
+        if (!enabled_) return;
+        record_.status = status;
+        record_.finishedMs = nowMs();
+        store_.updateRun(record_);
+    }
+
+private:
+    static int64_t nowMs() {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch()).count();
+    }
+    project::ProjectStore& store_;
+    bool enabled_;
+    project::RunRecord record_;
+};
+
+// The validation photos' scores by the shipped weights: the best epoch's own when this session trained it; else (it
+// was trained before a resume) the shipped weights score them once more.
+void keepValidationScores(TrainResult& result, nn::ResNet& model, const SplitData& s, LoopOutcome& outcome,
+                          torch::Device device, const TrainOptions& opt) {
+    if (s.data.valIndex.empty()) return;
+    result.validationProbabilities = std::move(outcome.bestValidationProbabilities);
+    if (result.validationProbabilities.empty())
+        TrainLoop::evaluate(model, s.data, s.data.valIndex, device, opt.imageSize, std::max(opt.batchSize, 32),
+                            &result.validationProbabilities);
+    for (const int64_t row : s.data.valIndex) {
+        result.validationImageIds.push_back(s.items[size_t(row)].imageId);
+        result.validationLabels.push_back(int(s.data.labels[size_t(row)]));
+    }
+}
+
+// The trained model as a bundle in the run folder, with its run card beside it (both written atomically).
+Status writeModelAndCard(TrainResult& result, nn::ResNet& model, const TrainOptions& opt,
+                         const SplitData& s, const std::vector<const project::ImageRecord*>& usable,
+                         const LoopOutcome& outcome, const std::string& deviceName) {
+    result.bundlePath = result.runDir / Trainer::kBundleFile;
+    std::vector<CardPhoto> photos;
+    for (size_t k = 0; k < s.keep.size(); ++k) {
+        const auto* im = usable[size_t(s.keep[k])];
+        photos.push_back({im, s.data.labels[k],
+                          std::binary_search(s.split.validation.begin(), s.split.validation.end(), im->id)});
+    }
+    const nlohmann::json card = runCard(result, opt, photos, s.options, s.split, outcome, deviceName);
+    nn::BundleManifest manifest;
+    manifest.arch = opt.arch;
+    manifest.classNames = result.classNames;
+    manifest.preprocessing.inputSize = opt.imageSize;
+    manifest.preprocessing.resizePolicy = "canvas_then_center_crop";
+    manifest.preprocessing.canvasSize = ImageCache::canvasForCrop(opt.imageSize);
+    manifest.preprocessing.framing = framingName(opt.framing);
+    manifest.calibration = result.calibration;
+    if (auto st = nn::ModelBundleIO::save(result.bundlePath.string(), model, manifest, card); !st) return st;
+    result.cardPath = result.runDir / "card.json";
+    // Atomically: Train mode reads the card for its plots, and a half-written one would be a damaged run.
+    if (auto st = util::writeFileAtomically(result.cardPath, card.dump(2)); !st)
+        return makeError("cannot write the run card: " + st.error());
+    return {};
+}
+
 }  // namespace
 
 Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver* observer, const JobContext& ctx) {
@@ -243,16 +459,11 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
     if (!opt.keepRunFiles) opt.recordInProject = false;
     auto say = [&](const std::string& m) { if (observer) observer->onMessage(m); };
     try {
-        // LibTorch in a thread it did not create: set up its thread pool explicitly (fixed count: reproducible).
-        at::init_num_threads();
-        const int threads = opt.threads > 0 ? opt.threads : int(std::max(1u, std::thread::hardware_concurrency()));
-        at::set_num_threads(threads);
-        auto chosen = chooseDevice(opt.device);
-        if (!chosen) return chosen.takeError();
-        const torch::Device device = *chosen;
+        auto setUp = setUpDevice(opt);
+        if (!setUp) return setUp.takeError();
+        const torch::Device device = setUp->device;
         const bool cuda = device.is_cuda();
-        const std::string deviceName = cuda ? "cuda: " + learn::cuda::deviceName()
-                                            : "cpu (" + std::to_string(threads) + " threads)";
+        const std::string& deviceName = setUp->name;
         const bool automaticSize = opt.imageSize == 0, automaticBatchSize = opt.batchSize == 0;
         if (automaticSize) opt.imageSize = automaticImageSize(cuda);
 
@@ -270,10 +481,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
                 "disputed labels included, to use them)");
         std::vector<const project::ImageRecord*> usable;
         std::vector<int64_t> labelIndex;  // per usable photo: its class index
-        for (const auto* li : set->labelled()) {
-            usable.push_back(&li->image);
-            labelIndex.push_back(li->classIndex);
-        }
+        for (const auto* li : set->labelled()) usable.push_back(&li->image), labelIndex.push_back(li->classIndex);
         TrainResult result;
         result.classNames = set->classNames();
         result.disputedLeftOut = int64_t(set->disputed().size());
@@ -283,79 +491,18 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
                              " has " + std::to_string(used.size()));
 
         // Model and pretrained trunk BEFORE decoding: a bad --weights file fails in a second, not after the cache.
-        // Seeded init; the head always starts fresh (the file's fc.* is replaced by the model's own before a
-        // strict load, so a trunk that does not fit is still an error naming the file).
-        torch::manual_seed(opt.seed);
-        auto arch = nn::parseArchitecture(opt.arch);
-        nn::ResNet model(*arch, int64_t(used.size()));
         const bool pretrained = opt.weightsPath != "none" && !opt.weightsPath.empty();
-        if (pretrained) {
-            auto report = loadTrunk(model, opt.weightsPath);
-            if (!report) return report.takeError();
-            say(*report);
-        }
+        auto made = makeModel(opt, int64_t(used.size()), say);
+        if (!made) return made.takeError();
+        nn::ResNet model = *made;
 
-        // Decode into the cache (or read it back).
-        std::vector<CacheRequest> requests;
-        for (const auto* im : usable) requests.push_back({projectRoot / im->relPath, im->contentHash});
-        ImageCacheOptions co;
-        co.canvas = ImageCache::canvasForCrop(opt.imageSize);
-        co.framing = opt.framing;
-        co.persist = opt.persistCache;
-        ImageCache cache(store->dataDir() / "cache", co);
-        auto cached = cache.load(requests, ctx);
+        auto cached = cachePhotos(store->dataDir() / "cache", projectRoot, usable, *set, opt, say, ctx);
         if (!cached) return cached.takeError();
         result.skipped = cached->failures;
-        if (!cached->failures.empty())
-            say("skipped " + std::to_string(cached->failures.size()) + " photo(s) that could not be decoded, first: " +
-                cached->failures.front());
-        say("image cache: " + std::to_string(cached->reused) + " reused, " + std::to_string(cached->decoded) +
-            " decoded (" + cache.directory().string() + ")");
-        if (!cached->notSaved.empty())
-            say("warning: " + cached->notSaved + "; training goes on, and the next one decodes these photos again");
 
-        if (opt.persistCache) {
-            // Edited photos leave their old canvases behind: once a fifth of the cache is dead, rewrite it.
-            // (A photo without a stored hash was cached under a hash computed on the fly: then keep everything.)
-            std::unordered_set<std::string> live;
-            bool allHashed = true;
-            for (const auto& hash : set->storeHashes()) {
-                allHashed = allHashed && !hash.empty();
-                live.insert(hash);
-            }
-            auto compacted = allHashed ? cache.compact(live, ctx, 0.2) : Expected<CacheCompaction>(CacheCompaction{});
-            if (!compacted && ctx.cancelled()) return compacted.takeError();
-            if (!compacted)  // a full disk: the old cache stays as it was, and still works
-                say("warning: " + compacted.error() + "; the image cache stays as it was");
-            else if (compacted->dropped > 0)
-                say("image cache: dropped " + std::to_string(compacted->dropped) + " canvas(es) of edited or removed "
-                    "photos, " + std::to_string(compacted->bytesFreed / (1024 * 1024)) + " MiB freed");
-        }
-
-        TrainData data;
-        std::vector<int64_t> rowOf;  // usable index -> row
-        std::vector<SplitItem> items;
-        std::vector<int64_t> keep;
-        for (size_t i = 0; i < usable.size(); ++i) {
-            if (!cached->ok[i]) continue;
-            keep.push_back(int64_t(i));
-            data.boxes.push_back(cached->boxes[i]);
-            data.labels.push_back(labelIndex[i]);
-            items.push_back(Split::itemOf(*usable[i], data.labels.back()));
-        }
-        data.pixels = keep.size() == usable.size() ? cached->pixels
-                                                   : cached->pixels.index_select(0, torch::tensor(keep, torch::kLong));
-        data.classNames = result.classNames;
-        SplitOptions so;
-        so.valFraction = opt.valFraction;
-        so.seed = opt.seed;
-        so.folds = opt.folds;
-        so.fold = opt.fold;
-        auto split = Split::stratified(items, so);
-        std::map<int64_t, int64_t> rowById;
-        for (size_t r = 0; r < items.size(); ++r) rowById[items[r].imageId] = int64_t(r);
-        for (auto id : split.train) data.trainIndex.push_back(rowById.at(id));
-        for (auto id : split.validation) data.valIndex.push_back(rowById.at(id));
+        SplitData splitData = splitPhotos(usable, labelIndex, *cached, result.classNames, opt);
+        TrainData& data = splitData.data;
+        const SplitResult& split = splitData.split;
         result.trainImages = int64_t(data.trainIndex.size());
         result.valImages = int64_t(data.valIndex.size());
         result.nearDuplicateGroups = split.nearDuplicateGroups;
@@ -365,12 +512,8 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
             opt.batchSize = cuda ? automaticGpuBatch(result.trainImages, opt.arch, opt.imageSize,
                                                      learn::cuda::freeMemoryBytes())
                                  : automaticBatch(result.trainImages);
-        if (opt.folds <= 1) {  // a cross-validation member leaves the project's split alone
-            std::vector<std::pair<int64_t, project::SplitKind>> s;
-            for (auto id : split.train) s.emplace_back(id, project::SplitKind::Train);
-            for (auto id : split.validation) s.emplace_back(id, project::SplitKind::Validation);
-            if (auto st = store->setSplits(s); !st) return st.takeError();
-        }
+        if (opt.folds <= 1)  // a cross-validation member leaves the project's split alone
+            if (auto st = saveSplit(*store, split); !st) return st.takeError();
 
         fs::path runDir;
         if (opt.keepRunFiles) {
@@ -382,44 +525,16 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         result.runId = runDir.filename().string();
         result.device = deviceName;
 
-        project::RunRecord record;
-        record.name = result.runId;
-        record.status = "running";
-        record.optionsJson = RunCard::toJson(opt).dump();
-        record.createdMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                               std::chrono::system_clock::now().time_since_epoch()).count();
-        if (opt.recordInProject) {
-            // A resumed run keeps its record; a new one gets its own.
-            if (auto runs = store->runs(); runs.ok())
-                for (const auto& r : *runs)
-                    if (r.name == record.name) record.id = r.id, record.createdMs = r.createdMs;
-            if (record.id) {
-                if (auto st = store->updateRun(record); !st) return st.takeError();
-            } else {
-                auto id = store->addRun(record);
-                if (!id) return id.takeError();
-                record.id = *id;
-            }
-        }
-        auto finishRecord = [&](const std::string& status) {
-            if (!opt.recordInProject) return;
-            record.status = status;
-            record.finishedMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch()).count();
-            store->updateRun(record);
-        };
+        RunRecordKeeper record(*store, opt.recordInProject);
+        if (auto st = record.start(result.runId, opt); !st) return st.takeError();
         // A failure from here on keeps the run's folder and its checkpoints (Trainer::runFolder); the record says
         // that the run failed.
         auto failed = [&](const std::string& why) -> Error {
-            finishRecord(ctx.cancelled() ? "cancelled" : "failed");
+            record.finish(ctx.cancelled() ? "cancelled" : "failed");
             return makeError(why);
         };
 
-        say("training " + opt.arch + " (" + nameOf(kTrainModeNames, opt.mode) + ") on " + std::to_string(result.trainImages) + " photos, " +
-            "validating on " + std::to_string(result.valImages) + ", " + std::to_string(data.numClasses()) +
-            " classes, " + (co.framing == Framing::Find ? "each photo centred on its find, " : "whole photos, ") +
-            std::to_string(opt.imageSize) + " px" + (automaticSize ? " (automatic)" : "") + ", batch " +
-            std::to_string(opt.batchSize) + (automaticBatchSize ? " (automatic)" : "") + ", device " + deviceName);
+        say(startLine(opt, result, automaticSize, automaticBatchSize));
 
         TrainLoop loop(opt, device, runDir);  // no run folder: no checkpoints
         auto outcome = loop.run(model, data, pretrained, observer, ctx, &impl_->paused);
@@ -429,18 +544,7 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
         result.precision = outcome->precision;
         result.trainImagesPerSecond = outcome->medianImagesPerSecond;
         if (auto st = loadShippedWeights(model, *outcome); !st) return failed(st.error());
-        if (!data.valIndex.empty()) {
-            // The best epoch's own validation scores when this session trained it; else (it was trained before a
-            // resume) the shipped weights score the validation photos once more.
-            result.validationProbabilities = std::move(outcome->bestValidationProbabilities);
-            if (result.validationProbabilities.empty())
-                TrainLoop::evaluate(model, data, data.valIndex, device, opt.imageSize, std::max(opt.batchSize, 32),
-                                    &result.validationProbabilities);
-            for (const int64_t row : data.valIndex) {
-                result.validationImageIds.push_back(items[size_t(row)].imageId);
-                result.validationLabels.push_back(int(data.labels[size_t(row)]));
-            }
-        }
+        keepValidationScores(result, model, splitData, *outcome, device, opt);
         result.calibration = calibrateOnHeldOut(result.validationProbabilities, result.validationLabels,
                                                 result.classNames.size(), "validation");
         model->to(torch::kCPU);
@@ -450,38 +554,10 @@ Expected<TrainResult> Trainer::train(const fs::path& projectRoot, TrainObserver*
             return result;
         }
 
-        result.bundlePath = runDir / kBundleFile;
-        std::vector<CardPhoto> photos;
-        for (size_t k = 0; k < keep.size(); ++k) {
-            const auto* im = usable[size_t(keep[k])];
-            photos.push_back({im, data.labels[k],
-                              std::binary_search(split.validation.begin(), split.validation.end(), im->id)});
-        }
-        const nlohmann::json card = runCard(result, opt, photos, so, split, *outcome, deviceName);
-
-        nn::BundleManifest manifest;
-        manifest.arch = opt.arch;
-        manifest.classNames = result.classNames;
-        manifest.preprocessing.inputSize = opt.imageSize;
-        manifest.preprocessing.resizePolicy = "canvas_then_center_crop";
-        manifest.preprocessing.canvasSize = co.canvas;
-        manifest.preprocessing.framing = framingName(opt.framing);
-        manifest.calibration = result.calibration;
-        if (auto st = nn::ModelBundleIO::save(result.bundlePath.string(), model, manifest, card); !st)
+        if (auto st = writeModelAndCard(result, model, opt, splitData, usable, *outcome, deviceName); !st)
             return failed(st.error());
-        result.cardPath = runDir / "card.json";
-        // Atomically: Train mode reads the card for its plots, and a half-written one would be a damaged run.
-        if (auto st = util::writeFileAtomically(result.cardPath, card.dump(2)); !st)
-            return failed("cannot write the run card: " + st.error());
         result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        record.cardPath = fs::relative(result.cardPath, store->dataDir()).generic_string();
-        record.modelPath = fs::relative(result.bundlePath, store->dataDir()).generic_string();
-        if (!result.history.empty()) {
-            const auto& b = result.history[size_t(std::max(0, outcome->bestEpoch) < int(result.history.size())
-                                                      ? std::max(0, outcome->bestEpoch) : 0)];
-            record.metricsJson = RunCard::toJson(b).dump();
-        }
-        finishRecord("finished");
+        record.finishWithModel(result, *outcome);
         if (opt.recordInProject) {
             // The model is written and recorded: a failure to make it active must not turn the run into a failure.
             auto adopted = store->adoptAsActiveModelIfNone(result.bundlePath);
