@@ -54,6 +54,17 @@ Expected<Precision> resolvePrecision(ComputePrecision requested, bool cuda, Trai
     return Precision::Fp32;
 }
 
+// Mixed precision is autocast only (weights, optimiser state and the loss stay fp32): bf16 needs no loss scaling, it
+// has fp32's exponent range; fp16 gets the dynamic loss scaler. Validation, batch-norm recalibration and the linear
+// probe run under the same autocast.
+at::ScalarType autocastType(Precision p) {
+    return p == Precision::Bf16 ? at::kBFloat16 : p == Precision::Fp16 ? at::kHalf : at::kFloat;
+}
+
+const char* precisionLabel(Precision p) {  // as the run card records it
+    return p == Precision::Bf16 ? "bf16" : p == Precision::Fp16 ? "fp16 (loss scaling)" : "fp32";
+}
+
 uint64_t mixSeed(uint64_t seed, uint64_t a, uint64_t b) {  // splitmix64 over (seed, a, b)
     uint64_t z = seed + 0x9E3779B97F4A7C15ull * (a + 1) + 0xBF58476D1CE4E5B9ull * (b + 1);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -538,6 +549,110 @@ Expected<EpochTotals> runEpochSteps(const StepTools& t, int epoch, const std::ve
     return reader.totals();
 }
 
+// channels_last on the CPU too: oneDNN's NHWC convolutions made a ResNet-18 step 1.3-1.6x faster on this 2-core
+// machine (bench_train_step, docs/BENCHMARKS.md).
+void toChannelsLast(nn::ResNet& model) {
+    torch::NoGradGuard noGrad;
+    for (auto& p : model->parameters())
+        if (p.dim() == 4) p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
+}
+
+// last.pt and best.pt in `dir`, which is made; both empty without a folder (no checkpoints).
+Expected<std::pair<fs::path, fs::path>> checkpointFiles(const fs::path& dir) {
+    if (dir.empty()) return std::pair<fs::path, fs::path>{};
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return makeError("cannot create " + dir.string() + ": " + ec.message());
+    return std::pair<fs::path, fs::path>{dir / "last.pt", dir / "best.pt"};
+}
+
+// The batch norms whose running statistics the steps debias. From scratch, they start at mean 0 / variance 1, far
+// from the real activations, and an exponential average with momentum 0.1 still holds 0.9^n of that start after n
+// steps: a few-hundred-photo run validates after ~8 steps on half-wrong statistics and its validation loss explodes
+// (81, 330, ... measured). Debias like Adam does: momentum 1/(t+1) makes the running statistics the plain average of
+// the batches seen so far, turning into the usual 0.1 after nine steps. (Pretrained statistics are kept as they are.)
+std::vector<torch::nn::BatchNorm2dImpl*> batchNorms(nn::ResNet& model) {
+    std::vector<torch::nn::BatchNorm2dImpl*> norms;
+    for (auto& m : model->modules(false))
+        if (auto* bn = m->as<torch::nn::BatchNorm2d>()) norms.push_back(bn);
+    return norms;
+}
+
+// Before an epoch's steps: a pretrained backbone frozen during warm-up; in a partial fine-tune the frozen stages keep
+// their ImageNet batch-norm statistics.
+void setTrainingMode(nn::ResNet& model, std::vector<torch::Tensor>& backbone, bool backboneFrozen, bool partial) {
+    for (auto& p : backbone) p.set_requires_grad(!backboneFrozen);
+    model->train();
+    if (partial)
+        for (auto& m : model->named_children())
+            if (m.key() != "layer4" && m.key() != "fc") m.value()->eval();
+}
+
+// Writes last.pt; for the best epoch best.pt too, the same file (a hard link, else a copy): never serialised twice.
+Status checkpoint(const fs::path& lastFile, const fs::path& bestFile, nn::ResNet& model,
+                  torch::optim::Optimizer& optimizer, const LoopProgress& progress, const TrainOptions& options,
+                  LoopOutcome& out) {
+    const auto c0 = Clock::now();
+    if (auto st = writeCheckpoint(lastFile, model, optimizer, progress, options); !st) return st;
+    if (!bestFile.empty()) {
+        if (auto st = linkOrCopy(lastFile, bestFile); !st) return st;
+        out.bestCheckpoint = bestFile;
+    }
+    out.checkpointSeconds += std::chrono::duration<double>(Clock::now() - c0).count();
+    return {};
+}
+
+// Continues from `lastFile` when it is given and exists (model and optimiser state loaded, the progress returned);
+// else a fresh start at `batch`.
+Expected<LoopProgress> resumeOrStart(const fs::path& lastFile, int batch, nn::ResNet& model,
+                                     torch::optim::Optimizer& optimizer, TrainObserver* observer) {
+    LoopProgress fresh;
+    fresh.bestLoss = std::numeric_limits<double>::infinity();
+    fresh.batch = batch;
+    if (lastFile.empty() || !fs::exists(lastFile)) return fresh;
+    auto resumed = readCheckpoint(lastFile, model, optimizer);
+    if (!resumed) return resumed.takeError();
+    if (resumed->batch < 1) resumed->batch = batch;
+    if (observer)
+        observer->onMessage("resuming from " + lastFile.string() + " at epoch " + std::to_string(resumed->nextEpoch + 1));
+    return resumed;
+}
+
+// The figures of one epoch from its steps and its validation (best and ETA are the caller's).
+EpochInfo epochFigures(int epoch, int epochs, const EpochTotals& t, const EvalResult& va) {
+    EpochInfo e;
+    e.epoch = epoch, e.epochs = epochs;
+    e.trainLoss = t.seen ? t.lossSum / double(t.seen) : 0.0;
+    e.trainAcc = t.seen ? double(t.correct) / double(t.seen) : 0.0;
+    e.valLoss = va.loss, e.valAcc = va.accuracy, e.precision = va.precision, e.recall = va.recall;
+    e.confusion = va.confusion;
+    e.imagesPerSecond = t.stepSeconds > 0 ? double(t.stepImages) / t.stepSeconds : 0.0;
+    return e;
+}
+
+// The model's parameters and buffers copied to the CPU, in registration order (~45 MB for ResNet-18, milliseconds).
+std::vector<torch::Tensor> cpuCopyOfWeights(nn::ResNet& model) {
+    torch::NoGradGuard noGrad;
+    std::vector<torch::Tensor> out;
+    for (const auto& t : model->parameters()) out.push_back(t.detach().cpu().clone());
+    for (const auto& t : model->buffers()) out.push_back(t.detach().cpu().clone());
+    return out;
+}
+
+// After training: every parameter trainable again, in the standard memory layout.
+void handBack(nn::ResNet& model) {
+    for (auto& p : model->parameters()) {
+        p.set_requires_grad(true);
+        if (p.dim() == 4) p.set_data(p.data().contiguous());
+    }
+}
+
+double median(std::vector<double> values) {
+    if (values.empty()) return 0.0;
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
+}
+
 }  // namespace
 
 Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, bool pretrained,
@@ -546,22 +661,16 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
     try {
         model->to(device_);
         const bool cuda = device_.is_cuda();
-        // Mixed precision (autocast; weights, optimiser state and the loss stay fp32): on CUDA bf16 where the GPU
-        // has it, else fp16 with the dynamic loss scaler; on the CPU fp32 unless bf16 is asked for (see
-        // resolvePrecision). bf16 needs no loss scaling: it has fp32's exponent range. Validation, batch-norm
-        // recalibration and the linear probe run under the same autocast.
         auto precision = resolvePrecision(options_.precision, cuda, observer);
         if (!precision) return precision.takeError();
-        const bool bf16 = *precision == Precision::Bf16;
-        const bool mixed = *precision != Precision::Fp32;
-        const at::ScalarType compute = bf16 ? at::kBFloat16 : mixed ? at::kHalf : at::kFloat;
+        const at::ScalarType compute = autocastType(*precision);
         // The whole uint8 set lives on the training device where it fits, and every gather (training, validation,
         // recalibration, the probe's embeddings) reads it there; else it waits in host memory.
         TrainData resident = data;
         resident.pixels = placePixels(data.pixels, device_, observer);
         if (options_.mode == TrainMode::LinearProbe) return runProbe(model, resident, compute, observer, ctx);
         LoopOutcome out;
-        out.precision = bf16 ? "bf16" : mixed ? "fp16 (loss scaling)" : "fp32";
+        out.precision = precisionLabel(*precision);
         const bool partial = options_.mode == TrainMode::Partial;
         const double lr = options_.lr > 0 ? options_.lr : Trainer::defaultLr(options_);
         // Discriminative rates: a pretrained backbone moves 10x slower than the new head.
@@ -573,73 +682,39 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
         so.enabled = *precision == Precision::Fp16;
         LossScaler scaler(so);
         if (cuda) at::globalContext().setBenchmarkCuDNN(true);
-        // channels_last on the CPU too: oneDNN's NHWC convolutions made a ResNet-18 step 1.3-1.6x faster on this
-        // 2-core machine (bench_train_step, docs/BENCHMARKS.md). Set again after a resume (loading replaces the data).
-        auto toChannelsLast = [&] {
-            torch::NoGradGuard noGrad;
-            for (auto& p : model->parameters())
-                if (p.dim() == 4) p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
-        };
-        toChannelsLast();
+        toChannelsLast(model);
 
         BatchAugmenter aug(AugmentConfig::forPreset(options_.augmentation), options_.imageSize);
 
         int batch = std::max(2, options_.batchSize);
-        const int64_t nTrain = int64_t(data.trainIndex.size());
-        const int64_t spe0 = stepsPerEpoch(nTrain, std::max(2, options_.batchSize));
+        const int64_t spe0 = stepsPerEpoch(int64_t(data.trainIndex.size()), std::max(2, options_.batchSize));
         const int64_t totalSteps = spe0 * options_.epochs;
         LrSchedule schedule(options_.schedule, totalSteps, std::min<int64_t>(spe0, std::max<int64_t>(1, totalSteps / 20)));
 
-        int startEpoch = 0;
-        double bestLoss = std::numeric_limits<double>::infinity();
-        int sinceBest = 0;
-        if (!checkpointDir_.empty()) {
-            std::error_code ec;
-            fs::create_directories(checkpointDir_, ec);
-            if (ec) return makeError("cannot create " + checkpointDir_.string() + ": " + ec.message());
-        }
-        const fs::path lastFile = checkpointDir_.empty() ? fs::path() : checkpointDir_ / "last.pt";
-        const fs::path bestFile = checkpointDir_.empty() ? fs::path() : checkpointDir_ / "best.pt";
-        if (options_.resume && !lastFile.empty() && fs::exists(lastFile)) {
-            auto resumed = readCheckpoint(lastFile, model, *optimizer);
-            if (!resumed) return resumed.takeError();
-            startEpoch = resumed->nextEpoch;
-            bestLoss = resumed->bestLoss;
-            out.bestEpoch = resumed->bestEpoch;
-            sinceBest = resumed->sinceBest;
-            if (resumed->batch >= 1) batch = resumed->batch;
-            scaler.loadState(resumed->scalerState);
-            out.history = std::move(resumed->history);
-            if (observer)
-                observer->onMessage("resuming from " + lastFile.string() + " at epoch " +
-                                    std::to_string(startEpoch + 1));
-        }
+        auto files = checkpointFiles(checkpointDir_);
+        if (!files) return files.takeError();
+        const auto& [lastFile, bestFile] = *files;
+        auto resumed = resumeOrStart(options_.resume ? lastFile : fs::path(), batch, model, *optimizer, observer);
+        if (!resumed) return resumed.takeError();
+        LoopProgress state = std::move(*resumed);
+        const int startEpoch = state.nextEpoch;
+        batch = state.batch;
+        scaler.loadState(state.scalerState);
+        out.bestEpoch = state.bestEpoch;
+        out.history = std::move(state.history);
         if (!bestFile.empty() && fs::exists(bestFile)) out.bestCheckpoint = bestFile;
 
-        toChannelsLast();
+        toChannelsLast(model);  // again: loading a checkpoint replaces the data
         std::vector<double> epochIps;
         for (const auto& h : out.history) epochIps.push_back(h.imagesPerSecond);
-        // From scratch, batch-norm running statistics start at mean 0 / variance 1, far from the real activations,
-        // and an exponential average with momentum 0.1 still holds 0.9^n of that start after n steps: a few-hundred-
-        // photo run validates after ~8 steps on half-wrong statistics and its validation loss explodes (81, 330, ...
-        // measured). Debias like Adam does: momentum 1/(t+1) makes the running statistics the plain average of the
-        // batches seen so far, turning into the usual 0.1 after nine steps. Pretrained statistics are kept as they are.
-        std::vector<torch::nn::BatchNorm2dImpl*> norms;
-        if (!pretrained)
-            for (auto& m : model->modules(false))
-                if (auto* bn = m->as<torch::nn::BatchNorm2d>()) norms.push_back(bn);
+        const std::vector<torch::nn::BatchNorm2dImpl*> norms = pretrained ? std::vector<torch::nn::BatchNorm2dImpl*>{}
+                                                                          : batchNorms(model);
         const auto labels = cuda::upload(torch::tensor(data.labels, torch::kLong), device_);
         const StepTools tools{model,  *optimizer, baseLr, scaler, aug,     schedule, norms,
                               options_, data,     resident.pixels, labels, device_, compute, spe0};
         const auto runStart = Clock::now();
         for (int epoch = startEpoch; epoch < options_.epochs; ++epoch) {
-            const bool warm = epoch < warmupEpochs;
-            for (auto& p : backbone) p.set_requires_grad(!warm);
-            model->train();
-            if (partial)  // frozen stages keep their ImageNet batch-norm statistics
-                for (auto& m : model->named_children())
-                    if (m.key() != "layer4" && m.key() != "fc") m.value()->eval();
-
+            setTrainingMode(model, backbone, /*backboneFrozen=*/epoch < warmupEpochs, partial);
             const std::vector<int64_t> order = epochOrder(data, options_, epoch);
             auto totals = runEpochSteps(tools, epoch, order, batch, observer, ctx, paused);
             if (!totals) return totals.takeError();
@@ -652,71 +727,47 @@ Expected<LoopOutcome> TrainLoop::run(nn::ResNet& model, const TrainData& data, b
             std::vector<float> valProbabilities;
             auto va = evaluate(model, resident, data.valIndex, device_, options_.imageSize, std::max(batch, 32),
                                &valProbabilities, compute);
-            EpochInfo e;
-            e.epoch = epoch, e.epochs = options_.epochs;
-            e.trainLoss = totals->seen ? totals->lossSum / double(totals->seen) : 0.0;
-            e.trainAcc = totals->seen ? double(totals->correct) / double(totals->seen) : 0.0;
-            e.valLoss = va.loss, e.valAcc = va.accuracy, e.precision = va.precision, e.recall = va.recall;
-            e.confusion = va.confusion;
-            e.imagesPerSecond = totals->stepSeconds > 0 ? double(totals->stepImages) / totals->stepSeconds : 0.0;
+            EpochInfo e = epochFigures(epoch, options_.epochs, *totals, va);
             epochIps.push_back(e.imagesPerSecond);
             const double elapsed = std::chrono::duration<double>(Clock::now() - runStart).count();
             e.etaSeconds = elapsed / double(epoch - startEpoch + 1) * double(options_.epochs - epoch - 1);
             // Without a validation set, "best" follows the training loss.
             const double monitored = data.valIndex.empty() ? e.trainLoss : e.valLoss;
-            e.best = monitored < bestLoss;
+            e.best = monitored < state.bestLoss;
             if (e.best) {
-                bestLoss = monitored;
+                state.bestLoss = monitored;
                 out.bestEpoch = epoch;
-                sinceBest = 0;
+                state.sinceBest = 0;
+                // The best weights stay in memory: the bundle is written from them at the end, with no re-read.
+                out.bestWeights = cpuCopyOfWeights(model);
+                out.bestValidationProbabilities = std::move(valProbabilities);
             } else {
-                ++sinceBest;
+                ++state.sinceBest;
             }
             out.history.push_back(e);
 
-            if (e.best) {
-                // Keep the best weights in memory (a copy of ~45 MB for ResNet-18, milliseconds): the bundle is written
-                // from them at the end, with no re-read of a checkpoint.
-                torch::NoGradGuard noGrad;
-                out.bestWeights.clear();
-                for (const auto& t : model->parameters()) out.bestWeights.push_back(t.detach().cpu().clone());
-                for (const auto& t : model->buffers()) out.bestWeights.push_back(t.detach().cpu().clone());
-                out.bestValidationProbabilities = std::move(valProbabilities);
-            }
-
-            // Checkpoint before telling the observer, so a cancel from onEpoch keeps this epoch. best.pt is the same
-            // file as last.pt of the best epoch (a hard link, else a file copy): never serialised twice.
+            // Checkpoint before telling the observer, so a cancel from onEpoch keeps this epoch.
             if (!lastFile.empty() && ((epoch + 1) % std::max(1, options_.checkpointEvery) == 0 ||
                                       epoch + 1 == options_.epochs || e.best)) {
-                const auto c0 = Clock::now();
-                const LoopProgress progress{epoch + 1, bestLoss, out.bestEpoch, sinceBest, batch, scaler.state(),
-                                            out.history};
-                if (auto st = writeCheckpoint(lastFile, model, *optimizer, progress, options_); !st)
+                const LoopProgress progress{epoch + 1, state.bestLoss,  out.bestEpoch, state.sinceBest,
+                                            batch,     scaler.state(), out.history};
+                if (auto st = checkpoint(lastFile, e.best ? bestFile : fs::path(), model, *optimizer, progress,
+                                         options_, out);
+                    !st)
                     return st.takeError();
-                if (e.best) {
-                    if (auto st = linkOrCopy(lastFile, bestFile); !st) return st.takeError();
-                    out.bestCheckpoint = bestFile;
-                }
-                out.checkpointSeconds += std::chrono::duration<double>(Clock::now() - c0).count();
             }
             if (observer) observer->onEpoch(e);
-            if (options_.earlyStoppingPatience > 0 && sinceBest >= options_.earlyStoppingPatience &&
+            if (options_.earlyStoppingPatience > 0 && state.sinceBest >= options_.earlyStoppingPatience &&
                 epoch + 1 < options_.epochs) {
                 out.stoppedEarly = true;
                 if (observer)
                     observer->onMessage("early stopping: no validation improvement for " +
-                                        std::to_string(sinceBest) + " epochs");
+                                        std::to_string(state.sinceBest) + " epochs");
                 break;
             }
         }
-        for (auto& p : model->parameters()) {
-            p.set_requires_grad(true);
-            if (p.dim() == 4) p.set_data(p.data().contiguous());  // hand the model back in the standard layout
-        }
-        if (!epochIps.empty()) {
-            std::sort(epochIps.begin(), epochIps.end());
-            out.medianImagesPerSecond = epochIps[epochIps.size() / 2];
-        }
+        handBack(model);
+        out.medianImagesPerSecond = median(epochIps);
         out.finalBatchSize = batch;
         return out;
     } catch (const c10::Error& e) {
