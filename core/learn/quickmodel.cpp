@@ -59,6 +59,10 @@ struct QuickModel::Impl {
     QuickRefreshStats stats;
 
     explicit Impl(EmbeddingCache c) : cache(std::move(c)) {}
+    Status embedNew(const LabelledSet& set, QuickRefreshStats& stats, const JobContext& ctx);
+    void rememberRows(const std::vector<const LabelledImage*>& rows, const std::vector<int64_t>& trainRows,
+                      const std::vector<int64_t>& trainLabels, const std::vector<int64_t>& predictRows,
+                      const std::unordered_map<int64_t, int64_t>& indexOf);
 };
 
 QuickModel::QuickModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -78,6 +82,120 @@ Expected<QuickModel> QuickModel::open(const fs::path& projectRoot, const fs::pat
     return QuickModel(std::move(impl));
 }
 
+namespace {
+
+// The classes the head learns: the project's classes (in project order) with a labelled photo among `rows`, the
+// photos that got an embedding (a class whose photos all failed to decode is out).
+struct HeadClasses {
+    std::vector<int64_t> ids;
+    std::vector<std::string> names;
+    std::unordered_map<int64_t, int64_t> indexOf;  // class id -> head index
+};
+
+HeadClasses headClasses(const LabelledSet& set, const std::vector<const LabelledImage*>& rows) {
+    std::map<int64_t, int64_t> perClass;
+    for (const auto* li : rows)
+        if (li->labelled()) perClass[li->classId]++;
+    HeadClasses out;
+    for (const auto& c : set.allClasses())
+        if (perClass.count(c.id)) {
+            out.indexOf[c.id] = int64_t(out.ids.size());
+            out.ids.push_back(c.id);
+            out.names.push_back(c.name);
+        }
+    return out;
+}
+
+// The rows' embeddings, each feature standardised over all photos: a well-conditioned problem for a fixed learning
+// rate, and centred features make cosine similarity meaningful for the diversity step (ReLU features are all >= 0).
+torch::Tensor standardisedFeatures(const std::unordered_map<std::string, std::vector<float>>& byHash,
+                                   const std::vector<const LabelledImage*>& rows, int64_t dim) {
+    auto X = torch::empty({int64_t(rows.size()), dim}, torch::kFloat);
+    float* x = X.data_ptr<float>();
+    for (size_t r = 0; r < rows.size(); ++r) {
+        const auto& v = byHash.at(rows[r]->image.contentHash);
+        std::copy(v.begin(), v.end(), x + r * size_t(dim));
+    }
+    auto mean = X.mean({0}, /*keepdim=*/true);
+    auto stdv = (X - mean).pow(2).mean({0}, /*keepdim=*/true).sqrt().clamp_min(1e-6);
+    return (X - mean) / stdv;
+}
+
+// The head's calls on `features` (one row per entry of `which`, rows of `rows`).
+std::vector<QuickPrediction> callsOf(const LinearHead& head, const torch::Tensor& features,
+                                     const std::vector<const LabelledImage*>& rows, const std::vector<int64_t>& which) {
+    auto P = torch::softmax(torch::addmm(head.bias, features, head.weight.t()), 1).contiguous();
+    const float* p = P.data_ptr<float>();
+    const size_t K = size_t(P.size(1));
+    std::vector<QuickPrediction> out;
+    for (size_t i = 0; i < which.size(); ++i) {
+        const LabelledImage& li = *rows[size_t(which[i])];
+        QuickPrediction q;
+        q.imageId = li.image.id;
+        q.relPath = li.image.relPath;
+        q.probabilities.assign(p + i * K, p + (i + 1) * K);
+        auto best = std::max_element(q.probabilities.begin(), q.probabilities.end());
+        q.classIndex = int(best - q.probabilities.begin());
+        q.confidence = *best;
+        q.disputed = li.disputed;
+        out.push_back(std::move(q));
+    }
+    return out;
+}
+
+}  // namespace
+
+// Embeds the photos not seen before (by content hash; identical photos once), counting into `stats`.
+Status QuickModel::Impl::embedNew(const LabelledSet& set, QuickRefreshStats& stats, const JobContext& ctx) {
+    std::vector<EmbeddingRequest> requests;
+    std::unordered_set<std::string> requestHashes;
+    for (const auto& li : set.images()) {
+        const auto& im = li.image;
+        if (!im.contentHash.empty() && byHash.count(im.contentHash)) continue;
+        if (!im.contentHash.empty() && !requestHashes.insert(im.contentHash).second) continue;
+        requests.push_back({root / im.relPath, im.contentHash});
+    }
+    if (requests.empty()) return {};
+    auto emb = cache.compute(requests, ctx);
+    if (!emb) return emb.takeError();
+    for (size_t i = 0; i < requests.size(); ++i)
+        if (emb->ok[i]) byHash[emb->hashes[i]].assign(emb->row(i), emb->row(i) + emb->dim);
+    stats.embedded = emb->computed;
+    stats.reused = emb->reused;
+    for (const auto& f : emb->failures) stats.skipped.push_back(f);
+    return {};
+}
+
+// What outOfFold, features() and the diversity step read after a refresh: the labelled rows (with their items for
+// the folds) and every row's photo, the disputed ones with their disputed class.
+void QuickModel::Impl::rememberRows(const std::vector<const LabelledImage*>& rows, const std::vector<int64_t>& trainRows,
+                                    const std::vector<int64_t>& trainLabels, const std::vector<int64_t>& predictRows,
+                                    const std::unordered_map<int64_t, int64_t>& indexOf) {
+    labelledRows.clear();
+    labelledItems.clear();
+    photos = PhotoFeatures{};
+    photos.dim = size_t(cache.dim());
+    const auto addPhoto = [this](const project::ImageRecord& image, int label, bool disputed) {
+        photos.imageIds.push_back(image.id);
+        photos.relPaths.push_back(image.relPath);
+        photos.labels.push_back(label);
+        photos.disputed.push_back(disputed ? 1 : 0);
+        photos.finds.push_back(Split::groupKey(image.site, image.context, image.findId));
+    };
+    for (size_t t = 0; t < trainRows.size(); ++t) {
+        const auto& image = rows[size_t(trainRows[t])]->image;
+        labelledRows.push_back({image.id, image.relPath, int(trainLabels[t]), {},
+                                rows[size_t(trainRows[t])]->source == project::LabelSource::Confirmed});
+        labelledItems.push_back(Split::itemOf(image, trainLabels[t]));
+        addPhoto(image, int(trainLabels[t]), false);
+    }
+    for (const int64_t r : predictRows) {
+        const LabelledImage& li = *rows[size_t(r)];
+        const auto disputedClass = li.disputed ? indexOf.find(li.classId) : indexOf.end();
+        addPhoto(li.image, disputedClass != indexOf.end() ? int(disputedClass->second) : -1, li.disputed);
+    }
+}
+
 Status QuickModel::refresh(const JobContext& ctx) {
     Impl& d = *impl_;
     QuickRefreshStats stats;
@@ -88,134 +206,56 @@ Status QuickModel::refresh(const JobContext& ctx) {
     auto set = LabelledSet::read(*store);
     if (!set) return set.takeError();
     stats.skipped = set->skipped();
-
-    // Embed what is new (by content hash).
     const auto t0 = std::chrono::steady_clock::now();
-    std::vector<EmbeddingRequest> requests;
-    std::unordered_set<std::string> requestHashes;  // identical photos are embedded once
-    for (const auto& li : set->images()) {
-        const auto& im = li.image;
-        if (!im.contentHash.empty() && d.byHash.count(im.contentHash)) continue;
-        if (!im.contentHash.empty() && !requestHashes.insert(im.contentHash).second) continue;
-        requests.push_back({d.root / im.relPath, im.contentHash});
-    }
-    if (!requests.empty()) {
-        auto emb = d.cache.compute(requests, ctx);
-        if (!emb) return emb.takeError();
-        for (size_t i = 0; i < requests.size(); ++i)
-            if (emb->ok[i]) d.byHash[emb->hashes[i]].assign(emb->row(i), emb->row(i) + emb->dim);
-        stats.embedded = emb->computed;
-        stats.reused = emb->reused;
-        for (const auto& f : emb->failures) stats.skipped.push_back(f);
-    }
+    if (auto st = d.embedNew(*set, stats, ctx); !st) return st;
     stats.embedSeconds = secondsSince(t0);
     if (ctx.cancelled()) return makeError("cancelled");
 
     // Rows: every usable photo with an embedding; labelled ones train, the others are predicted.
     const auto t1 = std::chrono::steady_clock::now();
-    const int64_t D = d.cache.dim();
     std::vector<const LabelledImage*> rows;
     for (const auto& li : set->images())
         if (!li.image.contentHash.empty() && d.byHash.count(li.image.contentHash)) rows.push_back(&li);
-    // Classes are counted over the photos that got an embedding: a class whose photos all failed to decode is out.
-    std::map<int64_t, int64_t> perClass;
-    for (const auto* li : rows)
-        if (li->labelled()) perClass[li->classId]++;
-    std::vector<int64_t> classIds;
-    std::vector<std::string> classNames;
-    std::unordered_map<int64_t, int64_t> indexOf;
-    for (const auto& c : set->allClasses())
-        if (perClass.count(c.id)) {
-            indexOf[c.id] = int64_t(classIds.size());
-            classIds.push_back(c.id);
-            classNames.push_back(c.name);
-        }
-    if (classIds.size() < 2)
+    HeadClasses classes = headClasses(*set, rows);
+    if (classes.ids.size() < 2)
         return makeError("the quick model needs labelled photos in at least two classes; " + d.root.string() +
-                         " has " + std::to_string(classIds.size()));
-
+                         " has " + std::to_string(classes.ids.size()));
     try {
         torch::NoGradGuard noGrad;
-        auto X = torch::empty({int64_t(rows.size()), D}, torch::kFloat);
-        float* x = X.data_ptr<float>();
-        for (size_t r = 0; r < rows.size(); ++r) {
-            const auto& v = d.byHash.at(rows[r]->image.contentHash);
-            std::copy(v.begin(), v.end(), x + r * size_t(D));
-        }
-        // Standardise each feature over all photos: a well-conditioned problem for a fixed learning rate, and
-        // centred features make cosine similarity meaningful for the diversity step (ReLU features are all >= 0).
-        auto mean = X.mean({0}, /*keepdim=*/true);
-        auto stdv = (X - mean).pow(2).mean({0}, /*keepdim=*/true).sqrt().clamp_min(1e-6);
-        X = (X - mean) / stdv;
+        const torch::Tensor X = standardisedFeatures(d.byHash, rows, d.cache.dim());
         std::vector<int64_t> trainRows, trainLabels, predictRows;
         for (size_t r = 0; r < rows.size(); ++r) {
             if (rows[r]->labelled()) {
                 trainRows.push_back(int64_t(r));
-                trainLabels.push_back(indexOf.at(rows[r]->classId));
+                trainLabels.push_back(classes.indexOf.at(rows[r]->classId));
             } else {
                 predictRows.push_back(int64_t(r));
             }
         }
         // The labelled rows train the head now and are kept for outOfFold.
         auto labelledX = X.index_select(0, torch::tensor(trainRows, torch::kLong)).contiguous();
-        const LinearProbeOptions po = probeOptions(d.options);
         LinearHead head;
         {
             torch::AutoGradMode enable(true);
-            head = LinearProbe::train(labelledX,
-                                      torch::tensor(trainLabels, torch::kLong), int64_t(classIds.size()), po);
+            head = LinearProbe::train(labelledX, torch::tensor(trainLabels, torch::kLong), int64_t(classes.ids.size()),
+                                      probeOptions(d.options));
         }
         std::vector<QuickPrediction> predictions;
         std::vector<float> predicted;
         if (!predictRows.empty()) {
             auto Xu = X.index_select(0, torch::tensor(predictRows, torch::kLong)).contiguous();
-            auto P = torch::softmax(torch::addmm(head.bias, Xu, head.weight.t()), 1).contiguous();
-            const float* p = P.data_ptr<float>();
-            const size_t K = classIds.size();
-            for (size_t i = 0; i < predictRows.size(); ++i) {
-                QuickPrediction q;
-                q.imageId = rows[size_t(predictRows[i])]->image.id;
-                q.relPath = rows[size_t(predictRows[i])]->image.relPath;
-                q.probabilities.assign(p + i * K, p + (i + 1) * K);
-                auto best = std::max_element(q.probabilities.begin(), q.probabilities.end());
-                q.classIndex = int(best - q.probabilities.begin());
-                q.confidence = *best;
-                q.disputed = rows[size_t(predictRows[i])]->disputed;
-                predictions.push_back(std::move(q));
-            }
+            predictions = callsOf(head, Xu, rows, predictRows);
             predicted.assign(Xu.data_ptr<float>(), Xu.data_ptr<float>() + Xu.numel());
         }
         stats.finalLoss = head.finalLoss;
         stats.labelled = int64_t(trainRows.size());
         stats.unlabelled = int64_t(predictRows.size());
-        d.classIds = std::move(classIds);
-        d.classNames = std::move(classNames);
+        d.classIds = std::move(classes.ids);
+        d.classNames = std::move(classes.names);
         d.predictions = std::move(predictions);
         d.predictedEmbeddings = std::move(predicted);
         d.labelledEmbeddings = std::move(labelledX);
-        d.labelledRows.clear();
-        d.labelledItems.clear();
-        d.photos = PhotoFeatures{};
-        d.photos.dim = size_t(D);
-        const auto addPhoto = [&d](const project::ImageRecord& image, int label, bool disputed) {
-            d.photos.imageIds.push_back(image.id);
-            d.photos.relPaths.push_back(image.relPath);
-            d.photos.labels.push_back(label);
-            d.photos.disputed.push_back(disputed ? 1 : 0);
-            d.photos.finds.push_back(Split::groupKey(image.site, image.context, image.findId));
-        };
-        for (size_t t = 0; t < trainRows.size(); ++t) {
-            const auto& image = rows[size_t(trainRows[t])]->image;
-            d.labelledRows.push_back({image.id, image.relPath, int(trainLabels[t]), {},
-                                      rows[size_t(trainRows[t])]->source == project::LabelSource::Confirmed});
-            d.labelledItems.push_back(Split::itemOf(image, trainLabels[t]));
-            addPhoto(image, int(trainLabels[t]), false);
-        }
-        for (const int64_t r : predictRows) {
-            const LabelledImage& li = *rows[size_t(r)];
-            const auto disputedClass = li.disputed ? indexOf.find(li.classId) : indexOf.end();
-            addPhoto(li.image, disputedClass != indexOf.end() ? int(disputedClass->second) : -1, li.disputed);
-        }
+        d.rememberRows(rows, trainRows, trainLabels, predictRows, classes.indexOf);
     } catch (const c10::Error& e) {
         return makeError(std::string("quick model training failed: ") + e.what_without_backtrace());
     }
