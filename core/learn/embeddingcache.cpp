@@ -68,6 +68,25 @@ Status writeIndex(const fs::path& file, const Index& index, const std::string& k
     return util::writeFileAtomically(file, j.dump());  // a killed run leaves the old index, never a torn one
 }
 
+// Appends the new rows to vectors.bin, then publishes them in the index (written last, atomically).
+Status appendRows(const fs::path& dataFile, const fs::path& indexFile, Index& index, const std::string& key,
+                  const std::vector<std::pair<std::string, size_t>>& fresh, const Embeddings& out) {
+    const size_t rowBytes = size_t(out.dim) * sizeof(float);
+    std::error_code ec;
+    int64_t next = fs::exists(dataFile, ec) ? int64_t(fs::file_size(dataFile, ec) / rowBytes) : 0;
+    std::fstream data(dataFile, std::ios::binary | std::ios::in | std::ios::out);
+    if (!data) data.open(dataFile, std::ios::binary | std::ios::out | std::ios::trunc);
+    data.seekp(std::streamoff(next * int64_t(rowBytes)));
+    for (const auto& [hash, i] : fresh) {
+        data.write(reinterpret_cast<const char*>(out.row(i)), std::streamsize(rowBytes));
+        index.slots[hash] = next++;
+    }
+    data.flush();
+    if (!data) return makeError("cannot write the embedding cache " + dataFile.string());
+    data.close();
+    return writeIndex(indexFile, index, key);
+}
+
 }  // namespace
 
 struct EmbeddingCache::Impl {
@@ -89,6 +108,11 @@ struct EmbeddingCache::Impl {
     fs::path dir() const { return dataDir / "embeddings" / key; }
     Status load();
     torch::Tensor embedBatch(const torch::Tensor& canvases);
+    // Decodes the first request of each missing hash (through the image cache) and embeds it; every request with
+    // that hash gets the row. `fresh` receives (hash, request index) of each new row.
+    Status embedMisses(const std::vector<EmbeddingRequest>& requests, const std::vector<size_t>& firstOfHash,
+                       std::unordered_map<std::string, std::vector<size_t>>& missing, Embeddings& out,
+                       std::vector<std::pair<std::string, size_t>>& fresh, const JobContext& ctx);
 };
 
 Status EmbeddingCache::Impl::load() {
@@ -254,70 +278,61 @@ Expected<Embeddings> EmbeddingCache::compute(const std::vector<EmbeddingRequest>
     }
 
     std::vector<std::pair<std::string, size_t>> fresh;  // hash -> request index holding its embedding
-    if (!firstOfHash.empty()) {
-        ImageCacheOptions co;
-        co.canvas = d.canvas;
-        co.framing = d.framing;
-        co.persist = d.options.persist;
-        ImageCache images(d.dataDir / "cache", co);
-        // Decode in chunks (the image cache rewrites its index once per call), run the network in batches.
-        const size_t B = size_t(d.options.batchSize), chunk = std::max<size_t>(B, 512);
-        try {
-            for (size_t s = 0; s < firstOfHash.size(); s += chunk) {
-                if (ctx.cancelled()) return makeError("cancelled while computing embeddings");
-                const size_t e = std::min(firstOfHash.size(), s + chunk);
-                std::vector<CacheRequest> batch;
-                for (size_t k = s; k < e; ++k) {
-                    const size_t i = firstOfHash[k];
-                    batch.push_back({requests[i].path, out.hashes[i]});
-                }
-                auto decoded = images.load(batch, JobContext{{}, ctx.cancel});
-                if (!decoded) return decoded.takeError();
-                for (auto& f : decoded->failures) out.failures.push_back(std::move(f));
-                std::vector<int64_t> good;
-                for (size_t k = 0; k < batch.size(); ++k)
-                    if (decoded->ok[k]) good.push_back(int64_t(k));
-                for (size_t g0 = 0; g0 < good.size(); g0 += B) {
-                    if (ctx.cancelled()) return makeError("cancelled while computing embeddings");
-                    const size_t g1 = std::min(good.size(), g0 + B);
-                    std::vector<int64_t> rowsIn(good.begin() + long(g0), good.begin() + long(g1));
-                    auto emb = d.embedBatch(decoded->pixels.index_select(0, torch::tensor(rowsIn, torch::kLong)));
-                    const float* src = emb.data_ptr<float>();
-                    for (size_t g = 0; g < rowsIn.size(); ++g) {
-                        const size_t first = firstOfHash[s + size_t(rowsIn[g])];
-                        for (size_t i : missing[out.hashes[first]]) {
-                            std::copy(src + g * size_t(D), src + (g + 1) * size_t(D),
-                                      out.values.begin() + long(i * size_t(D)));
-                            out.ok[i] = 1;
-                        }
-                        fresh.emplace_back(out.hashes[first], first);
-                    }
-                    ctx.report({"embed", int64_t(s + size_t(rowsIn.back()) + 1), int64_t(firstOfHash.size()), {}});
-                }
-            }
-        } catch (const c10::Error& e) {
-            return makeError("computing embeddings with " + d.modelFile.string() + " failed: " +
-                             e.what_without_backtrace());
-        }
-        out.computed = int64_t(fresh.size());
-    }
+    if (!firstOfHash.empty())
+        if (auto st = d.embedMisses(requests, firstOfHash, missing, out, fresh, ctx); !st) return st.takeError();
 
-    if (d.options.persist && !fresh.empty()) {
-        // Append the new rows, then publish them in the index (written last, atomically).
-        int64_t next = fs::exists(dataFile, ec) ? int64_t(fs::file_size(dataFile, ec) / rowBytes) : 0;
-        std::fstream data(dataFile, std::ios::binary | std::ios::in | std::ios::out);
-        if (!data) data.open(dataFile, std::ios::binary | std::ios::out | std::ios::trunc);
-        data.seekp(std::streamoff(next * int64_t(rowBytes)));
-        for (const auto& [hash, i] : fresh) {
-            data.write(reinterpret_cast<const char*>(out.row(i)), std::streamsize(rowBytes));
-            index.slots[hash] = next++;
-        }
-        data.flush();
-        if (!data) return makeError("cannot write the embedding cache " + dataFile.string());
-        data.close();
-        if (auto st = writeIndex(indexFile, index, d.key); !st) return st.takeError();
-    }
+    if (d.options.persist && !fresh.empty())
+        if (auto st = appendRows(dataFile, indexFile, index, d.key, fresh, out); !st) return st.takeError();
     return out;
+}
+
+Status EmbeddingCache::Impl::embedMisses(const std::vector<EmbeddingRequest>& requests,
+                                         const std::vector<size_t>& firstOfHash,
+                                         std::unordered_map<std::string, std::vector<size_t>>& missing,
+                                         Embeddings& out, std::vector<std::pair<std::string, size_t>>& fresh,
+                                         const JobContext& ctx) {
+    const size_t D = size_t(out.dim);
+    ImageCacheOptions co;
+    co.canvas = canvas;
+    co.framing = framing;
+    co.persist = options.persist;
+    ImageCache images(dataDir / "cache", co);
+    // Decode in chunks (the image cache rewrites its index once per call), run the network in batches.
+    const size_t B = size_t(options.batchSize), chunk = std::max<size_t>(B, 512);
+    try {
+        for (size_t s = 0; s < firstOfHash.size(); s += chunk) {
+            if (ctx.cancelled()) return makeError("cancelled while computing embeddings");
+            const size_t e = std::min(firstOfHash.size(), s + chunk);
+            std::vector<CacheRequest> batch;
+            for (size_t k = s; k < e; ++k) batch.push_back({requests[firstOfHash[k]].path, out.hashes[firstOfHash[k]]});
+            auto decoded = images.load(batch, JobContext{{}, ctx.cancel});
+            if (!decoded) return decoded.takeError();
+            for (auto& f : decoded->failures) out.failures.push_back(std::move(f));
+            std::vector<int64_t> good;
+            for (size_t k = 0; k < batch.size(); ++k)
+                if (decoded->ok[k]) good.push_back(int64_t(k));
+            for (size_t g0 = 0; g0 < good.size(); g0 += B) {
+                if (ctx.cancelled()) return makeError("cancelled while computing embeddings");
+                const size_t g1 = std::min(good.size(), g0 + B);
+                std::vector<int64_t> rowsIn(good.begin() + long(g0), good.begin() + long(g1));
+                auto emb = embedBatch(decoded->pixels.index_select(0, torch::tensor(rowsIn, torch::kLong)));
+                const float* src = emb.data_ptr<float>();
+                for (size_t g = 0; g < rowsIn.size(); ++g) {
+                    const size_t first = firstOfHash[s + size_t(rowsIn[g])];
+                    for (size_t i : missing[out.hashes[first]]) {
+                        std::copy(src + g * D, src + (g + 1) * D, out.values.begin() + long(i * D));
+                        out.ok[i] = 1;
+                    }
+                    fresh.emplace_back(out.hashes[first], first);
+                }
+                ctx.report({"embed", int64_t(s + size_t(rowsIn.back()) + 1), int64_t(firstOfHash.size()), {}});
+            }
+        }
+    } catch (const c10::Error& e) {
+        return makeError("computing embeddings with " + modelFile.string() + " failed: " + e.what_without_backtrace());
+    }
+    out.computed = int64_t(fresh.size());
+    return {};
 }
 
 }  // namespace tessera::learn
