@@ -60,7 +60,17 @@ DatasetView::DatasetView(ProjectDocument* document, ImageListModel* images, QWid
     proxy_ = new ImageFilterProxyModel(this);
     proxy_->setSourceModel(images_);
 
-    // --- filter bar ---
+    createControls();
+    layOut();
+    connectControls();
+    rebuildFilterCombo();
+    updatePredictionInfo();
+    applyConfidenceBound();
+    updateSummary();
+}
+
+// The filter bar's controls, the grid and its side panels.
+void DatasetView::createControls() {
     search_ = new QLineEdit(this);
     search_->setPlaceholderText(tr("Search file names…"));
     search_->setClearButtonEnabled(true);
@@ -93,17 +103,6 @@ DatasetView::DatasetView(ProjectDocument* document, ImageListModel* images, QWid
     summary_->setPalette(quiet);
     predictionInfo_->setPalette(quiet);
 
-    auto* bar = new QHBoxLayout;
-    bar->setContentsMargins(6, 6, 6, 2);
-    bar->addWidget(search_);
-    bar->addWidget(filter_);
-    bar->addWidget(sort_);
-    bar->addStretch(1);
-    bar->addWidget(summary_);
-    bar->addSpacing(12);
-    bar->addWidget(new QLabel(tr("Size"), this));
-    bar->addWidget(size_);
-
     // --- grid ---
     delegate_ = new ThumbnailDelegate(this);
     delegate_->setCellSize(size_->value());
@@ -129,6 +128,20 @@ DatasetView::DatasetView(ProjectDocument* document, ImageListModel* images, QWid
     classes_->setMinimumWidth(190);
     viewer_ = new ImageViewer(this);
     viewer_->setMinimumWidth(260);
+}
+
+// Filter bar over the grid, the class panel on the left, the viewer on the right.
+void DatasetView::layOut() {
+    auto* bar = new QHBoxLayout;
+    bar->setContentsMargins(6, 6, 6, 2);
+    bar->addWidget(search_);
+    bar->addWidget(filter_);
+    bar->addWidget(sort_);
+    bar->addStretch(1);
+    bar->addWidget(summary_);
+    bar->addSpacing(12);
+    bar->addWidget(new QLabel(tr("Size"), this));
+    bar->addWidget(size_);
 
     auto* gridPane = new QWidget(this);
     auto* gridLayout = new QVBoxLayout(gridPane);
@@ -156,7 +169,9 @@ DatasetView::DatasetView(ProjectDocument* document, ImageListModel* images, QWid
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(splitter);
+}
 
+void DatasetView::connectControls() {
     connect(search_, &QLineEdit::textChanged, proxy_, &ImageFilterProxyModel::setSearchText);
     connect(filter_, qOverload<int>(&QComboBox::activated), this, &DatasetView::applyFilterCombo);
     connect(sort_, qOverload<int>(&QComboBox::activated), this, [this] {
@@ -201,10 +216,6 @@ DatasetView::DatasetView(ProjectDocument* document, ImageListModel* images, QWid
             applyFilterCombo();
         }
     });
-    rebuildFilterCombo();
-    updatePredictionInfo();
-    applyConfidenceBound();
-    updateSummary();
 }
 
 void DatasetView::rebuildFilterCombo() {

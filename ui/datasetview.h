@@ -52,6 +52,10 @@ protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+    // The constructor's parts, in order.
+    void createControls();
+    void layOut();
+    void connectControls();
     void rebuildFilterCombo();
     void applyFilterCombo();
     void onCurrentChanged();

@@ -32,10 +32,78 @@ const QColor kUnknown(150, 150, 150);
 const QColor kDisputed(204, 102, 0);  // rings: a label specialists disagree on
 
 
+// Photos of one find: a thin line from the first photo of the find to each other one (NaN breaks the curve).
+void addFindLinks(QCustomPlot* plot, const std::vector<learn::MapPoint>& points) {
+    std::map<std::string, std::vector<int>> byFind;
+    for (size_t i = 0; i < points.size(); ++i)
+        if (!points[i].find.empty()) byFind[points[i].find].push_back(int(i));
+    auto* links = new QCPCurve(plot->xAxis, plot->yAxis);
+    links->setPen(QPen(QColor(120, 120, 120, 110), 1.0));
+    links->setSelectable(QCP::stNone);
+    links->removeFromLegend();
+    double t = 0;
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    for (const auto& [find, members] : byFind) {
+        for (size_t m = 1; m < members.size(); ++m) {
+            const auto& a = points[size_t(members[0])];
+            const auto& b = points[size_t(members[m])];
+            links->addData(t++, a.x, a.y);
+            links->addData(t++, b.x, b.y);
+            links->addData(t++, nan, nan);
+        }
+    }
+}
+
+// The dots of one colour in the legend.
+struct DotGroup {
+    QString name;
+    QColor colour;
+    bool hollow = false;
+    int size = 6;
+    QVector<int> members;  // indices into the map's points
+};
+
+QCPCurve* addDotCurve(QCustomPlot* plot, const DotGroup& g, const std::vector<learn::MapPoint>& points) {
+    auto* curve = new QCPCurve(plot->xAxis, plot->yAxis);
+    curve->setLineStyle(QCPCurve::lsNone);
+    curve->setScatterStyle(g.hollow ? QCPScatterStyle(QCPScatterStyle::ssCircle, g.colour, g.size)
+                                    : QCPScatterStyle(QCPScatterStyle::ssDisc, g.colour, g.colour, g.size));
+    // Several ranges: a rectangle holds dots whose data indices are not consecutive (stDataRange would select
+    // everything between the first and the last of them).
+    curve->setSelectable(QCP::stMultipleDataRanges);
+    curve->selectionDecorator()->setPen(Qt::NoPen);
+    curve->selectionDecorator()->setScatterStyle(
+        QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(Qt::black, 2.0), QBrush(g.colour), g.size + 4),
+        QCPScatterStyle::spAll);
+    curve->setName(QStringLiteral("%1 (%2)").arg(g.name).arg(g.members.size()));
+    QVector<double> ts, xs, ys;
+    for (int i = 0; i < g.members.size(); ++i) {
+        ts.push_back(i);
+        xs.push_back(points[size_t(g.members[i])].x);
+        ys.push_back(points[size_t(g.members[i])].y);
+    }
+    curve->setData(ts, xs, ys, /*alreadySorted=*/true);
+    return curve;
+}
+
 }  // namespace
 
 MapView::MapView(ProjectDocument* document, ThumbnailProvider* thumbnails, QWidget* parent)
     : QWidget(parent), document_(document), thumbnails_(thumbnails) {
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(createToolBar());
+    auto* middle = new QHBoxLayout;
+    middle->addWidget(createPlot(), 1);
+    middle->addWidget(createSidePanel());
+    layout->addLayout(middle, 1);
+    startWorker();
+    connectControls();
+    updateClassChoices();
+    updateSelectionBar();
+}
+
+// Draw, cancel, progress, colouring, pan, status.
+QHBoxLayout* MapView::createToolBar() {
     drawButton_ = new QPushButton(tr("Draw the map"), this);
     drawButton_->setToolTip(tr("Lay every photo out by the similarity of its features (takes seconds; new photos "
                                "are embedded first)"));
@@ -61,7 +129,11 @@ MapView::MapView(ProjectDocument* document, ThumbnailProvider* thumbnails, QWidg
     top->addWidget(colourBy_);
     top->addWidget(panButton_);
     top->addWidget(status_, 1);
+    return top;
+}
 
+// The scatter plot: no axes (the map's coordinates mean nothing on their own), zoom and rectangle selection.
+QCustomPlot* MapView::createPlot() {
     plot_ = new QCustomPlot(this);
     plot_->setMinimumSize(480, 360);
     plot_->setInteractions(QCP::iRangeZoom | QCP::iSelectPlottables | QCP::iMultiSelect);
@@ -75,7 +147,11 @@ MapView::MapView(ProjectDocument* document, ThumbnailProvider* thumbnails, QWidg
     }
     plot_->legend->setVisible(true);
     plot_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    return plot_;
+}
 
+// The photo under the pointer, and what can be done with the selected ones.
+QWidget* MapView::createSidePanel() {
     preview_ = new QLabel(this);
     preview_->setFixedSize(kPreviewSize, kPreviewSize);
     preview_->setAlignment(Qt::AlignCenter);
@@ -105,14 +181,11 @@ MapView::MapView(ProjectDocument* document, ThumbnailProvider* thumbnails, QWidg
     auto* sideBox = new QWidget(this);
     sideBox->setLayout(side);
     sideBox->setFixedWidth(kPreviewSize + 24);
+    return sideBox;
+}
 
-    auto* middle = new QHBoxLayout;
-    middle->addWidget(plot_, 1);
-    middle->addWidget(sideBox);
-    auto* layout = new QVBoxLayout(this);
-    layout->addLayout(top);
-    layout->addLayout(middle, 1);
-
+// The layout is computed on its own thread.
+void MapView::startWorker() {
     worker_ = new MapWorker;
     worker_->moveToThread(&thread_);
     connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
@@ -126,7 +199,9 @@ MapView::MapView(ProjectDocument* document, ThumbnailProvider* thumbnails, QWidg
         progress_->setValue(int(done));
         progress_->setFormat(total > 0 ? tr("%1: %2 of %3").arg(stage).arg(done).arg(total) : stage);
     });
+}
 
+void MapView::connectControls() {
     connect(drawButton_, &QPushButton::clicked, this, &MapView::drawMap);
     connect(cancelButton_, &QPushButton::clicked, this, &MapView::cancel);
     connect(colourBy_, &QComboBox::currentIndexChanged, this, [this] { rebuildPlot(true); });
@@ -156,8 +231,6 @@ MapView::MapView(ProjectDocument* document, ThumbnailProvider* thumbnails, QWidg
     });
     connect(document_, &ProjectDocument::opened, this, &MapView::closed);
     connect(document_, &ProjectDocument::closed, this, &MapView::closed);
-    updateClassChoices();
-    updateSelectionBar();
 }
 
 MapView::~MapView() {
@@ -283,6 +356,21 @@ void MapView::onLabelsChanged(const QVector<qint64>& imageIds) {
     if (changed) rebuildPlot(true);
 }
 
+// The whole map in view, with one unit as long across as up.
+void MapView::fitView() {
+    plot_->rescaleAxes();
+    for (QCPAxis* axis : {plot_->xAxis, plot_->yAxis}) axis->scaleRange(1.08, axis->range().center());
+    // One unit is as long across as up (distances on screen are distances on the map): the axis with less to
+    // show per pixel is widened to the other's scale, so every dot stays in view.
+    const QRect area = plot_->axisRect()->rect();
+    const double xPerPixel = plot_->xAxis->range().size() / std::max(1, area.width());
+    const double yPerPixel = plot_->yAxis->range().size() / std::max(1, area.height());
+    if (xPerPixel < yPerPixel)
+        plot_->xAxis->setScaleRatio(plot_->yAxis, 1.0);
+    else
+        plot_->yAxis->setScaleRatio(plot_->xAxis, 1.0);
+}
+
 void MapView::rebuildPlot(bool keepView) {
     const QVector<qint64> wasSelected = keepView ? selectedImageIds() : QVector<qint64>{};
     plot_->clearPlottables();
@@ -294,25 +382,7 @@ void MapView::rebuildPlot(bool keepView) {
         return;
     }
     const auto& points = map_->points;
-    // Photos of one find: a thin line from the first photo of the find to each other one (NaN breaks the curve).
-    std::map<std::string, std::vector<int>> byFind;
-    for (size_t i = 0; i < points.size(); ++i)
-        if (!points[i].find.empty()) byFind[points[i].find].push_back(int(i));
-    auto* links = new QCPCurve(plot_->xAxis, plot_->yAxis);
-    links->setPen(QPen(QColor(120, 120, 120, 110), 1.0));
-    links->setSelectable(QCP::stNone);
-    links->removeFromLegend();
-    double t = 0;
-    const double nan = std::numeric_limits<double>::quiet_NaN();
-    for (const auto& [find, members] : byFind) {
-        for (size_t m = 1; m < members.size(); ++m) {
-            const auto& a = points[size_t(members[0])];
-            const auto& b = points[size_t(members[m])];
-            links->addData(t++, a.x, a.y);
-            links->addData(t++, b.x, b.y);
-            links->addData(t++, nan, nan);
-        }
-    }
+    addFindLinks(plot_, points);
 
     const auto classColour = [this](int c) {
         const auto info = document_->isOpen() ? document_->classById(map_->classIds[size_t(c)]) : std::nullopt;
@@ -320,14 +390,7 @@ void MapView::rebuildPlot(bool keepView) {
                    ? QColor::fromString(QString::fromStdString(info->color))
                    : QColor::fromHsv((c * 67) % 360, 180, 200);
     };
-    struct Group {
-        QString name;
-        QColor colour;
-        bool hollow = false;
-        int size = 6;
-        QVector<int> members;
-    };
-    std::vector<Group> groups;
+    std::vector<DotGroup> groups;
     const Colouring mode = colouring();
     if (mode == Colouring::PossiblyMislabelled) {
         groups.push_back({tr("unlabelled"), kUnknown, true, 5, {}});
@@ -357,26 +420,7 @@ void MapView::rebuildPlot(bool keepView) {
     }
     for (const auto& g : groups) {
         if (g.members.isEmpty()) continue;
-        auto* curve = new QCPCurve(plot_->xAxis, plot_->yAxis);
-        curve->setLineStyle(QCPCurve::lsNone);
-        curve->setScatterStyle(g.hollow ? QCPScatterStyle(QCPScatterStyle::ssCircle, g.colour, g.size)
-                                        : QCPScatterStyle(QCPScatterStyle::ssDisc, g.colour, g.colour, g.size));
-        // Several ranges: a rectangle holds dots whose data indices are not consecutive (stDataRange would select
-        // everything between the first and the last of them).
-        curve->setSelectable(QCP::stMultipleDataRanges);
-        curve->selectionDecorator()->setPen(Qt::NoPen);
-        curve->selectionDecorator()->setScatterStyle(
-            QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(Qt::black, 2.0), QBrush(g.colour), g.size + 4),
-            QCPScatterStyle::spAll);
-        curve->setName(QStringLiteral("%1 (%2)").arg(g.name).arg(g.members.size()));
-        QVector<double> ts, xs, ys;
-        for (int i = 0; i < g.members.size(); ++i) {
-            ts.push_back(i);
-            xs.push_back(points[size_t(g.members[i])].x);
-            ys.push_back(points[size_t(g.members[i])].y);
-        }
-        curve->setData(ts, xs, ys, /*alreadySorted=*/true);
-        curves_.push_back(curve);
+        curves_.push_back(addDotCurve(plot_, g, points));
         groupPoints_.push_back(g.members);
     }
     if (!wasSelected.isEmpty()) {  // the same photos stay selected across a relabel or a colour switch
@@ -388,19 +432,7 @@ void MapView::rebuildPlot(bool keepView) {
             curves_[g]->setSelection(selection);
         }
     }
-    if (!keepView) {
-        plot_->rescaleAxes();
-        for (QCPAxis* axis : {plot_->xAxis, plot_->yAxis}) axis->scaleRange(1.08, axis->range().center());
-        // One unit is as long across as up (distances on screen are distances on the map): the axis with less to
-        // show per pixel is widened to the other's scale, so every dot stays in view.
-        const QRect area = plot_->axisRect()->rect();
-        const double xPerPixel = plot_->xAxis->range().size() / std::max(1, area.width());
-        const double yPerPixel = plot_->yAxis->range().size() / std::max(1, area.height());
-        if (xPerPixel < yPerPixel)
-            plot_->xAxis->setScaleRatio(plot_->yAxis, 1.0);
-        else
-            plot_->yAxis->setScaleRatio(plot_->xAxis, 1.0);
-    }
+    if (!keepView) fitView();
     plot_->replot();
     updateSelectionBar();
     if (hovered_ >= 0 && size_t(hovered_) < points.size()) showPoint(hovered_);  // its label may have changed

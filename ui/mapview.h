@@ -15,6 +15,7 @@
 class QCPCurve;
 class QCustomPlot;
 class QComboBox;
+class QHBoxLayout;
 class QKeyEvent;
 class QLabel;
 class QMouseEvent;
@@ -67,6 +68,13 @@ signals:
     void mapReady(bool ok);
 
 private:
+    // The constructor's parts.
+    QHBoxLayout* createToolBar();
+    QCustomPlot* createPlot();
+    QWidget* createSidePanel();
+    void startWorker();
+    void connectControls();
+    void fitView();
     void onFinished(const MapResult& result);
     void onLabelsChanged(const QVector<qint64>& imageIds);
     void rebuildPlot(bool keepView);

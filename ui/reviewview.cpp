@@ -36,7 +36,15 @@ namespace tessera::ui {
 ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails, QWidget* parent)
     : QWidget(parent), document_(document), thumbnails_(thumbnails) {
     model_ = new ReviewModel(document_, thumbnails_, this);
+    createControls();
+    layOut();
+    startPredictWorker();
+    connectControls();
+    startQuickModelWorker();
+    updateButtons();
+}
 
+void ReviewView::createControls() {
     modelLabel_ = new QLabel(this);
     modelLabel_->setObjectName(QStringLiteral("reviewHeader"));
     modelLabel_->setWordWrap(true);
@@ -69,7 +77,9 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
                            "labelled photos whose label a model that never saw them doubts; accept, keep or dispute."));
     showSuggested_ = new QPushButton(tr("Select in Dataset"), this);
     showSuggested_->setToolTip(tr("Select the suggested photos in the Dataset grid, to label them there"));
+}
 
+void ReviewView::layOut() {
     auto* top = new QHBoxLayout;
     top->addWidget(source_);
     top->addWidget(predictUnlabelled_);
@@ -123,7 +133,10 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
     layout->addWidget(modelLabel_);
     layout->addLayout(top);
     layout->addWidget(body_, 1);
+}
 
+// The trained model's predictions run on their own thread; results come back as batches of ReviewItems.
+void ReviewView::startPredictWorker() {
     worker_ = new PredictWorker;
     worker_->moveToThread(&thread_);
     thread_.setObjectName(QStringLiteral("tessera-predict"));
@@ -166,7 +179,9 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
                 showImage();
                 emit gradCamUpdated();
             });
+}
 
+void ReviewView::connectControls() {
     connect(predictUnlabelled_, &QPushButton::clicked, this, [this] { predictUnlabelled(); });
     connect(predictFolder_, &QPushButton::clicked, this, [this] {
         const QString folder = QFileDialog::getExistingDirectory(this, tr("Folder of New Finds"), document_->rootPath());
@@ -177,39 +192,7 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
     connect(cancel_, &QPushButton::clicked, this, &ReviewView::cancelPrediction);
     connect(suggest_, &QPushButton::clicked, this, [this] { suggestNext(); });
     connect(showSuggested_, &QPushButton::clicked, this, &ReviewView::selectSuggestedInDataset);
-    connect(source_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
-        suggestOrder_ = false;
-        suggested_.clear();
-        model_->clear();
-        body_->setCurrentWidget(source() == Source::PossiblyMislabelled ? static_cast<QWidget*>(labelCheck_)
-                                                                       : predictionsBody_);
-        if (source() == Source::PossiblyMislabelled) {
-            labelCheck_->reload();
-            labelCheck_->listView()->setFocus();
-        } else if (source() == Source::QuickModel) {
-            gradCamToggle_->setChecked(false);
-            loadQuickPredictions();
-            if (const qint64 run = quickRunId(); run > 0) document_->setPredictionRun(run);
-            status_->setText(quick_.message.isEmpty() ? tr("Quick model: waiting for its first refresh…")
-                                                      : quick_.message);
-        } else {
-            // The trained model's stored calls (if it classified before, here or with `tessera-cli predict`) are
-            // listed again and go back to the Dataset filters.
-            const qint64 run = document_->isOpen() ? runIdForModel(activeModelPath()) : 0;
-            loadStoredPredictions(run);
-            if (model_->rowCount() > 0) {
-                document_->setPredictionRun(run);
-                const int n = model_->rowCount();
-                status_->setText((n == 1 ? tr("1 stored call") : tr("%1 stored calls").arg(n)) +
-                                 tr(" of the trained model. Classify again to refresh them."));
-            } else {
-                status_->setText(tr("Classify the unlabelled photos (or a folder of new finds) with the trained "
-                                    "model to review its calls."));
-            }
-        }
-        updateHeader();
-        updateButtons();
-    });
+    connect(source_, qOverload<int>(&QComboBox::currentIndexChanged), this, &ReviewView::onSourceChanged);
     connect(export_, &QPushButton::clicked, this, [this] {
         // Proposed beside the photos, unless their folder is one Tessera keeps its hands off (read-only).
         const QString folder = document_->store().inPhotoFolder() ? document_->rootPath() : QDir::homePath();
@@ -243,7 +226,44 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
         configureQuickModel();  // no project: cancels a running refresh and stops the worker's timer
         updateButtons();
     });
+}
 
+void ReviewView::onSourceChanged() {
+    suggestOrder_ = false;
+    suggested_.clear();
+    model_->clear();
+    body_->setCurrentWidget(source() == Source::PossiblyMislabelled ? static_cast<QWidget*>(labelCheck_)
+                                                                   : predictionsBody_);
+    if (source() == Source::PossiblyMislabelled) {
+        labelCheck_->reload();
+        labelCheck_->listView()->setFocus();
+    } else if (source() == Source::QuickModel) {
+        gradCamToggle_->setChecked(false);
+        loadQuickPredictions();
+        if (const qint64 run = quickRunId(); run > 0) document_->setPredictionRun(run);
+        status_->setText(quick_.message.isEmpty() ? tr("Quick model: waiting for its first refresh…")
+                                                  : quick_.message);
+    } else {
+        // The trained model's stored calls (if it classified before, here or with `tessera-cli predict`) are
+        // listed again and go back to the Dataset filters.
+        const qint64 run = document_->isOpen() ? runIdForModel(activeModelPath()) : 0;
+        loadStoredPredictions(run);
+        if (model_->rowCount() > 0) {
+            document_->setPredictionRun(run);
+            const int n = model_->rowCount();
+            status_->setText((n == 1 ? tr("1 stored call") : tr("%1 stored calls").arg(n)) +
+                             tr(" of the trained model. Classify again to refresh them."));
+        } else {
+            status_->setText(tr("Classify the unlabelled photos (or a folder of new finds) with the trained "
+                                "model to review its calls."));
+        }
+    }
+    updateHeader();
+    updateButtons();
+}
+
+// The quick model refreshes on its own thread, debounced, after every change that alters what the head learns.
+void ReviewView::startQuickModelWorker() {
     quickWorker_ = new QuickModelWorker;
     quickWorker_->moveToThread(&quickThread_);
     // Deleted on its own thread as the thread ends (its debounce timer belongs to that thread).
@@ -270,7 +290,6 @@ ReviewView::ReviewView(ProjectDocument* document, ThumbnailProvider* thumbnails,
     });
     connect(quickWorker_, &QuickModelWorker::refreshed, this, &ReviewView::onQuickRefreshed);
     connect(labelCheck_, &LabelCheckView::checkRequested, this, &ReviewView::checkLabels);
-    updateButtons();
 }
 
 ReviewView::~ReviewView() { shutdown(); }

@@ -95,6 +95,13 @@ protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
+    // The constructor's parts, in order.
+    void createControls();
+    void layOut();
+    void startPredictWorker();
+    void connectControls();
+    void startQuickModelWorker();
+    void onSourceChanged();  // the list shows the chosen source's calls
     void startPrediction(QVector<ReviewItem> items);
     void onCurrentChanged();
     void showImage();

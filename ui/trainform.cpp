@@ -53,6 +53,27 @@ QString TrainForm::modeExplanation(learn::TrainMode mode) {
 
 TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
+    layout->addWidget(createModelBox());
+    layout->addWidget(createRunBox());
+    layout->addWidget(createPreviewBox());
+    layout->addStretch();
+
+    setOptions(learn::TrainOptions::defaults());
+    mode_->setCurrentIndex(mode_->findData(int(learn::TrainMode::Partial)));
+    epochs_->setValue(10);
+
+    auto zoo = nn::ModelZoo::load();
+    if (zoo.ok()) zoo_ = std::move(*zoo);
+    else zooError_ = QString::fromStdString(zoo.error());
+
+    connectControls();
+    refreshWeights();
+    updateModeHelp();
+    updateLrText();
+}
+
+// Network, starting weights (with download and import) and training mode.
+QGroupBox* TrainForm::createModelBox() {
     auto* modelBox = new QGroupBox(tr("Model"), this);
     auto* form = new QFormLayout(modelBox);
 
@@ -99,8 +120,11 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
     modeHelp_->setWordWrap(true);
     modeHelp_->setStyleSheet(QStringLiteral("color: palette(mid);"));
     form->addRow(QString(), modeHelp_);
-    layout->addWidget(modelBox);
+    return modelBox;
+}
 
+// Epochs, image size, batch, learning rate, variations, framing, disputed labels, seed, device.
+QGroupBox* TrainForm::createRunBox() {
     auto* runBox = new QGroupBox(tr("Run"), this);
     auto* runForm = new QFormLayout(runBox);
     epochs_ = new QSpinBox(runBox);
@@ -161,8 +185,11 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
     }
     device_->setToolTip(QString::fromStdString(dev.summary()));
     runForm->addRow(tr("Device:"), device_);
-    layout->addWidget(runBox);
+    return runBox;
+}
 
+// What the chosen variations do to the photo selected in Dataset mode.
+QGroupBox* TrainForm::createPreviewBox() {
     auto* previewBox = new QGroupBox(tr("Variations of the selected photo"), this);
     auto* previewLayout = new QVBoxLayout(previewBox);
     previewGrid_ = new QGridLayout;
@@ -179,17 +206,10 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
     previewNote_ = new QLabel(tr("Select a photo in Dataset mode to see what the variations do to it."), previewBox);
     previewNote_->setWordWrap(true);
     previewLayout->addWidget(previewNote_);
-    layout->addWidget(previewBox);
-    layout->addStretch();
+    return previewBox;
+}
 
-    setOptions(learn::TrainOptions::defaults());
-    mode_->setCurrentIndex(mode_->findData(int(learn::TrainMode::Partial)));
-    epochs_->setValue(10);
-
-    auto zoo = nn::ModelZoo::load();
-    if (zoo.ok()) zoo_ = std::move(*zoo);
-    else zooError_ = QString::fromStdString(zoo.error());
-
+void TrainForm::connectControls() {
     connect(arch_, &QComboBox::currentIndexChanged, this, [this] { refreshWeights(); updateLrText(); });
     connect(weights_, &QComboBox::currentIndexChanged, this, [this] {
         updateWeightsStatus();
@@ -218,9 +238,6 @@ TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
         }
         emit previewUpdated();
     });
-    refreshWeights();
-    updateModeHelp();
-    updateLrText();
 }
 
 void TrainForm::updateModeHelp() {

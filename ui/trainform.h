@@ -18,6 +18,7 @@ class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QGridLayout;
+class QGroupBox;
 class QLabel;
 class QProgressBar;
 class QPushButton;
@@ -56,6 +57,11 @@ signals:
     void includeDisputedChanged(bool include);  // which photos a run would read changed
 
 private:
+    // The constructor's parts.
+    QGroupBox* createModelBox();
+    QGroupBox* createRunBox();
+    QGroupBox* createPreviewBox();
+    void connectControls();
     struct JobResult {
         QString error;
         QString path;
