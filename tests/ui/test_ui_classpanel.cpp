@@ -17,16 +17,12 @@ using namespace tessera::ui;
 
 namespace {
 
-TEST(UiClassPanel, KeyMovesBetweenClassesAndColourChangesUndoExactly) {
-    uitest::ensureApplication();
-    uitest::TempDir dir("classpanel");
-    uitest::writeSmallProject(dir.path());
-    MainWindow window;
-    QSignalSpy scanned(window.document(), &ProjectDocument::scanFinished);
-    ASSERT_TRUE(window.openProject(QString::fromStdString(dir.path().string())));
-    ASSERT_TRUE(scanned.wait(30000));
-    ProjectDocument* doc = window.document();
-    ClassPanel* panel = window.datasetView()->classPanel();
+using UiClassPanel = uitest::MainWindowTest;
+
+TEST_F(UiClassPanel, KeyMovesBetweenClassesAndColourChangesUndoExactly) {
+    ASSERT_NO_FATAL_FAILURE(openProject());
+    ProjectDocument* doc = window->document();
+    ClassPanel* panel = window->datasetView()->classPanel();
     ASSERT_EQ(doc->classes().size(), 3);
     const auto first = doc->classes()[0], second = doc->classes()[1];
     ASSERT_GT(first.key, 0);

@@ -32,25 +32,7 @@ using namespace tessera::ui;
 
 namespace {
 
-class UiMainWindow : public ::testing::Test {
-protected:
-    void SetUp() override {
-        uitest::ensureApplication();
-        uitest::writeSmallProject(dir.path());
-        window = std::make_unique<MainWindow>();
-        window->show();
-    }
-    void openAndWaitForScan() {
-        QSignalSpy finished(window->document(), &ProjectDocument::scanFinished);
-        QString error;
-        ASSERT_TRUE(window->openProject(QString::fromStdString(dir.path().string()), &error)) << error.toStdString();
-        ASSERT_TRUE(finished.wait(30000));
-        ASSERT_TRUE(finished.front()[0].toBool()) << finished.front()[1].toString().toStdString();
-    }
-
-    uitest::TempDir dir{"window"};
-    std::unique_ptr<MainWindow> window;
-};
+using UiMainWindow = uitest::MainWindowTest;
 
 TEST_F(UiMainWindow, OpensAProjectAndShowsCounts) {
     EXPECT_EQ(window->countsText(), QStringLiteral("No project open"));
@@ -66,7 +48,7 @@ TEST_F(UiMainWindow, OpensAProjectAndShowsCounts) {
         EXPECT_TRUE(fileMenu->actions().contains(a)) << a->text().toStdString();
         EXPECT_FALSE(a->isEnabled()) << a->text().toStdString();
     }
-    openAndWaitForScan();
+    openProject();
     EXPECT_TRUE(io->importLabelsAction()->isEnabled());
     EXPECT_FALSE(io->exportModelAction()->isEnabled());  // no trained model yet
     EXPECT_TRUE(window->windowTitle().startsWith(QString::fromStdString(dir.path().filename().string())));
@@ -97,7 +79,7 @@ TEST_F(UiMainWindow, OpensAProjectAndShowsCounts) {
 }
 
 TEST_F(UiMainWindow, StatisticsModeBuildsPlotsAndSelectsFlaggedImages) {
-    openAndWaitForScan();
+    openProject();
     StatisticsView* stats = window->statisticsView();
     QSignalSpy updated(stats, &StatisticsView::statisticsUpdated);
     window->setMode(MainWindow::Mode::Statistics);
@@ -130,12 +112,12 @@ TEST_F(UiMainWindow, StatisticsModeBuildsPlotsAndSelectsFlaggedImages) {
 }
 
 TEST_F(UiMainWindow, ReopeningIsIncrementalAndKeepsLabels) {
-    openAndWaitForScan();
+    openProject();
     window->datasetView()->selectImages({window->imageModel()->record(19).id});
     ASSERT_TRUE(window->datasetView()->assignClassToSelection(window->document()->classes().front().id));
     const auto labelled = window->imageModel()->counts().labelled;
     window->closeProject();
-    openAndWaitForScan();
+    openProject();
     EXPECT_EQ(window->imageModel()->counts().labelled, labelled);
     EXPECT_FALSE(window->document()->undoStack()->canUndo());  // a new session starts with an empty history
 }

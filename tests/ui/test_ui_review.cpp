@@ -26,16 +26,11 @@ using namespace tessera::ui;
 
 namespace {
 
-class UiReview : public ::testing::Test {
+class UiReview : public uitest::MainWindowTest {
 protected:
     void SetUp() override {
-        uitest::ensureApplication();
-        uitest::writeSmallProject(dir.path());
-        window = std::make_unique<MainWindow>();
-        window->show();
-        QSignalSpy scanned(window->document(), &ProjectDocument::scanFinished);
-        ASSERT_TRUE(window->openProject(QString::fromStdString(dir.path().string())));
-        ASSERT_TRUE(scanned.wait(30000));
+        MainWindowTest::SetUp();
+        ASSERT_NO_FATAL_FAILURE(openProject());
 
         const learn::TrainOptions o = uitest::tinyTrainOptions();
         QSignalSpy trained(window->trainView(), &TrainView::trainingFinished);
@@ -57,8 +52,6 @@ protected:
         ASSERT_TRUE(done.front()[0].toBool()) << done.front()[1].toString().toStdString();
     }
 
-    uitest::TempDir dir{"review"};
-    std::unique_ptr<MainWindow> window;
     ReviewView* review = nullptr;
 };
 

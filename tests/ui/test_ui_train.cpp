@@ -33,22 +33,14 @@ learn::TrainOptions tiny(int epochs) {
     return o;
 }
 
-class UiTrain : public ::testing::Test {
+class UiTrain : public uitest::MainWindowTest {
 protected:
     void SetUp() override {
-        uitest::ensureApplication();
-        uitest::writeSmallProject(dir.path());
-        window = std::make_unique<MainWindow>();
-        window->show();
-        QSignalSpy finished(window->document(), &ProjectDocument::scanFinished);
-        ASSERT_TRUE(window->openProject(QString::fromStdString(dir.path().string())));
-        ASSERT_TRUE(finished.wait(30000));
+        MainWindowTest::SetUp();
+        ASSERT_NO_FATAL_FAILURE(openProject());
         window->setMode(MainWindow::Mode::Train);
         ASSERT_EQ(window->mode(), MainWindow::Mode::Train);
     }
-
-    uitest::TempDir dir{"train"};
-    std::unique_ptr<MainWindow> window;
 };
 
 TEST_F(UiTrain, SaysBeforeARunThatNearIdenticalPhotosStayOnOneSide) {

@@ -335,4 +335,22 @@ void SmallProjectWindowTest::trainTinyModel() {
     ASSERT_TRUE(trained.front()[0].toBool()) << trained.front()[1].toString().toStdString();
 }
 
+MainWindowTest::MainWindowTest() = default;
+MainWindowTest::~MainWindowTest() = default;
+
+void MainWindowTest::SetUp() {
+    ensureApplication();
+    writeSmallProject(dir.path());
+    window = std::make_unique<ui::MainWindow>();
+    window->show();
+}
+
+void MainWindowTest::openProject() {
+    QSignalSpy scanned(window->document(), &ui::ProjectDocument::scanFinished);
+    QString error;
+    ASSERT_TRUE(window->openProject(QString::fromStdString(dir.path().string()), &error)) << error.toStdString();
+    ASSERT_TRUE(scanned.wait(30000));
+    ASSERT_TRUE(scanned.front()[0].toBool()) << scanned.front()[1].toString().toStdString();
+}
+
 }  // namespace tessera::uitest

@@ -54,6 +54,19 @@ std::vector<FixtureImage> writeSmallProject(const std::filesystem::path& root);
 // unreadable file. `perClass` photos in each of four classes plus some unlabelled ones.
 void writeDemoProject(const std::filesystem::path& root, int perClass);
 
+// The set-up most UI tests share: the small generated project (writeSmallProject) in a temporary folder and a shown
+// main window over no project; openProject() opens the project and waits for its scan to succeed.
+class MainWindowTest : public ::testing::Test {
+protected:
+    MainWindowTest();
+    ~MainWindowTest() override;
+    void SetUp() override;
+    void openProject();
+
+    TempDir dir{"window"};
+    std::unique_ptr<ui::MainWindow> window;
+};
+
 // Scans `root` into its project store with the real scanner (creating the project). Returns the images seen.
 long long scanProject(const std::filesystem::path& root);
 
