@@ -268,6 +268,39 @@ TEST_F(CliDiskFull, AModelThatCannotBeWrittenFailsTheRunAndTheSameRunContinues) 
     EXPECT_EQ(runStatus("probe"), "finished");
 }
 
+TEST_F(CliDiskFull, AnImageCacheThatCannotBeWrittenCostsOnlyTheNextDecode) {
+    const std::string base = trainModel();  // --no-cache: the project has no image cache yet
+    ASSERT_FALSE(base.empty());
+    // A linear probe at 224 px: its canvases (280 x 280 x 3 bytes, 235 KB a photo) are the first write past 1 MiB.
+    // Training goes on with them in memory; then its model bundle (about 45 MB) cannot be written either.
+    const std::vector<std::string> probe = {"train", demo_, "--run-name", "probe", "--weights", base, "--mode",
+                                            "linear-probe", "--size", "224", "--epochs", "1", "--threads", "2",
+                                            "--device", "cpu", "--quiet"};
+    const Result full = runWithFileSizeLimit(probe, 1 << 20);
+    EXPECT_EQ(full.rc, 1) << full.err;
+    EXPECT_NE(full.err.find("warning: cannot save the image cache"), std::string::npos) << full.err;
+    EXPECT_NE(full.err.find(kTooLarge), std::string::npos) << full.err;
+    EXPECT_NE(full.err.find("training goes on"), std::string::npos) << full.err;
+    EXPECT_NE(full.err.find("model.tessera-model"), std::string::npos) << "what failed the run: " << full.err;
+    EXPECT_EQ(full.err.find("internal error"), std::string::npos) << full.err;
+    const fs::path cache = fs::path(demo_) / ".tessera" / "cache";
+    for (const auto& e : fs::recursive_directory_iterator(cache))
+        EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << "left behind: " << e.path();
+
+    // With space, the same run continues and decodes the photos again, keeping them this time; a second run
+    // reuses every one.
+    std::vector<std::string> resume = probe;
+    resume.push_back("--resume");
+    const Result again = run(resume);
+    ASSERT_EQ(again.rc, 0) << again.err;
+    EXPECT_NE(again.err.find("image cache: 0 reused, 12 decoded"), std::string::npos) << again.err;
+    std::vector<std::string> other = probe;
+    other[3] = "probe-2";
+    const Result reused = run(other);
+    ASSERT_EQ(reused.rc, 0) << reused.err;
+    EXPECT_NE(reused.err.find("image cache: 12 reused, 0 decoded"), std::string::npos) << reused.err;
+}
+
 TEST_F(CliDiskFullCalibration, CalibrationKeepsThePreviousModel) {
     const std::string model = trainModel();
     ASSERT_FALSE(model.empty());
