@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/learn/quickmodel.h"
+#include "core/fewshot/quickmodel.h"
 #include "core/util/expected.h"
 #include "core/util/jobcontext.h"
 

@@ -1,7 +1,7 @@
 // tessera-cli check-labels PROJECT [--weights W] [--out flagged.csv]: labelled photos that are possibly mislabelled.
 // Embeds the photos with the project's active model (else cached ImageNet weights, or --weights), scores every
 // labelled photo by K-fold cross-validation of the quick model's linear head (folds keep a find's photos and
-// near-identical photos together), and flags by confident learning (core/learn/labelcheck.h). The flagged list is
+// near-identical photos together), and flags by confident learning (core/fewshot/labelcheck.h). The flagged list is
 // kept in the project (it replaces the last check's), so Review's "possibly mislabelled" queue and Dataset's filter
 // show it; no label is changed. Labels a person kept after an earlier check ("confirmed") are not listed again.
 #include <chrono>
@@ -12,7 +12,7 @@
 
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
-#include "core/learn/labelcheck.h"
+#include "core/fewshot/labelcheck.h"
 #include "core/project/csvreader.h"
 #include "core/project/projectstore.h"
 #include "core/util/atomicfile.h"

@@ -17,7 +17,7 @@
 
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
-#include "core/learn/deviceinfo.h"
+#include "core/device/deviceinfo.h"
 #include "core/nn/modelzoo.h"
 #include "core/nn/weightscache.h"
 

@@ -9,7 +9,7 @@
 
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
-#include "core/learn/predictor.h"
+#include "core/predict/predictor.h"
 
 namespace fs = std::filesystem;
 

@@ -8,8 +8,8 @@
 
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
-#include "core/learn/findaggregation.h"
-#include "core/learn/predictiontable.h"
+#include "core/predict/findaggregation.h"
+#include "core/predict/predictiontable.h"
 #include "core/project/projectstore.h"
 #include "core/util/atomicfile.h"
 

@@ -1,5 +1,5 @@
 // tessera-cli map PROJECT [--out map.csv] [--png map.png]: the map of the collection, every photo placed by the
-// similarity of its features (UMAP, core/learn/featuremap.h), for scripts and publications. Features come from the
+// similarity of its features (UMAP, core/fewshot/featuremap.h), for scripts and publications. Features come from the
 // project's active model (else cached ImageNet weights, or --weights), as for suggest and check-labels. Labelled
 // photos carry an out-of-fold prediction and the label check's verdict. Nothing in the project is changed.
 #include <chrono>
@@ -10,7 +10,7 @@
 
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
-#include "core/learn/collectionmap.h"
+#include "core/fewshot/collectionmap.h"
 #include "core/project/csvreader.h"
 #include "core/project/projectstore.h"
 #include "core/util/atomicfile.h"

@@ -15,7 +15,7 @@
 
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
-#include "core/learn/predictiontable.h"
+#include "core/predict/predictiontable.h"
 #include "core/util/atomicfile.h"
 
 namespace fs = std::filesystem;

@@ -10,7 +10,7 @@
 
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
-#include "core/learn/quickmodel.h"
+#include "core/fewshot/quickmodel.h"
 
 namespace tessera::cli {
 namespace {

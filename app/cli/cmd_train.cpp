@@ -1,4 +1,4 @@
-// tessera-cli train PROJECT: trains a classifier on the project's labelled photos (core/learn Trainer), with a
+// tessera-cli train PROJECT: trains a classifier on the project's labelled photos (core/train Trainer), with a
 // progress bar on stderr, one summary line per epoch on stdout and an optional JSON-lines metrics log.
 #include <cstdio>
 #include <filesystem>
@@ -9,9 +9,9 @@
 #include "app/cli/cliutil.h"
 #include "app/cli/command.h"
 #include "app/cli/training.h"
-#include "core/learn/calibration.h"
-#include "core/learn/runcard.h"
-#include "core/learn/trainer.h"
+#include "core/evaluate/calibration.h"
+#include "core/train/runcard.h"
+#include "core/train/trainer.h"
 #include "core/nn/startingweights.h"
 
 namespace tessera::cli {

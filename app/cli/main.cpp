@@ -8,7 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/cli/command.h"
-#include "core/learn/deviceinfo.h"
+#include "core/device/deviceinfo.h"
 
 namespace tessera::cli {
 std::vector<CommandInfo>& commandRegistry() {

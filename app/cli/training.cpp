@@ -6,8 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "core/learn/evaluationreport.h"
-#include "core/learn/runcard.h"
+#include "core/evaluate/evaluationreport.h"
+#include "core/train/runcard.h"
 #include "core/nn/startingweights.h"
 #include "core/project/projectstore.h"
 #include "core/util/atomicfile.h"

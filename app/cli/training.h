@@ -9,9 +9,9 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/cliutil.h"
-#include "core/learn/crossvalidation.h"
-#include "core/learn/runcard.h"
-#include "core/learn/trainer.h"
+#include "core/train/crossvalidation.h"
+#include "core/train/runcard.h"
+#include "core/train/trainer.h"
 #include "core/util/expected.h"
 #include "core/util/jobcontext.h"
 

@@ -9,8 +9,8 @@
 #include <cstring>
 #include <string>
 
-#include "core/learn/deviceinfo.h"
-#include "ui/mainwindow.h"
+#include "core/device/deviceinfo.h"
+#include "ui/shared/mainwindow.h"
 
 namespace {
 // --version is answered before QApplication exists, so it works without a display (ssh, CI, install checks).

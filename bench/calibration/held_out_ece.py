@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Calibration of `tessera-cli predict` scores on photos no model saw: reads predict CSVs written with --top-k equal
 to the number of classes, takes each photo's true class from its parent folder, and prints accuracy, the expected
-calibration error (10 equal-width bins of top-1 confidence, as core/learn/calibration.cpp) and the log loss.
+calibration error (10 equal-width bins of top-1 confidence, as core/evaluate/calibration.cpp) and the log loss.
     held_out_ece.py PREDICTIONS.csv [MORE.csv ...]"""
 import csv
 import math

@@ -16,7 +16,7 @@
 #include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
-#include "core/learn/quickmodel.h"
+#include "core/fewshot/quickmodel.h"
 #include "core/nn/pthwriter.h"
 #include "core/nn/resnet_torch.h"
 #include "core/nn/weightloader_torch.h"

@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "core/demo/demogenerator.h"
-#include "core/learn/deviceinfo.h"
-#include "ui/mainwindow.h"
-#include "ui/projectdocument.h"
-#include "ui/trainview.h"
+#include "core/device/deviceinfo.h"
+#include "ui/shared/mainwindow.h"
+#include "ui/shared/projectdocument.h"
+#include "ui/train/trainview.h"
 
 namespace fs = std::filesystem;
 using namespace tessera;

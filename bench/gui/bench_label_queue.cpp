@@ -19,12 +19,12 @@
 #include <string>
 #include <vector>
 
-#include "ui/datasetview.h"
-#include "ui/imagefilterproxymodel.h"
-#include "ui/labelcheckview.h"
-#include "ui/mainwindow.h"
-#include "ui/projectdocument.h"
-#include "ui/reviewview.h"
+#include "ui/dataset/datasetview.h"
+#include "ui/dataset/imagefilterproxymodel.h"
+#include "ui/review/labelcheckview.h"
+#include "ui/shared/mainwindow.h"
+#include "ui/shared/projectdocument.h"
+#include "ui/review/reviewview.h"
 
 using namespace tessera;
 

@@ -16,9 +16,9 @@
 #include <random>
 #include <vector>
 
-#include "ui/mapview.h"
-#include "ui/projectdocument.h"
-#include "ui/thumbnailprovider.h"
+#include "ui/map/mapview.h"
+#include "ui/shared/projectdocument.h"
+#include "ui/shared/thumbnailprovider.h"
 
 using namespace tessera;
 

@@ -1,4 +1,4 @@
-// Times the collection map (core/learn/featuremap.h) and scores layouts by trustworthiness, so Tessera's UMAP and
+// Times the collection map (core/fewshot/featuremap.h) and scores layouts by trustworthiness, so Tessera's UMAP and
 // umap-learn (bench/map/reference_umap.py) are judged by one measure on the same features. Prints JSON.
 //   bench_map synthetic N DIM OUT.f32        write N feature rows (20 Gaussian clusters of unequal size) for both
 //   bench_map layout FEATURES.f32 DIM [RUNS=3] [LAYOUT_OUT.f32]   lay out RUNS times (seeds 1..RUNS): seconds, T
@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
-#include "core/learn/featuremap.h"
-#include "core/learn/quickmodel.h"
+#include "core/fewshot/featuremap.h"
+#include "core/fewshot/quickmodel.h"
 
 using namespace tessera;
 using namespace tessera::learn;

@@ -1,4 +1,4 @@
-// Times the linear-probe head retrain (core/learn LinearProbe) on N cached embeddings: what happens after every
+// Times the linear-probe head retrain (core/fewshot LinearProbe) on N cached embeddings: what happens after every
 // few labels in the GUI. Prints the median of R runs as JSON.
 //   bench_linear_probe [N=1000] [DIM=512] [CLASSES=5] [RUNS=5]
 #include <algorithm>
@@ -9,7 +9,7 @@
 
 #include <torch/torch.h>
 
-#include "core/learn/linearprobe_torch.h"
+#include "core/fewshot/linearprobe_torch.h"
 
 int main(int argc, char** argv) {
     const int64_t n = argc > 1 ? std::atoll(argv[1]) : 1000;

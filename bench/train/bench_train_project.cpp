@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "core/learn/trainer.h"
+#include "core/train/trainer.h"
 #include "core/project/projectstore.h"
 #include "core/util/sha256.h"
 

@@ -10,8 +10,8 @@
 
 #include <torch/torch.h>
 
-#include "core/learn/augment_torch.h"
-#include "core/learn/fusedadamw_torch.h"
+#include "core/train/augment_torch.h"
+#include "core/train/fusedadamw_torch.h"
 #include "core/nn/resnet_torch.h"
 
 using namespace tessera;

@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/learn/deviceinfo.h"
+#include "core/device/deviceinfo.h"
 
 #include "tests/cli/clitest.h"
 

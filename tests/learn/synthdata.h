@@ -1,5 +1,5 @@
 #pragma once
-// Generated test data for core/learn: four visually distinct classes (red disc, green bar, blue stripes, yellow
+// Generated test data for the learning code: four visually distinct classes (red disc, green bar, blue stripes, yellow
 // cross) on noisy grey backgrounds, with random position, size and aspect. Used in memory (TrainData) and as PNGs.
 #include <cstdint>
 #include <filesystem>

@@ -2,8 +2,8 @@
 // In-memory TrainData from the generated classes of synthdata.h, fitted to canvases like the image cache does.
 #include <cstring>
 
-#include "core/learn/split.h"
-#include "core/learn/traindata_torch.h"
+#include "core/train/split.h"
+#include "core/train/traindata_torch.h"
 #include "learn/synthdata.h"
 
 namespace tessera::learn::test {

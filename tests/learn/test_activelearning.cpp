@@ -5,8 +5,8 @@
 #include <cmath>
 #include <random>
 
-#include "core/learn/activelearning.h"
-#include "core/learn/findaggregation.h"
+#include "core/fewshot/activelearning.h"
+#include "core/predict/findaggregation.h"
 
 using namespace tessera;
 using namespace tessera::learn;

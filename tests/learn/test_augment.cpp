@@ -1,8 +1,8 @@
 // Batched augmentation: exact identity and flips, crops inside the canvas, determinism under a seed, previews.
 #include <gtest/gtest.h>
 
-#include "core/learn/augment_torch.h"
-#include "core/learn/canvas.h"
+#include "core/train/augment_torch.h"
+#include "core/train/canvas.h"
 
 using namespace tessera::learn;
 

@@ -1,4 +1,4 @@
-// Calibration (core/learn/calibration.h) against values worked by hand or known in closed form: the expected
+// Calibration (core/evaluate/calibration.h) against values worked by hand or known in closed form: the expected
 // calibration error and log loss of a small table, a temperature that recovers the known overconfidence of generated
 // scores, and the calibration a model ships with (fitted on enough held-out photos, else none, with the reason).
 #include <gtest/gtest.h>
@@ -6,8 +6,8 @@
 #include <cmath>
 #include <utility>
 
-#include "core/learn/calibration.h"
-#include "core/learn/splitrng.h"
+#include "core/evaluate/calibration.h"
+#include "core/train/splitrng.h"
 
 using namespace tessera::learn;
 

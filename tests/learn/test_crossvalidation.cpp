@@ -1,13 +1,13 @@
-// The statistics of cross-validation (core/learn/crossvalidation.h) against values worked by hand or known in
+// The statistics of cross-validation (core/train/crossvalidation.h) against values worked by hand or known in
 // closed form: Wilson intervals and a bootstrap over groups that widens when photos come in clusters (calibration:
 // test_calibration.cpp). The cross-validation run itself is tested with the trainer (test_trainer.cpp).
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "core/learn/crossvalidation.h"
-#include "core/learn/evaluationreport.h"
-#include "core/learn/splitrng.h"
+#include "core/train/crossvalidation.h"
+#include "core/evaluate/evaluationreport.h"
+#include "core/train/splitrng.h"
 
 using namespace tessera::learn;
 

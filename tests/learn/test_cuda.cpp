@@ -7,11 +7,11 @@
 #include <limits>
 #include <string>
 
-#include "core/learn/augment_torch.h"
-#include "core/learn/cudadevice_torch.h"
-#include "core/learn/fusedadamw_torch.h"
-#include "core/learn/lossscaler_torch.h"
-#include "core/learn/trainloop_torch.h"
+#include "core/train/augment_torch.h"
+#include "core/device/cudadevice_torch.h"
+#include "core/train/fusedadamw_torch.h"
+#include "core/train/lossscaler_torch.h"
+#include "core/train/trainloop_torch.h"
 #include "core/nn/autocast_torch.h"
 #include "learn/synthdata_torch.h"
 

@@ -1,4 +1,4 @@
-// The collection map (core/learn/featuremap.h): UMAP's curve fit against umap-learn's published constants, the
+// The collection map (core/fewshot/featuremap.h): UMAP's curve fit against umap-learn's published constants, the
 // trustworthiness measure against a case worked by hand, and layouts of data whose structure is known (separated
 // clusters, a curve) judged by that measure and by map neighbours.
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/learn/featuremap.h"
+#include "core/fewshot/featuremap.h"
 
 using namespace tessera;
 using namespace tessera::learn;

@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 
-#include "core/learn/split.h"
+#include "core/train/split.h"
 
 using namespace tessera::learn;
 

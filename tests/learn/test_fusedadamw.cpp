@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "core/learn/fusedadamw_torch.h"
+#include "core/train/fusedadamw_torch.h"
 
 using namespace tessera::learn;
 

@@ -12,7 +12,7 @@
 
 #include <opencv2/imgcodecs.hpp>
 
-#include "core/learn/imagecache_torch.h"
+#include "core/train/imagecache_torch.h"
 #include "core/util/sha256.h"
 #include "learn/synthdata.h"
 

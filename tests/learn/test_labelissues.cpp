@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "core/learn/labelissues.h"
+#include "core/fewshot/labelissues.h"
 
 using namespace tessera::learn;
 

@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <random>
 
-#include "core/learn/labelledset.h"
-#include "core/learn/predictinputs.h"
+#include "core/train/labelledset.h"
+#include "core/predict/predictinputs.h"
 #include "core/project/projectstore.h"
 
 namespace fs = std::filesystem;

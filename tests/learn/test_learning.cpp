@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "core/learn/trainloop_torch.h"
+#include "core/train/trainloop_torch.h"
 #include "learn/synthdata_torch.h"
 
 using namespace tessera;

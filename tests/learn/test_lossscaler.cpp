@@ -3,7 +3,7 @@
 
 #include <limits>
 
-#include "core/learn/lossscaler_torch.h"
+#include "core/train/lossscaler_torch.h"
 
 using namespace tessera::learn;
 

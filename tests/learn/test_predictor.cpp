@@ -14,10 +14,10 @@
 
 #include "core/imaging/imagedecoder.h"
 #include "core/imaging/findframe.h"
-#include "core/learn/canvas.h"
-#include "core/learn/inferencepreprocess.h"
-#include "core/learn/predictionjob.h"
-#include "core/learn/predictor.h"
+#include "core/train/canvas.h"
+#include "core/predict/inferencepreprocess.h"
+#include "core/predict/predictionjob.h"
+#include "core/predict/predictor.h"
 #include "core/nn/modelbundle_torch.h"
 
 namespace fs = std::filesystem;

@@ -12,9 +12,9 @@
 
 #include <torch/torch.h>
 
-#include "core/learn/embeddingcache.h"
-#include "core/learn/linearprobe_torch.h"
-#include "core/learn/quickmodel.h"
+#include "core/fewshot/embeddingcache.h"
+#include "core/fewshot/linearprobe_torch.h"
+#include "core/fewshot/quickmodel.h"
 #include "core/nn/pthwriter.h"
 #include "core/nn/resnet_torch.h"
 #include "core/nn/weightloader_torch.h"

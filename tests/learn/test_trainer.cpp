@@ -7,13 +7,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/learn/crossvalidation.h"
-#include "core/learn/evaluator.h"
-#include "core/learn/trainer.h"
+#include "core/train/crossvalidation.h"
+#include "core/evaluate/evaluator.h"
+#include "core/train/trainer.h"
 #include "core/nn/modelbundle_torch.h"
 #include "core/project/projectstore.h"
-#include "core/learn/imagecache_torch.h"
-#include "core/learn/runcard.h"
+#include "core/train/imagecache_torch.h"
+#include "core/train/runcard.h"
 #include "core/util/sha256.h"
 #include "learn/synthdata.h"
 

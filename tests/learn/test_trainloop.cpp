@@ -8,11 +8,11 @@
 #include <ctime>
 #include <thread>
 
-#include "core/learn/augment_torch.h"
-#include "core/learn/deviceinfo.h"
-#include "core/learn/linearprobe_torch.h"
-#include "core/learn/cudadevice_torch.h"
-#include "core/learn/trainloop_torch.h"
+#include "core/train/augment_torch.h"
+#include "core/device/deviceinfo.h"
+#include "core/fewshot/linearprobe_torch.h"
+#include "core/device/cudadevice_torch.h"
+#include "core/train/trainloop_torch.h"
 #include "learn/synthdata_torch.h"
 
 using namespace tessera;

@@ -6,10 +6,10 @@
 #include <QSignalSpy>
 #include <QUndoStack>
 
-#include "ui/classpanel.h"
-#include "ui/datasetview.h"
-#include "ui/mainwindow.h"
-#include "ui/projectdocument.h"
+#include "ui/dataset/classpanel.h"
+#include "ui/dataset/datasetview.h"
+#include "ui/shared/mainwindow.h"
+#include "ui/shared/projectdocument.h"
 #include "uitestsupport.h"
 
 using namespace tessera;

@@ -7,13 +7,13 @@
 #include <QTest>
 
 #include "tests/cli/clitest.h"
-#include "ui/mainwindow.h"
-#include "ui/projectdocument.h"
-#include "ui/reviewmodel.h"
-#include "ui/reviewview.h"
-#include "ui/trainingcharts.h"
-#include "ui/trainresults.h"
-#include "ui/trainview.h"
+#include "ui/shared/mainwindow.h"
+#include "ui/shared/projectdocument.h"
+#include "ui/review/reviewmodel.h"
+#include "ui/review/reviewview.h"
+#include "ui/train/trainingcharts.h"
+#include "ui/train/trainresults.h"
+#include "ui/train/trainview.h"
 #include "uitestsupport.h"
 
 using namespace tessera;

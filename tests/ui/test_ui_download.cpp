@@ -24,11 +24,11 @@
 
 #include "core/nn/weightscache.h"
 #include "core/util/sha256.h"
-#include "ui/mainwindow.h"
-#include "ui/projectdocument.h"
-#include "ui/reviewview.h"
-#include "ui/trainform.h"
-#include "ui/trainview.h"
+#include "ui/shared/mainwindow.h"
+#include "ui/shared/projectdocument.h"
+#include "ui/review/reviewview.h"
+#include "ui/train/trainform.h"
+#include "ui/train/trainview.h"
 #include "uitestsupport.h"
 
 namespace fs = std::filesystem;

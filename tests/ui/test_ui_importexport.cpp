@@ -23,10 +23,10 @@
 #include <opencv2/dnn.hpp>
 #include <sstream>
 
-#include "core/learn/trainer.h"
+#include "core/train/trainer.h"
 #include "core/project/projectstore.h"
-#include "ui/importexport.h"
-#include "ui/projectdocument.h"
+#include "ui/shared/importexport.h"
+#include "ui/shared/projectdocument.h"
 #include "uitestsupport.h"
 
 using namespace tessera;

@@ -13,14 +13,14 @@
 
 #include <memory>
 
-#include "core/learn/trainer.h"
-#include "ui/datasetview.h"
-#include "ui/imagefilterproxymodel.h"
-#include "ui/labelcheckview.h"
-#include "ui/mainwindow.h"
-#include "ui/projectdocument.h"
-#include "ui/reviewview.h"
-#include "ui/trainview.h"
+#include "core/train/trainer.h"
+#include "ui/dataset/datasetview.h"
+#include "ui/dataset/imagefilterproxymodel.h"
+#include "ui/review/labelcheckview.h"
+#include "ui/shared/mainwindow.h"
+#include "ui/shared/projectdocument.h"
+#include "ui/review/reviewview.h"
+#include "ui/train/trainview.h"
 #include "uitestsupport.h"
 
 using namespace tessera;

@@ -18,13 +18,13 @@
 
 #include "core/project/projectlocation.h"
 #include "core/project/projectstore.h"
-#include "ui/datasetview.h"
-#include "ui/imagelistmodel.h"
-#include "ui/importexport.h"
-#include "ui/mainwindow.h"
-#include "ui/projectdocument.h"
-#include "ui/statisticsview.h"
-#include "ui/systemcheckdialog.h"
+#include "ui/dataset/datasetview.h"
+#include "ui/dataset/imagelistmodel.h"
+#include "ui/shared/importexport.h"
+#include "ui/shared/mainwindow.h"
+#include "ui/shared/projectdocument.h"
+#include "ui/statistics/statisticsview.h"
+#include "ui/shared/systemcheckdialog.h"
 #include "uitestsupport.h"
 
 using namespace tessera;

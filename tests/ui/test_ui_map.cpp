@@ -18,12 +18,12 @@
 #include <memory>
 #include <set>
 
-#include "core/learn/trainer.h"
-#include "ui/datasetview.h"
-#include "ui/mainwindow.h"
-#include "ui/mapview.h"
-#include "ui/projectdocument.h"
-#include "ui/trainview.h"
+#include "core/train/trainer.h"
+#include "ui/dataset/datasetview.h"
+#include "ui/shared/mainwindow.h"
+#include "ui/map/mapview.h"
+#include "ui/shared/projectdocument.h"
+#include "ui/train/trainview.h"
 #include "uitestsupport.h"
 
 using namespace tessera;

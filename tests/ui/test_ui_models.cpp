@@ -4,15 +4,15 @@
 #include <QSignalSpy>
 
 #include "core/project/projectstore.h"
-#include "ui/addclasscommand.h"
-#include "ui/deleteclasscommand.h"
-#include "ui/imagefilterproxymodel.h"
-#include "ui/imagelistmodel.h"
-#include "ui/mergeclassescommand.h"
-#include "ui/projectdocument.h"
-#include "ui/renameclasscommand.h"
-#include "ui/setlabelscommand.h"
-#include "ui/thumbnailprovider.h"
+#include "ui/dataset/addclasscommand.h"
+#include "ui/dataset/deleteclasscommand.h"
+#include "ui/dataset/imagefilterproxymodel.h"
+#include "ui/dataset/imagelistmodel.h"
+#include "ui/dataset/mergeclassescommand.h"
+#include "ui/shared/projectdocument.h"
+#include "ui/dataset/renameclasscommand.h"
+#include "ui/dataset/setlabelscommand.h"
+#include "ui/shared/thumbnailprovider.h"
 #include "uitestsupport.h"
 
 using namespace tessera;

@@ -19,11 +19,11 @@
 #include <map>
 
 #include "core/project/projectstore.h"
-#include "ui/datasetview.h"
-#include "ui/imagefilterproxymodel.h"
-#include "ui/imagelistmodel.h"
-#include "ui/projectdocument.h"
-#include "ui/thumbnailprovider.h"
+#include "ui/dataset/datasetview.h"
+#include "ui/dataset/imagefilterproxymodel.h"
+#include "ui/dataset/imagelistmodel.h"
+#include "ui/shared/projectdocument.h"
+#include "ui/shared/thumbnailprovider.h"
 #include "uitestsupport.h"
 
 using namespace tessera;

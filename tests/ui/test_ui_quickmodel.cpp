@@ -16,13 +16,13 @@
 #include <iostream>
 #include <set>
 
-#include "ui/datasetview.h"
-#include "ui/mainwindow.h"
-#include "ui/projectdocument.h"
-#include "ui/reviewmodel.h"
-#include "ui/reviewview.h"
-#include "ui/setlabelscommand.h"
-#include "ui/trainview.h"
+#include "ui/dataset/datasetview.h"
+#include "ui/shared/mainwindow.h"
+#include "ui/shared/projectdocument.h"
+#include "ui/review/reviewmodel.h"
+#include "ui/review/reviewview.h"
+#include "ui/dataset/setlabelscommand.h"
+#include "ui/train/trainview.h"
 #include "uitestsupport.h"
 
 using namespace tessera;

@@ -11,14 +11,14 @@
 #include <QTest>
 #include <QUndoStack>
 
-#include "core/learn/activelearning.h"
-#include "core/learn/predictiontable.h"
-#include "ui/mainwindow.h"
-#include "ui/projectdocument.h"
-#include "ui/reviewmodel.h"
-#include "ui/reviewview.h"
-#include "ui/setlabelscommand.h"
-#include "ui/trainview.h"
+#include "core/fewshot/activelearning.h"
+#include "core/predict/predictiontable.h"
+#include "ui/shared/mainwindow.h"
+#include "ui/shared/projectdocument.h"
+#include "ui/review/reviewmodel.h"
+#include "ui/review/reviewview.h"
+#include "ui/dataset/setlabelscommand.h"
+#include "ui/train/trainview.h"
 #include "uitestsupport.h"
 
 using namespace tessera;

@@ -10,17 +10,17 @@
 #include <QSignalSpy>
 #include <QTest>
 
-#include "ui/datasetview.h"
-#include "ui/imagelistmodel.h"
-#include "ui/imageviewer.h"
-#include "ui/mainwindow.h"
-#include "ui/mapview.h"
-#include "ui/projectdocument.h"
-#include "ui/reviewmodel.h"
-#include "ui/reviewview.h"
-#include "ui/statisticsview.h"
-#include "ui/thumbnailprovider.h"
-#include "ui/trainview.h"
+#include "ui/dataset/datasetview.h"
+#include "ui/dataset/imagelistmodel.h"
+#include "ui/dataset/imageviewer.h"
+#include "ui/shared/mainwindow.h"
+#include "ui/map/mapview.h"
+#include "ui/shared/projectdocument.h"
+#include "ui/review/reviewmodel.h"
+#include "ui/review/reviewview.h"
+#include "ui/statistics/statisticsview.h"
+#include "ui/shared/thumbnailprovider.h"
+#include "ui/train/trainview.h"
 #include "uitestsupport.h"
 
 #include <qcustomplot.h>

@@ -9,16 +9,16 @@
 #include <QTest>
 #include <QUndoStack>
 
-#include "core/learn/deviceinfo.h"
-#include "ui/crossvalidationdialog.h"
-#include "ui/mainwindow.h"
-#include "ui/projectdocument.h"
-#include "ui/setdisputedcommand.h"
-#include "ui/systemcheckdialog.h"
-#include "ui/trainform.h"
-#include "ui/trainingcharts.h"
-#include "ui/trainresults.h"
-#include "ui/trainview.h"
+#include "core/device/deviceinfo.h"
+#include "ui/train/crossvalidationdialog.h"
+#include "ui/shared/mainwindow.h"
+#include "ui/shared/projectdocument.h"
+#include "ui/dataset/setdisputedcommand.h"
+#include "ui/shared/systemcheckdialog.h"
+#include "ui/train/trainform.h"
+#include "ui/train/trainingcharts.h"
+#include "ui/train/trainresults.h"
+#include "ui/train/trainview.h"
 #include "uitestsupport.h"
 
 using namespace tessera;

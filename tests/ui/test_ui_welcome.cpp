@@ -15,12 +15,12 @@
 #include <map>
 
 #include "core/demo/demogenerator.h"
-#include "ui/datasetview.h"
-#include "ui/imagelistmodel.h"
-#include "ui/mainwindow.h"
-#include "ui/projectdocument.h"
-#include "ui/setlabelscommand.h"
-#include "ui/welcomepage.h"
+#include "ui/dataset/datasetview.h"
+#include "ui/dataset/imagelistmodel.h"
+#include "ui/shared/mainwindow.h"
+#include "ui/shared/projectdocument.h"
+#include "ui/dataset/setlabelscommand.h"
+#include "ui/shared/welcomepage.h"
 #include "uitestsupport.h"
 
 namespace fs = std::filesystem;

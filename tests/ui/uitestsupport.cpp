@@ -24,9 +24,9 @@
 
 #include "core/project/projectstore.h"
 #include "core/project/scanner.h"
-#include "ui/mainwindow.h"
-#include "ui/projectdocument.h"
-#include "ui/trainview.h"
+#include "ui/shared/mainwindow.h"
+#include "ui/shared/projectdocument.h"
+#include "ui/train/trainview.h"
 
 namespace fs = std::filesystem;
 

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/learn/trainer.h"
+#include "core/train/trainer.h"
 
 namespace tessera::project {
 class ProjectStore;

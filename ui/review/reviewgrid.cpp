@@ -1,0 +1,58 @@
+#include "ui/review/reviewgrid.h"
+
+#include <QImageReader>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QListView>
+#include <QPixmap>
+
+#include <algorithm>
+
+namespace tessera::ui {
+
+void setUpReviewGrid(QListView* list) {
+    list->setViewMode(QListView::IconMode);
+    list->setIconSize(QSize(112, 112));
+    list->setGridSize(QSize(176, 196));
+    list->setResizeMode(QListView::Adjust);
+    list->setMovement(QListView::Static);
+    list->setUniformItemSizes(true);
+    list->setWordWrap(true);
+    list->setSelectionMode(QAbstractItemView::SingleSelection);
+}
+
+QImage readReviewPhoto(const QString& path) {
+    QImageReader reader(path);
+    reader.setAutoTransform(true);
+    const QSize size = reader.size();
+    if (size.isValid() && std::max(size.width(), size.height()) > kReviewPhotoSide)
+        reader.setScaledSize(size.scaled(kReviewPhotoSide, kReviewPhotoSide, Qt::KeepAspectRatio));
+    return reader.read();
+}
+
+void showReviewPhoto(QLabel* label, const QImage& image, const QString& placeholder) {
+    if (image.isNull()) {
+        label->setPixmap(QPixmap());
+        label->setText(placeholder);
+        return;
+    }
+    label->setPixmap(QPixmap::fromImage(image.scaled(label->size(), Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+}
+
+ReviewKey reviewKeyOf(const QKeyEvent& event) {
+    using Action = ReviewKey::Action;
+    if (event.modifiers() & (Qt::ControlModifier | Qt::AltModifier | Qt::MetaModifier)) return {};
+    const int key = event.key();
+    switch (key) {
+    case Qt::Key_Return:
+    case Qt::Key_Enter: return {Action::Accept};
+    case Qt::Key_Space: return {Action::Skip};
+    case Qt::Key_K: return {Action::Keep};
+    case Qt::Key_D: return {Action::Dispute};
+    default:
+        if (key >= Qt::Key_1 && key <= Qt::Key_9) return {Action::ClassKey, key - Qt::Key_0};
+        return {};
+    }
+}
+
+}  // namespace tessera::ui
