@@ -4,7 +4,6 @@
 // near-identical photos together), and flags by confident learning (core/fewshot/labelcheck.h). The flagged list is
 // kept in the project (it replaces the last check's), so Review's "possibly mislabelled" queue and Dataset's filter
 // show it; no label is changed. Labels a person kept after an earlier check ("confirmed") are not listed again.
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -16,6 +15,7 @@
 #include "core/project/csvreader.h"
 #include "core/project/projectstore.h"
 #include "core/util/atomicfile.h"
+#include "core/util/timestamp.h"
 
 namespace tessera::cli {
 namespace {
@@ -60,9 +60,7 @@ int runCheckLabels(const CheckLabelsArgs& a) {
     }
     auto store = project::ProjectStore::open(a.project, false);
     if (!store) return userError(store.error());
-    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
-    if (auto st = store->replaceLabelIssues(check->records(int64_t(now))); !st) return userError(st.error());
+    if (auto st = store->replaceLabelIssues(check->records(unixMillisNow())); !st) return userError(st.error());
 
     const auto& stats = qm->lastRefresh();
     if (!stats.skipped.empty()) {

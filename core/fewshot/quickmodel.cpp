@@ -13,6 +13,7 @@
 #include "core/train/split.h"
 #include "core/nn/startingweights.h"
 #include "core/project/projectstore.h"
+#include "core/util/timestamp.h"
 
 namespace tessera::learn {
 namespace fs = std::filesystem;
@@ -366,9 +367,7 @@ Expected<int64_t> QuickModel::writePredictions(int topK, int64_t replaceRunId) c
     run.optionsJson = nlohmann::json{{"model", d.modelFile.string()}, {"model_key", d.cache.modelKey()},
                                      {"labelled", d.stats.labelled}, {"iterations", d.options.iterations}}
                           .dump();
-    run.finishedMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
+    run.finishedMs = unixMillisNow();
     Expected<int64_t> id = replaceRunId;
     if (replaceRunId != 0) {
         run.id = replaceRunId;

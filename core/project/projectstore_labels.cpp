@@ -5,6 +5,7 @@
 
 #include "core/project/projectstore.h"
 #include "core/project/projectstore_p.h"
+#include "core/util/timestamp.h"
 #include "core/util/text.h"
 
 namespace tessera::project {
@@ -286,7 +287,7 @@ Expected<std::optional<Label>> ProjectStore::setLabel(int64_t imageId, int64_t c
             return makeError(impl_->dbName() + ": no class with id " + std::to_string(classId));
         std::optional<Label> previous = readLabel(db, imageId);
         SQLite::Statement upsert(db, kUpsertLabel);
-        writeLabel(upsert, imageId, classId, source, nowMs());
+        writeLabel(upsert, imageId, classId, source, unixMillisNow());
         transaction.commit();
         return previous;
     });
@@ -317,7 +318,7 @@ Status ProjectStore::restoreLabel(int64_t imageId, const std::optional<Label>& p
             remove.bind(1, imageId);
             remove.exec();
         }
-        writeDisputed(*impl_->db, imageId, previous && previous->disputed, nowMs());
+        writeDisputed(*impl_->db, imageId, previous && previous->disputed, unixMillisNow());
         transaction.commit();
         return {};
     });
@@ -334,7 +335,7 @@ Expected<std::vector<std::optional<Label>>> ProjectStore::setLabels(const std::v
         SQLite::Statement upsert(db, kUpsertLabel);
         std::vector<std::optional<Label>> previous;
         previous.reserve(imageIds.size());
-        const int64_t now = nowMs();
+        const int64_t now = unixMillisNow();
         for (int64_t imageId : imageIds) {
             if (!rowExists(db, "images", imageId))
                 return makeError(impl_->dbName() + ": no image with id " + std::to_string(imageId));
@@ -356,7 +357,7 @@ Expected<int64_t> ProjectStore::assignLabels(const std::vector<std::pair<int64_t
                                                       "time_ms) VALUES (?, ?, ?, ?)"
                                                     : kUpsertLabel);
         int64_t applied = 0;
-        const int64_t now = nowMs();
+        const int64_t now = unixMillisNow();
         for (const auto& [imageId, classId] : classByImageId) {
             upsert.reset();
             upsert.bind(1, imageId);
@@ -444,7 +445,7 @@ Expected<std::vector<int64_t>> ProjectStore::setDisputed(const std::vector<int64
         SQLite::Statement write(db, disputed ? "INSERT OR IGNORE INTO disputes (image_id, time_ms) "
                                                "SELECT image_id, ? FROM labels WHERE image_id = ?"
                                              : "DELETE FROM disputes WHERE image_id = ?");
-        const int64_t now = nowMs();
+        const int64_t now = unixMillisNow();
         std::vector<int64_t> changed;
         for (const int64_t id : imageIds) {
             if (!rowExists(db, "images", id))

@@ -1,7 +1,6 @@
 #pragma once
 // Private parts of ProjectStore shared by its .cpp files (open/images, classes/labels, runs/settings):
 // the connection, the write transaction guard, and the SQLite-exception-to-Error conversion.
-#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -52,10 +51,5 @@ struct ProjectStore::Impl {
     SQLite::Transaction begin() { return SQLite::Transaction(*db, SQLite::TransactionBehavior::IMMEDIATE); }
 };
 
-inline int64_t nowMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 }  // namespace tessera::project

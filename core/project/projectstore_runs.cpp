@@ -1,6 +1,7 @@
 // ProjectStore: train/validation/test splits, training runs, predictions and key/value settings.
 #include "core/project/projectstore.h"
 #include "core/project/projectstore_p.h"
+#include "core/util/timestamp.h"
 
 #include <nlohmann/json.hpp>
 
@@ -85,7 +86,7 @@ Expected<std::unordered_map<int64_t, SplitKind>> ProjectStore::splits(int fold) 
 Expected<int64_t> ProjectStore::addRun(const RunRecord& runIn) {
     using R = Expected<int64_t>;
     RunRecord run = runIn;
-    if (run.createdMs == 0) run.createdMs = nowMs();
+    if (run.createdMs == 0) run.createdMs = unixMillisNow();
     return impl_->guard<R>("adding a run", [&]() -> R {
         auto transaction = impl_->begin();
         SQLite::Statement insert(*impl_->db,

@@ -368,7 +368,7 @@ public:
         record_.name = name;
         record_.status = "running";
         record_.optionsJson = RunCard::toJson(opt).dump();
-        record_.createdMs = nowMs();
+        record_.createdMs = unixMillisNow();
         if (!enabled_) return {};
         if (auto runs = store_.runs(); runs.ok())  // a resumed run keeps its record; a new one gets its own
             for (const auto& r : *runs)
@@ -393,15 +393,11 @@ public:
     void finish(const std::string& status) {
         if (!enabled_) return;
         record_.status = status;
-        record_.finishedMs = nowMs();
+        record_.finishedMs = unixMillisNow();
         store_.updateRun(record_);
     }
 
 private:
-    static int64_t nowMs() {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch()).count();
-    }
     project::ProjectStore& store_;
     bool enabled_;
     project::RunRecord record_;

@@ -1,5 +1,6 @@
 #include "core/util/timestamp.h"
 
+#include <chrono>
 #include <ctime>
 
 namespace tessera {
@@ -16,6 +17,11 @@ std::string utcFormatted(const char* format) {
 }
 
 }  // namespace
+
+int64_t unixMillisNow() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
 
 std::string utcFileStamp() { return utcFormatted("%Y%m%d-%H%M%S"); }
 std::string utcIso8601() { return utcFormatted("%Y-%m-%dT%H:%M:%SZ"); }
