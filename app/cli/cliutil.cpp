@@ -94,6 +94,16 @@ void printProblems(const std::vector<std::string>& problems, size_t limit) {
     if (problems.size() > limit) std::cerr << "  ... and " << problems.size() - limit << " more\n";
 }
 
+void printRefreshProblems(const learn::QuickRefreshStats& stats) {
+    if (!stats.skipped.empty()) {
+        std::cerr << "skipped " << stats.skipped.size() << " photo(s) that could not be read:\n";
+        printProblems(stats.skipped, 10);
+    }
+    if (!stats.cacheNotSaved.empty())
+        std::cerr << "warning: " << stats.cacheNotSaved << "; the results are complete, and the next run computes "
+                  << "these photos' features again\n";
+}
+
 int userError(const std::string& message) {
     std::cerr << "tessera-cli: error: " << message << "\n";
     return kUserError;

@@ -63,10 +63,7 @@ int runCheckLabels(const CheckLabelsArgs& a) {
     if (auto st = store->replaceLabelIssues(check->records(unixMillisNow())); !st) return userError(st.error());
 
     const auto& stats = qm->lastRefresh();
-    if (!stats.skipped.empty()) {
-        std::printf("skipped %zu photo(s) that could not be read:\n", stats.skipped.size());
-        printProblems(stats.skipped, 10);
-    }
+    printRefreshProblems(stats);
     const auto& names = check->classNames;
     std::printf("checked %zu labelled photos in %zu classes by %d-fold cross-validation: %zu possibly mislabelled\n",
                 check->outOfFold.size(), names.size(), a.folds, check->flagged.size());

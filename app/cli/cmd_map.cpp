@@ -85,10 +85,7 @@ int runMap(const MapArgs& a) {
     }
 
     const auto& stats = qm->lastRefresh();
-    if (!stats.skipped.empty()) {
-        std::printf("skipped %zu photo(s) that could not be read:\n", stats.skipped.size());
-        printProblems(stats.skipped, 10);
-    }
+    printRefreshProblems(stats);
     std::printf("mapped %zu photos (%lld labelled, %lld unlabelled) in %.1f s", map->points.size(),
                 static_cast<long long>(stats.labelled), static_cast<long long>(stats.unlabelled), seconds);
     if (map->labelCheckSkipped.empty())

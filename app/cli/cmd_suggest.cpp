@@ -59,6 +59,7 @@ int runSuggest(const SuggestArgs& a) {
         j["embedded"] = stats.embedded;
         j["reused"] = stats.reused;
         j["skipped"] = stats.skipped;
+        if (!stats.cacheNotSaved.empty()) j["cache_not_saved"] = stats.cacheNotSaved;
         j["train_seconds"] = stats.trainSeconds;
         if (runId) j["run_id"] = runId;
         auto& list = j["suggestions"] = nlohmann::json::array();
@@ -72,10 +73,7 @@ int runSuggest(const SuggestArgs& a) {
                     "head trained in %.3f s\n",
                     (long long)stats.labelled, (long long)stats.unlabelled, (long long)stats.embedded,
                     (long long)stats.reused, stats.trainSeconds);
-        if (!stats.skipped.empty()) {
-            std::printf("skipped %zu photo(s):\n", stats.skipped.size());
-            for (const auto& s : stats.skipped) std::printf("  %s\n", s.c_str());
-        }
+        printRefreshProblems(stats);
         std::printf("label these next (%s):\n", learn::uncertaintyName(*strategy).c_str());
         int rank = 0;
         for (const auto& s : suggestions)

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <unordered_map>
 
@@ -82,7 +84,7 @@ Status appendRows(const fs::path& dataFile, const fs::path& indexFile, Index& in
         index.slots[hash] = next++;
     }
     data.flush();
-    if (!data) return makeError("cannot write the embedding cache " + dataFile.string());
+    if (!data) return makeError("cannot write the embedding cache " + dataFile.string() + ": " + std::strerror(errno));
     data.close();
     return writeIndex(indexFile, index, key);
 }
@@ -281,8 +283,8 @@ Expected<Embeddings> EmbeddingCache::compute(const std::vector<EmbeddingRequest>
     if (!firstOfHash.empty())
         if (auto st = d.embedMisses(requests, firstOfHash, missing, out, fresh, ctx); !st) return st.takeError();
 
-    if (d.options.persist && !fresh.empty())
-        if (auto st = appendRows(dataFile, indexFile, index, d.key, fresh, out); !st) return st.takeError();
+    if (d.options.persist && !fresh.empty() && out.notSaved.empty())
+        if (auto st = appendRows(dataFile, indexFile, index, d.key, fresh, out); !st) out.notSaved = st.error();
     return out;
 }
 
@@ -308,6 +310,7 @@ Status EmbeddingCache::Impl::embedMisses(const std::vector<EmbeddingRequest>& re
             auto decoded = images.load(batch, JobContext{{}, ctx.cancel});
             if (!decoded) return decoded.takeError();
             for (auto& f : decoded->failures) out.failures.push_back(std::move(f));
+            if (out.notSaved.empty()) out.notSaved = decoded->notSaved;
             std::vector<int64_t> good;
             for (size_t k = 0; k < batch.size(); ++k)
                 if (decoded->ok[k]) good.push_back(int64_t(k));

@@ -37,6 +37,9 @@ struct Embeddings {
     std::vector<std::string> hashes;    // content hash of each request (empty when the file was unreadable)
     std::vector<std::string> failures;  // "path: reason"
     int64_t computed = 0, reused = 0;
+    // Why the new rows (or the decoded photos behind them) could not be kept on disk, e.g. "no space left on the
+    // device"; empty when they were. The embeddings are still returned: the next run computes them again.
+    std::string notSaved;
     const float* row(size_t i) const { return values.data() + i * size_t(dim); }
 };
 
@@ -52,7 +55,8 @@ public:
     ~EmbeddingCache();
 
     // Embeddings of `requests`: cached rows are read back, only new content hashes go through the network (in
-    // batches), and are appended to the cache. Unreadable photos are listed in failures, never fatal.
+    // batches), and are appended to the cache. Unreadable photos are listed in failures, never fatal; nor is a
+    // cache that cannot be written (Embeddings::notSaved).
     Expected<Embeddings> compute(const std::vector<EmbeddingRequest>& requests, const JobContext& ctx);
 
     const std::string& modelKey() const;

@@ -164,6 +164,7 @@ Status QuickModel::Impl::embedNew(const LabelledSet& set, QuickRefreshStats& sta
     stats.embedded = emb->computed;
     stats.reused = emb->reused;
     for (const auto& f : emb->failures) stats.skipped.push_back(f);
+    stats.cacheNotSaved = emb->notSaved;
     return {};
 }
 

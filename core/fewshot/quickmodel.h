@@ -74,6 +74,7 @@ struct QuickRefreshStats {
     int64_t embedded = 0;        // embeddings computed by the network in this refresh
     int64_t reused = 0;          // embeddings read from memory or the disk cache
     std::vector<std::string> skipped;  // unreadable photos ("path: reason")
+    std::string cacheNotSaved;   // why the new embeddings could not be kept on disk (Embeddings::notSaved); empty if kept
     double embedSeconds = 0.0;
     double trainSeconds = 0.0;   // head training + prediction
     double finalLoss = 0.0;
