@@ -24,12 +24,22 @@ struct Progress {
 class CancelToken {
 public:
     CancelToken() : flag_(std::make_shared<std::atomic<bool>>(false)) {}
+    // A token cancelled with this one that can also be cancelled alone: one refresh of a worker whose whole
+    // configuration has a token of its own.
+    CancelToken child() const {
+        CancelToken c;
+        c.parent_ = std::make_shared<const CancelToken>(*this);
+        return c;
+    }
     void cancel() const { flag_->store(true, std::memory_order_relaxed); }
     void reset() const { flag_->store(false, std::memory_order_relaxed); }
-    bool isCancelled() const { return flag_->load(std::memory_order_relaxed); }
+    bool isCancelled() const {
+        return flag_->load(std::memory_order_relaxed) || (parent_ && parent_->isCancelled());
+    }
 
 private:
     std::shared_ptr<std::atomic<bool>> flag_;
+    std::shared_ptr<const CancelToken> parent_;
 };
 
 struct JobContext {

@@ -159,6 +159,7 @@ protected:
     uitest::TempDir dir{"download"};
     std::unique_ptr<uitest::LocalHttpServer> server;
     std::unique_ptr<MainWindow> window;
+    JobRunner jobs;  // the standalone form's; outlives it
     std::unique_ptr<TrainForm> form;
     QByteArray previousZoo, previousCache;
 };
@@ -228,7 +229,7 @@ TEST_F(UiDownload, DownloadsIntoTheCacheAndTheQuickModelStartsOnIt) {
 }
 
 TEST_F(UiDownload, AWrongHashIsRefusedAndLeavesNothingInTheCache) {
-    form = std::make_unique<TrainForm>();
+    form = std::make_unique<TrainForm>(&jobs);
     form->show();
     QSignalSpy available(form.get(), &TrainForm::weightsAvailable);
     download(form.get(), QStringLiteral("resnet18-mislabelled"));
@@ -245,7 +246,7 @@ TEST_F(UiDownload, AWrongHashIsRefusedAndLeavesNothingInTheCache) {
 }
 
 TEST_F(UiDownload, CancelStopsASlowDownloadQuickly) {
-    form = std::make_unique<TrainForm>();
+    form = std::make_unique<TrainForm>(&jobs);
     form->show();
     ASSERT_TRUE(form->selectWeights(QStringLiteral("resnet18-slow")));
     auto* bar = child<QProgressBar>(form.get(), "downloadProgress");

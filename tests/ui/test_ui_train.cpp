@@ -228,7 +228,8 @@ TEST_F(UiTrain, ClosingTheWindowDuringTrainingShutsDownCleanly) {
 
 TEST(UiTrainForm, ExplainsModesAndBuildsOptions) {
     uitest::ensureApplication();
-    TrainForm form;
+    JobRunner jobs;
+    TrainForm form(&jobs);
     for (const auto& mode : learn::kTrainModeNames)
         EXPECT_GT(TrainForm::modeExplanation(mode.value).size(), 40) << mode.name;
     learn::TrainOptions o = tiny(3);
@@ -261,7 +262,8 @@ TEST(UiTrainForm, AugmentationPreviewShowsVariationsOfThePhoto) {
     uitest::ensureApplication();
     uitest::TempDir dir("augment");
     const auto images = uitest::writeSmallProject(dir.path());
-    TrainForm form;
+    JobRunner jobs;
+    TrainForm form(&jobs);
     QSignalSpy updated(&form, &TrainForm::previewUpdated);
     form.setPreviewImage(QString::fromStdString((dir.path() / images.front().relPath).string()));
     ASSERT_TRUE(updated.wait(20000));

@@ -59,6 +59,21 @@ TEST(CancelToken, CopiesShareTheFlag) {
     EXPECT_FALSE(a.isCancelled());
 }
 
+TEST(CancelToken, AChildIsCancelledWithItsParentButNotTheOtherWayRound) {
+    tessera::CancelToken configuration;
+    tessera::CancelToken refresh = configuration.child();
+    tessera::CancelToken grandchild = refresh.child();
+    refresh.cancel();
+    EXPECT_TRUE(refresh.isCancelled());
+    EXPECT_TRUE(grandchild.isCancelled());
+    EXPECT_FALSE(configuration.isCancelled());
+    tessera::CancelToken next = configuration.child();
+    EXPECT_FALSE(next.isCancelled());
+    configuration.cancel();
+    EXPECT_TRUE(next.isCancelled());
+    EXPECT_TRUE(next.child().isCancelled());
+}
+
 TEST(JobContext, ReportsToCallback) {
     tessera::JobContext ctx;
     int64_t last = -1;

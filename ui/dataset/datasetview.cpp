@@ -126,7 +126,7 @@ void DatasetView::createControls() {
 
     classes_ = new ClassPanel(document_, images_, this);
     classes_->setMinimumWidth(190);
-    viewer_ = new ImageViewer(this);
+    viewer_ = new ImageViewer(&document_->jobs(), this);
     viewer_->setMinimumWidth(260);
 }
 

@@ -10,17 +10,17 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <QWheelEvent>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <cmath>
 
 #include "core/imaging/imagedecoder.h"
 #include "core/project/imagerecord.h"
 #include "ui/dataset/imagelistmodel.h"
+#include "ui/shared/jobrunner.h"
 
 namespace tessera::ui {
 
-ImageViewer::ImageViewer(QWidget* parent) : QWidget(parent) {
+ImageViewer::ImageViewer(JobRunner* jobs, QWidget* parent) : QWidget(parent), jobs_(jobs) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->setSpacing(4);
@@ -76,11 +76,10 @@ ImageViewer::ImageViewer(QWidget* parent) : QWidget(parent) {
     });
     connect(rotateLeft_, &QToolButton::clicked, this, [this] { rotate(-90); });
     connect(rotateRight_, &QToolButton::clicked, this, [this] { rotate(90); });
-    connect(&watcher_, &QFutureWatcher<Decoded>::finished, this, &ImageViewer::onDecoded);
     setIndex(QModelIndex());
 }
 
-ImageViewer::~ImageViewer() { watcher_.waitForFinished(); }
+ImageViewer::~ImageViewer() = default;
 
 bool ImageViewer::hasImage() const { return !item_->pixmap().isNull(); }
 
@@ -103,7 +102,7 @@ void ImageViewer::setIndex(const QModelIndex& index) {
     message_->show();
     const QString path = index.data(ImageListModel::AbsolutePathRole).toString();
     const quint64 request = request_;
-    watcher_.setFuture(QtConcurrent::run([path, request] {
+    auto decode = [path, request](const JobContext&) {
         Decoded result;
         result.request = request;
         imaging::DecodeOptions options;
@@ -116,11 +115,12 @@ void ImageViewer::setIndex(const QModelIndex& index) {
         cv::Mat rgb = decoded->isContinuous() ? *decoded : decoded->clone();
         result.image = QImage(rgb.data, rgb.cols, rgb.rows, int(rgb.step), QImage::Format_RGB888).copy();
         return result;
-    }));
+    };
+    jobs_->run(tr("Opening a photo"), this, std::move(decode), [this](const Decoded& result) { onDecoded(result); },
+               JobRunner::Listing::Hidden);
 }
 
-void ImageViewer::onDecoded() {
-    const Decoded result = watcher_.result();
+void ImageViewer::onDecoded(const Decoded& result) {
     if (result.request != request_) return;  // the selection moved on meanwhile
     if (result.image.isNull()) {
         message_->setText(tr("This image cannot be shown:\n%1").arg(result.error));

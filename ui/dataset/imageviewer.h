@@ -2,7 +2,6 @@
 // The viewer pane of Dataset mode: the selected image at a larger size (decoded off the GUI thread), zoom with the
 // wheel, pan by dragging, rotate the view by 90°, and the image's facts: resolution, size, format, path, label and
 // health warnings. Rotation is a view setting only; Tessera never modifies the photos.
-#include <QFutureWatcher>
 #include <QImage>
 #include <QPersistentModelIndex>
 #include <QWidget>
@@ -15,12 +14,15 @@ class QToolButton;
 
 namespace tessera::ui {
 
+class JobRunner;
+
 class ImageViewer : public QWidget {
     Q_OBJECT
 public:
     static constexpr int kViewLongSide = 2048;  // decode big JPEGs reduced to at least this long side
 
-    explicit ImageViewer(QWidget* parent = nullptr);
+    // Photos are decoded as hidden jobs of `jobs` (the project document's runner).
+    explicit ImageViewer(JobRunner* jobs, QWidget* parent = nullptr);
     ~ImageViewer() override;
 
     void setIndex(const QModelIndex& index);  // an ImageListModel (or proxy) index; invalid clears the pane
@@ -41,7 +43,7 @@ private:
         QImage image;
         QString error;
     };
-    void onDecoded();
+    void onDecoded(const Decoded& result);
 
     QGraphicsView* view_;
     QGraphicsScene* scene_;
@@ -50,7 +52,7 @@ private:
     QLabel* facts_;
     QToolButton *fit_, *actual_, *rotateLeft_, *rotateRight_;
     QPersistentModelIndex index_;
-    QFutureWatcher<Decoded> watcher_;
+    JobRunner* jobs_;
     quint64 request_ = 0;
     bool fitMode_ = true;
     int rotation_ = 0;

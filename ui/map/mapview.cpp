@@ -96,7 +96,13 @@ MapView::MapView(ProjectDocument* document, ThumbnailProvider* thumbnails, QWidg
     middle->addWidget(createPlot(), 1);
     middle->addWidget(createSidePanel());
     layout->addLayout(middle, 1);
-    startWorker();
+    connect(&document_->jobs(), &JobRunner::progressed, this, [this](int job, const Progress& p) {
+        if (!computing_ || job != mapJob_) return;
+        const QString stage = QString::fromStdString(p.stage);
+        progress_->setRange(0, int(std::max<int64_t>(1, p.total)));
+        progress_->setValue(int(p.done));
+        progress_->setFormat(p.total > 0 ? tr("%1: %2 of %3").arg(stage).arg(p.done).arg(p.total) : stage);
+    });
     connectControls();
     updateClassChoices();
     updateSelectionBar();
@@ -184,23 +190,6 @@ QWidget* MapView::createSidePanel() {
     return sideBox;
 }
 
-// The layout is computed on its own thread.
-void MapView::startWorker() {
-    worker_ = new MapWorker;
-    worker_->moveToThread(&thread_);
-    connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
-    thread_.setObjectName(QStringLiteral("tessera-map"));
-    thread_.start();
-    connect(worker_, &MapWorker::finished, this, &MapView::onFinished);
-    connect(worker_, &MapWorker::progress, this, [this](int request, const QString& stage, qint64 done,
-                                                        qint64 total) {
-        if (!computing_ || request != request_) return;
-        progress_->setRange(0, int(std::max<qint64>(1, total)));
-        progress_->setValue(int(done));
-        progress_->setFormat(total > 0 ? tr("%1: %2 of %3").arg(stage).arg(done).arg(total) : stage);
-    });
-}
-
 void MapView::connectControls() {
     connect(drawButton_, &QPushButton::clicked, this, &MapView::drawMap);
     connect(cancelButton_, &QPushButton::clicked, this, &MapView::cancel);
@@ -233,15 +222,10 @@ void MapView::connectControls() {
     connect(document_, &ProjectDocument::closed, this, &MapView::closed);
 }
 
-MapView::~MapView() {
-    cancel_.cancel();
-    thread_.quit();
-    thread_.wait();
-}
+MapView::~MapView() = default;
 
 bool MapView::drawMap() {
     if (!document_->isOpen() || computing_) return false;
-    cancel_ = CancelToken();
     computing_ = true;
     drawButton_->setEnabled(false);
     cancelButton_->show();
@@ -251,23 +235,24 @@ bool MapView::drawMap() {
     status_->setText(tr("Laying out the photos…"));
     const QString root = document_->rootPath();
     const QString bundle = document_->activeModelPath();
-    const CancelToken token = cancel_;
-    const int request = ++request_;
-    MapWorker* worker = worker_;
-    QMetaObject::invokeMethod(
-        worker,
-        [worker, request, root, bundle, token] {
-            worker->compute(request, root, bundle, learn::FeatureMapOptions{}, token);
-        },
-        Qt::QueuedConnection);
+    auto job = std::make_shared<int>(0);  // the job's id, known once run() returns
+    mapJob_ = *job = document_->jobs()
+                         .run(
+                             tr("Laying out the map"), this,
+                             [root, bundle](const JobContext& context) {
+                                 return computeMap(root, bundle, learn::FeatureMapOptions{}, context);
+                             },
+                             [this, job](const MapResult& result) {
+                                 if (*job == mapJob_) onFinished(result);
+                             })
+                         ->id();
     return true;
 }
 
-void MapView::cancel() { cancel_.cancel(); }
+void MapView::cancel() { document_->jobs().cancel(mapJob_); }
 
 void MapView::onFinished(const MapResult& result) {
-    if (!computing_ || result.request != request_ || !document_->isOpen() || result.root != document_->rootPath())
-        return;
+    if (!computing_ || !document_->isOpen() || result.root != document_->rootPath()) return;
     computing_ = false;
     drawButton_->setEnabled(true);
     cancelButton_->hide();
@@ -298,7 +283,7 @@ void MapView::setMap(const learn::CollectionMap& map) {
 }
 
 void MapView::closed() {
-    cancel_.cancel();
+    document_->jobs().cancel(mapJob_);
     computing_ = false;
     drawButton_->setEnabled(true);
     cancelButton_->hide();

@@ -1,16 +1,15 @@
 #pragma once
 // Map mode: every photo of the project laid out in 2-D by the similarity of its features (UMAP on the quick model's
-// features, computed by a MapWorker off the GUI thread, with progress and cancel), coloured by label, prediction or
+// features, computed by computeMap as a job of the project's JobRunner, with progress and cancel), coloured by label, prediction or
 // "possibly mislabelled"; photos of one find joined by thin lines. Hover shows the photo and what is known about it;
 // a rectangle drag selects, and the selection can be labelled in one step (undoable, like every label) or shown in
 // Dataset mode, or their labels marked as disputed; a double-click shows one photo there. The wheel zooms; with "Pan" on, dragging moves the map.
-#include <QThread>
 #include <QVector>
 #include <QWidget>
 
 #include <memory>
 
-#include "ui/map/mapworker.h"
+#include "ui/map/mapjob.h"
 
 class QCPCurve;
 class QCustomPlot;
@@ -72,7 +71,6 @@ private:
     QHBoxLayout* createToolBar();
     QCustomPlot* createPlot();
     QWidget* createSidePanel();
-    void startWorker();
     void connectControls();
     void fitView();
     void onFinished(const MapResult& result);
@@ -88,10 +86,7 @@ private:
 
     ProjectDocument* document_;
     ThumbnailProvider* thumbnails_;
-    QThread thread_;
-    MapWorker* worker_ = nullptr;
-    CancelToken cancel_;
-    int request_ = 0;  // the latest drawMap(): older results and progress are ignored
+    int mapJob_ = 0;  // the latest drawMap() in the JobRunner: older results and progress are ignored
     bool computing_ = false;
     MapResult last_;
     std::shared_ptr<learn::CollectionMap> map_;  // our copy: labels change as the user labels on the map

@@ -11,7 +11,6 @@
 #include <QSplitter>
 #include <QUndoStack>
 #include <QVBoxLayout>
-#include <QtConcurrent>
 
 #include <algorithm>
 
@@ -178,10 +177,6 @@ LabelCheckView::LabelCheckView(ProjectDocument* document, ThumbnailProvider* thu
         if (!checking_ && document_->isOpen()) emit checkRequested();
     });
     connect(list_->selectionModel(), &QItemSelectionModel::currentChanged, this, &LabelCheckView::onCurrentChanged);
-    connect(&photo_, &QFutureWatcher<QImage>::finished, this, [this] {
-        photoImage_ = photo_.result();
-        showImage();
-    });
     // Whatever may end or bring back a flag: labels (accept, keep, relabel, undo), disputes, classes, a rescan, a new
     // check. Hidden (another mode or source is on screen), the queue is read again when it is shown.
     const auto changed = [this] {
@@ -196,7 +191,7 @@ LabelCheckView::LabelCheckView(ProjectDocument* document, ThumbnailProvider* thu
     reload();
 }
 
-LabelCheckView::~LabelCheckView() { photo_.waitForFinished(); }
+LabelCheckView::~LabelCheckView() = default;
 
 void LabelCheckView::showEvent(QShowEvent* event) {
     QWidget::showEvent(event);
@@ -351,7 +346,10 @@ void LabelCheckView::onCurrentChanged() {
     photoImage_ = QImage();
     showImage();
     const QString path = r.absPath;
-    photo_.setFuture(QtConcurrent::run([path] { return readReviewPhoto(path); }));
+    readReviewPhotoLater(document_->jobs(), this, &photoRequest_, path, [this](const QImage& photo) {
+        photoImage_ = photo;
+        showImage();
+    });
 }
 
 void LabelCheckView::showImage() { showReviewPhoto(image_, photoImage_, shownId_ ? tr("Loading…") : QString()); }

@@ -7,7 +7,6 @@
 // class, Space skips.
 #include <QAbstractListModel>
 #include <QHash>
-#include <QFutureWatcher>
 #include <QImage>
 #include <QVector>
 #include <QWidget>
@@ -98,7 +97,7 @@ private:
     QListView* list_;
     QLabel *header_, *image_, *facts_, *status_;
     QPushButton* check_;
-    QFutureWatcher<QImage> photo_;
+    int photoRequest_ = 0;  // the latest photo asked for (readReviewPhotoLater)
     QImage photoImage_;
     qint64 shownId_ = 0;
     bool checking_ = false;

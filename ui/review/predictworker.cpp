@@ -73,7 +73,6 @@ public:
 private:
     void flush() {
         if (!pending_.isEmpty()) emit worker_.results(pending_);
-        emit worker_.progress(index_, items_.size());
         pending_.clear();
     }
     PredictWorker& worker_;
@@ -85,14 +84,11 @@ private:
 
 }  // namespace
 
-void PredictWorker::predict(const PredictRequest& request) {
+void PredictWorker::predict(const PredictRequest& request, const Ticket& ticket) {
     if (!predictor_) {
         emit finished(false, tr("No model is open."));
         return;
     }
-    cancel_.reset();
-    JobContext ctx;
-    ctx.cancel = cancel_;
     std::vector<std::filesystem::path> files;
     files.reserve(size_t(request.items.size()));
     for (const auto& it : request.items) files.push_back(it.absPath.toStdString());
@@ -101,7 +97,7 @@ void PredictWorker::predict(const PredictRequest& request) {
     std::vector<learn::PredictionSink*> sinks{&shown};
     auto stored = learn::ProjectPredictionSink::open(request.root.toStdString(), bundle_.toStdString());
     if (stored) sinks.push_back(stored->get());
-    const auto counts = learn::runPredictionJob(*predictor_, files, sinks, ctx);
+    const auto counts = learn::runPredictionJob(*predictor_, files, sinks, ticket->context());
     const QString storeNote =
         stored ? QString() : tr(" The predictions could not be saved: %1").arg(QString::fromStdString(stored.error()));
     if (!counts.ok()) {

@@ -1,5 +1,6 @@
 #pragma once
-// Runs learn::Predictor on a worker thread (ReviewView moves it to its own QThread): opens the active model bundle,
+// Runs learn::Predictor on a worker thread (ReviewView starts it on a thread of the project's JobRunner; each
+// classification is a job there): opens the active model bundle,
 // classifies a list of photos through learn::runPredictionJob (results coalesced into batches, at most ten a second,
 // so the GUI stays fluid; the project's calls stored by learn::ProjectPredictionSink, as `tessera-cli predict PROJECT`
 // stores them), and computes Grad-CAM overlays.
@@ -11,7 +12,7 @@
 
 #include <memory>
 
-#include "core/util/jobcontext.h"
+#include "ui/shared/jobrunner.h"
 
 namespace tessera::learn {
 class Predictor;
@@ -39,21 +40,19 @@ struct PredictRequest {
 class PredictWorker : public QObject {
     Q_OBJECT
 public:
-    static constexpr int kBatchIntervalMs = 100;
+    static constexpr int kBatchIntervalMs = JobRunner::kProgressIntervalMs;  // results reach the GUI in the job's rhythm
 
     PredictWorker();
     ~PredictWorker() override;
 
-    void cancel() { cancel_.cancel(); }  // thread-safe
 
     // Run on the worker thread (invoke queued).
     void openModel(const QString& bundlePath);
-    void predict(const tessera::ui::PredictRequest& request);
+    void predict(const tessera::ui::PredictRequest& request, const Ticket& ticket);  // progress: the ticket's
     void gradCam(qint64 imageId, const QString& absPath);
 
 signals:
     void modelOpened(bool ok, const QString& message, const QStringList& classNames);
-    void progress(qint64 done, qint64 total);
     void results(const QVector<tessera::ui::ReviewItem>& items);
     void finished(bool ok, const QString& message);
     void gradCamReady(qint64 imageId, const QImage& overlay, const QString& caption);
@@ -61,7 +60,6 @@ signals:
 private:
     std::unique_ptr<learn::Predictor> predictor_;
     QString bundle_;
-    CancelToken cancel_;
 };
 
 }  // namespace tessera::ui

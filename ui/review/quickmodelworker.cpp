@@ -29,7 +29,7 @@ Backbone chooseBackbone(const QString& bundle) {
     return {};
 }
 
-QuickModelWorker::QuickModelWorker() {
+QuickModelWorker::QuickModelWorker(JobRunner* jobs) : jobs_(jobs) {
     qRegisterMetaType<QuickModelResult>();
     debounce_ = new QTimer(this);  // a child: moves to the worker thread with its parent
     debounce_->setSingleShot(true);
@@ -61,9 +61,8 @@ void QuickModelWorker::checkLabels() {
     debounce_->start(0);
 }
 
-void QuickModelWorker::runLabelCheck(project::ProjectStore& store, QuickModelResult& result) {
-    JobContext ctx;
-    ctx.cancel = cancel_;
+void QuickModelWorker::runLabelCheck(project::ProjectStore& store, QuickModelResult& result,
+                                     const JobContext& ctx) {
     const auto t0 = std::chrono::steady_clock::now();
     auto check = learn::checkLabels(*model_, kLabelCheckFolds, ctx);
     if (!check) {
@@ -160,20 +159,16 @@ void QuickModelWorker::refresh() {
         return;
     }
 
-    emit refreshStarted(root_);
-    JobContext ctx;
-    ctx.cancel = cancel_;
-    // Only the first refresh of a big project embeds for long; its progress is worth seeing, at a few updates/s.
-    auto last = std::make_shared<std::chrono::steady_clock::time_point>();
-    const QString root = root_;
-    ctx.onProgress = [this, last, root](const Progress& p) {
-        const auto now = std::chrono::steady_clock::now();
-        if (now - *last < std::chrono::milliseconds(kProgressIntervalMs) && p.done != p.total) return;
-        *last = now;
-        emit progress(root, p.done, p.total);
-    };
-    const Status st = model_->refresh(ctx);
+    // A job of its own: listed in the status bar and cancelled there alone, or with the configuration.
+    const Ticket ticket = jobs_->begin(checkLabels ? tr("Checking the labels") : tr("Quick model"), cancel_.child());
+    emit refreshStarted(root_, ticket->id());
+    const Status st = model_->refresh(ticket->context());
     if (cancel_.isCancelled()) return;  // closed or reconfigured: nobody waits for this result
+    if (ticket->cancelled()) {
+        result.message = tr("Quick model: refresh cancelled; the next label change starts another.");
+        done();
+        return;
+    }
     if (!st) {
         result.message = tr("Quick model: %1").arg(QString::fromStdString(st.error()));
         done();
@@ -195,7 +190,7 @@ void QuickModelWorker::refresh() {
     learn::SuggestOptions so = learn::SuggestOptions::defaults();
     so.count = kSuggestions;
     for (const auto& s : model_->suggest(so)) result.suggestions.push_back({s.imageId, s.uncertainty, s.nearDuplicate});
-    if (checkLabels) runLabelCheck(*store, result);
+    if (checkLabels) runLabelCheck(*store, result, ticket->context());
     if (cancel_.isCancelled()) return;
     result.ok = true;
     result.message = tr("Quick model: learned from %n labelled photo(s) in %1 s (%2); ", nullptr, int(result.labelled))
@@ -204,6 +199,9 @@ void QuickModelWorker::refresh() {
                      tr("%n photo(s) predicted", nullptr, int(result.predicted));
     if (result.embedded > 0) result.message += tr(" (%n new photo(s) embedded)", nullptr, int(result.embedded));
     if (result.skipped > 0) result.message += tr("; %n unreadable photo(s) skipped", nullptr, int(result.skipped));
+    if (!stats.cacheNotSaved.empty())
+        result.message += tr(". Warning: %1; the next refresh reads these photos again")
+                              .arg(QString::fromStdString(stats.cacheNotSaved));
     done();
 }
 

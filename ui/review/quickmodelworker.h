@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "core/util/jobcontext.h"
+#include "ui/shared/jobrunner.h"
 
 class QTimer;
 
@@ -58,11 +59,11 @@ class QuickModelWorker : public QObject {
 public:
     static constexpr int kDebounceMs = 1000;  // a burst of key presses gives one refresh
     static constexpr int kSuggestions = 20;
-    static constexpr int kProgressIntervalMs = 250;
     static constexpr const char* kRunSetting = "quick_model_run";  // store setting: the run the GUI rewrites
     static constexpr int kLabelCheckFolds = 5;
 
-    QuickModelWorker();
+    // Each refresh is a job of `jobs` (the project document's runner), cancelled with the configuration's token or alone.
+    explicit QuickModelWorker(JobRunner* jobs);
     ~QuickModelWorker() override;
 
     // Run on the worker thread (invoke queued). configure() drops the model when the project or the trained
@@ -78,8 +79,7 @@ public:
     void weightsChanged();
 
 signals:
-    void refreshStarted(const QString& root);
-    void progress(const QString& root, qint64 done, qint64 total);  // new photos embedded; a few per second at most
+    void refreshStarted(const QString& root, int job);  // its progress comes through JobRunner::progressed(job)
     void refreshed(const tessera::ui::QuickModelResult& result);
 
 private:
@@ -87,8 +87,9 @@ private:
     bool ensureModel(QString* why);
     qint64 storePredictions(project::ProjectStore& store, QString* error);  // returns the run id, 0 on failure
     qint64 clearStoredPredictions(project::ProjectStore& store);          // returns the emptied run, 0 for none
-    void runLabelCheck(project::ProjectStore& store, QuickModelResult& result);
+    void runLabelCheck(project::ProjectStore& store, QuickModelResult& result, const JobContext& context);
 
+    JobRunner* jobs_;
     QTimer* debounce_;
     QString root_, bundle_;
     CancelToken cancel_;

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 
+#include "ui/shared/jobrunner.h"
+
 namespace tessera::ui {
 
 void setUpReviewGrid(QListView* list) {
@@ -28,6 +30,17 @@ QImage readReviewPhoto(const QString& path) {
     if (size.isValid() && std::max(size.width(), size.height()) > kReviewPhotoSide)
         reader.setScaledSize(size.scaled(kReviewPhotoSide, kReviewPhotoSide, Qt::KeepAspectRatio));
     return reader.read();
+}
+
+void readReviewPhotoLater(JobRunner& jobs, QObject* receiver, int* latest, const QString& path,
+                          std::function<void(const QImage&)> show) {
+    const int request = ++*latest;
+    jobs.run(
+        QObject::tr("Opening a photo"), receiver, [path](const JobContext&) { return readReviewPhoto(path); },
+        [latest, request, show = std::move(show)](const QImage& photo) {
+            if (request == *latest) show(photo);  // `latest` lives in the receiver, which is still there
+        },
+        JobRunner::Listing::Hidden);
 }
 
 void showReviewPhoto(QLabel* label, const QImage& image, const QString& placeholder) {

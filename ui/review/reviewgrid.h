@@ -4,15 +4,24 @@
 #include <QImage>
 #include <QString>
 
+#include <functional>
+
 class QKeyEvent;
 class QLabel;
 class QListView;
+class QObject;
 
 namespace tessera::ui {
 
+class JobRunner;
+
 void setUpReviewGrid(QListView* list);  // icon mode, 112 px thumbnails, single selection, fixed cells
-// The photo at `path`, EXIF-rotated, scaled down to at most kReviewPhotoSide on its longer side (for QtConcurrent).
+// The photo at `path`, EXIF-rotated, scaled down to at most kReviewPhotoSide on its longer side.
 QImage readReviewPhoto(const QString& path);
+// Reads it as a hidden job of `jobs`, then calls `show` on the GUI thread with it, unless `receiver` was destroyed or
+// a later call with the same `latest` counter (a member of `receiver`) asked for another photo meanwhile.
+void readReviewPhotoLater(JobRunner& jobs, QObject* receiver, int* latest, const QString& path,
+                          std::function<void(const QImage&)> show);
 // `image` fitted into `label`; when it is null, `placeholder` instead.
 void showReviewPhoto(QLabel* label, const QImage& image, const QString& placeholder);
 constexpr int kReviewPhotoSide = 640;

@@ -16,7 +16,6 @@
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QVBoxLayout>
-#include <QtConcurrent>
 
 #include <algorithm>
 #include <filesystem>
@@ -138,9 +137,7 @@ void ReviewView::layOut() {
 // The trained model's predictions run on their own thread; results come back as batches of ReviewItems.
 void ReviewView::startPredictWorker() {
     worker_ = new PredictWorker;
-    worker_->moveToThread(&thread_);
-    thread_.setObjectName(QStringLiteral("tessera-predict"));
-    thread_.start();
+    document_->jobs().startWorkerThread(worker_, QStringLiteral("tessera-predict"));
     connect(worker_, &PredictWorker::modelOpened, this,
             [this](bool ok, const QString& message, const QStringList& names) {
                 modelOk_ = ok;
@@ -155,10 +152,15 @@ void ReviewView::startPredictWorker() {
                 emit modelReady(ok);
             });
     connect(worker_, &PredictWorker::results, model_, &ReviewModel::addItems);
-    connect(worker_, &PredictWorker::progress, this, [this](qint64 done, qint64 total) {
-        progress_->setRange(0, int(std::max<qint64>(1, total)));
-        progress_->setValue(int(done));
-        progress_->setFormat(tr("%1 of %2").arg(done).arg(total));
+    connect(&document_->jobs(), &JobRunner::progressed, this, [this](int job, const Progress& p) {
+        if (job == predictJob_ && predicting_) {
+            progress_->setRange(0, int(std::max<int64_t>(1, p.total)));
+            progress_->setValue(int(p.done));
+            progress_->setFormat(tr("%1 of %2").arg(p.done).arg(p.total));
+        } else if (job == quickJob_ && quickRefreshing_ && source() == Source::QuickModel) {
+            // Only the first refresh of a big project embeds for long; its progress is worth seeing.
+            status_->setText(tr("Quick model: reading new photos with the network, %1 of %2…").arg(p.done).arg(p.total));
+        }
     });
     connect(worker_, &PredictWorker::finished, this, [this](bool ok, const QString& message) {
         predicting_ = false;
@@ -213,10 +215,6 @@ void ReviewView::connectControls() {
         const int row = currentRow();
         if (row >= a.row() && row <= b.row()) onCurrentChanged();
     });
-    connect(&photo_, &QFutureWatcher<QImage>::finished, this, [this] {
-        photoImage_ = photo_.result();
-        showImage();
-    });
     connect(document_, &ProjectDocument::closed, this, [this] {
         cancelPrediction();
         model_->clear();
@@ -264,12 +262,8 @@ void ReviewView::onSourceChanged() {
 
 // The quick model refreshes on its own thread, debounced, after every change that alters what the head learns.
 void ReviewView::startQuickModelWorker() {
-    quickWorker_ = new QuickModelWorker;
-    quickWorker_->moveToThread(&quickThread_);
-    // Deleted on its own thread as the thread ends (its debounce timer belongs to that thread).
-    connect(&quickThread_, &QThread::finished, quickWorker_, &QObject::deleteLater);
-    quickThread_.setObjectName(QStringLiteral("tessera-quickmodel"));
-    quickThread_.start();
+    quickWorker_ = new QuickModelWorker(&document_->jobs());
+    document_->jobs().startWorkerThread(quickWorker_, QStringLiteral("tessera-quickmodel"));
     // Every change that alters what the head learns or predicts: labels, disputes, classes, the image rows after a scan.
     QuickModelWorker* quick = quickWorker_;
     const auto changed = [quick] { quick->labelsChanged(); };
@@ -277,39 +271,19 @@ void ReviewView::startQuickModelWorker() {
     connect(document_, &ProjectDocument::disputesChanged, quickWorker_, changed);
     connect(document_, &ProjectDocument::classesChanged, quickWorker_, changed);
     connect(document_, &ProjectDocument::imagesChanged, quickWorker_, changed);
-    connect(quickWorker_, &QuickModelWorker::refreshStarted, this, [this](const QString& root) {
+    connect(quickWorker_, &QuickModelWorker::refreshStarted, this, [this](const QString& root, int job) {
         if (!document_->isOpen() || root != document_->rootPath()) return;
         quickRefreshing_ = true;
+        quickJob_ = job;
         if (source() == Source::QuickModel) status_->setText(tr("Quick model: learning from your labels…"));
         updateHeader();
         emit quickRefreshStarted();
-    });
-    connect(quickWorker_, &QuickModelWorker::progress, this, [this](const QString& root, qint64 done, qint64 total) {
-        if (source() == Source::QuickModel && document_->isOpen() && root == document_->rootPath())
-            status_->setText(tr("Quick model: reading new photos with the network, %1 of %2…").arg(done).arg(total));
     });
     connect(quickWorker_, &QuickModelWorker::refreshed, this, &ReviewView::onQuickRefreshed);
     connect(labelCheck_, &LabelCheckView::checkRequested, this, &ReviewView::checkLabels);
 }
 
-ReviewView::~ReviewView() { shutdown(); }
-
-void ReviewView::shutdown() {
-    quickCancel_.cancel();
-    if (quickThread_.isRunning()) {
-        quickThread_.quit();  // after the refresh in progress, which the cancel cuts short
-        quickThread_.wait();
-    }
-    quickWorker_ = nullptr;  // deleted by the thread's finished signal
-    if (worker_) worker_->cancel();
-    if (thread_.isRunning()) {
-        thread_.quit();
-        thread_.wait();
-    }
-    delete worker_;
-    worker_ = nullptr;
-    photo_.waitForFinished();
-}
+ReviewView::~ReviewView() = default;
 
 QString ReviewView::activeModelPath() const { return document_->activeModelPath(); }
 
@@ -344,7 +318,7 @@ void ReviewView::reloadModel() {
     trainedHeader_ = tr("Opening the trained model…");
     updateHeader();
     PredictWorker* worker = worker_;
-    QMetaObject::invokeMethod(worker, [worker, path] { worker->openModel(path); }, Qt::QueuedConnection);
+    if (worker) QMetaObject::invokeMethod(worker, [worker, path] { worker->openModel(path); }, Qt::QueuedConnection);
 }
 
 qint64 ReviewView::runIdForModel(const QString& modelPath) const {
@@ -425,6 +399,7 @@ bool ReviewView::predictFolder(const QString& folder, QString* why) {
 }
 
 void ReviewView::startPrediction(QVector<ReviewItem> items) {
+    if (!worker_) return;  // the window is closing
     PredictRequest request;
     request.root = document_->rootPath();
     request.items = std::move(items);
@@ -438,11 +413,14 @@ void ReviewView::startPrediction(QVector<ReviewItem> items) {
     status_->setText(tr("Classifying %n photo(s)…", nullptr, request.items.size()));
     updateButtons();
     PredictWorker* worker = worker_;
-    QMetaObject::invokeMethod(worker, [worker, request] { worker->predict(request); }, Qt::QueuedConnection);
+    const Ticket ticket = document_->jobs().begin(tr("Classifying photos"));
+    predictJob_ = ticket->id();
+    QMetaObject::invokeMethod(
+        worker, [worker, request, ticket] { worker->predict(request, ticket); }, Qt::QueuedConnection);
 }
 
 void ReviewView::cancelPrediction() {
-    if (worker_ && predicting_) worker_->cancel();
+    if (predicting_) document_->jobs().cancel(predictJob_);
 }
 
 bool ReviewView::checkLabels() {
@@ -559,11 +537,15 @@ void ReviewView::onCurrentChanged() {
     photoImage_ = QImage();
     showImage();
     const QString path = it.absPath;
-    photo_.setFuture(QtConcurrent::run([path] { return readReviewPhoto(path); }));
+    readReviewPhotoLater(document_->jobs(), this, &photoRequest_, path, [this](const QImage& photo) {
+        photoImage_ = photo;
+        showImage();
+    });
     if (gradCamToggle_->isChecked() && modelOk_ && source() == Source::TrainedModel) {
         PredictWorker* worker = worker_;
         const qint64 id = it.imageId;
-        QMetaObject::invokeMethod(worker, [worker, id, path] { worker->gradCam(id, path); }, Qt::QueuedConnection);
+        if (worker)
+            QMetaObject::invokeMethod(worker, [worker, id, path] { worker->gradCam(id, path); }, Qt::QueuedConnection);
     }
 }
 
@@ -579,7 +561,9 @@ void ReviewView::setShowGradCam(bool on) {
             PredictWorker* worker = worker_;
             const qint64 id = shownId_;
             const QString path = model_->item(row).absPath;
-            QMetaObject::invokeMethod(worker, [worker, id, path] { worker->gradCam(id, path); }, Qt::QueuedConnection);
+            if (worker)
+                QMetaObject::invokeMethod(
+                    worker, [worker, id, path] { worker->gradCam(id, path); }, Qt::QueuedConnection);
         }
     }
     showImage();

@@ -5,9 +5,8 @@
 // second after labels change, so its calls follow the labelling) or the active trained model (classify the
 // unlabelled photos or a folder of new finds; a Grad-CAM overlay shows what drove a call). CSV export of the calls.
 // A third source is the label check's queue of possibly mislabelled photos (LabelCheckView), run on the quick model.
-#include <QFutureWatcher>
 #include <QImage>
-#include <QThread>
+#include <QPointer>
 #include <QWidget>
 
 #include "ui/review/predictworker.h"
@@ -48,7 +47,6 @@ public:
     bool predictFolder(const QString& folder, QString* why = nullptr);  // must lie inside the project
     void cancelPrediction();
     bool isPredicting() const { return predicting_; }
-    void shutdown();
 
     // The keyboard actions on the current row (also reachable from tests).
     bool acceptCurrent();
@@ -132,20 +130,20 @@ private:
     QStackedWidget* body_;
     QWidget* predictionsBody_;
     LabelCheckView* labelCheck_;
-    QThread thread_;
-    PredictWorker* worker_ = nullptr;
+    QPointer<PredictWorker> worker_;  // on a thread of the project's JobRunner, which deletes it as the window closes
+    int predictJob_ = 0;               // the running classification in the JobRunner
     bool modelOk_ = false;
     bool predicting_ = false;
     QStringList classNames_;
-    QFutureWatcher<QImage> photo_;
+    int photoRequest_ = 0;  // the latest photo decode: an older one's result is dropped
     QImage photoImage_, gradCam_;
     qint64 shownId_ = 0;
     QString pendingFolder_;
     qint64 predictRun_ = 0;  // the run the trained-model predictions are stored under
 
-    QThread quickThread_;
-    QuickModelWorker* quickWorker_ = nullptr;
-    CancelToken quickCancel_;
+    QPointer<QuickModelWorker> quickWorker_;  // on a thread of the project's JobRunner
+    CancelToken quickCancel_;                 // the worker's configuration: cancelled when it changes
+    int quickJob_ = 0;                        // the refresh in progress in the JobRunner
     QuickModelResult quick_;
     QString quickRoot_, quickBundle_;  // what the worker was last configured with
     bool quickRefreshing_ = false;

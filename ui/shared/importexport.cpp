@@ -6,13 +6,11 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QFutureWatcher>
 #include <QMenu>
 #include <QMessageBox>
 #include <QPointer>
 #include <QProgressDialog>
 #include <QPushButton>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <algorithm>
 #include <filesystem>
@@ -66,12 +64,7 @@ QStringList ignoredLabelColumns(const QString& csvPath) {
 
 }  // namespace
 
-ImportExport::~ImportExport() {
-    for (auto& job : running_) {
-        job.cancel.cancel();
-        job.wait();
-    }
-}
+ImportExport::~ImportExport() = default;
 
 ImportExport::ImportExport(ProjectDocument* document, QWidget* dialogParent)
     : QObject(dialogParent), document_(document), parent_(dialogParent) {
@@ -288,38 +281,30 @@ void ImportExport::onExportPhotos() {
 
 void ImportExport::startImageFolderExport(const QString& dir, bool link) {
     if (!document_->isOpen()) return;
-    // The core job reports progress and checks cancel; it runs on a pool thread with its own store.
+    // The core job reports progress and checks cancel; it runs as a job of the project with its own store.
     auto* progress = new QProgressDialog(tr("Exporting photos…"), tr("Cancel"), 0, 0, parent_);
     progress->setWindowTitle(tr("Export Labelled Photos"));
     progress->setWindowModality(Qt::WindowModal);
     progress->setMinimumDuration(300);
-    JobContext ctx;
-    // Progress goes through the application object and a guarded pointer: the dialog's parent may be destroyed
-    // while the job runs, and after Cancel a late update must not show the dialog again.
+    // A guarded pointer: the dialog's parent may be destroyed while the job runs.
     const QPointer<QProgressDialog> guard(progress);
-    ctx.onProgress = [guard](const Progress& p) {
-        QMetaObject::invokeMethod(qApp, [guard, p] {
-            if (!guard || guard->wasCanceled()) return;
-            guard->setMaximum(int(p.total));
-            guard->setValue(int(p.done));
-        }, Qt::QueuedConnection);
-    };
-    const CancelToken cancel = ctx.cancel;
-    connect(progress, &QProgressDialog::canceled, this, [cancel] { cancel.cancel(); });
-    auto* watcher = new QFutureWatcher<Outcome>(this);
-    running_.push_back({watcher, cancel, [watcher] { watcher->waitForFinished(); }});
-    connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher, progress] {
-        const Outcome outcome = watcher->result();
-        running_.erase(std::remove_if(running_.begin(), running_.end(),
-                                      [watcher](const RunningJob& job) { return job.watcher == watcher; }),
-                       running_.end());
-        watcher->deleteLater();
-        progress->deleteLater();
-        show(outcome, tr("Export Labelled Photos"));
-        emit imageFolderExported(outcome.ok, outcome.text);
-    });
     const QString root = document_->rootPath();
-    watcher->setFuture(QtConcurrent::run([root, dir, link, ctx] { return exportImageFolder(root, dir, link, ctx); }));
+    JobRunner& jobs = document_->jobs();
+    const int job = jobs.run(
+                            tr("Exporting labelled photos"), this,
+                            [root, dir, link](const JobContext& ctx) { return exportImageFolder(root, dir, link, ctx); },
+                            [this, guard](const Outcome& outcome) {
+                                if (guard) guard->deleteLater();
+                                show(outcome, tr("Export Labelled Photos"));
+                                emit imageFolderExported(outcome.ok, outcome.text);
+                            })
+                        ->id();
+    connect(progress, &QProgressDialog::canceled, this, [&jobs, job] { jobs.cancel(job); });
+    connect(&jobs, &JobRunner::progressed, progress, [guard, job](int id, const Progress& p) {
+        if (id != job || !guard || guard->wasCanceled()) return;  // after Cancel a late update must not show it again
+        guard->setMaximum(int(p.total));
+        guard->setValue(int(p.done));
+    });
 }
 
 void ImportExport::onExportModel() {

@@ -35,7 +35,7 @@ public:
     };
 
     ImportExport(ProjectDocument* document, QWidget* dialogParent);
-    ~ImportExport() override;  // cancels a running folder export and waits for it (it would outlive its dialog)
+    ~ImportExport() override;
 
     // Adds the import and export actions to `menu` (with separators around them) and refreshes the "Export Model"
     // action whenever the menu opens, so a model chosen in Train mode is seen without a signal.
@@ -78,12 +78,6 @@ public slots:
     void updateActions();  // enabled state and tooltips from the document and the active model
 
 private:
-    struct RunningJob {
-        QObject* watcher;              // the job's QFutureWatcher
-        CancelToken cancel;
-        std::function<void()> wait;    // blocks until the job has returned
-    };
-    std::vector<RunningJob> running_;
     void onImportLabels();
     void onExportLabels();
     void onImportFinds();  // importexport_finds.cpp

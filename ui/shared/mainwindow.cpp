@@ -21,7 +21,6 @@
 #include <QProgressBar>
 #include <QSettings>
 #include <QStandardPaths>
-#include <QtConcurrent>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QThread>
@@ -36,6 +35,7 @@
 #include "ui/dataset/datasetview.h"
 #include "ui/dataset/imagelistmodel.h"
 #include "ui/shared/importexport.h"
+#include "ui/shared/jobsindicator.h"
 #include "ui/map/mapview.h"
 #include "ui/shared/projectdocument.h"
 #include "ui/shared/recentprojects.h"
@@ -258,6 +258,7 @@ void MainWindow::createStatusBar() {
     deviceLabel_ = new QLabel(this);
     deviceLabel_->setText(QString::fromStdString(learn::deviceInfo().summary()));
     deviceLabel_->setToolTip(tr("The device Tessera computes on. See Help ▸ System Check for details."));
+    statusBar()->addPermanentWidget(new JobsIndicator(&document_->jobs(), this));
     statusBar()->addPermanentWidget(scanBox_);
     statusBar()->addPermanentWidget(countsLabel_);
     statusBar()->addPermanentWidget(deviceLabel_);
@@ -301,21 +302,20 @@ void MainWindow::openDemo() {
         return;
     }
     welcome_->setDemoBusy(true, tr("Making 160 demo photos…"));
-    auto* watcher = new QFutureWatcher<QString>(this);
-    connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, folder] {
-        const QString error = watcher->result();
-        watcher->deleteLater();
-        welcome_->setDemoBusy(false);
-        if (!error.isEmpty()) {
-            QMessageBox::warning(this, tr("Cannot Make the Demo Project"), error);
-            return;
-        }
-        openInteractive(folder);
-    });
-    watcher->setFuture(QtConcurrent::run([folder]() -> QString {
-        auto report = demo::DemoGenerator::generate(folder.toStdString());
-        return report.ok() ? QString() : QString::fromStdString(report.error());
-    }));
+    document_->jobs().run(
+        tr("Making the demo photos"), this,
+        [folder](const JobContext&) -> QString {
+            auto report = demo::DemoGenerator::generate(folder.toStdString());
+            return report.ok() ? QString() : QString::fromStdString(report.error());
+        },
+        [this, folder](const QString& error) {
+            welcome_->setDemoBusy(false);
+            if (!error.isEmpty()) {
+                QMessageBox::warning(this, tr("Cannot Make the Demo Project"), error);
+                return;
+            }
+            openInteractive(folder);
+        });
 }
 
 bool MainWindow::offerMovedProject(const std::filesystem::path& root) {
@@ -392,9 +392,7 @@ void MainWindow::openFolderDialog() {
 }
 
 void MainWindow::closeProject() {
-    // A running training or classification belongs to this project: stop and join it first.
-    train_->shutdown();
-    review_->cancelPrediction();
+    // Every running job belongs to this project: the document cancels each and waits for it as it closes.
     document_->close();
     train_->projectChanged();
     thumbnails_->setCacheDir(QString());
@@ -556,10 +554,8 @@ void MainWindow::showShortcuts() {
 void MainWindow::closeEvent(QCloseEvent* event) {
     QSettings settings;
     settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-    document_->cancelScan();
-    // Training and prediction threads are joined here, while the document they read is still alive.
-    train_->shutdown();
-    review_->shutdown();
+    // Every job is cancelled and joined, and the worker threads end, while the views they report to are alive.
+    document_->jobs().stop();
     QMainWindow::closeEvent(event);
 }
 

@@ -3,16 +3,19 @@
 #include <QDir>
 #include <QFileInfo>
 
-#include "ui/shared/scanworker.h"
+#include "ui/shared/scanjob.h"
 
 namespace tessera::ui {
 
 ProjectDocument::ProjectDocument(QObject* parent) : QObject(parent) {
-    scanThread_.setObjectName(QStringLiteral("tessera-scan"));
+    connect(&jobs_, &JobRunner::progressed, this, [this](int id, const Progress& p) {
+        if (scanning_ && id == scanJob_)
+            emit scanProgress(QString::fromStdString(p.stage), p.done, p.total, QString::fromStdString(p.message));
+    });
 }
 
 ProjectDocument::~ProjectDocument() {
-    stopScanThread();
+    jobs_.stop();
     if (store_) (void)store_->backUpIfDue();
 }
 
@@ -41,7 +44,8 @@ bool ProjectDocument::open(const QString& root, QString* error) {
 
 void ProjectDocument::close() {
     if (!store_) return;
-    stopScanThread();
+    jobs_.cancelAllAndWait();
+    scanning_ = false;
     (void)store_->backUpIfDue();  // a long session's labels get their copy too; a failure must not stop closing
     undo_.clear();
     store_.reset();
@@ -155,23 +159,20 @@ void ProjectDocument::reportError(const QString& message) { emit errorOccurred(m
 
 void ProjectDocument::startScan() {
     if (!store_ || scanning_) return;
-    if (!scanThread_.isRunning()) {
-        scanWorker_ = new ScanWorker(scanCancel_);
-        scanWorker_->moveToThread(&scanThread_);
-        connect(&scanThread_, &QThread::finished, scanWorker_, &QObject::deleteLater);
-        connect(scanWorker_, &ScanWorker::progress, this, &ProjectDocument::scanProgress);
-        connect(scanWorker_, &ScanWorker::finished, this, &ProjectDocument::onScanFinished);
-        scanThread_.start(QThread::LowPriority);
-    }
-    scanCancel_.reset();
     scanning_ = true;
     emit scanStarted();
     const QString root = rootPath();
-    QMetaObject::invokeMethod(scanWorker_, [w = scanWorker_, root] { w->scan(root); }, Qt::QueuedConnection);
+    scanJob_ = jobs_.run(
+                       tr("Scanning the folder"), this,
+                       [root](const JobContext& context) { return scanProject(root, context); },
+                       [this, root](const ScanOutcome& outcome) {
+                           if (root == rootPath()) onScanFinished(outcome.ok, outcome.summary);
+                       })
+                   ->id();
 }
 
 void ProjectDocument::cancelScan() {
-    if (scanning_) scanCancel_.cancel();
+    if (scanning_) jobs_.cancel(scanJob_);
 }
 
 void ProjectDocument::onScanFinished(bool ok, const QString& summary) {
@@ -184,15 +185,6 @@ void ProjectDocument::onScanFinished(bool ok, const QString& summary) {
     notifyClassesChanged();
     emit imagesChanged();
     emit scanFinished(true, summary);
-}
-
-void ProjectDocument::stopScanThread() {
-    if (!scanThread_.isRunning()) return;
-    scanCancel_.cancel();
-    scanThread_.quit();
-    scanThread_.wait();
-    scanWorker_ = nullptr;  // deleted through deleteLater when the thread finished
-    scanning_ = false;
 }
 
 }  // namespace tessera::ui

@@ -1,10 +1,10 @@
 #pragma once
 // The open project as the GUI sees it: owns the ProjectStore (GUI thread only) and the QUndoStack, applies edits
-// for the undo commands and tells the views what changed. Scans run on a ScanWorker in a QThread with its own store.
+// for the undo commands and tells the views what changed. Owns the JobRunner every background job of the GUI runs on
+// (ui/shared/jobrunner.h): closing the project cancels each job and waits for it before the store closes.
 #include <QObject>
 #include <QHash>
 #include <QString>
-#include <QThread>
 #include <QUndoStack>
 #include <QVector>
 
@@ -14,20 +14,19 @@
 
 #include "core/project/projectstore.h"
 #include "core/util/jobcontext.h"
+#include "ui/shared/jobrunner.h"
 
 namespace tessera::ui {
-
-class ScanWorker;
 
 class ProjectDocument : public QObject {
     Q_OBJECT
 public:
     explicit ProjectDocument(QObject* parent = nullptr);
-    ~ProjectDocument() override;  // cancels a running scan and waits for its thread
+    ~ProjectDocument() override;  // stops every job (JobRunner::stop)
 
     // Opens (creating when needed) the project rooted at `root`. Returns false and fills `error` on failure.
     bool open(const QString& root, QString* error = nullptr);
-    void close();
+    void close();  // cancels every job of the project and waits for it, then closes the store
     bool isOpen() const { return store_ != nullptr; }
     QString rootPath() const;
     QString name() const;  // the folder name, shown in the title bar
@@ -35,6 +34,7 @@ public:
     project::ProjectStore& store() { return *store_; }
     const project::ProjectStore& store() const { return *store_; }
     QUndoStack* undoStack() { return &undo_; }
+    JobRunner& jobs() { return jobs_; }
 
     // Classes as last read from the store, in display order; reloaded by notifyClassesChanged().
     const QVector<project::ClassInfo>& classes() const { return classes_; }
@@ -91,15 +91,13 @@ signals:
 
 private:
     void onScanFinished(bool ok, const QString& summary);
-    void stopScanThread();
 
     std::unique_ptr<project::ProjectStore> store_;
     QUndoStack undo_;
     QVector<project::ClassInfo> classes_;
     QHash<qint64, qint64> classRemap_;
-    QThread scanThread_;
-    ScanWorker* scanWorker_ = nullptr;
-    CancelToken scanCancel_;
+    JobRunner jobs_;  // declared first of the job state: destroyed (stopped) last
+    int scanJob_ = 0;
     bool scanning_ = false;
     qint64 predictionRun_ = 0;
 };

@@ -9,7 +9,6 @@
 #include <QTableView>
 #include <QTreeWidget>
 #include <QVBoxLayout>
-#include <QtConcurrent/QtConcurrentRun>
 
 #include <qcustomplot.h>
 
@@ -109,8 +108,6 @@ StatisticsView::StatisticsView(ProjectDocument* document, ImageListModel* images
     connect(health_, &QTreeWidget::itemClicked, this, &StatisticsView::onHealthActivated);
     connect(health_, &QTreeWidget::itemActivated, this, &StatisticsView::onHealthActivated);
     connect(resolutions_, &QTableView::doubleClicked, this, &StatisticsView::onResolutionActivated);
-    connect(&watcher_, &QFutureWatcher<std::shared_ptr<stats::ProjectStatistics>>::finished, this,
-            &StatisticsView::onComputed);
     // Labels and classes change the balance; a scan changes everything. Recompute lazily when shown.
     connect(images_, &QAbstractItemModel::modelReset, this, &StatisticsView::markDirty);
     connect(images_, &ImageListModel::countsChanged, this, &StatisticsView::markDirty);
@@ -118,7 +115,7 @@ StatisticsView::StatisticsView(ProjectDocument* document, ImageListModel* images
     rebuild();
 }
 
-StatisticsView::~StatisticsView() { watcher_.waitForFinished(); }
+StatisticsView::~StatisticsView() = default;
 
 void StatisticsView::markDirty() {
     dirty_ = true;
@@ -131,7 +128,7 @@ void StatisticsView::showEvent(QShowEvent* event) {
 }
 
 void StatisticsView::refresh() {
-    if (watcher_.isRunning()) {
+    if (computing_) {
         dirty_ = true;  // onComputed starts another round
         return;
     }
@@ -142,14 +139,18 @@ void StatisticsView::refresh() {
     std::vector<project::ClassInfo> classes(classesQ.begin(), classesQ.end());
     auto images = snapshot_;
     auto labels = snapshotLabels_;
-    watcher_.setFuture(QtConcurrent::run([images = std::move(images), classes = std::move(classes),
-                                          labels = std::move(labels)] {
-        return std::make_shared<stats::ProjectStatistics>(stats::computeStatistics(images, classes, labels));
-    }));
+    computing_ = true;
+    document_->jobs().run(
+        tr("Computing the statistics"), this,
+        [images = std::move(images), classes = std::move(classes), labels = std::move(labels)](const JobContext&) {
+            return std::make_shared<stats::ProjectStatistics>(stats::computeStatistics(images, classes, labels));
+        },
+        [this](std::shared_ptr<stats::ProjectStatistics> computed) { onComputed(std::move(computed)); });
 }
 
-void StatisticsView::onComputed() {
-    stats_ = watcher_.result();
+void StatisticsView::onComputed(std::shared_ptr<stats::ProjectStatistics> computed) {
+    computing_ = false;
+    stats_ = std::move(computed);
     rebuild();
     emit statisticsUpdated();
     if (dirty_ && isVisible()) refresh();

@@ -2,7 +2,6 @@
 // Statistics mode: size scatter by class, megapixel and aspect-ratio histograms, class balance, the distinct
 // resolutions and the data-health lists. Statistics come from core/stats, computed on a worker thread from a
 // snapshot of the records; activating a health entry or a resolution asks Dataset mode to select those images.
-#include <QFutureWatcher>
 #include <QVector>
 #include <QWidget>
 
@@ -29,7 +28,7 @@ public:
     ~StatisticsView() override;
 
     void refresh();           // recompute now (asynchronously); statisticsUpdated() follows
-    bool isComputing() const { return watcher_.isRunning(); }
+    bool isComputing() const { return computing_; }
     const stats::ProjectStatistics* statistics() const { return stats_.get(); }
 
     QCustomPlot* scatterPlot() const { return scatter_; }
@@ -48,7 +47,7 @@ protected:
 
 private:
     void markDirty();
-    void onComputed();
+    void onComputed(std::shared_ptr<stats::ProjectStatistics> computed);
     void rebuild();
     void fillHealth();
     void onHealthActivated(QTreeWidgetItem* item);
@@ -61,7 +60,7 @@ private:
     QTableView* resolutions_;
     QStandardItemModel* resolutionModel_;
     QTreeWidget* health_;
-    QFutureWatcher<std::shared_ptr<stats::ProjectStatistics>> watcher_;
+    bool computing_ = false;  // a computation runs as a job of the project
     std::shared_ptr<stats::ProjectStatistics> stats_;
     std::vector<project::ImageRecord> snapshot_;
     std::unordered_map<int64_t, int64_t> snapshotLabels_;

@@ -10,21 +10,17 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
-#include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
-#include <QtConcurrent>
-
-#include <chrono>
-
 
 #include "core/imaging/imagedecoder.h"
 #include "core/train/augmentpreset.h"
 #include "core/device/deviceinfo.h"
 #include "core/nn/startingweights.h"
 #include "core/nn/weightscache.h"
+#include "ui/shared/jobrunner.h"
 
 namespace tessera::ui {
 
@@ -51,7 +47,7 @@ QString TrainForm::modeExplanation(learn::TrainMode mode) {
     return tr("Adapts the whole network to your finds. Best with many photos per class; the slowest.");
 }
 
-TrainForm::TrainForm(QWidget* parent) : QWidget(parent) {
+TrainForm::TrainForm(JobRunner* jobs, QWidget* parent) : QWidget(parent), jobs_(jobs) {
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(createModelBox());
     layout->addWidget(createRunBox());
@@ -225,18 +221,12 @@ void TrainForm::connectControls() {
     connect(includeDisputed_, &QCheckBox::toggled, this, &TrainForm::includeDisputedChanged);
     connect(seed_, &QSpinBox::valueChanged, this, &TrainForm::refreshPreview);
     connect(downloadButton_, &QPushButton::clicked, this, &TrainForm::startDownload);
-    connect(cancelDownload_, &QPushButton::clicked, this, [this] { downloadCancel_.cancel(); });
+    connect(cancelDownload_, &QPushButton::clicked, this, [this] { jobs_->cancel(weightsJob_); });
     connect(useFile_, &QPushButton::clicked, this, &TrainForm::importFile);
-    connect(&download_, &QFutureWatcher<JobResult>::finished, this, &TrainForm::onWeightsJobDone);
-    connect(&preview_, &QFutureWatcher<QVector<QImage>>::finished, this, [this] {
-        previewImages_ = preview_.result();
-        for (int i = 0; i < previewCells_.size(); ++i)
-            previewCells_[i]->setPixmap(i < previewImages_.size() ? QPixmap::fromImage(previewImages_[i]) : QPixmap());
-        if (previewAgain_) {
-            previewAgain_ = false;
-            refreshPreview();
-        }
-        emit previewUpdated();
+    connect(jobs_, &JobRunner::progressed, this, [this](int job, const Progress& p) {
+        if (job != weightsJob_) return;
+        if (p.total <= 0) downloadBar_->setRange(0, 0);
+        else downloadBar_->setRange(0, 1000), downloadBar_->setValue(int(1000 * p.done / p.total));
     });
 }
 
@@ -264,11 +254,7 @@ bool TrainForm::selectWeights(const QString& zooName) {
     return true;
 }
 
-TrainForm::~TrainForm() {
-    downloadCancel_.cancel();
-    download_.waitForFinished();
-    preview_.waitForFinished();
-}
+TrainForm::~TrainForm() = default;
 
 bool TrainForm::includeDisputed() const { return includeDisputed_->isChecked(); }
 void TrainForm::setIncludeDisputed(bool include) { includeDisputed_->setChecked(include); }
@@ -340,7 +326,7 @@ void TrainForm::refreshWeights() {
 
 void TrainForm::updateWeightsStatus() {
     const nn::ZooEntry* e = selectedEntry();
-    const bool busy = download_.isRunning();
+    const bool busy = weightsJob_ != 0;
     downloadButton_->setVisible(e != nullptr);
     useFile_->setVisible(e != nullptr);
     if (!zoo_) {
@@ -410,41 +396,28 @@ void TrainForm::importFile() {
 
 void TrainForm::runWeightsJob(const QString& what,
                               std::function<Expected<std::filesystem::path>(const JobContext&)> job) {
-    if (download_.isRunning()) return;
-    downloadCancel_ = CancelToken();
+    if (weightsJob_ != 0) return;
     downloadBar_->setRange(0, 0);
     downloadBar_->setFormat(what + QStringLiteral(" %p%"));
     downloadBar_->show();
     cancelDownload_->show();
     downloadButton_->setEnabled(false);
     useFile_->setEnabled(false);
-    JobContext ctx;
-    ctx.cancel = downloadCancel_;
-    // Progress arrives on the download thread: forward at most ten updates a second to the bar.
-    QPointer<QProgressBar> bar = downloadBar_;
-    auto last = std::make_shared<std::chrono::steady_clock::time_point>();
-    ctx.onProgress = [bar, last](const Progress& p) {
-        const auto now = std::chrono::steady_clock::now();
-        if (now - *last < std::chrono::milliseconds(100) && p.done < p.total) return;
-        *last = now;
-        const int permille = p.total > 0 ? int(1000 * p.done / p.total) : -1;
-        QMetaObject::invokeMethod(bar, [bar, permille] {
-            if (!bar) return;
-            if (permille < 0) bar->setRange(0, 0);
-            else bar->setRange(0, 1000), bar->setValue(permille);
-        }, Qt::QueuedConnection);
-    };
-    download_.setFuture(QtConcurrent::run([job, ctx]() {
-        auto r = job(ctx);
-        return r.ok() ? JobResult{QString(), QString::fromStdString(r->string())}
-                      : JobResult{QString::fromStdString(r.error()), QString()};
-    }));
+    weightsJob_ = jobs_
+                      ->run(tr("%1 the pretrained weights").arg(what), this,
+                            [job](const JobContext& ctx) {
+                                auto r = job(ctx);
+                                return r.ok() ? JobResult{QString(), QString::fromStdString(r->string())}
+                                              : JobResult{QString::fromStdString(r.error()), QString()};
+                            },
+                            [this](const JobResult& result) { onWeightsJobDone(result); })
+                      ->id();
 }
 
-void TrainForm::onWeightsJobDone() {
+void TrainForm::onWeightsJobDone(const JobResult& r) {
+    weightsJob_ = 0;
     downloadBar_->hide();
     cancelDownload_->hide();
-    const JobResult r = download_.result();
     const QString keep = weights_->currentData().toString();
     refreshWeights();
     const int i = weights_->findData(keep);
@@ -461,7 +434,7 @@ void TrainForm::setPreviewImage(const QString& absolutePath) {
 
 void TrainForm::refreshPreview() {
     if (previewPath_.isEmpty()) return;
-    if (preview_.isRunning()) {
+    if (previewing_) {
         previewAgain_ = true;  // one more pass with the newest settings when this one ends
         return;
     }
@@ -470,7 +443,8 @@ void TrainForm::refreshPreview() {
     const learn::AugmentPreset p = learn::AugmentPreset(augment_->currentData().toInt());
     const learn::Framing framing = centreOnFind_->isChecked() ? learn::Framing::Find : learn::Framing::Photo;
     const uint64_t seed = uint64_t(seed_->value());
-    preview_.setFuture(QtConcurrent::run([path, p, framing, seed]() {
+    previewing_ = true;
+    auto work = [path, p, framing, seed](const JobContext&) {
         QVector<QImage> out;
         // The decoder training uses: EXIF orientation applied, enough pixels for the find's box.
         imaging::DecodeOptions decode;
@@ -481,7 +455,18 @@ void TrainForm::refreshPreview() {
         if (!views.ok()) return out;
         for (const cv::Mat& v : *views) out << toQImage(v);
         return out;
-    }));
+    };
+    jobs_->run(tr("Augmentation preview"), this, std::move(work), [this](const QVector<QImage>& images) {
+        previewing_ = false;
+        previewImages_ = images;
+        for (int i = 0; i < previewCells_.size(); ++i)
+            previewCells_[i]->setPixmap(i < previewImages_.size() ? QPixmap::fromImage(previewImages_[i]) : QPixmap());
+        if (previewAgain_) {
+            previewAgain_ = false;
+            refreshPreview();
+        }
+        emit previewUpdated();
+    }, JobRunner::Listing::Hidden);
 }
 
 }  // namespace tessera::ui

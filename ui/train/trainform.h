@@ -3,7 +3,6 @@
 // Download with progress and cancel, "Use file…" for an offline copy), the fine-tuning mode explained in plain words,
 // epochs, image size, batch size, learning rate (automatic by default), augmentation with a preview grid of the
 // selected photo, seed and device. Downloads, imports and previews run off the GUI thread.
-#include <QFutureWatcher>
 #include <QImage>
 #include <QVector>
 #include <QWidget>
@@ -26,19 +25,22 @@ class QSpinBox;
 
 namespace tessera::ui {
 
+class JobRunner;
+
 class TrainForm : public QWidget {
     Q_OBJECT
 public:
     static constexpr int kPreviewCount = 8;
     static constexpr int kPreviewSize = 88;
 
-    explicit TrainForm(QWidget* parent = nullptr);
-    ~TrainForm() override;  // cancels a download and waits for background work
+    // Downloads, imports and previews run as jobs of `jobs` (the project document's runner).
+    explicit TrainForm(JobRunner* jobs, QWidget* parent = nullptr);
+    ~TrainForm() override;
 
     learn::TrainOptions options() const;
     void setOptions(const learn::TrainOptions& options);  // the fields it can show; weights stay as chosen
     void setPreviewImage(const QString& absolutePath);    // the photo the augmentation preview shows
-    bool isDownloading() const { return download_.isRunning(); }
+    bool isDownloading() const { return weightsJob_ != 0; }
     int previewCount() const { return previewImages_.size(); }
     QString modeHint() const;  // the explanation shown under the mode, with any warning
     QString weightsStatusText() const;  // the line under "Start from:" (state of the chosen weights, last error)
@@ -73,7 +75,7 @@ private:
     void startDownload();
     void importFile();
     void runWeightsJob(const QString& what, std::function<Expected<std::filesystem::path>(const JobContext&)> job);
-    void onWeightsJobDone();
+    void onWeightsJobDone(const JobResult& result);
     void refreshPreview();
     const nn::ZooEntry* selectedEntry() const;
 
@@ -90,9 +92,9 @@ private:
     QVector<QLabel*> previewCells_;
     QVector<QImage> previewImages_;
     QString previewPath_;
-    QFutureWatcher<JobResult> download_;
-    CancelToken downloadCancel_;
-    QFutureWatcher<QVector<QImage>> preview_;
+    JobRunner* jobs_;
+    int weightsJob_ = 0;  // the running download or import of weights; 0 for none
+    bool previewing_ = false;
     bool previewAgain_ = false;
 };
 

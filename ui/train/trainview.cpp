@@ -8,7 +8,7 @@
 #include <QScrollArea>
 #include <QSplitter>
 #include <QVBoxLayout>
-#include <QtConcurrent>
+#include <QThread>
 
 #include <filesystem>
 
@@ -37,7 +37,7 @@ constexpr int kMaxMisclassified = 60;
 }  // namespace
 
 TrainView::TrainView(ProjectDocument* document, QWidget* parent) : QWidget(parent), document_(document) {
-    form_ = new TrainForm(this);
+    form_ = new TrainForm(&document_->jobs(), this);
     auto* scroll = new QScrollArea(this);
     scroll->setWidget(form_);
     scroll->setWidgetResizable(true);
@@ -92,16 +92,18 @@ TrainView::TrainView(ProjectDocument* document, QWidget* parent) : QWidget(paren
     connect(stop_, &QPushButton::clicked, this, &TrainView::stopTraining);
     connect(results_, &TrainResults::imageActivated, this, &TrainView::selectImageRequested);
     connect(results_, &TrainResults::activeModelChanged, this, &TrainView::activeModelChanged);
-    connect(&misclassified_, &QFutureWatcher<QVector<Misclassified>>::finished, this, [this] {
-        const auto items = misclassified_.result();
-        results_->showMisclassified(items);
-        emit misclassifiedReady(items.size());
-    });
     // A past run selected in the list shows its curves (a run in progress keeps the live ones).
     connect(results_, &TrainResults::runHistoryLoaded, this, [this](const std::vector<learn::EpochInfo>& history) {
         if (!training_ && !listingFinishedRun_) charts_->setHistory(history);
     });
     // The hint says what is true of the project: whether it can be trained on yet, and with how many photos.
+    // Closing the project cancelled and ended its run (ProjectDocument::close): its outcome is not shown.
+    connect(document_, &ProjectDocument::closed, this, [this] {
+        training_ = false;
+        folds_ = 0;
+        pause_->setChecked(false);
+        updateButtons();
+    });
     connect(document_, &ProjectDocument::opened, this, [this] {
         statusIsReadiness_ = true;
         showReadiness();
@@ -169,20 +171,7 @@ void TrainView::showReadiness() {
     status_->setText(text + disputedNote);
 }
 
-TrainView::~TrainView() { shutdown(); }
-
-void TrainView::shutdown() {
-    misclassifiedCancel_.cancel();
-    if (worker_) worker_->cancel();
-    if (thread_.isRunning()) {
-        thread_.quit();
-        thread_.wait();
-    }
-    delete worker_;
-    worker_ = nullptr;
-    misclassified_.waitForFinished();
-    training_ = false;
-}
+TrainView::~TrainView() = default;
 
 bool TrainView::startTraining() { return startTraining(form_->options()); }
 
@@ -197,7 +186,7 @@ bool TrainView::prepareRun(learn::TrainOptions& options) {
     }
     if (!worker_) {
         worker_ = new TrainWorker;
-        worker_->moveToThread(&thread_);
+        document_->jobs().startWorkerThread(worker_, QStringLiteral("tessera-train"));
         connect(worker_, &TrainWorker::steps, this, &TrainView::onSteps);
         connect(worker_, &TrainWorker::epoch, this, &TrainView::onEpoch);
         connect(worker_, &TrainWorker::message, this, &TrainView::onWorkerMessage);
@@ -208,11 +197,7 @@ bool TrainView::prepareRun(learn::TrainOptions& options) {
             emit trainingPauseHeld(held);
         });
     }
-    if (!thread_.isRunning()) {
-        thread_.setObjectName(QStringLiteral("tessera-train"));
-        thread_.start();
-    }
-    misclassifiedCancel_.cancel();
+    document_->jobs().cancel(misclassifiedJob_);
     results_->showMisclassified({});
     charts_->clear();
     training_ = true;
@@ -233,7 +218,10 @@ bool TrainView::startTraining(const learn::TrainOptions& requested) {
     updateButtons();
     TrainWorker* worker = worker_;
     const QString root = document_->rootPath();
-    QMetaObject::invokeMethod(worker, [worker, root, options] { worker->train(root, options); }, Qt::QueuedConnection);
+    Ticket ticket = document_->jobs().begin(tr("Training"));
+    trainJob_ = ticket->id();
+    QMetaObject::invokeMethod(
+        worker, [worker, root, options, ticket] { worker->train(root, options, ticket); }, Qt::QueuedConnection);
     emit trainingStarted();
     return true;
 }
@@ -251,8 +239,11 @@ bool TrainView::startCrossValidation(const learn::TrainOptions& recipe, int fold
     updateButtons();
     TrainWorker* worker = worker_;
     const QString root = document_->rootPath();
+    Ticket ticket = document_->jobs().begin(tr("Cross-validation"));
+    trainJob_ = ticket->id();
     QMetaObject::invokeMethod(
-        worker, [worker, root, options, folds] { worker->crossValidate(root, options, folds); }, Qt::QueuedConnection);
+        worker, [worker, root, options, folds, ticket] { worker->crossValidate(root, options, folds, ticket); },
+        Qt::QueuedConnection);
     return true;
 }
 
@@ -284,7 +275,7 @@ void TrainView::setPaused(bool paused) {
 
 void TrainView::stopTraining() {
     if (!worker_ || !training_) return;
-    worker_->cancel();
+    document_->jobs().cancel(trainJob_);
     status_->setText(tr("Stopping…"));
     stop_->setEnabled(false);
 }
@@ -304,7 +295,7 @@ void TrainView::onSteps(const StepBatch& batch) {
         eta_->setText((folds_ > 0 ? tr("model %1 of %2, ").arg(std::max(1, membersStarted_)).arg(folds_) : QString()) +
                       tr("epoch %1 of %2 · %3 left").arg(batch.epoch + 1).arg(epochs_)
                           .arg(duration(elapsed * (1.0 - fraction) / fraction)));
-    if (!worker_->isPaused())
+    if (worker_ && !worker_->isPaused())
         status_->setText(tr("Training: loss %1, %2 images/s")
                              .arg(batch.loss.last(), 0, 'f', 3)
                              .arg(batch.imagesPerSecond.last(), 0, 'f', 1));
@@ -402,11 +393,9 @@ void TrainView::findMisclassified(const learn::TrainResult& result) {
         items.push_back({im.id, QString::fromStdString((store.root() / im.relPath).string()),
                          className.value(l->second)});
     }
-    misclassifiedCancel_ = CancelToken();
-    JobContext ctx;
-    ctx.cancel = misclassifiedCancel_;
     const std::filesystem::path bundle = result.bundlePath;
-    misclassified_.setFuture(QtConcurrent::run([bundle, items, ctx]() {
+    document_->jobs().cancel(misclassifiedJob_);
+    auto work = [bundle, items](const JobContext& ctx) {
         QVector<Misclassified> out;
         learn::PredictOptions options = learn::PredictOptions::defaults();
         options.hashFiles = false;
@@ -427,7 +416,16 @@ void TrainView::findMisclassified(const learn::TrainResult& result) {
             out.push_back(m);
         }, ctx);
         return out;
-    }));
+    };
+    auto ticket = std::make_shared<int>(0);  // the job's id, known once run() returns
+    misclassifiedJob_ = *ticket = document_->jobs()
+                                       .run(tr("Finding the photos the model got wrong"), this, std::move(work),
+                                            [this, ticket](const QVector<Misclassified>& found) {
+                                                if (*ticket != misclassifiedJob_) return;  // a newer run's search
+                                                results_->showMisclassified(found);
+                                                emit misclassifiedReady(found.size());
+                                            })
+                                       ->id();
 }
 
 void TrainView::updateButtons() {

@@ -3,9 +3,7 @@
 // them the runs with the selected run's confusion matrix, per-class precision/recall and misclassified photos.
 // Training runs on a TrainWorker in this view's own QThread; closing the view cancels and joins it.
 #include <QElapsedTimer>
-#include <QFutureWatcher>
 #include <QPointer>
-#include <QThread>
 #include <QWidget>
 
 #include "core/train/crossvalidation.h"
@@ -43,7 +41,6 @@ public:
     CrossValidationDialog* crossValidationDialog() const { return crossValidationDialog_; }
     void setPaused(bool paused);
     void stopTraining();
-    void shutdown();  // cancel and join; safe to call twice
     bool isTraining() const { return training_; }
 
     void setPreviewImage(const QString& absolutePath);
@@ -87,8 +84,8 @@ private:
     QPushButton *start_, *crossValidate_, *pause_, *stop_;
     QProgressBar* progress_;
     QLabel *status_, *eta_;
-    QThread thread_;
-    TrainWorker* worker_ = nullptr;
+    QPointer<TrainWorker> worker_;  // on a thread of the project's JobRunner, which deletes it as the window closes
+    int trainJob_ = 0;               // the running training or cross-validation in the JobRunner
     bool training_ = false;
     bool listingFinishedRun_ = false;
     bool statusIsReadiness_ = true;  // status_ shows the readiness hint, not a run's outcome
@@ -99,8 +96,7 @@ private:
     QPointer<CrossValidationDialog> crossValidationDialog_;
     QElapsedTimer clock_;
     learn::TrainResult lastResult_;
-    QFutureWatcher<QVector<Misclassified>> misclassified_;
-    CancelToken misclassifiedCancel_;
+    int misclassifiedJob_ = 0;  // the latest search for the validation photos the model got wrong
 };
 
 }  // namespace tessera::ui

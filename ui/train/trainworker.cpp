@@ -57,8 +57,7 @@ void TrainWorker::setPaused(bool paused) {
     if (trainer_) trainer_->setPaused(paused);
 }
 
-void TrainWorker::train(const QString& projectRoot, const learn::TrainOptions& options) {
-    cancel_.reset();
+void TrainWorker::train(const QString& projectRoot, const learn::TrainOptions& options, const Ticket& ticket) {
     learn::Trainer trainer(options);
     {
         std::lock_guard<std::mutex> lock(trainerMutex_);
@@ -66,9 +65,7 @@ void TrainWorker::train(const QString& projectRoot, const learn::TrainOptions& o
         trainer.setPaused(paused_.load());
     }
     Observer observer(this);
-    JobContext context;
-    context.cancel = cancel_;
-    auto result = trainer.train(projectRoot.toStdString(), &observer, context);
+    auto result = trainer.train(projectRoot.toStdString(), &observer, ticket->context());
     observer.flush(std::chrono::steady_clock::now());
     {
         std::lock_guard<std::mutex> lock(trainerMutex_);
@@ -77,19 +74,19 @@ void TrainWorker::train(const QString& projectRoot, const learn::TrainOptions& o
     paused_ = false;
     if (result.ok()) emit finished(true, QString(), *result);
     else emit finished(false, QString::fromStdString(result.error()), learn::TrainResult{});
+    ticket->finish();
 }
 
-void TrainWorker::crossValidate(const QString& projectRoot, const learn::TrainOptions& recipe, int folds) {
-    cancel_.reset();
+void TrainWorker::crossValidate(const QString& projectRoot, const learn::TrainOptions& recipe, int folds,
+                                const Ticket& ticket) {
     Observer observer(this);
-    JobContext context;
-    context.cancel = cancel_;
     learn::CrossValidationOptions options;
     options.folds = folds;
-    auto report = learn::crossValidate(projectRoot.toStdString(), recipe, options, &observer, context);
+    auto report = learn::crossValidate(projectRoot.toStdString(), recipe, options, &observer, ticket->context());
     observer.flush(std::chrono::steady_clock::now());
     if (report.ok()) emit crossValidated(true, QString(), *report);
     else emit crossValidated(false, QString::fromStdString(report.error()), learn::CrossValidationReport{});
+    ticket->finish();
 }
 
 }  // namespace tessera::ui

@@ -1,7 +1,8 @@
 #pragma once
-// Runs learn::Trainer (or a cross-validation of its recipe) on a worker thread (TrainView moves it to its own QThread). The trainer's observer callbacks
+// Runs learn::Trainer (or a cross-validation of its recipe) on a worker thread (TrainView starts it on a thread of the
+// project's JobRunner; each run is a job there, cancelled through the runner). The trainer's observer callbacks
 // become queued signals: steps are coalesced and sent at most kStepIntervalMs apart, so the GUI thread spends a few
-// milliseconds per second on them however fast the network runs. Pause and cancel are thread-safe.
+// milliseconds per second on them however fast the network runs. Pause is thread-safe.
 #include <QMetaType>
 #include <QObject>
 #include <QString>
@@ -11,7 +12,7 @@
 #include <mutex>
 
 #include "core/train/trainer.h"
-#include "core/util/jobcontext.h"
+#include "ui/shared/jobrunner.h"
 #include "ui/train/learnmetatypes.h"
 
 namespace tessera::ui {
@@ -30,15 +31,16 @@ public:
     TrainWorker();
 
     // Thread-safe; called from the GUI thread.
-    void cancel() { cancel_.cancel(); }
     void setPaused(bool paused);
     bool isPaused() const { return paused_.load(); }
 
-    // Runs on the worker thread (invoke it queued). Emits started, steps/epochs/messages, then finished.
-    void train(const QString& projectRoot, const tessera::learn::TrainOptions& options);
+    // Runs on the worker thread (invoke it queued) as the job of `ticket`, whose token cancels it. Emits
+    // steps/epochs/messages, then finished, then ends the job.
+    void train(const QString& projectRoot, const tessera::learn::TrainOptions& options, const Ticket& ticket);
     // Cross-validates the recipe (learn::crossValidate) on the worker thread: every member run's steps, epochs and
     // messages as for train(), then crossValidated. Cancel works; pause does not apply.
-    void crossValidate(const QString& projectRoot, const tessera::learn::TrainOptions& recipe, int folds);
+    void crossValidate(const QString& projectRoot, const tessera::learn::TrainOptions& recipe, int folds,
+                       const Ticket& ticket);
 
 signals:
     void steps(const tessera::ui::StepBatch& batch);
@@ -51,7 +53,6 @@ signals:
 private:
     class Observer;
 
-    CancelToken cancel_;
     std::atomic<bool> paused_{false};
     std::mutex trainerMutex_;               // guards trainer_ against the end of train()
     tessera::learn::Trainer* trainer_ = nullptr;

@@ -1,10 +1,8 @@
-#include "ui/shared/scanworker.h"
+#include "ui/shared/scanjob.h"
 
 #include <QLocale>
+#include <QObject>
 #include <QStringList>
-
-#include <chrono>
-#include <mutex>
 
 #include "core/project/projectstore.h"
 #include "core/project/scanner.h"
@@ -32,50 +30,28 @@ QString scanSummary(const project::ScanReport& r) {
 
 }  // namespace
 
-void ScanWorker::scan(const QString& root) {
+ScanOutcome scanProject(const QString& root, const JobContext& context) {
     auto store = project::ProjectStore::open(root.toStdString(), true);
-    if (!store.ok()) {
-        emit finished(false, QString::fromStdString(store.error()));
-        return;
-    }
-
-    // The scanner reports from its pool threads; one mutex keeps the rate limit honest across them.
-    std::mutex mutex;
-    auto lastEmit = std::chrono::steady_clock::now() - std::chrono::seconds(1);
-    JobContext context;
-    context.cancel = cancel_;
-    context.onProgress = [&](const Progress& p) {
-        const auto now = std::chrono::steady_clock::now();
-        {
-            std::lock_guard<std::mutex> lock(mutex);
-            const bool last = p.total > 0 && p.done >= p.total;
-            if (!last && now - lastEmit < std::chrono::milliseconds(kMinProgressIntervalMs)) return;
-            lastEmit = now;
-        }
-        emit progress(QString::fromStdString(p.stage), p.done, p.total, QString::fromStdString(p.message));
-    };
-
+    if (!store.ok()) return {false, QString::fromStdString(store.error())};
     auto report = project::Scanner::scan(*store, project::ScanOptions::defaults(), context);
-    if (!report.ok()) {
-        emit finished(false, QString::fromStdString(report.error()));
-        return;
-    }
+    if (!report.ok()) return {false, QString::fromStdString(report.error())};
     QString summary = scanSummary(*report);
 
     // Derive TooSmall/Blurry/Duplicate flags once per scan so the grid can filter on them cheaply.
     if (!report->cancelled) {
-        emit progress(tr("statistics"), 0, 0, QString());
+        context.report({QObject::tr("statistics").toStdString()});
         auto images = store->images();
         auto statistics = stats::computeStatistics(*store);
         if (images.ok() && statistics.ok()) {
             const Status flagged = store->setFlags(stats::imageFlags(*images, *statistics));
-            if (!flagged.ok()) summary += tr(" (health flags not saved: %1)").arg(QString::fromStdString(flagged.error()));
+            if (!flagged.ok())
+                summary += QObject::tr(" (health flags not saved: %1)").arg(QString::fromStdString(flagged.error()));
         } else {
             const std::string& why = images.ok() ? statistics.error() : images.error();
-            summary += tr(" (health flags not computed: %1)").arg(QString::fromStdString(why));
+            summary += QObject::tr(" (health flags not computed: %1)").arg(QString::fromStdString(why));
         }
     }
-    emit finished(true, summary);
+    return {true, summary};
 }
 
 }  // namespace tessera::ui
