@@ -35,11 +35,14 @@ void ProgressBar::update(const Progress& p) {
     if (!finished && drawn_ && now - last_ < minGap) return;
     last_ = now;
     drawn_ = true;
+    // A rate measured over less than 0.2 s says nothing (a stage that ended at once would show "0.0/s"): none then.
     const double stageSecs = std::chrono::duration<double>(now - stageStart_).count();
-    const double rate = p.rate >= 0 ? p.rate
-                        : stageSecs > 0.2 ? double(p.done - stageStartDone_) / stageSecs
-                                          : 0.0;
-    const std::string unit = p.rateUnit.empty() ? "/s" : " " + p.rateUnit + "/s";
+    const double rate = p.rate >= 0 ? p.rate : stageSecs > 0.2 ? double(p.done - stageStartDone_) / stageSecs : -1.0;
+    char rateText[64] = "";
+    if (rate >= 0) {
+        const std::string unit = p.rateUnit.empty() ? "/s" : " " + p.rateUnit + "/s";
+        std::snprintf(rateText, sizeof rateText, " %.*f%s", rate < 10 ? 1 : 0, rate, unit.c_str());
+    }
     char line[256];
     if (p.total > 0) {
         // A reporter's estimate of the total can fall short (a last partial batch); never show more than 100 %.
@@ -49,8 +52,8 @@ void ProgressBar::update(const Progress& p) {
         const int filled = int(frac * width + 0.5);
         std::string bar(size_t(filled), '#');
         bar.resize(width, '.');
-        std::snprintf(line, sizeof line, "%-8s [%s] %lld/%lld %5.1f%% %.*f%s", p.stage.c_str(), bar.c_str(),
-                      (long long)done, (long long)p.total, 100.0 * frac, rate < 10 ? 1 : 0, rate, unit.c_str());
+        std::snprintf(line, sizeof line, "%-8s [%s] %lld/%lld %5.1f%%%s", p.stage.c_str(), bar.c_str(),
+                      (long long)done, (long long)p.total, 100.0 * frac, rateText);
     } else {
         std::snprintf(line, sizeof line, "%-8s %lld", p.stage.c_str(), (long long)p.done);
     }

@@ -298,10 +298,16 @@ QVector<int> ImageListModel::readPredictions() {
     predictionRun_ = document_->isOpen() ? document_->predictionRun() : 0;
     QHash<qint64, Prediction> byImage;
     if (predictionRun_ != 0) {
-        auto predictions = document_->store().predictions(predictionRun_);
-        if (!predictions.ok()) {
-            document_->reportError(QString::fromStdString(predictions.error()));
-        } else {
+        // Handed over by the worker that wrote them (the quick model), else read from the store.
+        ProjectDocument::PredictionRows predictions = document_->predictionRows();
+        if (!predictions) {
+            auto stored = document_->store().predictions(predictionRun_);
+            if (stored.ok())
+                predictions = std::make_shared<const std::vector<project::PredictionRecord>>(std::move(*stored));
+            else
+                document_->reportError(QString::fromStdString(stored.error()));
+        }
+        if (predictions) {
             byImage.reserve(int(predictions->size()));
             for (const auto& p : *predictions)
                 byImage.insert(p.imageId, Prediction{p.classId, float(std::clamp(p.confidence, 0.0, 1.0))});

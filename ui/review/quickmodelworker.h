@@ -10,6 +10,7 @@
 
 #include <memory>
 
+#include "core/project/projectstore.h"
 #include "core/util/jobcontext.h"
 #include "ui/shared/jobrunner.h"
 
@@ -17,9 +18,6 @@ class QTimer;
 
 namespace tessera::learn {
 class QuickModel;
-}
-namespace tessera::project {
-class ProjectStore;
 }
 
 namespace tessera::ui {
@@ -44,6 +42,8 @@ struct QuickModelResult {
     bool ok = false;           // predictions were refreshed and stored
     QString message;           // one status line for the Review mode
     qint64 runId = 0;          // the rewritten "quick model" run; 0 when nothing was stored
+    // Its rows as stored, read back on the worker thread: the views take them instead of re-reading the store.
+    std::shared_ptr<const std::vector<project::PredictionRecord>> predictions;
     qint64 labelled = 0, predicted = 0, embedded = 0, skipped = 0;
     double seconds = 0.0;      // embedding + head training + prediction
     QString backbone;          // the features the head sits on ("ImageNet resnet18 features"); empty without one

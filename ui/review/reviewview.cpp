@@ -152,6 +152,7 @@ void ReviewView::startPredictWorker() {
                 emit modelReady(ok);
             });
     connect(worker_, &PredictWorker::results, model_, &ReviewModel::addItems);
+    // The progress of this view's jobs, the trained model's and the quick model's, throttled by the runner.
     connect(&document_->jobs(), &JobRunner::progressed, this, [this](int job, const Progress& p) {
         if (job == predictJob_ && predicting_) {
             progress_->setRange(0, int(std::max<int64_t>(1, p.total)));
@@ -159,7 +160,8 @@ void ReviewView::startPredictWorker() {
             progress_->setFormat(tr("%1 of %2").arg(p.done).arg(p.total));
         } else if (job == quickJob_ && quickRefreshing_ && source() == Source::QuickModel) {
             // Only the first refresh of a big project embeds for long; its progress is worth seeing.
-            status_->setText(tr("Quick model: reading new photos with the network, %1 of %2…").arg(p.done).arg(p.total));
+            status_->setText(
+                tr("Quick model: reading new photos with the network, %1 of %2…").arg(p.done).arg(p.total));
         }
     });
     connect(worker_, &PredictWorker::finished, this, [this](bool ok, const QString& message) {

@@ -90,9 +90,9 @@ void ReviewView::onQuickRefreshed(const QuickModelResult& result) {
     if (result.labelsChecked) document_->notifyLabelIssuesChanged();
     if (!result.labelCheckMessage.isEmpty()) labelCheck_->showCheckResult(result.labelCheckMessage);
     if (source() == Source::QuickModel) {
-        // Also after a rewrite of the same run: the Dataset filters and this list re-read it.
+        // Also after a rewrite of the same run: the Dataset filters and this list take its rows.
         if (result.runId > 0) {
-            document_->setPredictionRun(result.runId);
+            document_->setPredictionRun(result.runId, result.predictions);
             loadQuickPredictions();
         }
         status_->setText(result.message);
@@ -115,10 +115,15 @@ void ReviewView::loadStoredPredictions(qint64 run) {
     QVector<ReviewItem> items;
     if (run > 0 && document_->isOpen()) {
         auto& store = document_->store();
-        auto stored = store.predictions(run);
+        // The rows the quick model handed over with this run, else the store's.
+        ProjectDocument::PredictionRows stored = run == document_->predictionRun() ? document_->predictionRows()
+                                                                                   : ProjectDocument::PredictionRows{};
+        if (!stored)
+            if (auto read = store.predictions(run))
+                stored = std::make_shared<const std::vector<project::PredictionRecord>>(std::move(*read));
         auto images = store.images();
         auto disputed = store.disputedImages();
-        if (stored.ok() && images.ok() && disputed.ok()) {
+        if (stored && images.ok() && disputed.ok()) {
             QHash<qint64, const project::ImageRecord*> byId;
             for (const auto& im : *images) byId.insert(im.id, &im);
             for (const auto& p : *stored) {

@@ -133,7 +133,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     updateCounts();
 }
 
-MainWindow::~MainWindow() = default;
+// Every job ends, and every worker thread is joined, while the views they report to are still there.
+MainWindow::~MainWindow() { document_->jobs().stop(); }
 
 void MainWindow::createActions() {
     openAction_ = new QAction(tr("&Open Folder…"), this);

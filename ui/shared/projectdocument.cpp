@@ -38,6 +38,7 @@ bool ProjectDocument::open(const QString& root, QString* error) {
     classes_ = classes.ok() ? QVector<project::ClassInfo>(classes->begin(), classes->end()) : QVector<project::ClassInfo>{};
     auto latest = store_->latestPredictionRun();
     predictionRun_ = latest.ok() ? *latest : 0;
+    predictionRows_.reset();
     emit opened();
     return true;
 }
@@ -52,6 +53,7 @@ void ProjectDocument::close() {
     classes_.clear();
     classRemap_.clear();
     predictionRun_ = 0;
+    predictionRows_.reset();
     emit closed();
 }
 
@@ -62,8 +64,9 @@ QString ProjectDocument::activeModelPath() const {
     return QString::fromStdString((*bundle)->string());
 }
 
-void ProjectDocument::setPredictionRun(qint64 runId) {
+void ProjectDocument::setPredictionRun(qint64 runId, PredictionRows rows) {
     predictionRun_ = runId;
+    predictionRows_ = std::move(rows);
     emit predictionsChanged(runId);
 }
 

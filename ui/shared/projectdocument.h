@@ -68,7 +68,11 @@ public:
     // On open it is the newest run with stored predictions; whoever writes new predictions (the Review mode's
     // prediction worker, the quick model) calls setPredictionRun, also with the same id after rewriting that run.
     qint64 predictionRun() const { return predictionRun_; }
-    void setPredictionRun(qint64 runId);  // always emits predictionsChanged
+    // Always emits predictionsChanged. `rows`, when given, are the run's stored predictions as the worker that wrote
+    // them read them back: the views take them instead of reading the store again on the GUI thread.
+    using PredictionRows = std::shared_ptr<const std::vector<project::PredictionRecord>>;
+    void setPredictionRun(qint64 runId, PredictionRows rows = {});
+    const PredictionRows& predictionRows() const { return predictionRows_; }  // null: read the store
 
     // Scanning.
     bool isScanning() const { return scanning_; }
@@ -100,6 +104,7 @@ private:
     int scanJob_ = 0;
     bool scanning_ = false;
     qint64 predictionRun_ = 0;
+    PredictionRows predictionRows_;
 };
 
 }  // namespace tessera::ui
