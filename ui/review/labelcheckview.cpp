@@ -140,28 +140,11 @@ LabelCheckView::LabelCheckView(ProjectDocument* document, ThumbnailProvider* thu
     top->addWidget(header_, 1);
     top->addWidget(check_);
 
-    list_ = new QListView(this);
-    list_->setModel(model_);
-    setUpReviewGrid(list_);
-    list_->installEventFilter(this);
-
-    auto* side = new QWidget(this);
-    auto* sideLayout = new QVBoxLayout(side);
-    sideLayout->setContentsMargins(0, 0, 0, 0);
-    image_ = new QLabel(side);
-    image_->setAlignment(Qt::AlignCenter);
-    image_->setMinimumSize(280, 280);
-    image_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);
-    facts_ = new QLabel(side);
-    facts_->setWordWrap(true);
-    facts_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    sideLayout->addWidget(image_, 1);
-    sideLayout->addWidget(facts_);
-    auto* split = new QSplitter(Qt::Horizontal, this);
-    split->addWidget(list_);
-    split->addWidget(side);
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
+    const ReviewSplit queue = makeReviewSplit(this, model_);
+    list_ = queue.list;
+    image_ = queue.image;
+    facts_ = queue.facts;
+    QSplitter* split = queue.splitter;
 
     status_ = new QLabel(tr("Enter accepts the suggestion · K keeps your label · D marks it as disputed · 1–9 picks "
                             "another class · Space skips · Ctrl+Z undoes"),

@@ -5,6 +5,8 @@
 #include <QLabel>
 #include <QListView>
 #include <QPixmap>
+#include <QSplitter>
+#include <QVBoxLayout>
 
 #include <algorithm>
 
@@ -21,6 +23,34 @@ void setUpReviewGrid(QListView* list) {
     list->setUniformItemSizes(true);
     list->setWordWrap(true);
     list->setSelectionMode(QAbstractItemView::SingleSelection);
+}
+
+ReviewSplit makeReviewSplit(QWidget* owner, QAbstractItemModel* model, QWidget* underPhoto) {
+    auto* list = new QListView(owner);
+    list->setModel(model);
+    setUpReviewGrid(list);
+    list->installEventFilter(owner);
+
+    auto* side = new QWidget(owner);
+    auto* sideLayout = new QVBoxLayout(side);
+    sideLayout->setContentsMargins(0, 0, 0, 0);
+    auto* image = new QLabel(side);
+    image->setAlignment(Qt::AlignCenter);
+    image->setMinimumSize(280, 280);
+    image->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);
+    auto* facts = new QLabel(side);
+    facts->setWordWrap(true);
+    facts->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    sideLayout->addWidget(image, 1);
+    if (underPhoto) sideLayout->addWidget(underPhoto);
+    sideLayout->addWidget(facts);
+
+    auto* split = new QSplitter(Qt::Horizontal, owner);
+    split->addWidget(list);
+    split->addWidget(side);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+    return {split, list, image, facts};
 }
 
 QImage readReviewPhoto(const QString& path) {

@@ -6,16 +6,29 @@
 
 #include <functional>
 
+class QAbstractItemModel;
 class QKeyEvent;
 class QLabel;
 class QListView;
 class QObject;
+class QSplitter;
+class QWidget;
 
 namespace tessera::ui {
 
 class JobRunner;
 
 void setUpReviewGrid(QListView* list);  // icon mode, 112 px thumbnails, single selection, fixed cells
+
+// The queue's layout: the grid of `model` on the left (its key presses filtered by `owner`), the photo shown large on
+// the right with `underPhoto` (may be null) and the facts below it.
+struct ReviewSplit {
+    QSplitter* splitter;
+    QListView* list;
+    QLabel* image;
+    QLabel* facts;
+};
+ReviewSplit makeReviewSplit(QWidget* owner, QAbstractItemModel* model, QWidget* underPhoto = nullptr);
 // The photo at `path`, EXIF-rotated, scaled down to at most kReviewPhotoSide on its longer side.
 QImage readReviewPhoto(const QString& path);
 // Reads it as a hidden job of `jobs`, then calls `show` on the GUI thread with it, unless `receiver` was destroyed or

@@ -92,31 +92,12 @@ void ReviewView::layOut() {
     top->addWidget(threshold_);
     top->addWidget(export_);
 
-    list_ = new QListView(this);
-    list_->setModel(model_);
-    setUpReviewGrid(list_);
-    list_->installEventFilter(this);
-
-    auto* side = new QWidget(this);
-    auto* sideLayout = new QVBoxLayout(side);
-    sideLayout->setContentsMargins(0, 0, 0, 0);
-    image_ = new QLabel(side);
-    image_->setAlignment(Qt::AlignCenter);
-    image_->setMinimumSize(280, 280);
-    image_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Ignored);
-    gradCamToggle_ = new QCheckBox(tr("Show what the model looked at (Grad-CAM)"), side);
-    facts_ = new QLabel(side);
-    facts_->setWordWrap(true);
-    facts_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    sideLayout->addWidget(image_, 1);
-    sideLayout->addWidget(gradCamToggle_);
-    sideLayout->addWidget(facts_);
-
-    auto* split = new QSplitter(Qt::Horizontal, this);
-    split->addWidget(list_);
-    split->addWidget(side);
-    split->setStretchFactor(0, 3);
-    split->setStretchFactor(1, 2);
+    gradCamToggle_ = new QCheckBox(tr("Show what the model looked at (Grad-CAM)"), this);
+    const ReviewSplit queue = makeReviewSplit(this, model_, gradCamToggle_);
+    list_ = queue.list;
+    image_ = queue.image;
+    facts_ = queue.facts;
+    QSplitter* split = queue.splitter;
 
     predictionsBody_ = new QWidget(this);
     auto* predictionsLayout = new QVBoxLayout(predictionsBody_);
