@@ -124,11 +124,11 @@ const CommandRegistrar registrar{
                        "Crop size in pixels fed to the network; 0 = automatic: 224 on a GPU, 128 on the CPU")
             ->capture_default_str();
         sub.add_option("--batch", o.batchSize,
-                       "Batch size; 0 = automatic: 16 below 2,000 training photos, else 32; on a GPU up to 256 for "
+                       "Batch size; 0 = automatic: 16 below 256 training photos, else 32; on a GPU up to 256 for "
                        "large collections (at least 64 steps per epoch, as its memory allows). Halved automatically "
                        "on GPU out-of-memory")
             ->capture_default_str();
-        sub.add_option("--lr", o.lr, "Learning rate; 0 = automatic for the mode and optimizer")->capture_default_str();
+        sub.add_option("--lr", o.lr, "Learning rate; 0 = automatic for the mode, optimizer and batch")->capture_default_str();
         addChoice(sub, "--optimizer", o.optimizer, learn::kOptimizerNames, learn::parseOptimizer);
         addChoice(sub, "--schedule", o.schedule, learn::kScheduleNames, learn::parseSchedule);
         addChoice(sub, "--aug", o.augmentation, learn::kAugmentPresetNames, learn::parseAugmentPreset);

@@ -145,8 +145,7 @@ public:
 
     static Status validate(const TrainOptions& options);
     static double defaultLr(const TrainOptions& options);
-    // The batch size for batchSize 0: 16 below 2,000 training photos (twice the steps of 32 for the same photos;
-    // steadier and as accurate or more on small collections from scratch, docs/BENCHMARKS.md), else 32.
+    // The batch size for batchSize 0 on the CPU (the reasons and the measurements: trainer.cpp, docs/BENCHMARKS.md).
     static int automaticBatch(int64_t trainImages);
     // On a GPU: the CPU's batch, or more where the collection is large enough to keep at least 64 steps per epoch
     // (a batch of 256 for 16,384 training photos and more), at most 256 and at most what half of `freeBytes` of

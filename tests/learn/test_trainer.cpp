@@ -147,12 +147,13 @@ TEST(Trainer, AutomaticSizeAndBatchAreResolvedAndRecordedOnTheCpu) {
     o.batchSize = 0;
     auto r = Trainer(o).train(dir.path, &obs, JobContext{});
     ASSERT_TRUE(r.ok()) << r.error();
-    EXPECT_TRUE(obs.contains("128 px (automatic), batch 16 (automatic)"));
+    const int batch = Trainer::automaticBatch(r->trainImages);
+    EXPECT_TRUE(obs.contains("128 px (automatic), batch " + std::to_string(batch) + " (automatic)"));
     auto model = nn::ModelBundleIO::load(r->bundlePath.string());
     ASSERT_TRUE(model.ok()) << model.error();
     EXPECT_EQ(model->manifest.preprocessing.inputSize, 128);
     EXPECT_EQ(model->runcard["options"]["imageSize"], 128);
-    EXPECT_EQ(model->runcard["options"]["batchSize"], 16);
+    EXPECT_EQ(model->runcard["options"]["batchSize"], batch);
 }
 
 TEST(Trainer, TrainsAProjectAndWritesModelCardAndRun) {
@@ -315,9 +316,20 @@ TEST(Trainer, RefusesBadOptionsAndTooFewClasses) {
     o.batchSize = 0;  // automatic
     EXPECT_TRUE(Trainer::validate(o).ok());
     EXPECT_EQ(TrainOptions::defaults().batchSize, 0);
-    EXPECT_EQ(Trainer::automaticBatch(128), 16);
-    EXPECT_EQ(Trainer::automaticBatch(1999), 16);
-    EXPECT_EQ(Trainer::automaticBatch(2000), 32);
+    EXPECT_EQ(Trainer::automaticBatch(128), 16);  // the demo: twice the steps of 32
+    EXPECT_EQ(Trainer::automaticBatch(255), 16);
+    EXPECT_EQ(Trainer::automaticBatch(256), 32);
+    // From scratch the rate goes with the batch: 2e-3 for the small batch, 1e-3 for 32 and more.
+    TrainOptions scratch = quick();
+    scratch.weightsPath = "none";
+    scratch.optimizer = OptimizerKind::AdamW;
+    scratch.mode = TrainMode::Full;
+    scratch.batchSize = 16;
+    EXPECT_DOUBLE_EQ(Trainer::defaultLr(scratch), 2e-3);
+    scratch.batchSize = 32;
+    EXPECT_DOUBLE_EQ(Trainer::defaultLr(scratch), 1e-3);
+    scratch.batchSize = 256;
+    EXPECT_DOUBLE_EQ(Trainer::defaultLr(scratch), 1e-3);
     o = quick();
     o.imageSize = 16;
     EXPECT_NE(Trainer::validate(o).error().find("image size"), std::string::npos);

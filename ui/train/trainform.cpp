@@ -371,7 +371,19 @@ void TrainForm::updateWeightsStatus() {
 void TrainForm::updateLrText() {
     learn::TrainOptions o = options();
     o.lr = 0.0;
-    lr_->setSpecialValueText(tr("automatic (%1)").arg(learn::Trainer::defaultLr(o), 0, 'g', 3));
+    if (o.batchSize > 0) {
+        lr_->setSpecialValueText(tr("automatic (%1)").arg(learn::Trainer::defaultLr(o), 0, 'g', 3));
+        return;
+    }
+    // The automatic batch depends on the collection (Trainer::automaticBatch), and from scratch the rate with it.
+    o.batchSize = 32;
+    const double large = learn::Trainer::defaultLr(o);
+    o.batchSize = 16;
+    const double small = learn::Trainer::defaultLr(o);
+    lr_->setSpecialValueText(large == small ? tr("automatic (%1)").arg(large, 0, 'g', 3)
+                                            : tr("automatic (%1; %2 below 256 photos)")
+                                                  .arg(large, 0, 'g', 3)
+                                                  .arg(small, 0, 'g', 3));
 }
 
 void TrainForm::startDownload() {
