@@ -128,7 +128,8 @@ const CommandRegistrar registrar{
                        "large collections (at least 64 steps per epoch, as its memory allows). Halved automatically "
                        "on GPU out-of-memory")
             ->capture_default_str();
-        sub.add_option("--lr", o.lr, "Learning rate; 0 = automatic for the mode, optimizer and batch")->capture_default_str();
+        sub.add_option("--lr", o.lr, "Learning rate; 0 = automatic for the mode, optimizer and batch")
+            ->capture_default_str();
         addChoice(sub, "--optimizer", o.optimizer, learn::kOptimizerNames, learn::parseOptimizer);
         addChoice(sub, "--schedule", o.schedule, learn::kScheduleNames, learn::parseSchedule);
         addChoice(sub, "--aug", o.augmentation, learn::kAugmentPresetNames, learn::parseAugmentPreset);
