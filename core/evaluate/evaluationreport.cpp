@@ -9,6 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/imaging/imagedecoder.h"
 #include "core/train/runcard.h"
 #include "core/project/projectstore.h"
 #include "core/util/atomicfile.h"
@@ -62,11 +63,17 @@ std::string num(double v, int decimals) {
 
 std::string intervalText(const Interval& i) { return pct(i.value) + " (" + pct(i.low) + " – " + pct(i.high) + ")"; }
 
-// A photo as a small JPEG data URI (longer side 160 px); empty when it cannot be read.
+// A photo as a small JPEG data URI (longer side 160 px), upright as the decoder turns it (EXIF orientation, 16-bit,
+// CMYK: what training saw); empty when it cannot be read.
 std::string thumbnailUri(const std::filesystem::path& file) {
-    const cv::Mat image = cv::imread(file.string(), cv::IMREAD_COLOR);
-    if (image.empty()) return {};
-    const double scale = 160.0 / std::max(image.cols, image.rows);
+    constexpr int kSide = 160;
+    imaging::DecodeOptions options;
+    options.minLongSide = kSide;
+    auto rgb = imaging::ImageDecoder::decode(file, options);
+    if (!rgb) return {};
+    cv::Mat image;
+    cv::cvtColor(*rgb, image, cv::COLOR_RGB2BGR);  // imencode writes BGR
+    const double scale = double(kSide) / std::max(image.cols, image.rows);
     cv::Mat small;
     cv::resize(image, small, {}, std::min(1.0, scale), std::min(1.0, scale), cv::INTER_AREA);
     std::vector<uchar> jpeg;
