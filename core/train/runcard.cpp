@@ -64,6 +64,18 @@ nlohmann::json RunCard::toJson(const EpochInfo& e) {
             {"best", e.best}};
 }
 
+std::optional<EpochInfo> RunCard::epochFromText(const std::string& text) {
+    const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object() || !j.contains("valAcc")) return std::nullopt;
+    return epochFromJson(j);
+}
+
+std::optional<TrainOptions> RunCard::optionsFromText(const std::string& text) {
+    const auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object() || !j.contains("arch")) return std::nullopt;
+    return optionsFromJson(j);
+}
+
 EpochInfo RunCard::epochFromJson(const nlohmann::json& j) {
     EpochInfo e;
     if (!j.is_object()) return e;

@@ -3,6 +3,7 @@
 // card itself (what was trained on what, with which software, and how it went), so a run can be audited later.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,11 @@ public:
     // Never throws: a field that is missing or of the wrong type keeps its default (a run card or checkpoint is a
     // file anyone may have edited).
     static EpochInfo epochFromJson(const nlohmann::json& j);
+    // A run record's JSON columns (ProjectStore::runs: metricsJson, optionsJson) as a list of runs shows them: the
+    // shipped epoch's figures and the training options, or nothing where the run has none (a quick-model run, one
+    // that ended before its first epoch, text that is not a JSON object).
+    static std::optional<EpochInfo> epochFromText(const std::string& text);
+    static std::optional<TrainOptions> optionsFromText(const std::string& text);
     // Reads run card text (runcard.json in a run folder or a model bundle). Not JSON, or not an object, is an error
     // naming `source`; entries of the wrong type are skipped.
     static Expected<RunCardSummary> parseSummary(const std::string& text, const std::string& source);

@@ -527,6 +527,32 @@ TEST(RunCard, OptionsRoundTripAndToleratesFieldsOfTheWrongType) {
     EXPECT_EQ(RunCard::toJson(RunCard::optionsFromJson(nullptr)), RunCard::toJson(TrainOptions::defaults()));
 }
 
+TEST(RunCard, ARunRecordsColumnsAreReadOnlyWhereTheyHoldATrainingsFigures) {
+    TrainOptions o;
+    o.arch = "resnet34";
+    o.mode = TrainMode::Partial;
+    const auto options = RunCard::optionsFromText(RunCard::toJson(o).dump());
+    ASSERT_TRUE(options.has_value());
+    EXPECT_EQ(options->arch, "resnet34");
+    EXPECT_EQ(options->mode, TrainMode::Partial);
+    EpochInfo e;
+    e.valAcc = 0.75;
+    e.valLoss = 0.5;
+    e.confusion = {{3, 1}, {0, 4}};
+    e.precision = {1.0, 0.8};
+    const auto epoch = RunCard::epochFromText(RunCard::toJson(e).dump());
+    ASSERT_TRUE(epoch.has_value());
+    EXPECT_DOUBLE_EQ(epoch->valAcc, 0.75);
+    EXPECT_EQ(epoch->confusion, e.confusion);
+    EXPECT_EQ(epoch->precision, e.precision);
+    // A quick-model run's options, a run that ended before its first epoch, text that is not a JSON object: nothing.
+    EXPECT_FALSE(RunCard::optionsFromText(R"({"model": "m.pth", "model_key": "k"})").has_value());
+    EXPECT_FALSE(RunCard::epochFromText("{}").has_value());
+    EXPECT_FALSE(RunCard::epochFromText("").has_value());
+    EXPECT_FALSE(RunCard::optionsFromText("[1, 2").has_value());
+    EXPECT_FALSE(RunCard::epochFromText(R"(["valAcc"])").has_value());
+}
+
 TEST(Trainer, CrossValidationScoresEveryPhotoOnceARepeatAndLeavesTheProjectAsItWas) {
     test::TempDir dir("trainer-cv");
     makeProject(dir.path, 6, 2);

@@ -4,9 +4,6 @@
 #include <QDateTime>
 #include <QFile>
 #include <QHeaderView>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
@@ -27,16 +24,6 @@ namespace tessera::ui {
 namespace {
 
 enum RunColumn { ColName, ColStatus, ColAccuracy, ColLoss, ColMode, ColCount };
-
-QJsonObject parseObject(const std::string& text) {
-    return QJsonDocument::fromJson(QByteArray::fromStdString(text)).object();
-}
-
-std::vector<double> toDoubles(const QJsonValue& v) {
-    std::vector<double> out;
-    for (const auto& x : v.toArray()) out.push_back(x.toDouble());
-    return out;
-}
 
 
 }  // namespace
@@ -152,19 +139,21 @@ void TrainResults::reloadRuns() {
     for (const auto& r : *runs) {
         auto* item = new QTreeWidgetItem(runs_);
         const QString model = QString::fromStdString(r.modelPath);
-        const QJsonObject metrics = parseObject(r.metricsJson);
-        const QJsonObject options = parseObject(r.optionsJson);
+        const auto metrics = learn::RunCard::epochFromText(r.metricsJson);
+        const auto options = learn::RunCard::optionsFromText(r.optionsJson);
         item->setText(ColName, QString::fromStdString(r.name) + (model == active && !model.isEmpty() ? tr("  ★") : QString()));
         item->setData(ColName, Qt::UserRole, model);
         item->setData(ColName, Qt::UserRole + 1, QString::fromStdString(r.metricsJson));
         item->setData(ColName, Qt::UserRole + 2, QString::fromStdString(r.cardPath));
         item->setText(ColStatus, QString::fromStdString(r.status));
-        if (metrics.contains(QStringLiteral("valAcc"))) {
-            item->setText(ColAccuracy, percentText(metrics.value(QStringLiteral("valAcc")).toDouble()));
-            item->setText(ColLoss, QString::number(metrics.value(QStringLiteral("valLoss")).toDouble(), 'f', 3));
+        if (metrics) {
+            item->setText(ColAccuracy, percentText(metrics->valAcc));
+            item->setText(ColLoss, QString::number(metrics->valLoss, 'f', 3));
         }
-        item->setText(ColMode, QStringLiteral("%1 · %2").arg(options.value(QStringLiteral("arch")).toString(),
-                                                            options.value(QStringLiteral("mode")).toString()));
+        if (options)
+            item->setText(ColMode, QStringLiteral("%1 · %2").arg(QString::fromStdString(options->arch),
+                                                                QString::fromStdString(
+                                                                    nameOf(learn::kTrainModeNames, options->mode))));
         item->setToolTip(ColName, tr("Started %1").arg(QDateTime::fromMSecsSinceEpoch(r.createdMs).toString()));
         if (!model.isEmpty() && model == active) select = item;
     }
@@ -177,7 +166,8 @@ void TrainResults::onRunSelected() {
     QTreeWidgetItem* item = runs_->currentItem();
     useModel_->setEnabled(item && !item->data(ColName, Qt::UserRole).toString().isEmpty());
     if (!item) return;
-    const QJsonObject metrics = parseObject(item->data(ColName, Qt::UserRole + 1).toString().toStdString());
+    const std::string metricsJson = item->data(ColName, Qt::UserRole + 1).toString().toStdString();
+    const auto metrics = learn::RunCard::epochFromText(metricsJson);
     // The run card (written by the trainer, GUI or CLI alike) names the classes and holds the per-epoch curves.
     std::vector<std::string> names;
     std::vector<learn::EpochInfo> history;
@@ -190,15 +180,8 @@ void TrainResults::onRunSelected() {
         }
     }
     emit runHistoryLoaded(history);
-    std::vector<std::vector<int64_t>> confusion;
-    for (const auto& row : metrics.value(QStringLiteral("confusion")).toArray()) {
-        std::vector<int64_t> r;
-        for (const auto& v : row.toArray()) r.push_back(int64_t(v.toDouble()));
-        confusion.push_back(r);
-    }
-    if (!confusion.empty())
-        showMetrics(names, toDoubles(metrics.value(QStringLiteral("precision"))),
-                    toDoubles(metrics.value(QStringLiteral("recall"))), confusion);
+    if (metrics && !metrics->confusion.empty())
+        showMetrics(names, metrics->precision, metrics->recall, metrics->confusion);
     emit runSelected(item->text(ColName));
 }
 
