@@ -21,6 +21,10 @@ class QPushButton;
 class QSlider;
 class QStackedWidget;
 
+namespace tessera::project {
+struct ImageRecord;
+}
+
 namespace tessera::ui {
 
 class ProjectDocument;
@@ -112,6 +116,7 @@ private:
     void onQuickRefreshed(const QuickModelResult& result);
     qint64 quickRunId() const;
     void loadQuickPredictions();
+    ReviewItem itemOf(const project::ImageRecord& image) const;  // the photo's fields, no call yet
     void loadStoredPredictions(qint64 run);  // a run's calls kept in the project (quick model, trained model, CLI)
     QVector<QuickSuggestionItem> currentQuickSuggestions() const;
     void applySuggestionOrder(const QVector<QuickSuggestionItem>& suggestions);

@@ -131,11 +131,7 @@ void ReviewView::loadStoredPredictions(qint64 run) {
                 if (im == byId.constEnd()) continue;  // removed by a scan since
                 // A disputed label is settled by the specialists (D in Dataset mode), not by accepting a prediction.
                 if (disputed->count(p.imageId)) continue;
-                ReviewItem it;
-                it.imageId = p.imageId;
-                it.relPath = QString::fromStdString((*im)->relPath);
-                it.absPath = QString::fromStdString((store.root() / (*im)->relPath).string());
-                it.contentHash = QString::fromStdString((*im)->contentHash);
+                ReviewItem it = itemOf(**im);
                 it.confidence = float(p.confidence);
                 for (const auto& c : p.top) {
                     it.topClasses << QString::fromStdString(c.className);
