@@ -103,8 +103,8 @@ void printRefreshProblems(const learn::QuickRefreshStats& stats) {
         printProblems(stats.skipped, 10);
     }
     if (!stats.cacheNotSaved.empty())
-        std::cerr << "warning: " << stats.cacheNotSaved << "; the results are complete, and the next run computes "
-                  << "these photos' features again\n";
+        std::cerr << "warning: " << stats.cacheNotSaved << "; the results are complete, and a later run may have to "
+                  << "compute these photos' features again\n";
 }
 
 int userError(const std::string& message) {

@@ -45,7 +45,7 @@ CLI::Option* addThreadsOption(CLI::App& app, const std::string& flag, int& threa
 // with a million bad rows must not print a million lines.
 void printProblems(const std::vector<std::string>& problems, size_t limit = 50);
 // What a quick-model refresh could not do, on stderr: the photos it could not read (the first ten) and, when its
-// embedding cache could not be written (a full disk), a warning that the next run computes them again.
+// embedding cache could not be written (a full disk), a warning that a later run may compute them again.
 void printRefreshProblems(const learn::QuickRefreshStats& stats);
 // A confusion matrix on stdout under `title`: rows "1 name" (true class), columns 1..n (predicted).
 void printConfusionMatrix(const std::string& title, const std::vector<std::string>& classNames,

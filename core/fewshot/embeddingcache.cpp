@@ -283,8 +283,10 @@ Expected<Embeddings> EmbeddingCache::compute(const std::vector<EmbeddingRequest>
     if (!firstOfHash.empty())
         if (auto st = d.embedMisses(requests, firstOfHash, missing, out, fresh, ctx); !st) return st.takeError();
 
-    if (d.options.persist && !fresh.empty() && out.notSaved.empty())
-        if (auto st = appendRows(dataFile, indexFile, index, d.key, fresh, out); !st) out.notSaved = st.error();
+    // The rows are kept even when the decoded photos behind them could not be; the first failure is the one told.
+    if (d.options.persist && !fresh.empty())
+        if (auto st = appendRows(dataFile, indexFile, index, d.key, fresh, out); !st && out.notSaved.empty())
+            out.notSaved = st.error();
     return out;
 }
 

@@ -202,7 +202,7 @@ void QuickModelWorker::refresh() {
     if (result.embedded > 0) result.message += tr(" (%n new photo(s) embedded)", nullptr, int(result.embedded));
     if (result.skipped > 0) result.message += tr("; %n unreadable photo(s) skipped", nullptr, int(result.skipped));
     if (!stats.cacheNotSaved.empty())
-        result.message += tr(". Warning: %1; the next refresh reads these photos again")
+        result.message += tr(". Warning: %1; a later refresh may have to read these photos again")
                               .arg(QString::fromStdString(stats.cacheNotSaved));
     done();
 }

@@ -52,12 +52,9 @@ void JobRunner::report(int id, const Progress& progress) {
         it->second.lastReport = now;
         it->second.status.progress = progress;
     }
-    QMetaObject::invokeMethod(
-        this,
-        [this, id, progress] {
-            if (isRunning(id)) emit progressed(id, progress);
-        },
-        Qt::QueuedConnection);
+    // Posted before the job's result and its end (a job reports before it returns), so they arrive in that order,
+    // also when the job has ended by the time the GUI thread gets to it.
+    QMetaObject::invokeMethod(this, [this, id, progress] { emit progressed(id, progress); }, Qt::QueuedConnection);
 }
 
 void JobRunner::end(int id) {

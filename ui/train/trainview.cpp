@@ -173,6 +173,9 @@ void TrainView::showReadiness() {
 
 TrainView::~TrainView() = default;
 
+// The job, not the view's state: a run cancelled by closing the window has ended before its outcome reaches the view.
+bool TrainView::isTraining() const { return training_ && document_->jobs().isRunning(trainJob_); }
+
 bool TrainView::startTraining() { return startTraining(form_->options()); }
 
 bool TrainView::prepareRun(learn::TrainOptions& options) {

@@ -41,7 +41,7 @@ public:
     CrossValidationDialog* crossValidationDialog() const { return crossValidationDialog_; }
     void setPaused(bool paused);
     void stopTraining();
-    bool isTraining() const { return training_; }
+    bool isTraining() const;  // a training or cross-validation job of this view is running
 
     void setPreviewImage(const QString& absolutePath);
     void projectChanged();  // a project was opened or closed: reload the runs
