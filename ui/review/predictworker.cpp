@@ -3,9 +3,11 @@
 #include <QThread>
 
 #include <chrono>
+#include <unordered_map>
 
 #include "core/predict/predictionjob.h"
 #include "core/predict/predictor.h"
+#include "core/project/projectstore.h"
 
 namespace tessera::ui {
 
@@ -16,6 +18,39 @@ QImage toQImage(const cv::Mat& rgb) {
 }
 
 }  // namespace
+
+ReviewItem reviewItemOf(const project::ImageRecord& image, const std::filesystem::path& projectRoot) {
+    ReviewItem it;
+    it.imageId = image.id;
+    it.relPath = QString::fromStdString(image.relPath);
+    it.absPath = QString::fromStdString((projectRoot / image.relPath).string());
+    it.contentHash = QString::fromStdString(image.contentHash);
+    return it;
+}
+
+Expected<QVector<ReviewItem>> reviewItemsOf(const project::ProjectStore& store,
+                                            const std::vector<project::PredictionRecord>& predictions) {
+    auto images = store.images();
+    if (!images) return images.takeError();
+    auto disputed = store.disputedImages();
+    if (!disputed) return disputed.takeError();
+    std::unordered_map<int64_t, const project::ImageRecord*> byId;
+    for (const auto& im : *images) byId.emplace(im.id, &im);
+    QVector<ReviewItem> items;
+    items.reserve(qsizetype(predictions.size()));
+    for (const auto& p : predictions) {
+        const auto im = byId.find(p.imageId);
+        if (im == byId.end() || disputed->count(p.imageId)) continue;  // removed by a scan since, or disputed
+        ReviewItem it = reviewItemOf(*im->second, store.root());
+        it.confidence = float(p.confidence);
+        for (const auto& c : p.top) {
+            it.topClasses << QString::fromStdString(c.className);
+            it.topProbs << float(c.probability);
+        }
+        items << it;
+    }
+    return items;
+}
 
 PredictWorker::PredictWorker() {
     qRegisterMetaType<ReviewItem>();

@@ -10,9 +10,18 @@
 #include <QStringList>
 #include <QVector>
 
+#include <filesystem>
 #include <memory>
+#include <vector>
 
+#include "core/util/expected.h"
 #include "ui/shared/jobrunner.h"
+
+namespace tessera::project {
+class ProjectStore;
+struct ImageRecord;
+struct PredictionRecord;
+}  // namespace tessera::project
 
 namespace tessera::learn {
 class Predictor;
@@ -31,6 +40,14 @@ struct ReviewItem {
     int suggestRank = 0;      // 1-based place in "label these next"; 0 when not suggested
     bool nearDuplicate = false;  // suggested only to fill the list: similar to an earlier suggestion
 };
+
+// A photo of the project as a review item, without a call yet.
+ReviewItem reviewItemOf(const project::ImageRecord& image, const std::filesystem::path& projectRoot);
+// The review items of a run's stored calls, in their order: photos gone since and photos whose label is disputed are
+// left out (a disputed label is settled by the specialists, not by accepting a call). On any thread with its own
+// store: the quick model builds them on its thread and hands them over.
+Expected<QVector<ReviewItem>> reviewItemsOf(const project::ProjectStore& store,
+                                            const std::vector<project::PredictionRecord>& predictions);
 
 struct PredictRequest {
     QString root;               // the project: calls on its photos are stored under the run of the open model

@@ -187,8 +187,11 @@ void QuickModelWorker::refresh() {
         done();
         return;
     }
-    if (auto stored = store->predictions(result.runId))
+    if (auto stored = store->predictions(result.runId)) {
         result.predictions = std::make_shared<const std::vector<project::PredictionRecord>>(std::move(*stored));
+        if (auto items = reviewItemsOf(*store, *result.predictions))
+            result.reviewItems = std::make_shared<const QVector<ReviewItem>>(std::move(*items));
+    }
     learn::SuggestOptions so = learn::SuggestOptions::defaults();
     so.count = kSuggestions;
     for (const auto& s : model_->suggest(so)) result.suggestions.push_back({s.imageId, s.uncertainty, s.nearDuplicate});

@@ -12,6 +12,7 @@
 
 #include "core/project/projectstore.h"
 #include "core/util/jobcontext.h"
+#include "ui/review/predictworker.h"
 #include "ui/shared/jobrunner.h"
 
 class QTimer;
@@ -44,6 +45,7 @@ struct QuickModelResult {
     qint64 runId = 0;          // the rewritten "quick model" run; 0 when nothing was stored
     // Its rows as stored, read back on the worker thread: the views take them instead of re-reading the store.
     std::shared_ptr<const std::vector<project::PredictionRecord>> predictions;
+    std::shared_ptr<const QVector<ReviewItem>> reviewItems;  // and as Review lists them (reviewItemsOf)
     qint64 labelled = 0, predicted = 0, embedded = 0, skipped = 0;
     double seconds = 0.0;      // embedding + head training + prediction
     QString backbone;          // the features the head sits on ("ImageNet resnet18 features"); empty without one

@@ -304,15 +304,6 @@ void ReviewView::reloadModel() {
     if (worker) QMetaObject::invokeMethod(worker, [worker, path] { worker->openModel(path); }, Qt::QueuedConnection);
 }
 
-ReviewItem ReviewView::itemOf(const project::ImageRecord& image) const {
-    ReviewItem it;
-    it.imageId = image.id;
-    it.relPath = QString::fromStdString(image.relPath);
-    it.absPath = QString::fromStdString((document_->store().root() / image.relPath).string());
-    it.contentHash = QString::fromStdString(image.contentHash);
-    return it;
-}
-
 qint64 ReviewView::runIdForModel(const QString& modelPath) const {
     auto run = learn::runOfModel(document_->store(), modelPath.toStdString());
     return run.ok() ? *run : 0;
@@ -327,7 +318,7 @@ bool ReviewView::predictUnlabelled() {
     QVector<ReviewItem> items;
     for (const auto& im : *images) {
         if (labels->count(im.id) || (im.flags & (project::FlagUnreadable | project::FlagMissing))) continue;
-        items << itemOf(im);
+        items << reviewItemOf(im, document_->store().root());
     }
     if (items.isEmpty()) {
         status_->setText(tr("Every photo of the project has a label; nothing to classify."));
@@ -370,7 +361,7 @@ bool ReviewView::predictFolder(const QString& folder, QString* why) {
         for (const auto& im : *images) {
             if (im.relPath.compare(0, prefix.size(), prefix) != 0) continue;
             if (im.flags & (project::FlagUnreadable | project::FlagMissing)) continue;
-            items << itemOf(im);
+            items << reviewItemOf(im, document_->store().root());
         }
         if (items.isEmpty()) status_->setText(tr("No readable photos in that folder."));
         else startPrediction(items);

@@ -21,10 +21,6 @@ class QPushButton;
 class QSlider;
 class QStackedWidget;
 
-namespace tessera::project {
-struct ImageRecord;
-}
-
 namespace tessera::ui {
 
 class ProjectDocument;
@@ -116,8 +112,8 @@ private:
     void onQuickRefreshed(const QuickModelResult& result);
     qint64 quickRunId() const;
     void loadQuickPredictions();
-    ReviewItem itemOf(const project::ImageRecord& image) const;  // the photo's fields, no call yet
     void loadStoredPredictions(qint64 run);  // a run's calls kept in the project (quick model, trained model, CLI)
+    void showItems(const QVector<ReviewItem>& items);  // the list, keeping the photo the user is on
     QVector<QuickSuggestionItem> currentQuickSuggestions() const;
     void applySuggestionOrder(const QVector<QuickSuggestionItem>& suggestions);
 

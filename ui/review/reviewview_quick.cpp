@@ -93,7 +93,8 @@ void ReviewView::onQuickRefreshed(const QuickModelResult& result) {
         // Also after a rewrite of the same run: the Dataset filters and this list take its rows.
         if (result.runId > 0) {
             document_->setPredictionRun(result.runId, result.predictions);
-            loadQuickPredictions();
+            if (result.reviewItems) showItems(*result.reviewItems);  // built on the worker's thread
+            else loadQuickPredictions();
         }
         status_->setText(result.message);
     }
@@ -114,33 +115,19 @@ void ReviewView::loadQuickPredictions() { loadStoredPredictions(quickRunId()); }
 void ReviewView::loadStoredPredictions(qint64 run) {
     QVector<ReviewItem> items;
     if (run > 0 && document_->isOpen()) {
-        auto& store = document_->store();
         // The rows the quick model handed over with this run, else the store's.
         ProjectDocument::PredictionRows stored = run == document_->predictionRun() ? document_->predictionRows()
                                                                                    : ProjectDocument::PredictionRows{};
         if (!stored)
-            if (auto read = store.predictions(run))
+            if (auto read = document_->store().predictions(run))
                 stored = std::make_shared<const std::vector<project::PredictionRecord>>(std::move(*read));
-        auto images = store.images();
-        auto disputed = store.disputedImages();
-        if (stored && images.ok() && disputed.ok()) {
-            QHash<qint64, const project::ImageRecord*> byId;
-            for (const auto& im : *images) byId.insert(im.id, &im);
-            for (const auto& p : *stored) {
-                const auto im = byId.constFind(p.imageId);
-                if (im == byId.constEnd()) continue;  // removed by a scan since
-                // A disputed label is settled by the specialists (D in Dataset mode), not by accepting a prediction.
-                if (disputed->count(p.imageId)) continue;
-                ReviewItem it = itemOf(**im);
-                it.confidence = float(p.confidence);
-                for (const auto& c : p.top) {
-                    it.topClasses << QString::fromStdString(c.className);
-                    it.topProbs << float(c.probability);
-                }
-                items << it;
-            }
-        }
+        if (stored)
+            if (auto built = reviewItemsOf(document_->store(), *stored)) items = std::move(*built);
     }
+    showItems(items);
+}
+
+void ReviewView::showItems(const QVector<ReviewItem>& items) {
     // Keep the photo the user is on when it is still there, else the same place in the list.
     const int keepRow = currentRow();
     const qint64 keepId = keepRow >= 0 ? model_->item(keepRow).imageId : 0;
